@@ -1,0 +1,11 @@
+import { mkdirSync } from 'node:fs';
+import type { Db } from './types.js';
+import { openPg } from './pg.js';
+import { openPglite } from './pglite.js';
+
+/** DATABASE_URL selects a PostgreSQL server; otherwise the embedded store in dataDir. */
+export async function openDb(opts: { databaseUrl?: string; dataDir: string; poolMax?: number }): Promise<Db> {
+  if (opts.databaseUrl) return openPg(opts.databaseUrl, { max: opts.poolMax });
+  mkdirSync(opts.dataDir, { recursive: true });
+  return openPglite(opts.dataDir);
+}

@@ -1,0 +1,148 @@
+/**
+ * Judge one check result against the policy's thresholds, from the normalized facts the
+ * probe reported. Pure: the agent runs it to tell the employee, the collector runs it
+ * authoritatively. Where facts are absent (an older agent), the agent's own status stands.
+ */
+import type { CheckId, Platform } from '../checks/ids.js';
+import type { CheckResult } from '../checks/result.js';
+import type {
+  AntivirusFacts,
+  DiskEncryptionFacts,
+  FirewallFacts,
+  PatchLevelFacts,
+  ScreenLockFacts,
+  UsbStorageFacts,
+} from '../checks/facts.js';
+import type { CheckRule, Policy } from './schema.js';
+
+export type Verdict = 'pass' | 'fail' | 'unknown';
+export interface Judgement {
+  verdict: Verdict;
+  reasons: string[];
+}
+
+/** The rule for a check on a platform: the check's rule with the platform's overrides on top. */
+export function effectiveRule(policy: Policy, id: CheckId, platform: string): CheckRule {
+  const base = policy.checks[id];
+  const { platforms, controls: _c, ...rule } = base as typeof base & { platforms?: Record<string, CheckRule> };
+  const over = platforms?.[platform as Platform] ?? {};
+  return { required: true, graceHours: 0, ...rule, ...over };
+}
+
+/** Compare dotted numeric versions: -1, 0, 1. Non-numeric parts compare as 0. */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split(/[.\-+ ]/).map((x) => parseInt(x, 10) || 0);
+  const pb = b.split(/[.\-+ ]/).map((x) => parseInt(x, 10) || 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d < 0 ? -1 : 1;
+  }
+  return 0;
+}
+
+function facts<T>(r: CheckResult): Partial<T> | null {
+  const f = r.evidence?.facts;
+  return f && typeof f === 'object' ? (f as Partial<T>) : null;
+}
+
+const agentVerdict = (r: CheckResult): Judgement => ({
+  verdict: r.status,
+  reasons: r.status === 'pass' ? [] : [r.reason ?? r.summary],
+});
+
+type Judge = (r: CheckResult, rule: CheckRule) => Judgement;
+
+const judges: Record<CheckId, Judge> = {
+  disk_encryption(r) {
+    const f = facts<DiskEncryptionFacts>(r);
+    if (!f || f.systemVolumeEncrypted === undefined) return agentVerdict(r);
+    if (f.systemVolumeEncrypted === true) return { verdict: 'pass', reasons: [] };
+    if (f.systemVolumeEncrypted === false) {
+      const bad = (f.volumes ?? []).filter((v) => v.system && v.encrypted === false).map((v) => v.name);
+      return { verdict: 'fail', reasons: [`system volume not protected${bad.length ? `: ${bad.join(', ')}` : ''}`] };
+    }
+    return { verdict: 'unknown', reasons: [r.reason ?? 'encryption state of the system volume could not be read'] };
+  },
+  firewall(r, rule) {
+    const f = facts<FirewallFacts>(r);
+    if (!f || f.inboundFiltered === undefined) return agentVerdict(r);
+    const off = (f.profiles ?? []).filter((p) => p.enabled === false).map((p) => p.name);
+    if (rule.requireAllProfiles && off.length) return { verdict: 'fail', reasons: [`firewall profile off: ${off.join(', ')}`] };
+    if (f.inboundFiltered === true) return { verdict: 'pass', reasons: [] };
+    if (f.inboundFiltered === false) return { verdict: 'fail', reasons: ['inbound traffic is not filtered'] };
+    return { verdict: 'unknown', reasons: [r.reason ?? 'firewall state could not be read'] };
+  },
+  antivirus(r, rule) {
+    const f = facts<AntivirusFacts>(r);
+    if (!f || !Array.isArray(f.products)) return agentVerdict(r);
+    if (f.products.length === 0) return r.status === 'unknown' ? agentVerdict(r) : { verdict: 'fail', reasons: ['no antivirus or EDR product found'] };
+    const maxAge = rule.maxDefinitionAgeDays;
+    const problems: string[] = [];
+    for (const p of f.products) {
+      const issues: string[] = [];
+      if (p.running === false) issues.push('not running');
+      if (p.realTimeProtection === false) issues.push('real-time protection off');
+      if (p.definitionsUpToDate === false) issues.push('definitions out of date');
+      if (maxAge !== undefined && p.definitionsAgeDays != null && p.definitionsAgeDays > maxAge)
+        issues.push(`definitions ${Math.floor(p.definitionsAgeDays)} days old (max ${maxAge})`);
+      if (issues.length === 0 && p.running !== null) return { verdict: 'pass', reasons: [] };
+      problems.push(`${p.name}: ${issues.length ? issues.join(', ') : 'state unknown'}`);
+    }
+    const allUnknown = f.products.every((p) => p.running === null);
+    return { verdict: allUnknown ? 'unknown' : 'fail', reasons: problems };
+  },
+  patch_level(r, rule) {
+    const f = facts<PatchLevelFacts>(r);
+    if (!f) return agentVerdict(r);
+    const reasons: string[] = [];
+    let unknown = false;
+    if (rule.minOsVersion) {
+      if (f.osVersion) {
+        if (compareVersions(f.osVersion, rule.minOsVersion) < 0) reasons.push(`OS ${f.osVersion} is older than the minimum ${rule.minOsVersion}`);
+      } else unknown = true;
+    }
+    if (rule.maxPendingSecurityUpdates !== undefined) {
+      if (f.pendingSecurityUpdates == null) unknown = true;
+      else if (f.pendingSecurityUpdates > rule.maxPendingSecurityUpdates)
+        reasons.push(`${f.pendingSecurityUpdates} pending security update(s) (max ${rule.maxPendingSecurityUpdates})`);
+    }
+    if (rule.maxPendingUpdates !== undefined && f.pendingUpdates != null && f.pendingUpdates > rule.maxPendingUpdates)
+      reasons.push(`${f.pendingUpdates} pending update(s) (max ${rule.maxPendingUpdates})`);
+    if (rule.maxDaysSinceUpdate !== undefined && f.daysSinceLastUpdate != null && f.daysSinceLastUpdate > rule.maxDaysSinceUpdate)
+      reasons.push(`last update ${Math.floor(f.daysSinceLastUpdate)} days ago (max ${rule.maxDaysSinceUpdate})`);
+    if (rule.requireAutoUpdates && f.autoUpdatesEnabled === false) reasons.push('automatic updates are off');
+    if (reasons.length) return { verdict: 'fail', reasons };
+    if (unknown) return { verdict: 'unknown', reasons: [r.reason ?? 'pending updates could not be determined'] };
+    return { verdict: 'pass', reasons: [] };
+  },
+  usb_storage(r, rule) {
+    const f = facts<UsbStorageFacts>(r);
+    if (!f || !f.policy) return agentVerdict(r);
+    const need = rule.usb ?? 'read_only';
+    if (need === 'any') return { verdict: 'pass', reasons: [] };
+    if (f.policy === 'unknown') return { verdict: 'unknown', reasons: [r.reason ?? 'USB storage policy could not be read'] };
+    if (f.policy === 'blocked') return { verdict: 'pass', reasons: [] };
+    if (f.policy === 'read_only' && need === 'read_only') return { verdict: 'pass', reasons: [] };
+    return { verdict: 'fail', reasons: [`USB mass storage is ${f.policy === 'read_only' ? 'read-only, policy requires blocked' : 'allowed'}`] };
+  },
+  screen_lock(r, rule) {
+    const f = facts<ScreenLockFacts>(r);
+    if (!f || f.lockEnabled === undefined) return agentVerdict(r);
+    if (f.lockEnabled === null) return { verdict: 'unknown', reasons: [r.reason ?? 'screen lock settings could not be read'] };
+    if (f.lockEnabled === false) return { verdict: 'fail', reasons: ['screen does not lock when idle'] };
+    const max = rule.maxIdleSeconds;
+    if (max !== undefined) {
+      if (f.idleTimeoutSeconds == null || f.idleTimeoutSeconds === 0)
+        return { verdict: 'fail', reasons: ['no idle timeout is set'] };
+      if (f.idleTimeoutSeconds > max) return { verdict: 'fail', reasons: [`locks after ${f.idleTimeoutSeconds}s idle (max ${max}s)`] };
+    }
+    return { verdict: 'pass', reasons: [] };
+  },
+};
+
+export function judgeCheck(policy: Policy, platform: string, r: CheckResult): Judgement & { rule: CheckRule } {
+  const rule = effectiveRule(policy, r.id, platform);
+  // The agent could not determine the state: no threshold can turn that into pass.
+  if (r.status === 'unknown' && r.evidence?.facts === undefined) return { ...agentVerdict(r), rule };
+  return { ...judges[r.id](r, rule), rule };
+}

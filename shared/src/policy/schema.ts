@@ -1,0 +1,100 @@
+/**
+ * The compliance policy: reviewable like code (a YAML/JSON file), validated strictly.
+ * Per check: required or not, thresholds, grace period, control mapping; per-platform
+ * overrides of any of those under `platforms`.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+
+const Hours = Type.Number({ minimum: 0, maximum: 24 * 365 });
+const Version = Type.String({ maxLength: 32, pattern: '^[0-9]+(\\.[0-9]+)*$' });
+
+export const CheckRule = Type.Object(
+  {
+    required: Type.Optional(Type.Boolean()),
+    /** Hours a check may fail before the device becomes noncompliant. */
+    graceHours: Type.Optional(Hours),
+    // thresholds (each applies only to the check that reads it)
+    maxPendingSecurityUpdates: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
+    maxPendingUpdates: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000 })),
+    maxDaysSinceUpdate: Type.Optional(Type.Integer({ minimum: 0, maximum: 3650 })),
+    minOsVersion: Type.Optional(Version),
+    requireAutoUpdates: Type.Optional(Type.Boolean()),
+    maxDefinitionAgeDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 365 })),
+    maxIdleSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400 })),
+    /** 'blocked' = no mass storage at all, 'read_only' = blocked or read-only, 'any' = report only */
+    usb: Type.Optional(Type.Union([Type.Literal('blocked'), Type.Literal('read_only'), Type.Literal('any')])),
+    /** Firewall: every profile (Windows Domain/Private/Public) must be on, not only the active one. */
+    requireAllProfiles: Type.Optional(Type.Boolean()),
+    remediationUrl: Type.Optional(Type.String({ maxLength: 500 })),
+  },
+  { additionalProperties: false },
+);
+export type CheckRule = Static<typeof CheckRule>;
+
+const CheckWithPlatforms = Type.Composite([
+  CheckRule,
+  Type.Object({
+    controls: Type.Optional(
+      Type.Object(
+        {
+          soc2: Type.Optional(Type.Array(Type.String({ maxLength: 16 }), { maxItems: 16 })),
+          cis: Type.Optional(Type.Array(Type.String({ maxLength: 16 }), { maxItems: 16 })),
+          iso27001: Type.Optional(Type.Array(Type.String({ maxLength: 16 }), { maxItems: 16 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    platforms: Type.Optional(
+      Type.Object(
+        { linux: Type.Optional(CheckRule), darwin: Type.Optional(CheckRule), win32: Type.Optional(CheckRule) },
+        { additionalProperties: false },
+      ),
+    ),
+  }),
+], { additionalProperties: false });
+
+export const Policy = Type.Object(
+  {
+    version: Type.Literal(1),
+    name: Type.Optional(Type.String({ maxLength: 200 })),
+    /** How often agents run their checks. */
+    intervalSec: Type.Integer({ minimum: 60, maximum: 86_400 }),
+    /** No report for longer than this marks a device stale. */
+    staleAfterHours: Type.Number({ minimum: 1, maximum: 24 * 90 }),
+    checks: Type.Object(
+      {
+        disk_encryption: CheckWithPlatforms,
+        firewall: CheckWithPlatforms,
+        antivirus: CheckWithPlatforms,
+        patch_level: CheckWithPlatforms,
+        usb_storage: CheckWithPlatforms,
+        screen_lock: CheckWithPlatforms,
+      },
+      { additionalProperties: false },
+    ),
+    /** Control mapping for the asset inventory itself (evidence only). */
+    inventoryControls: Type.Optional(
+      Type.Object({ soc2: Type.Array(Type.String({ maxLength: 16 })), cis: Type.Array(Type.String({ maxLength: 16 })) }),
+    ),
+    alerts: Type.Optional(
+      Type.Object(
+        {
+          webhookUrl: Type.Optional(Type.String({ maxLength: 1000 })),
+          /** Which transitions alert. */
+          on: Type.Optional(
+            Type.Array(Type.Union([Type.Literal('noncompliant'), Type.Literal('stale'), Type.Literal('recovered')]), { maxItems: 3 }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    evidence: Type.Optional(
+      Type.Object(
+        { exportRoles: Type.Array(Type.Union([Type.Literal('admin'), Type.Literal('auditor'), Type.Literal('helpdesk')]), { maxItems: 3 }) },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type Policy = Static<typeof Policy>;
