@@ -4,6 +4,7 @@
  * TypeBox gives us JSON Schema (which fastify understands natively) and static
  * types from the same declaration, so there is no second source of truth.
  */
+import './formats.js';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { Static, TSchema } from '@sinclair/typebox';
 

@@ -1,0 +1,56 @@
+/**
+ * buildApp(): the fastify application with every domain plugin registered, apart from
+ * listen() so tests can use inject() and the real server alike.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import { TypeBoxValidatorCompiler } from './shared/typebox-compiler.js';
+import { LIMITS } from '#shared/protocol/limits.js';
+import type { Ctx } from './context.js';
+import { installAuth, type RegisteredRoute } from './auth/install.js';
+import { ApiError } from './shared/errors.js';
+import { isDbUnavailable } from './db/types.js';
+import { enrollmentRoutes } from './enrollment/routes.js';
+import { deviceRoutes } from './devices/routes.js';
+import { systemRoutes } from './system/routes.js';
+import { registerDomainPlugins } from './plugins.js';
+
+export interface BuiltApp {
+  app: FastifyInstance;
+  routes: RegisteredRoute[];
+}
+
+export async function buildApp(ctx: Omit<Ctx, 'log'>, opts: { logger?: boolean | object; https?: { cert: Buffer; key: Buffer } } = {}): Promise<BuiltApp> {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: LIMITS.maxHttpBodyBytes,
+    trustProxy: true,
+    ...(opts.https ? { https: opts.https } : {}),
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+  } as object) as unknown as FastifyInstance;
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  const full: Ctx = { ...ctx, log: app.log };
+  const routes = installAuth(app, ctx.db);
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, req, reply) => {
+    if (err instanceof ApiError) {
+      if (err.statusCode === 503) reply.header('retry-after', '5');
+      return reply.code(err.statusCode).send({ error: { code: err.code, message: err.message, ...err.extra } });
+    }
+    if (err.validation) return reply.code(400).send({ error: { code: 'POSTURE_ERR_VALIDATION', message: err.message } });
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send({ error: { code: 'POSTURE_ERR_BODY_TOO_LARGE', message: `Request body exceeds ${LIMITS.maxHttpBodyBytes} bytes.` } });
+    if (isDbUnavailable(err)) {
+      reply.header('retry-after', '5');
+      return reply.code(503).send({ error: { code: 'POSTURE_ERR_DB_UNAVAILABLE', message: 'The database is unavailable; retry shortly.' } });
+    }
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500)
+      return reply.code(err.statusCode).send({ error: { code: 'POSTURE_ERR_BAD_REQUEST', message: err.message } });
+    req.log.error({ err }, 'unhandled error');
+    return reply.code(500).send({ error: { code: 'POSTURE_ERR_INTERNAL', message: 'Internal error; it has been logged.' } });
+  });
+
+  await app.register(systemRoutes(full));
+  await app.register(enrollmentRoutes(full));
+  await app.register(deviceRoutes(full));
+  await registerDomainPlugins(app, full);
+  return { app, routes };
+}

@@ -1,0 +1,23 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { CollectorConfig } from './config/env.js';
+import type { Db } from './db/types.js';
+import type { CollectorIdentity } from './meta/collector-identity.js';
+import type { PolicyStore } from './policy/store.js';
+import type { Hub } from './gateway/hub.js';
+import type { DeviceKeyCache } from './gateway/device-keys.js';
+import type { IngestBatcher } from './ingest/batcher.js';
+import type { Metrics } from './metrics/metrics.js';
+
+/** What every domain plugin is given: typed dependencies passed in, not imported globals. */
+export interface Ctx {
+  db: Db;
+  config: CollectorConfig;
+  identity: CollectorIdentity;
+  policy: PolicyStore;
+  hub: Hub;
+  keys: DeviceKeyCache;
+  batcher: IngestBatcher;
+  metrics: Metrics;
+  log: FastifyBaseLogger;
+  version: string;
+}

@@ -1,0 +1,128 @@
+/** Device reads shared by the API and the dashboard. Filtering, sorting and paging happen in SQL. */
+import type { Db } from '../db/types.js';
+
+export interface DeviceListQuery {
+  state?: string;
+  failingCheck?: string;
+  platform?: string;
+  osVersion?: string;
+  q?: string;
+  seenBefore?: string;
+  seenAfter?: string;
+  sort?: 'hostname' | 'last_seen' | 'state' | 'os' | 'owner' | 'deadline';
+  order?: 'asc' | 'desc';
+  limit?: number;
+  offset?: number;
+  includeRevoked?: boolean;
+}
+
+export interface DeviceSummary {
+  id: string;
+  hostname: string;
+  platform: string;
+  os_name: string | null;
+  os_version: string | null;
+  model: string | null;
+  serial: string | null;
+  owner: string | null;
+  agent_version: string | null;
+  state: string;
+  state_since: Date;
+  failing_checks: string[];
+  next_deadline: Date | null;
+  last_seen_at: Date | null;
+  last_report_at: Date | null;
+  enrolled_at: Date;
+  revoked_at: Date | null;
+}
+
+const SORTS: Record<NonNullable<DeviceListQuery['sort']>, string> = {
+  hostname: 'lower(hostname)',
+  last_seen: 'last_seen_at',
+  state: 'state',
+  os: 'platform, os_version',
+  owner: 'owner',
+  deadline: 'next_deadline',
+};
+
+export const DEVICE_COLUMNS = `id, hostname, platform, os_name, os_version, model, serial, owner, agent_version, state, state_since,
+  failing_checks, next_deadline, last_seen_at, last_report_at, enrolled_at, revoked_at`;
+
+export async function listDevices(db: Db, f: DeviceListQuery): Promise<{ total: number; items: DeviceSummary[] }> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const p = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  if (!f.includeRevoked) where.push('revoked_at IS NULL');
+  if (f.state) where.push(`state = ${p(f.state)}`);
+  if (f.failingCheck) where.push(`${p(f.failingCheck)} = ANY(failing_checks)`);
+  if (f.platform) where.push(`platform = ${p(f.platform)}`);
+  if (f.osVersion) where.push(`os_version LIKE ${p(f.osVersion.replace(/[%_\\]/g, '\\$&') + '%')}`);
+  if (f.q) {
+    const like = p('%' + f.q.toLowerCase().replace(/[%_\\]/g, '\\$&') + '%');
+    where.push(`(lower(hostname) LIKE ${like} OR lower(coalesce(serial,'')) LIKE ${like} OR lower(coalesce(owner,'')) LIKE ${like} OR id = ${p(f.q)})`);
+  }
+  if (f.seenBefore) where.push(`last_seen_at < ${p(f.seenBefore)}`);
+  if (f.seenAfter) where.push(`last_seen_at >= ${p(f.seenAfter)}`);
+  const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const order = `${SORTS[f.sort ?? 'hostname']} ${f.order === 'desc' ? 'DESC' : 'ASC'} NULLS LAST, id`;
+  const limit = Math.min(Math.max(f.limit ?? 50, 1), 500);
+  const offset = Math.max(f.offset ?? 0, 0);
+  // One round trip: the window count gives the total alongside the page.
+  const r = await db.query<DeviceSummary & { total: string }>(
+    `SELECT ${DEVICE_COLUMNS}, count(*) OVER () AS total FROM devices ${w} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`,
+    params,
+  );
+  let total = r.rows[0] ? Number(r.rows[0].total) : 0;
+  if (!r.rows[0] && offset > 0) total = Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM devices ${w}`, params)).rows[0].n);
+  return { total, items: r.rows.map(({ total: _t, ...d }) => d) };
+}
+
+export async function getDevice(db: Db, id: string) {
+  const d = await db.query<DeviceSummary & { inventory: unknown; fingerprint: string; revoked_by: string | null; spool_evicted: string; last_seq: string | null }>(
+    `SELECT ${DEVICE_COLUMNS}, inventory, revoked_by, spool_evicted, last_seq FROM devices WHERE id = $1`,
+    [id],
+  );
+  if (!d.rows[0]) return null;
+  const checks = await db.query(
+    `SELECT check_id AS id, agent_status, state, since, failing_since, deadline, summary, reasons, evidence, remediation, report_id, collected_at
+       FROM check_states WHERE device_id = $1 ORDER BY check_id`,
+    [id],
+  );
+  const exclusions = await db.query(
+    `SELECT id, check_id, rationale, approved_by, created_at, expires_at FROM exclusions WHERE device_id = $1 AND revoked_at IS NULL AND expires_at > now() ORDER BY created_at DESC`,
+    [id],
+  );
+  return { ...d.rows[0], checks: checks.rows, exclusions: exclusions.rows };
+}
+
+export async function deviceReports(db: Db, id: string, limit: number, cursor?: string) {
+  // Cursor = "<collected_at ISO>|<report_id>" of the last row seen (keyset pagination).
+  const params: unknown[] = [id];
+  let cond = '';
+  if (cursor) {
+    const [at, rid] = cursor.split('|');
+    params.push(at, rid ?? '');
+    cond = 'AND (collected_at, report_id) < ($2::timestamptz, $3)';
+  }
+  params.push(limit + 1);
+  const r = await db.query<{ report_id: string; collected_at: Date; received_at: Date; seq: string; kid: string; trigger: string | null; summary: unknown; jws: string }>(
+    `SELECT report_id, collected_at, received_at, seq, kid, trigger, summary, jws FROM reports
+      WHERE device_id = $1 ${cond} ORDER BY collected_at DESC, report_id DESC LIMIT $${params.length}`,
+    params,
+  );
+  const items = r.rows.slice(0, limit);
+  const last = items[items.length - 1];
+  const nextCursor = r.rows.length > limit && last ? `${new Date(last.collected_at).toISOString()}|${last.report_id}` : null;
+  return { items, nextCursor };
+}
+
+export async function deviceEvents(db: Db, id: string, limit = 200) {
+  const r = await db.query(
+    `SELECT id, check_id, from_state, to_state, at, report_id, detail FROM state_events WHERE device_id = $1 ORDER BY at DESC, id DESC LIMIT $2`,
+    [id, limit],
+  );
+  return r.rows;
+}

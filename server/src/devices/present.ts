@@ -1,0 +1,43 @@
+/** API representation of devices: camelCase, ISO times, no internal columns. */
+import type { DeviceSummary } from './dal.js';
+
+const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null);
+
+export function presentDevice(d: DeviceSummary) {
+  return {
+    id: d.id,
+    hostname: d.hostname,
+    platform: d.platform,
+    osName: d.os_name,
+    osVersion: d.os_version,
+    model: d.model,
+    serial: d.serial,
+    owner: d.owner,
+    agentVersion: d.agent_version,
+    state: d.state,
+    stateSince: iso(d.state_since),
+    failingChecks: d.failing_checks,
+    nextDeadline: iso(d.next_deadline),
+    lastSeenAt: iso(d.last_seen_at),
+    lastReportAt: iso(d.last_report_at),
+    enrolledAt: iso(d.enrolled_at),
+    revokedAt: iso(d.revoked_at),
+  };
+}
+
+export function presentCheck(c: Record<string, unknown>) {
+  return {
+    id: c.id,
+    status: c.agent_status,
+    state: c.state,
+    summary: c.summary,
+    reasons: c.reasons,
+    evidence: c.evidence,
+    remediation: c.remediation,
+    since: iso(c.since as Date),
+    failingSince: iso(c.failing_since as Date),
+    deadline: iso(c.deadline as Date),
+    reportId: c.report_id,
+    collectedAt: iso(c.collected_at as Date),
+  };
+}

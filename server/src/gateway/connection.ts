@@ -1,0 +1,165 @@
+/**
+ * One authenticated agent socket: every frame is size- and rate-checked, decoded as strict
+ * UTF-8, depth-limited, schema-validated, then dispatched. Anything invalid closes the
+ * socket with a reason; nothing an agent sends can throw out of this handler.
+ */
+import type { WebSocket, RawData } from 'ws';
+import { AgentMessage, CLOSE, type ServerCommand } from '#shared/protocol/messages.js';
+import { LIMITS } from '#shared/protocol/limits.js';
+import { parseJsonLimited } from '#shared/protocol/json.js';
+import { compile } from '#shared/schema/validate.js';
+import type { Db } from '../db/types.js';
+import type { IngestBatcher } from '../ingest/batcher.js';
+import { verifyReport } from '../ingest/verify.js';
+import type { DeviceKeyCache } from './device-keys.js';
+import type { AgentConnection, Hub } from './hub.js';
+import { completeKeyRotation } from '../commands/rotate-key.js';
+
+const validateMessage = compile(AgentMessage);
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+export interface ConnectionDeps {
+  db: Db;
+  keys: DeviceKeyCache;
+  hub: Hub;
+  batcher: IngestBatcher;
+  log: { warn: (o: object, m: string) => void; info: (o: object, m: string) => void; error: (o: object, m: string) => void };
+  metrics?: { reportAcked(ms: number): void; reportRejected(): void; connectionClosed(code: number): void };
+  welcome: () => object;
+}
+
+export function attachConnection(ws: WebSocket, deviceId: string, kid: string, deps: ConnectionDeps): AgentConnection {
+  let windowStart = Date.now();
+  let msgCount = 0;
+  let byteCount = 0;
+  let inFlight = 0;
+  let closed = false;
+  let alive = true;
+
+  const conn: AgentConnection = {
+    deviceId,
+    send(msg) {
+      if (!closed && ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
+    },
+    close(code, reason) {
+      if (closed) return;
+      closed = true;
+      try {
+        ws.close(code, reason.slice(0, 120));
+      } catch {
+        ws.terminate();
+      }
+      // A peer that never answers the close handshake must not hold the slot.
+      setTimeout(() => ws.terminate(), 5_000).unref();
+    },
+  };
+  const drop = (code: number, reason: string) => {
+    deps.log.warn({ deviceId, code, reason }, 'closing agent connection');
+    conn.close(code, reason);
+  };
+
+  // Heartbeat: a peer that misses two pings is dead (laptop lid closed, NAT dropped).
+  const ping = setInterval(() => {
+    if (!alive) return ws.terminate();
+    alive = false;
+    ws.ping();
+  }, 30_000);
+  ping.unref();
+  ws.on('pong', () => (alive = true));
+
+  ws.on('message', (data: RawData, isBinary: boolean) => {
+    alive = true;
+    const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    const now = Date.now();
+    if (now - windowStart > LIMITS.rateWindowMs) {
+      windowStart = now;
+      msgCount = 0;
+      byteCount = 0;
+    }
+    msgCount++;
+    byteCount += buf.length;
+    if (msgCount > LIMITS.rateMaxMessages || byteCount > LIMITS.rateMaxBytes) return drop(CLOSE.rateLimited, 'rate limit exceeded');
+    if (isBinary) return drop(CLOSE.invalidMessage, 'binary frames are not accepted');
+    let text: string;
+    try {
+      text = decoder.decode(buf);
+    } catch {
+      return drop(CLOSE.invalidMessage, 'message is not valid UTF-8');
+    }
+    const parsed = parseJsonLimited(text, LIMITS.maxJsonDepth);
+    if (!parsed.ok) return drop(CLOSE.invalidMessage, parsed.error);
+    const v = validateMessage.validate(parsed.value);
+    if (!v.ok) return drop(CLOSE.invalidMessage, `invalid message: ${v.errors[0]}`);
+    void handle(v.value).catch((err) => deps.log.error({ deviceId, err: (err as Error).message }, 'agent message handler failed'));
+  });
+
+  async function handle(msg: AgentMessage): Promise<void> {
+    switch (msg.type) {
+      case 'hello':
+        return;
+      case 'report': {
+        if (inFlight >= LIMITS.maxInFlight * 2) return drop(CLOSE.rateLimited, 'too many reports in flight');
+        inFlight++;
+        const t0 = performance.now();
+        try {
+          const info = await deps.keys.get(deviceId).catch(() => null);
+          if (!info) return conn.send({ type: 'retry', id: msg.id, retryAfterMs: 5_000 });
+          if (info.revokedAt) return drop(CLOSE.revoked, 'device revoked');
+          const vr = await verifyReport(info, msg.id, msg.jws);
+          if (!vr.ok) {
+            deps.metrics?.reportRejected();
+            deps.log.warn({ deviceId, reportId: msg.id, code: vr.code }, 'report rejected');
+            return conn.send({ type: 'reject', id: msg.id, code: vr.code, message: vr.message });
+          }
+          const out = await deps.batcher.submit(vr.report);
+          if (out.kind === 'stored' || out.kind === 'duplicate') {
+            deps.metrics?.reportAcked(performance.now() - t0);
+            conn.send({ type: 'ack', id: msg.id, ...(out.kind === 'duplicate' ? { duplicate: true } : {}) });
+          } else if (out.kind === 'retry') conn.send({ type: 'retry', id: msg.id, retryAfterMs: out.retryAfterMs });
+          // An unexpected storage failure: never ack, never make the agent drop it; retry much later.
+          else conn.send({ type: 'retry', id: msg.id, retryAfterMs: 60_000 });
+        } finally {
+          inFlight--;
+        }
+        return;
+      }
+      case 'command-result': {
+        if (msg.oldKeyProof && msg.newKeyProof) {
+          const info = await deps.keys.get(deviceId);
+          const current = info?.keys.get(kid);
+          if (!info || !current) return;
+          const r = await completeKeyRotation(deps.db, deviceId, msg.commandId, current, msg.oldKeyProof, msg.newKeyProof).catch((e: Error) => ({ ok: false as const, error: e.message }));
+          if (r.ok) {
+            await deps.hub.deviceChanged(deviceId, 'keys-changed');
+            conn.send({ type: 'ack', id: msg.commandId });
+            // The socket was opened with the old key: make the agent reconnect with the new one.
+            setTimeout(() => conn.close(CLOSE.retryLater, JSON.stringify({ retryAfterMs: 0 })), 100).unref();
+          } else {
+            deps.log.warn({ deviceId, error: r.error }, 'key rotation refused');
+            conn.send({ type: 'reject', id: msg.commandId, code: 'rotation_refused', message: r.error });
+          }
+          return;
+        }
+        await deps.db.query(
+          'UPDATE commands SET result = $3, completed_at = CASE WHEN $4::boolean THEN completed_at ELSE now() END WHERE id = $1 AND device_id = $2',
+          [msg.commandId, deviceId, JSON.stringify({ ok: msg.ok, error: msg.error ?? null }), msg.ok],
+        );
+        return;
+      }
+    }
+  }
+
+  ws.on('close', (code) => {
+    closed = true;
+    clearInterval(ping);
+    deps.hub.remove(conn);
+    deps.metrics?.connectionClosed(code);
+  });
+  ws.on('error', () => {});
+
+  deps.hub.add(conn, CLOSE.replaced);
+  conn.send(deps.welcome());
+  return conn;
+}
+
+export type { ServerCommand };

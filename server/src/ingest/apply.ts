@@ -1,0 +1,235 @@
+/**
+ * Apply a batch of verified reports inside one transaction: store them verbatim
+ * (idempotent on report id), then replay each device's new reports in time order
+ * through the evaluator so every state transition lands in state_events, and write
+ * the device's latest inventory, check states and overall state.
+ */
+import type { Queryable } from '../db/types.js';
+import type { ReportPayload } from '#shared/protocol/messages.js';
+import type { Policy } from '#shared/policy/schema.js';
+import { evaluateDevice, type ActiveExclusion, type CheckState, type PreviousCheckState } from '#shared/policy/evaluate.js';
+import type { CheckId } from '#shared/checks/ids.js';
+import { alertForTransition, type OutboxRow } from '../alerts/outbox.js';
+
+export interface VerifiedReport {
+  payload: ReportPayload;
+  jws: string;
+  kid: string;
+}
+
+interface DeviceRow {
+  id: string;
+  platform: string;
+  hostname: string;
+  state: string;
+  last_report_at: Date | null;
+}
+interface CheckRow {
+  device_id: string;
+  check_id: CheckId;
+  state: CheckState;
+  since: Date;
+  failing_since: Date | null;
+}
+
+const asJson = (v: unknown) => JSON.stringify(v);
+
+export interface ApplyResult {
+  /** report ids that were newly stored (the rest were duplicates) */
+  stored: Set<string>;
+}
+
+export async function applyBatch(q: Queryable, policy: Policy, batch: VerifiedReport[], alertOn: string[]): Promise<ApplyResult> {
+  const rows = batch.map((r) => ({
+    report_id: r.payload.reportId,
+    device_id: r.payload.deviceId,
+    seq: r.payload.seq,
+    kid: r.kid,
+    collected_at: r.payload.collectedAt,
+    trigger: r.payload.trigger ?? null,
+    summary: { checks: Object.fromEntries(r.payload.checks.map((c) => [c.id, c.status])), agentVersion: r.payload.agentVersion },
+    jws: r.jws,
+  }));
+  // jsonb_to_recordset keeps this one statement on both pg and PGlite regardless of batch size.
+  const ins = await q.query<{ report_id: string }>(
+    `INSERT INTO reports (report_id, device_id, seq, kid, collected_at, trigger, summary, jws)
+     SELECT report_id, device_id, seq, kid, collected_at, trigger, summary, jws
+       FROM jsonb_to_recordset($1::jsonb) AS x(report_id text, device_id text, seq bigint, kid text, collected_at timestamptz, trigger text, summary jsonb, jws text)
+     ON CONFLICT (report_id) DO NOTHING RETURNING report_id`,
+    [asJson(rows)],
+  );
+  const stored = new Set(ins.rows.map((r) => r.report_id));
+  const deviceIds = [...new Set(batch.map((r) => r.payload.deviceId))];
+  const idsJson = asJson(deviceIds);
+
+  // Every device that spoke is "seen", duplicates included.
+  const fresh = batch.filter((r) => stored.has(r.payload.reportId));
+  if (fresh.length === 0) {
+    await q.query(`UPDATE devices SET last_seen_at = now() WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))`, [idsJson]);
+    return { stored };
+  }
+
+  const freshIds = [...new Set(fresh.map((r) => r.payload.deviceId))];
+  const freshJson = asJson(freshIds);
+  // Lock the devices so concurrent collectors apply reports for one device one batch at a time.
+  const devs = await q.query<DeviceRow>(
+    `SELECT id, platform, hostname, state, last_report_at FROM devices WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)) ORDER BY id FOR UPDATE`,
+    [freshJson],
+  );
+  const checks = await q.query<CheckRow>(
+    `SELECT device_id, check_id, state, since, failing_since FROM check_states WHERE device_id IN (SELECT jsonb_array_elements_text($1::jsonb))`,
+    [freshJson],
+  );
+  const excl = await q.query<{ device_id: string; check_id: string; expires_at: Date }>(
+    `SELECT device_id, check_id, expires_at FROM exclusions
+      WHERE device_id IN (SELECT jsonb_array_elements_text($1::jsonb)) AND revoked_at IS NULL AND expires_at > now()`,
+    [freshJson],
+  );
+
+  const prevByDevice = new Map<string, Map<CheckId, CheckRow>>();
+  for (const c of checks.rows) {
+    let m = prevByDevice.get(c.device_id);
+    if (!m) prevByDevice.set(c.device_id, (m = new Map()));
+    m.set(c.check_id, c);
+  }
+  const exclByDevice = new Map<string, ActiveExclusion[]>();
+  for (const e of excl.rows) {
+    const list = exclByDevice.get(e.device_id) ?? [];
+    list.push({ checkId: e.check_id as CheckId | '*', expiresAt: new Date(e.expires_at) });
+    exclByDevice.set(e.device_id, list);
+  }
+
+  const checkUpserts: object[] = [];
+  const events: object[] = [];
+  const deviceUpdates: object[] = [];
+  const outbox: OutboxRow[] = [];
+  const completedCommands: object[] = [];
+
+  for (const dev of devs.rows) {
+    const mine = fresh
+      .filter((r) => r.payload.deviceId === dev.id)
+      .sort((a, b) => a.payload.collectedAt.localeCompare(b.payload.collectedAt) || a.payload.seq - b.payload.seq);
+    let lastAt = dev.last_report_at ? new Date(dev.last_report_at).getTime() : -Infinity;
+    let devState = dev.state;
+    const prev = prevByDevice.get(dev.id) ?? new Map<CheckId, CheckRow>();
+    let latest: { r: VerifiedReport; ev: ReturnType<typeof evaluateDevice>; at: Date } | null = null;
+    for (const r of mine) {
+      const m = /^check-now:(.+)$/.exec(r.payload.trigger ?? '');
+      if (m) completedCommands.push({ id: m[1], device_id: dev.id, report_id: r.payload.reportId });
+      const at = new Date(r.payload.collectedAt);
+      // A report older than what we already applied is kept as evidence but does not rewind state.
+      if (at.getTime() < lastAt) continue;
+      lastAt = at.getTime();
+      const previous: Partial<Record<CheckId, PreviousCheckState>> = {};
+      for (const [id, c] of prev) previous[id] = { state: c.state, failingSince: c.failing_since ? new Date(c.failing_since) : null };
+      const ev = evaluateDevice({ policy, platform: dev.platform, results: r.payload.checks, previous, exclusions: exclByDevice.get(dev.id), now: at });
+      for (const c of ev.checks) {
+        const before = prev.get(c.id);
+        if (!before || before.state !== c.state) {
+          events.push({ device_id: dev.id, check_id: c.id, from_state: before?.state ?? null, to_state: c.state, at: at.toISOString(), report_id: r.payload.reportId, detail: { reasons: c.reasons.slice(0, 5) } });
+        }
+        prev.set(c.id, {
+          device_id: dev.id,
+          check_id: c.id,
+          state: c.state,
+          since: !before || before.state !== c.state ? at : before.since,
+          failing_since: c.failingSince,
+        });
+      }
+      if (devState !== ev.state) {
+        events.push({ device_id: dev.id, check_id: '*', from_state: devState, to_state: ev.state, at: at.toISOString(), report_id: r.payload.reportId, detail: { failing: ev.failingChecks } });
+        const alert = alertForTransition(alertOn, dev.id, dev.hostname, devState, ev.state, at, ev.failingChecks);
+        if (alert) outbox.push(alert);
+        devState = ev.state;
+      }
+      latest = { r, ev, at };
+    }
+    if (!latest) continue;
+    const { r, ev, at } = latest;
+    const byId = new Map(r.payload.checks.map((c) => [c.id, c]));
+    for (const c of ev.checks) {
+      const res = byId.get(c.id);
+      const p = prev.get(c.id)!;
+      checkUpserts.push({
+        device_id: dev.id,
+        check_id: c.id,
+        agent_status: res?.status ?? 'unknown',
+        state: c.state,
+        since: new Date(p.since).toISOString(),
+        failing_since: c.failingSince?.toISOString() ?? null,
+        deadline: c.deadline?.toISOString() ?? null,
+        summary: res?.summary ?? 'no result reported',
+        reasons: c.reasons,
+        evidence: res?.evidence ?? {},
+        remediation: res?.remediation ?? { steps: [] },
+        report_id: r.payload.reportId,
+        collected_at: at.toISOString(),
+      });
+    }
+    const inv = r.payload.inventory;
+    deviceUpdates.push({
+      id: dev.id,
+      hostname: inv.hostname,
+      platform: inv.os.platform,
+      os_name: inv.os.distro ?? null,
+      os_version: inv.os.release ?? null,
+      model: inv.hardware.model ?? null,
+      serial: inv.hardware.serial ?? null,
+      owner: inv.users[0] ?? null,
+      agent_version: r.payload.agentVersion,
+      inventory: inv,
+      last_report_at: at.toISOString(),
+      last_seq: r.payload.seq,
+      state: ev.state,
+      state_changed: ev.state !== dev.state,
+      failing_checks: ev.failingChecks,
+      next_deadline: ev.nextDeadline?.toISOString() ?? null,
+      spool_evicted: r.payload.spool?.evicted ?? 0,
+    });
+  }
+
+  if (checkUpserts.length)
+    await q.query(
+      `INSERT INTO check_states (device_id, check_id, agent_status, state, since, failing_since, deadline, summary, reasons, evidence, remediation, report_id, collected_at)
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(device_id text, check_id text, agent_status text, state text, since timestamptz, failing_since timestamptz,
+         deadline timestamptz, summary text, reasons jsonb, evidence jsonb, remediation jsonb, report_id text, collected_at timestamptz)
+       ON CONFLICT (device_id, check_id) DO UPDATE SET agent_status = EXCLUDED.agent_status, state = EXCLUDED.state, since = EXCLUDED.since,
+         failing_since = EXCLUDED.failing_since, deadline = EXCLUDED.deadline, summary = EXCLUDED.summary, reasons = EXCLUDED.reasons,
+         evidence = EXCLUDED.evidence, remediation = EXCLUDED.remediation, report_id = EXCLUDED.report_id, collected_at = EXCLUDED.collected_at`,
+      [asJson(checkUpserts)],
+    );
+  if (events.length)
+    await q.query(
+      `INSERT INTO state_events (device_id, check_id, from_state, to_state, at, report_id, detail)
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(device_id text, check_id text, from_state text, to_state text, at timestamptz, report_id text, detail jsonb)`,
+      [asJson(events)],
+    );
+  if (deviceUpdates.length)
+    await q.query(
+      `UPDATE devices d SET hostname = x.hostname, platform = x.platform, os_name = x.os_name, os_version = x.os_version, model = x.model,
+         serial = x.serial, owner = x.owner, agent_version = x.agent_version, inventory = x.inventory, last_report_at = x.last_report_at,
+         last_seq = x.last_seq, state = x.state, state_since = CASE WHEN x.state_changed THEN x.last_report_at ELSE d.state_since END,
+         failing_checks = ARRAY(SELECT jsonb_array_elements_text(x.failing_checks)), next_deadline = x.next_deadline,
+         spool_evicted = GREATEST(d.spool_evicted, x.spool_evicted), last_seen_at = now()
+       FROM jsonb_to_recordset($1::jsonb) AS x(id text, hostname text, platform text, os_name text, os_version text, model text, serial text,
+         owner text, agent_version text, inventory jsonb, last_report_at timestamptz, last_seq bigint, state text, state_changed boolean,
+         failing_checks jsonb, next_deadline timestamptz, spool_evicted bigint)
+       WHERE d.id = x.id`,
+      [asJson(deviceUpdates)],
+    );
+  await q.query(`UPDATE devices SET last_seen_at = now() WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))`, [idsJson]);
+  if (outbox.length)
+    await q.query(
+      `INSERT INTO alert_outbox (dedupe_key, kind, device_id, payload)
+       SELECT dedupe_key, kind, device_id, payload FROM jsonb_to_recordset($1::jsonb) AS x(dedupe_key text, kind text, device_id text, payload jsonb)
+       ON CONFLICT (dedupe_key) DO NOTHING`,
+      [asJson(outbox)],
+    );
+  if (completedCommands.length)
+    await q.query(
+      `UPDATE commands c SET completed_at = now(), result = jsonb_build_object('reportId', x.report_id)
+       FROM jsonb_to_recordset($1::jsonb) AS x(id text, device_id text, report_id text) WHERE c.id = x.id AND c.device_id = x.device_id AND c.completed_at IS NULL`,
+      [asJson(completedCommands)],
+    );
+  return { stored };
+}

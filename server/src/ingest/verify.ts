@@ -1,0 +1,57 @@
+/**
+ * Verify one report JWS: signed by a key of the device on this socket, payload valid,
+ * bound to this device and report id, not from the future, and not signed by a key that
+ * had already been rotated out when the report was collected.
+ */
+import { compactVerify, decodeProtectedHeader } from 'jose';
+import { ReportPayload } from '#shared/protocol/messages.js';
+import { LIMITS } from '#shared/protocol/limits.js';
+import { parseJsonLimited } from '#shared/protocol/json.js';
+import { compile } from '#shared/schema/validate.js';
+import type { DeviceAuthInfo } from '../gateway/device-keys.js';
+import type { VerifiedReport } from './apply.js';
+
+const reportValidator = compile(ReportPayload);
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+export type VerifyResult = { ok: true; report: VerifiedReport } | { ok: false; code: string; message: string };
+
+const no = (code: string, message: string): VerifyResult => ({ ok: false, code, message });
+
+export async function verifyReport(info: DeviceAuthInfo, messageId: string, jws: string, now = Date.now()): Promise<VerifyResult> {
+  let kid: string | undefined;
+  let alg: string | undefined;
+  try {
+    ({ kid, alg } = decodeProtectedHeader(jws));
+  } catch {
+    return no('malformed_jws', 'report is not a compact JWS');
+  }
+  if (alg !== 'EdDSA' || !kid) return no('bad_header', 'report must be EdDSA-signed with a kid');
+  const key = info.keys.get(kid);
+  if (!key) return no('unknown_key', 'report is signed by a key this device never registered');
+  if (key.revokedAt) return no('key_revoked', 'report is signed by a revoked key');
+  let bytes: Uint8Array;
+  try {
+    ({ payload: bytes } = await compactVerify(jws, key.key, { algorithms: ['EdDSA'] }));
+  } catch {
+    return no('bad_signature', 'report signature does not verify');
+  }
+  let text: string;
+  try {
+    text = decoder.decode(bytes);
+  } catch {
+    return no('bad_payload', 'report payload is not UTF-8');
+  }
+  const parsed = parseJsonLimited(text, LIMITS.maxJsonDepth);
+  if (!parsed.ok) return no('bad_payload', parsed.error);
+  const v = reportValidator.validate(parsed.value);
+  if (!v.ok) return no('schema', `report payload invalid: ${v.errors.join('; ')}`);
+  const p = v.value;
+  if (p.deviceId !== info.deviceId) return no('wrong_device', 'report belongs to another device');
+  if (p.reportId !== messageId) return no('id_mismatch', 'message id and signed report id differ');
+  const at = Date.parse(p.collectedAt);
+  if (!Number.isFinite(at)) return no('bad_time', 'collectedAt is not a time');
+  if (at > now + LIMITS.maxReportFutureSkewSec * 1000) return no('future', 'report is dated too far in the future');
+  if (key.retiredAt && at > key.retiredAt.getTime()) return no('key_rotated_out', 'report was signed after this key was rotated out');
+  return { ok: true, report: { payload: p, jws, kid } };
+}

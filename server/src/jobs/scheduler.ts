@@ -1,0 +1,41 @@
+/**
+ * Background jobs that must run once across the fleet, however many collectors share the
+ * database: each run takes a transaction-level advisory lock and skips if another holds it.
+ */
+import type { Db } from '../db/types.js';
+import type { PolicyStore } from '../policy/store.js';
+import { markStale } from './stale.js';
+import { deliverAlerts } from '../alerts/worker.js';
+
+const LOCKS = { stale: 7362101, alerts: 7362102, cleanup: 7362103 };
+
+export function alertKinds(policy: PolicyStore): string[] {
+  return policy.policy.alerts?.on ?? [];
+}
+
+export function startJobs(db: Db, policy: PolicyStore, opts: { intervalMs: number; webhookUrl?: string; log: { warn: (o: object, m: string) => void } }): () => Promise<void> {
+  let running: Promise<void> | null = null;
+  const once = async (lock: number, fn: (q: Parameters<Parameters<Db['tx']>[0]>[0]) => Promise<unknown>) => {
+    await db.tx(async (q) => {
+      const got = await q.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [lock]);
+      if (got.rows[0]?.ok) await fn(q);
+    });
+  };
+  const tick = async () => {
+    try {
+      await once(LOCKS.stale, (q) => markStale(q, policy.policy.staleAfterHours, alertKinds(policy)));
+      await once(LOCKS.alerts, (q) => deliverAlerts(q, opts.webhookUrl ?? policy.policy.alerts?.webhookUrl));
+      await once(LOCKS.cleanup, (q) => q.query('DELETE FROM token_jtis WHERE expires_at < now()'));
+    } catch (e) {
+      opts.log.warn({ err: (e as Error).message }, 'background job failed; will retry');
+    }
+  };
+  const timer = setInterval(() => {
+    if (!running) running = tick().finally(() => (running = null));
+  }, opts.intervalMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * Mark devices that have not reported for longer than the policy's stale threshold,
+ * recording the transition as an event (and an alert in the outbox). Runs once across
+ * all collectors: the caller holds an advisory lock.
+ */
+import type { Queryable } from '../db/types.js';
+import { alertForTransition } from '../alerts/outbox.js';
+
+export async function markStale(q: Queryable, staleAfterHours: number, alertOn: string[], now = new Date()): Promise<number> {
+  const cutoff = new Date(now.getTime() - staleAfterHours * 3600_000);
+  const r = await q.query<{ id: string; hostname: string; old_state: string; last_report_at: Date | null; enrolled_at: Date }>(
+    `WITH s AS (
+       SELECT id, state AS old_state FROM devices
+        WHERE revoked_at IS NULL AND state NOT IN ('stale', 'excluded')
+          AND coalesce(last_report_at, enrolled_at) < $1
+        FOR UPDATE SKIP LOCKED)
+     UPDATE devices d SET state = 'stale', state_since = $2
+       FROM s WHERE d.id = s.id
+     RETURNING d.id, d.hostname, s.old_state, d.last_report_at, d.enrolled_at`,
+    [cutoff, now],
+  );
+  if (!r.rows.length) return 0;
+  const events = r.rows.map((d) => ({ device_id: d.id, check_id: '*', from_state: d.old_state, to_state: 'stale', at: now.toISOString(), detail: { lastReportAt: d.last_report_at } }));
+  await q.query(
+    `INSERT INTO state_events (device_id, check_id, from_state, to_state, at, detail)
+     SELECT device_id, check_id, from_state, to_state, at, detail FROM jsonb_to_recordset($1::jsonb) AS x(device_id text, check_id text, from_state text, to_state text, at timestamptz, detail jsonb)`,
+    [JSON.stringify(events)],
+  );
+  const alerts = r.rows.map((d) => alertForTransition(alertOn, d.id, d.hostname, d.old_state, 'stale', now, [])).filter((a) => a !== null);
+  if (alerts.length)
+    await q.query(
+      `INSERT INTO alert_outbox (dedupe_key, kind, device_id, payload)
+       SELECT dedupe_key, kind, device_id, payload FROM jsonb_to_recordset($1::jsonb) AS x(dedupe_key text, kind text, device_id text, payload jsonb)
+       ON CONFLICT (dedupe_key) DO NOTHING`,
+      [JSON.stringify(alerts)],
+    );
+  return r.rows.length;
+}

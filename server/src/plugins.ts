@@ -1,0 +1,13 @@
+/**
+ * Domain plugins beyond the core, each a folder under server/src registered with its
+ * own routes. Adding a domain is one line here.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Ctx } from './context.js';
+import { dashboardRoutes } from './dashboard/routes.js';
+
+const PLUGINS: ((ctx: Ctx) => (app: FastifyInstance) => Promise<void>)[] = [dashboardRoutes];
+
+export async function registerDomainPlugins(app: FastifyInstance, ctx: Ctx): Promise<void> {
+  for (const p of PLUGINS) await app.register(p(ctx));
+}

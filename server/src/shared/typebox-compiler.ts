@@ -1,0 +1,25 @@
+/**
+ * Validate fastify route schemas with TypeBox's compiler (the same one the socket uses),
+ * with query-string coercion and defaults applied first.
+ */
+import type { FastifySchemaCompiler } from 'fastify';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { Value } from '@sinclair/typebox/value';
+import type { TSchema } from '@sinclair/typebox';
+import '#shared/schema/formats.js';
+
+export const TypeBoxValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
+  const check = TypeCompiler.Compile(schema);
+  const coerce = httpPart === 'querystring' || httpPart === 'params' || httpPart === 'headers';
+  return (value: unknown) => {
+    let v = value;
+    if (coerce) v = Value.Convert(schema, v);
+    v = Value.Default(schema, v);
+    if (check.Check(v)) return { value: v };
+    const first = check.Errors(v).First();
+    const e = new Error(`${httpPart ?? 'input'}${first?.path || ''}: ${first?.message ?? 'invalid'}`) as Error & { validation: unknown; statusCode: number };
+    e.validation = [first];
+    e.statusCode = 400;
+    return { error: e };
+  };
+};

@@ -1,0 +1,29 @@
+/** Health, metrics and the collector's public keys. */
+import type { FastifyInstance } from 'fastify';
+import type { Ctx } from '../context.js';
+
+export function systemRoutes(ctx: Ctx) {
+  return async (app: FastifyInstance) => {
+    app.get('/healthz', { config: { auth: 'public' } }, async (_req, reply) => {
+      // Healthy = this process serves and its database answers; the socket count helps LB dashboards.
+      let db = 'ok';
+      try {
+        await Promise.race([ctx.db.query('SELECT 1'), new Promise((_, rej) => setTimeout(() => rej(new Error('timeout')), 2000).unref())]);
+      } catch {
+        db = 'unavailable';
+      }
+      reply.code(db === 'ok' ? 200 : 503);
+      return { status: db === 'ok' ? 'ok' : 'degraded', db, version: ctx.version, connectedAgents: ctx.hub.size };
+    });
+
+    app.get('/.well-known/jwks.json', { config: { auth: 'public' } }, async () => ({ keys: [ctx.identity.publicJwk] }));
+
+    app.get('/metrics', { config: { auth: ['admin', 'auditor', 'helpdesk'] } }, async (_req, reply) => {
+      const r = await ctx.db.query<{ state: string; n: string }>('SELECT state, count(*) AS n FROM devices WHERE revoked_at IS NULL GROUP BY state');
+      const states = Object.fromEntries(r.rows.map((x) => [x.state, Number(x.n)]));
+      ctx.metrics.connected = ctx.hub.size;
+      reply.type('text/plain; version=0.0.4');
+      return ctx.metrics.render(states);
+    });
+  };
+}
