@@ -1,0 +1,138 @@
+/**
+ * Linux: the distro's package manager answers "what is pending" from its cached metadata
+ * (we never refresh it: that is slow, needs root and the network). apt's simulation is
+ * CPU-heavy without a binary cache, so its answer is memoised until dpkg's status or the
+ * package lists change: the daemon re-checks every cycle for nearly free.
+ */
+import type { PatchLevelFacts } from '../../../../shared/src/checks/facts.js';
+import type { Collector, ProbeContext } from '../types.js';
+import { daysSince, describeFailure } from '../types.js';
+import {
+  parseAptHistoryLastUpdate,
+  parseAptPeriodic,
+  parseAptSimulate,
+  parseCheckupdates,
+  parseDnfCheckUpdate,
+  parseDnfUpdateinfo,
+  parseOsRelease,
+  parseZypperXml,
+  type Pending,
+} from './parse-linux.js';
+
+type PendingResult = { pending: Pending | null; error?: string };
+const aptMemo = new Map<string, PendingResult>();
+
+async function mtime(ctx: ProbeContext, path: string): Promise<number | null> {
+  const s = await ctx.fs.stat(path);
+  return s.ok ? s.value.mtimeMs : null;
+}
+
+async function apt(ctx: ProbeContext): Promise<PendingResult> {
+  const key = `${ctx.root}|${await mtime(ctx, '/var/lib/dpkg/status')}|${await mtime(ctx, '/var/lib/apt/lists')}`;
+  const hit = aptMemo.get(key);
+  if (hit) return hit;
+  const r = await ctx.run('apt-get', ['-s', '-o', 'Debug::NoLocking=1', 'upgrade'], { timeoutMs: 30_000 });
+  const res: PendingResult = r.ok ? { pending: parseAptSimulate(r.stdout) } : { pending: null, error: describeFailure('apt-get -s upgrade', r.error) };
+  if (r.ok) {
+    aptMemo.clear(); // one entry: only the current state of dpkg is worth remembering
+    aptMemo.set(key, res);
+  }
+  return res;
+}
+
+async function dnf(ctx: ProbeContext, tool: 'dnf' | 'yum'): Promise<PendingResult> {
+  const [check, sec] = await Promise.all([
+    ctx.run(tool, ['-q', '-C', 'check-update'], { timeoutMs: 30_000 }),
+    ctx.run(tool, ['-q', '-C', 'updateinfo', 'list', '--security'], { timeoutMs: 30_000 }),
+  ]);
+  // check-update exits 100 when updates are available, 0 when none.
+  if (check.code !== 0 && check.code !== 100) return { pending: null, error: describeFailure(`${tool} check-update`, check.error) };
+  const p = parseDnfCheckUpdate(check.stdout);
+  return { pending: { ...p, security: sec.ok ? parseDnfUpdateinfo(sec.stdout) : null } };
+}
+
+async function zypper(ctx: ProbeContext): Promise<PendingResult> {
+  const [up, patches] = await Promise.all([
+    ctx.run('zypper', ['--non-interactive', '--no-refresh', '--xmlout', 'list-updates'], { timeoutMs: 30_000 }),
+    ctx.run('zypper', ['--non-interactive', '--no-refresh', '--xmlout', 'list-patches', '--category', 'security'], { timeoutMs: 30_000 }),
+  ]);
+  if (!up.ok) return { pending: null, error: describeFailure('zypper list-updates', up.error) };
+  const u = parseZypperXml(up.stdout);
+  return { pending: { pending: u.packages, security: patches.ok ? parseZypperXml(patches.stdout).securityPatches : null, sample: u.sample } };
+}
+
+async function pacman(ctx: ProbeContext): Promise<PendingResult> {
+  const r = await ctx.run('checkupdates', [], { timeoutMs: 30_000 });
+  // checkupdates exits 2 when there is nothing to update.
+  if (r.ok || r.code === 2) return { pending: parseCheckupdates(r.stdout) };
+  return { pending: null, error: describeFailure('checkupdates', r.error) };
+}
+
+export const collectLinux: Collector<'patch_level'> = async (ctx) => {
+  const [osRel, kernel] = await Promise.all([ctx.fs.read('/etc/os-release'), ctx.fs.read('/proc/sys/kernel/osrelease')]);
+  const os = osRel.ok ? parseOsRelease(osRel.value) : null;
+  const facts: PatchLevelFacts = {
+    osName: os?.name ?? null,
+    osVersion: os?.versionId ?? null,
+    build: os?.pretty ?? null,
+    kernel: kernel.ok ? kernel.value.trim() : null,
+    pendingUpdates: null,
+    pendingSecurityUpdates: null,
+    daysSinceLastUpdate: null,
+    autoUpdatesEnabled: null,
+    packageManager: null,
+  };
+  const detail: Record<string, unknown> = {};
+  const has = async (p: string) => (await ctx.fs.stat(p)).ok;
+  let result: PendingResult = { pending: null, error: 'no supported package manager found (apt, dnf, yum, zypper, pacman)' };
+  let lastUpdate: number | null = null;
+
+  if (await has('/var/lib/dpkg/status')) {
+    facts.packageManager = 'apt';
+    const confDir = await ctx.fs.list('/etc/apt/apt.conf.d');
+    const [res, history, confs, uu] = await Promise.all([
+      apt(ctx),
+      ctx.fs.read('/var/log/apt/history.log', 4 * 1024 * 1024),
+      Promise.all((confDir.ok ? confDir.value : []).map((f) => ctx.fs.read(`/etc/apt/apt.conf.d/${f}`, 65536))),
+      has('/usr/bin/unattended-upgrade'),
+    ]);
+    result = res;
+    const last = history.ok ? parseAptHistoryLastUpdate(history.value) : null;
+    lastUpdate = last?.getTime() ?? (await mtime(ctx, '/var/log/dpkg.log'));
+    const periodic = parseAptPeriodic(confs.map((c) => (c.ok ? c.value : '')));
+    facts.autoUpdatesEnabled = uu && periodic.unattendedUpgrade !== null && periodic.unattendedUpgrade !== '0';
+    detail.unattendedUpgrades = { installed: uu, ...periodic };
+  } else if ((await has('/usr/bin/dnf')) || (await has('/usr/bin/yum'))) {
+    const tool = (await has('/usr/bin/dnf')) ? 'dnf' : 'yum';
+    facts.packageManager = tool;
+    result = await dnf(ctx, tool);
+    lastUpdate = (await mtime(ctx, '/var/lib/dnf/history.sqlite')) ?? (await mtime(ctx, '/var/log/dnf.rpm.log'));
+    const timers = await Promise.all(
+      ['dnf-automatic.timer', 'dnf-automatic-install.timer', 'dnf5-automatic.timer'].map((t) => has(`/etc/systemd/system/timers.target.wants/${t}`)),
+    );
+    facts.autoUpdatesEnabled = timers.some(Boolean);
+  } else if (await has('/usr/bin/zypper')) {
+    facts.packageManager = 'zypper';
+    result = await zypper(ctx);
+    lastUpdate = await mtime(ctx, '/var/log/zypp/history');
+    const aou = await ctx.fs.read('/etc/sysconfig/automatic_online_update');
+    facts.autoUpdatesEnabled = aou.ok ? /AOU_ENABLE_CRONJOB="?true/.test(aou.value) : false;
+  } else if (await has('/usr/bin/pacman')) {
+    facts.packageManager = 'pacman';
+    result = await pacman(ctx);
+    lastUpdate = await mtime(ctx, '/var/log/pacman.log');
+    facts.autoUpdatesEnabled = false; // Arch has no supported unattended upgrade mechanism
+  }
+
+  if (result.pending) {
+    facts.pendingUpdates = result.pending.pending;
+    facts.pendingSecurityUpdates = result.pending.security;
+    detail.pendingSample = result.pending.sample;
+  }
+  if (lastUpdate !== null) {
+    facts.daysSinceLastUpdate = daysSince(lastUpdate, ctx.now);
+    detail.lastUpdate = new Date(lastUpdate).toISOString();
+  }
+  const reason = result.error ?? (facts.pendingSecurityUpdates === null ? `${facts.packageManager} does not report security updates separately` : undefined);
+  return { facts, detail, reason };
+};

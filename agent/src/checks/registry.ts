@@ -1,0 +1,126 @@
+/**
+ * Runs the platform's checks. Each check runs concurrently (the runner caps how many
+ * processes run at once), inside a guard that turns an exception or an overrun into an
+ * `unknown` result, so one broken probe can never take the report down with it.
+ * Every result is validated against the shared CheckResult schema before it leaves.
+ */
+import { CHECK_IDS, type CheckId, type Platform } from '../../../shared/src/checks/ids.js';
+import { CheckResult } from '../../../shared/src/checks/result.js';
+import { compile } from '../../../shared/src/schema/validate.js';
+import { listDir, readLink, readText, resolveRoot, statFile } from '../exec/files.js';
+import { defaultRunner, type RunFn } from '../exec/runner.js';
+import { buildResult, cut } from './result.js';
+import { SPECS } from './specs.js';
+import type { CheckSpec, Collector, Observation, ProbeContext, ProbeFs, Thresholds } from './types.js';
+
+export type CollectorTable = { [K in CheckId]?: Collector<K> };
+
+export interface RunChecksOptions {
+  /** Root prefix for file-based probes (see exec/files.ts); defaults to POSTURE_ROOT. */
+  root?: string;
+  only?: CheckId[];
+  /** Overrides of the specs' default thresholds, e.g. { maxIdleSeconds: 600 }. */
+  thresholds?: Thresholds;
+  /** Overall budget per check; commands have their own, shorter timeouts. */
+  checkTimeoutMs?: number;
+  /** Inject a runner (e.g. one with another allowlist); defaults to the process-wide one. */
+  run?: RunFn;
+  platform?: Platform;
+}
+
+const validator = compile(CheckResult);
+
+async function loadCollectors(platform: Platform): Promise<CollectorTable> {
+  switch (platform) {
+    case 'linux':
+      return (await import('./registry.linux.js')).collectors;
+    case 'darwin':
+      return (await import('./registry.darwin.js')).collectors;
+    case 'win32':
+      return (await import('./registry.win32.js')).collectors;
+  }
+}
+
+export function boundFs(root: string): ProbeFs {
+  return {
+    read: (p, maxBytes) => readText(p, { root, maxBytes }),
+    list: (p) => listDir(p, { root }),
+    stat: (p) => statFile(p, { root }),
+    readlink: (p) => readLink(p, { root }),
+  };
+}
+
+export function currentPlatform(): Platform | null {
+  return (['linux', 'darwin', 'win32'] as const).find((p) => p === process.platform) ?? null;
+}
+
+/** The context a live run uses; exported so tools (bench, host test) can reuse it. */
+export function liveContext(opts: RunChecksOptions = {}): ProbeContext {
+  const root = resolveRoot(opts.root);
+  return {
+    platform: opts.platform ?? currentPlatform() ?? 'linux',
+    root,
+    run: opts.run ?? defaultRunner().run,
+    fs: boundFs(root),
+    now: new Date(),
+    elevated: typeof process.getuid === 'function' ? process.getuid() === 0 : false,
+  };
+}
+
+function unknownObservation(id: CheckId, reason: string): Observation<CheckId> {
+  const facts = {
+    disk_encryption: { systemVolumeEncrypted: null, volumes: [] },
+    firewall: { inboundFiltered: null, backends: [] },
+    antivirus: { products: [] },
+    patch_level: { osName: null, osVersion: null, pendingUpdates: null, pendingSecurityUpdates: null, daysSinceLastUpdate: null, autoUpdatesEnabled: null },
+    usb_storage: { policy: 'unknown' as const, mechanisms: [], attachedMassStorage: [] },
+    screen_lock: { lockEnabled: null, idleTimeoutSeconds: null },
+  }[id];
+  return { facts, reason } as Observation<CheckId>;
+}
+
+/** Run one check in a guard: never throws, always returns a schema-valid result. */
+export async function runOne(id: CheckId, collector: Collector<CheckId> | undefined, ctx: ProbeContext, opts: RunChecksOptions = {}): Promise<CheckResult> {
+  // The table is keyed by id, so SPECS[id] always matches `id`; TS cannot see that through the union.
+  const spec = SPECS[id] as unknown as CheckSpec<CheckId>;
+  const started = performance.now();
+  const thresholds = { ...spec.defaults, ...opts.thresholds };
+  let obs: Observation<CheckId>;
+  if (!collector) obs = unknownObservation(id, `not supported on ${ctx.platform}`);
+  else {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const budget = opts.checkTimeoutMs ?? 60_000;
+      const overrun = new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`probe exceeded ${budget} ms`)), budget)));
+      obs = await Promise.race([collector(ctx), overrun]);
+    } catch (e) {
+      obs = unknownObservation(id, cut(`probe error: ${(e as Error)?.message ?? String(e)}`, 500));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  let verdict;
+  try {
+    verdict = spec.evaluate(obs, thresholds);
+  } catch (e) {
+    verdict = { status: 'unknown' as const, summary: `evaluation error: ${(e as Error).message}` };
+  }
+  const result = buildResult(id, obs, verdict, spec.remediation[ctx.platform], performance.now() - started);
+  const v = validator.validate(result);
+  if (v.ok) return result;
+  // Should not happen (buildResult trims to the limits); if it does, report it rather than ship invalid data.
+  return buildResult(id, unknownObservation(id, cut(`result failed schema validation: ${v.errors.join('; ')}`, 500)), { status: 'unknown', summary: 'internal error' }, spec.remediation[ctx.platform], performance.now() - started);
+}
+
+export async function runChecks(opts: RunChecksOptions = {}): Promise<CheckResult[]> {
+  const ctx = liveContext(opts);
+  const ids = (opts.only ?? CHECK_IDS).filter((id, i, a) => CHECK_IDS.includes(id) && a.indexOf(id) === i);
+  const supported = currentPlatform() !== null || opts.platform !== undefined;
+  const table: CollectorTable = supported ? await loadCollectors(ctx.platform) : {};
+  return Promise.all(ids.map((id) => runOne(id, table[id] as Collector<CheckId> | undefined, ctx, opts)));
+}
+
+/** Employee-facing remediation steps for a check on a platform. */
+export function remediationFor(id: CheckId, platform: Platform): string[] {
+  return [...SPECS[id].remediation[platform]];
+}

@@ -1,0 +1,4 @@
+/** The win32 collectors, one line per check. */
+import type { CollectorTable } from './registry.js';
+
+export const collectors: CollectorTable = {};

@@ -1,0 +1,86 @@
+/**
+ * Linux: find the graphical session by its shell process, then read that user's
+ * settings. GNOME is read with `gsettings`, pointed at the session user's dconf database
+ * via HOME/XDG_CONFIG_HOME (dconf reads the file directly; no D-Bus session needed),
+ * with system dconf keyfiles as the fallback. KDE is a plain ini file. A machine
+ * without a desktop session has no screen to lock: unknown, "no desktop session".
+ */
+import type { ScreenLockFacts } from '../../../../shared/src/checks/facts.js';
+import { listProcesses } from '../../exec/processes.js';
+import type { Collector, ProbeContext } from '../types.js';
+import { describeFailure } from '../types.js';
+import { gnomeLock, parseDconfKeyfile, parseGvariant, parseKscreenlockerrc, passwdEntry, statusUid } from './parse-linux.js';
+
+const DESKTOPS: { session: string; procs: string[] }[] = [
+  { session: 'gnome', procs: ['gnome-shell'] },
+  { session: 'kde', procs: ['plasmashell', 'ksmserver', 'kwin_wayland', 'kwin_x11'] },
+  { session: 'xfce', procs: ['xfce4-session'] },
+  { session: 'cinnamon', procs: ['cinnamon', 'cinnamon-sessio'] },
+  { session: 'mate', procs: ['mate-session'] },
+];
+
+async function gnome(ctx: ProbeContext, home: string, uid: number): Promise<{ lock: ReturnType<typeof gnomeLock>; source: string; error?: string }> {
+  const env = { HOME: home, XDG_CONFIG_HOME: `${home}/.config`, XDG_RUNTIME_DIR: `/run/user/${uid}` };
+  const get = (schema: string, key: string) => ctx.run('gsettings', ['get', schema, key], { env });
+  const [idle, enabled, delay] = await Promise.all([
+    get('org.gnome.desktop.session', 'idle-delay'),
+    get('org.gnome.desktop.screensaver', 'lock-enabled'),
+    get('org.gnome.desktop.screensaver', 'lock-delay'),
+  ]);
+  if (idle.ok && enabled.ok) {
+    return { lock: gnomeLock(parseGvariant(idle.stdout), parseGvariant(enabled.stdout), delay.ok ? parseGvariant(delay.stdout) : 0), source: 'gsettings' };
+  }
+  // Fallback: administrator-set defaults in system dconf keyfiles.
+  const dir = await ctx.fs.list('/etc/dconf/db/local.d');
+  const merged: Record<string, Record<string, string>> = {};
+  for (const f of dir.ok ? dir.value : []) {
+    const r = await ctx.fs.read(`/etc/dconf/db/local.d/${f}`, 65536);
+    if (!r.ok) continue;
+    for (const [sec, kv] of Object.entries(parseDconfKeyfile(r.value))) merged[sec] = { ...merged[sec], ...kv };
+  }
+  const s = merged['org/gnome/desktop/session'] ?? {};
+  const ss = merged['org/gnome/desktop/screensaver'] ?? {};
+  if (s['idle-delay'] === undefined && ss['lock-enabled'] === undefined) {
+    return { lock: { lockEnabled: null, idleTimeoutSeconds: null }, source: 'none', error: describeFailure('gsettings', idle.error) };
+  }
+  // GNOME's defaults where the keyfile is silent: idle-delay 300, lock-enabled true, lock-delay 0.
+  const val = (v: string | undefined, d: number | boolean) => (v === undefined ? d : parseGvariant(v));
+  return { lock: gnomeLock(val(s['idle-delay'], 300), val(ss['lock-enabled'], true), val(ss['lock-delay'], 0)), source: '/etc/dconf/db/local.d' };
+}
+
+export const collectLinux: Collector<'screen_lock'> = async (ctx) => {
+  const procs = await listProcesses(ctx);
+  if (!procs) return { facts: { lockEnabled: null, idleTimeoutSeconds: null, session: null }, reason: 'process list (/proc) is not readable' };
+  let found: { session: string; pid: number } | null = null;
+  for (const d of DESKTOPS) {
+    const p = procs.find((x) => d.procs.includes(x.name));
+    if (p) {
+      found = { session: d.session, pid: p.pid };
+      break;
+    }
+  }
+  if (!found) return { facts: { lockEnabled: null, idleTimeoutSeconds: null, session: 'headless' }, reason: 'no desktop session' };
+
+  const status = await ctx.fs.read(`/proc/${found.pid}/status`, 8192);
+  const uid = status.ok ? statusUid(status.value) : null;
+  const passwd = await ctx.fs.read('/etc/passwd');
+  const user = uid !== null && passwd.ok ? passwdEntry(passwd.value, uid) : null;
+  const facts: ScreenLockFacts = { lockEnabled: null, idleTimeoutSeconds: null, session: found.session };
+  if (!user || uid === null) return { facts, reason: 'could not identify the desktop session user' };
+  const detail: Record<string, unknown> = { user: user.name };
+
+  if (found.session === 'gnome') {
+    const g = await gnome(ctx, user.home, uid);
+    detail.source = g.source;
+    return { facts: { ...facts, ...g.lock }, detail, reason: g.error, needsElevation: g.error && !ctx.elevated ? true : undefined };
+  }
+  if (found.session === 'kde') {
+    const rc = await ctx.fs.read(`${user.home}/.config/kscreenlockerrc`, 65536);
+    if (!rc.ok && rc.error !== 'not_found') return { facts, detail, reason: `cannot read kscreenlockerrc (${rc.error})`, needsElevation: !ctx.elevated || undefined };
+    const k = parseKscreenlockerrc(rc.ok ? rc.value : '');
+    detail.source = rc.ok ? 'kscreenlockerrc' : 'KDE defaults (no kscreenlockerrc)';
+    detail.lockOnResume = k.lockOnResume;
+    return { facts: { ...facts, lockEnabled: k.lockEnabled, idleTimeoutSeconds: k.idleTimeoutSeconds }, detail };
+  }
+  return { facts, detail, reason: `${found.session} desktop screen lock settings are not supported yet` };
+};

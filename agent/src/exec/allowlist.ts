@@ -1,0 +1,69 @@
+/**
+ * Every external program the agent may run, by logical name, with the absolute paths it
+ * may live at on each OS. The runner refuses anything not listed here: a probe cannot
+ * be tricked into running a binary found on a user-controlled PATH, and a reviewer can
+ * see in one file everything the agent executes.
+ */
+import type { Platform } from '../../../shared/src/checks/ids.js';
+
+const sys32 = (exe: string): string => `${process.env.SystemRoot ?? 'C:\\Windows'}\\System32\\${exe}`;
+
+const LINUX = {
+  lsblk: ['/usr/bin/lsblk', '/bin/lsblk'],
+  zfs: ['/usr/sbin/zfs', '/sbin/zfs', '/usr/bin/zfs'],
+  nft: ['/usr/sbin/nft', '/sbin/nft', '/usr/bin/nft'],
+  iptables: ['/usr/sbin/iptables', '/sbin/iptables', '/usr/bin/iptables'],
+  ufw: ['/usr/sbin/ufw', '/sbin/ufw', '/usr/bin/ufw'],
+  'firewall-cmd': ['/usr/bin/firewall-cmd', '/bin/firewall-cmd'],
+  'apt-get': ['/usr/bin/apt-get', '/bin/apt-get'],
+  'dpkg-query': ['/usr/bin/dpkg-query', '/bin/dpkg-query'],
+  dnf: ['/usr/bin/dnf', '/bin/dnf'],
+  yum: ['/usr/bin/yum', '/bin/yum'],
+  zypper: ['/usr/bin/zypper', '/bin/zypper'],
+  pacman: ['/usr/bin/pacman', '/bin/pacman'],
+  checkupdates: ['/usr/bin/checkupdates'],
+  rpm: ['/usr/bin/rpm', '/bin/rpm'],
+  clamscan: ['/usr/bin/clamscan', '/bin/clamscan'],
+  mdatp: ['/usr/bin/mdatp', '/opt/microsoft/mdatp/sbin/mdatp'],
+  gsettings: ['/usr/bin/gsettings', '/bin/gsettings'],
+  systemctl: ['/usr/bin/systemctl', '/bin/systemctl'],
+  // Used by the runner's own tests and by nothing else: a harmless, always-present tool.
+  sleep: ['/usr/bin/sleep', '/bin/sleep'],
+  true: ['/usr/bin/true', '/bin/true'],
+} as const;
+
+const DARWIN = {
+  fdesetup: ['/usr/bin/fdesetup'],
+  diskutil: ['/usr/sbin/diskutil'],
+  socketfilterfw: ['/usr/libexec/ApplicationFirewall/socketfilterfw'],
+  pfctl: ['/sbin/pfctl'],
+  defaults: ['/usr/bin/defaults'],
+  plutil: ['/usr/bin/plutil'],
+  spctl: ['/usr/sbin/spctl'],
+  softwareupdate: ['/usr/sbin/softwareupdate'],
+  sw_vers: ['/usr/bin/sw_vers'],
+  profiles: ['/usr/bin/profiles'],
+  sysadminctl: ['/usr/sbin/sysadminctl'],
+  pmset: ['/usr/bin/pmset'],
+  ps: ['/bin/ps'],
+  mdatp: ['/usr/local/bin/mdatp'],
+  santactl: ['/usr/local/bin/santactl', '/opt/santa/bin/santactl'],
+  sleep: ['/bin/sleep'],
+  true: ['/usr/bin/true'],
+} as const;
+
+const WIN32 = {
+  powershell: [sys32('WindowsPowerShell\\v1.0\\powershell.exe')],
+  'manage-bde': [sys32('manage-bde.exe')],
+  reg: [sys32('reg.exe')],
+  netsh: [sys32('netsh.exe')],
+} as const;
+
+export type CommandName = keyof typeof LINUX | keyof typeof DARWIN | keyof typeof WIN32;
+export type Allowlist = Partial<Record<CommandName, readonly string[]>>;
+
+export const ALLOWLISTS: Record<Platform, Allowlist> = { linux: LINUX, darwin: DARWIN, win32: WIN32 };
+
+export function allowlistFor(platform: string): Allowlist {
+  return ALLOWLISTS[platform as Platform] ?? {};
+}

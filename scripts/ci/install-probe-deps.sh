@@ -1,0 +1,30 @@
+#!/bin/sh
+# Install the tools the real-host agent test (test/agent/host.test.ts) exercises:
+# nftables + iproute2 (firewall flip inside a network namespace) and clamav-daemon
+# (antivirus flip). Idempotent: packages already present are not reinstalled, and a
+# missing apt-get or no root simply skips (the host test then skips with a reason).
+set -eu
+
+want=""
+command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || want="$want nftables"
+command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || want="$want iproute2"
+[ -x /usr/sbin/clamd ] || want="$want clamav-daemon"
+
+if [ -z "$want" ]; then
+  echo "install-probe-deps: all present"
+  exit 0
+fi
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "install-probe-deps: no apt-get; skipping:$want" >&2
+  exit 0
+fi
+if [ "$(id -u)" != "0" ]; then
+  echo "install-probe-deps: not root; skipping:$want" >&2
+  exit 0
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086 # word splitting of the package list is intended
+apt-get install -y -q --no-install-recommends $want
+echo "install-probe-deps: installed:$want"
