@@ -52,7 +52,7 @@ export async function startCollector(config: CollectorConfig, opts: { logger?: b
   const ctx: Ctx = { ...ctxBase, log: app.log };
   const sockets = attachSocketServer(app.server as Server, identity.collectorId, {
     db, keys, hub, batcher, log: app.log, metrics,
-    welcome: () => ({ type: 'welcome', deviceId: '', serverTime: new Date().toISOString(), policy: policy.agentPolicy() }),
+    welcome: (deviceId: string) => ({ type: 'welcome', deviceId, serverTime: new Date().toISOString(), policy: policy.agentPolicy() }),
   });
   policy.onChange(() => {
     // Tell connected agents about new intervals/thresholds.

@@ -25,7 +25,7 @@ export interface ConnectionDeps {
   batcher: IngestBatcher;
   log: { warn: (o: object, m: string) => void; info: (o: object, m: string) => void; error: (o: object, m: string) => void };
   metrics?: { reportAcked(ms: number): void; reportRejected(): void; connectionClosed(code: number): void };
-  welcome: () => object;
+  welcome: (deviceId: string) => object;
 }
 
 export function attachConnection(ws: WebSocket, deviceId: string, kid: string, deps: ConnectionDeps): AgentConnection {
@@ -158,7 +158,7 @@ export function attachConnection(ws: WebSocket, deviceId: string, kid: string, d
   ws.on('error', () => {});
 
   deps.hub.add(conn, CLOSE.replaced);
-  conn.send(deps.welcome());
+  conn.send(deps.welcome(deviceId));
   return conn;
 }
 

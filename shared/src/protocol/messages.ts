@@ -25,7 +25,7 @@ export const ReportPayload = Type.Object(
     seq: Type.Integer({ minimum: 0 }),
     collectedAt: Type.String({ format: 'date-time', maxLength: 40 }),
     agentVersion: Type.String({ maxLength: 64 }),
-    trigger: Type.Optional(Type.String({ maxLength: 32 })),
+    trigger: Type.Optional(Type.String({ maxLength: 80 })),
     inventory: Inventory,
     checks: Type.Array(CheckResult, { maxItems: 16 }),
     /** Spool health carried with each report: evictions are counted, never silent. */

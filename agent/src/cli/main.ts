@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+/**
+ * posture-agent: enroll | run | check | status | open | install | uninstall
+ * Exit codes: 0 ok, 1 error, 2 usage, 3 not enrolled, 4 revoked (see `status` for more).
+ */
+import { parseArgs } from 'node:util';
+import { resolveStateDir } from '../state/paths.js';
+import { NotEnrolledError, loadConfig, saveConfig } from '../state/config.js';
+
+const USAGE = `Usage: posture-agent <command> [options]
+
+Commands:
+  enroll --server URL --secret SECRET [--ca-file PEM] [--pin SHA256]
+                          Register this machine with a Posture collector.
+  run [--interval SECONDS] Run the agent: check on schedule and report (foreground).
+  check [--json] [--root DIR]
+                          Run all checks once and print the results (no report is sent).
+  status [--json] [--what-is-collected]
+                          Show this machine's compliance state and how to fix failures.
+  open [--print]          Open this device's page on the collector (no admin login needed).
+  install / uninstall     Register or remove the agent as a system service.
+
+Common options:
+  --state-dir DIR         Agent state directory (or POSTURE_AGENT_DIR).
+  -h, --help              Show this help.`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const { values } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    strict: false,
+    options: {
+      server: { type: 'string' },
+      secret: { type: 'string' },
+      'state-dir': { type: 'string' },
+      'ca-file': { type: 'string' },
+      pin: { type: 'string', multiple: true },
+      interval: { type: 'string' },
+      json: { type: 'boolean' },
+      root: { type: 'string' },
+      print: { type: 'boolean' },
+      'what-is-collected': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const v = values as Record<string, string | boolean | string[] | undefined>;
+  if (!command || v.help || command === 'help') {
+    console.log(USAGE);
+    return command ? 0 : 2;
+  }
+  const stateDir = resolveStateDir(v['state-dir'] as string | undefined);
+  try {
+    switch (command) {
+      case 'enroll': {
+        if (!v.server || !v.secret) {
+          console.error('posture-agent enroll: --server URL and --secret SECRET are required');
+          return 2;
+        }
+        const { enroll } = await import('./enroll.js');
+        const cfg = await enroll({ server: String(v.server), secret: String(v.secret), stateDir, caFile: v['ca-file'] as string | undefined, pinSha256: v.pin as string[] | undefined });
+        console.log(`Enrolled as device ${cfg.deviceId} with ${cfg.server}. State: ${stateDir}`);
+        return 0;
+      }
+      case 'run': {
+        if (v.interval !== undefined) {
+          const n = Number(v.interval);
+          if (!Number.isInteger(n) || n < 5) {
+            console.error('posture-agent run: --interval must be an integer number of seconds ≥ 5');
+            return 2;
+          }
+          saveConfig(stateDir, { ...loadConfig(stateDir), intervalOverrideSec: n });
+        }
+        const { runAgent } = await import('./run.js');
+        return await runAgent(stateDir);
+      }
+      case 'check': {
+        const { checkCommand } = await import('./check.js');
+        return await checkCommand({ json: !!v.json, root: v.root as string | undefined });
+      }
+      case 'status': {
+        const { statusCommand } = await import('./status.js');
+        return await statusCommand({ stateDir, json: !!v.json, whatIsCollected: !!v['what-is-collected'] });
+      }
+      case 'open': {
+        const { openCommand } = await import('./open.js');
+        return await openCommand({ stateDir, print: !!v.print });
+      }
+      case 'install':
+      case 'uninstall': {
+        const { serviceCommand } = await import('./service.js');
+        return await serviceCommand(command, { stateDir });
+      }
+      default:
+        console.error(`posture-agent: unknown command "${command}"\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (e) {
+    if (e instanceof NotEnrolledError) {
+      console.error(`posture-agent: ${e.message}`);
+      return 3;
+    }
+    const name = (e as Error).constructor?.name;
+    console.error(`posture-agent ${command}: ${(e as Error).message}`);
+    if (name !== 'EnrollError' && process.env.POSTURE_DEBUG) console.error(e);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== -1) process.exitCode = code;
+  },
+  (e) => {
+    console.error(e);
+    process.exitCode = 1;
+  },
+);

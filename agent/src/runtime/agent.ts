@@ -1,0 +1,248 @@
+/**
+ * The running agent: a scheduler (policy interval, check-now, start-up, resume from sleep)
+ * that runs the checks, signs and spools each report before any send, and a link that
+ * delivers the spool. Commands from the collector arrive here.
+ */
+import { existsSync, unlinkSync } from 'node:fs';
+import type { ServerCommand, ServerMessage } from '#shared/protocol/messages.js';
+import type { CheckId } from '#shared/checks/ids.js';
+import { Spool } from '../spool/spool.js';
+import { files } from '../state/paths.js';
+import { loadConfig, saveConfig, type AgentConfig } from '../state/config.js';
+import { generateDeviceKey, loadDeviceKey, loadNextKey, promoteNextKey, saveKey, signJson, type DeviceKey } from '../identity/keys.js';
+import { AgentLink, type LinkState } from '../transport/link.js';
+import { buildPayload, type CycleResult } from '../report/build.js';
+import { writeStatus, type AgentStatus } from './status-file.js';
+import { AGENT_VERSION } from '../version.js';
+import { ReportPayload } from '#shared/protocol/messages.js';
+import { compile } from '#shared/schema/validate.js';
+
+const validatePayload = compile(ReportPayload);
+
+export type CycleRunner = (opts: { only?: CheckId[]; thresholds?: Record<string, unknown> }) => Promise<CycleResult>;
+
+export interface AgentRuntimeOptions {
+  stateDir: string;
+  runCycle: CycleRunner;
+  log?: (level: 'info' | 'warn' | 'error', msg: string, extra?: object) => void;
+  /** Called after every cycle with the results (desktop notifications hook in here). */
+  onCycle?: (cycle: CycleResult, cfg: AgentConfig) => void;
+}
+
+export class AgentRuntime {
+  private cfg: AgentConfig;
+  private key!: DeviceKey;
+  private spool: Spool;
+  private link!: AgentLink;
+  private timer: NodeJS.Timeout | null = null;
+  private wake: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private queued: { trigger: string; only?: CheckId[] } | null = null;
+  private status: AgentStatus;
+  private rotating: { commandId: string } | null = null;
+  private readonly log: NonNullable<AgentRuntimeOptions['log']>;
+
+  constructor(private readonly opts: AgentRuntimeOptions) {
+    this.cfg = loadConfig(opts.stateDir);
+    const f = files(opts.stateDir);
+    this.spool = new Spool(f.spool, f.quarantine, {
+      maxBytes: this.cfg.spool?.maxBytes,
+      maxAgeMs: this.cfg.spool ? this.cfg.spool.maxAgeDays * 86_400_000 : undefined,
+    });
+    this.log = opts.log ?? ((l, m, e) => console[l === 'info' ? 'log' : l](`[posture-agent] ${m}`, e ? JSON.stringify(e) : ''));
+    this.status = { deviceId: this.cfg.deviceId, server: this.cfg.server, connection: 'waiting', revoked: false, lastCycleAt: null, lastAckAt: null, lastError: null, spool: this.spool.stats, checks: [] };
+  }
+
+  get intervalSec(): number {
+    return this.cfg.intervalOverrideSec ?? this.cfg.policy.intervalSec;
+  }
+
+  async start(): Promise<void> {
+    this.key = await loadDeviceKey(this.opts.stateDir);
+    this.link = new AgentLink(
+      {
+        server: this.cfg.server,
+        deviceId: this.cfg.deviceId,
+        audience: this.cfg.audience,
+        key: this.key,
+        spool: this.spool,
+        tls: { caFile: this.cfg.caFile, pinSha256: this.cfg.pinSha256 },
+        backoffBaseMs: this.cfg.backoff?.baseMs,
+        backoffCapMs: this.cfg.backoff?.capMs,
+        agentVersion: AGENT_VERSION,
+      },
+      {
+        onCommand: (c) => this.onCommand(c),
+        onState: (s, d) => this.onLinkState(s, d),
+        onAck: () => this.saveStatusSoon(),
+        onMessage: (m) => this.onServerMessage(m),
+        onKeyRefused: () => this.tryNextKey(),
+        log: this.log,
+      },
+    );
+    this.link.start();
+    this.trigger('startup');
+    this.schedule();
+    this.watchForResume();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.wake) clearInterval(this.wake);
+    await this.running;
+    this.link.stop();
+    this.saveStatus();
+  }
+
+  /** Run a cycle now (or right after the one in progress). */
+  trigger(trigger: string, only?: CheckId[]): void {
+    if (this.status.revoked) return;
+    if (this.running) {
+      this.queued = { trigger, only };
+      return;
+    }
+    this.running = this.cycle(trigger, only).finally(() => {
+      this.running = null;
+      const q = this.queued;
+      this.queued = null;
+      if (q) this.trigger(q.trigger, q.only);
+    });
+  }
+
+  private schedule(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.trigger('interval');
+      this.schedule();
+    }, this.intervalSec * 1000);
+  }
+
+  /** A laptop waking from sleep: timers fire late. A large gap means "check now". */
+  private watchForResume(): void {
+    let last = Date.now();
+    this.wake = setInterval(() => {
+      const now = Date.now();
+      if (now - last > 60_000 + 30_000) this.trigger('resume');
+      last = now;
+    }, 30_000);
+    this.wake.unref();
+  }
+
+  private async cycle(trigger: string, only?: CheckId[]): Promise<void> {
+    try {
+      const result = await this.opts.runCycle({ only, thresholds: this.cfg.policy.thresholds });
+      const st = this.spool.stats;
+      const payload = buildPayload({ deviceId: this.cfg.deviceId, seq: this.spool.nextSeq(), cycle: result, trigger, spool: { pending: st.pending, evicted: st.evicted, quarantined: st.quarantined } });
+      const valid = validatePayload.validate(payload);
+      // A payload the collector would refuse is a bug here; say so loudly rather than ship it.
+      if (!valid.ok) throw new Error(`report payload failed its schema: ${valid.errors.join('; ')}`);
+      const jws = await signJson(this.key, payload);
+      // Spool first: only a durably stored report may be sent.
+      const evicted = this.spool.append({ id: payload.reportId, seq: payload.seq, createdAt: payload.collectedAt, jws });
+      if (evicted) this.log('warn', `spool full: evicted ${evicted} oldest report(s); total evicted ${this.spool.stats.evicted}`);
+      this.status.lastCycleAt = payload.collectedAt;
+      this.status.checks = result.checks.map((c) => ({ id: c.id, status: c.status, summary: c.summary, remediation: c.remediation.steps }));
+      this.saveStatus();
+      this.opts.onCycle?.(result, this.cfg);
+      this.link.kick();
+    } catch (e) {
+      this.log('error', `check cycle failed: ${(e as Error).message}`);
+    }
+  }
+
+  private onCommand(c: ServerCommand): void {
+    switch (c.command) {
+      case 'check-now':
+        this.log('info', `collector asked for a re-check (${c.commandId})`);
+        this.trigger(`check-now:${c.commandId}`, c.checks);
+        return;
+      case 'policy-update':
+        if (c.policy) {
+          this.cfg = { ...this.cfg, policy: c.policy };
+          saveConfig(this.opts.stateDir, this.cfg);
+          this.schedule();
+          this.log('info', `policy updated: interval ${this.intervalSec}s`);
+        }
+        return;
+      case 'rotate-key':
+        void this.rotateKey(c.commandId).catch((e) => this.log('error', `key rotation failed: ${(e as Error).message}`));
+        return;
+    }
+  }
+
+  /**
+   * Generate a new key, keep it as "next" (durably) and prove possession of both keys.
+   * It becomes current only when the collector confirms; if the confirmation is lost, the
+   * next connection attempt with the old key is refused and we switch to the next key then.
+   */
+  private async rotateKey(commandId: string): Promise<void> {
+    const { key: next, privateJwk } = await generateDeviceKey();
+    saveKey(files(this.opts.stateDir).nextKey, privateJwk);
+    const claim = { deviceId: this.cfg.deviceId, commandId, newJwk: next.publicJwk };
+    this.rotating = { commandId };
+    this.link.send({
+      type: 'command-result',
+      commandId,
+      ok: true,
+      oldKeyProof: await signJson(this.key, claim),
+      newKeyProof: await signJson(next, { deviceId: this.cfg.deviceId, commandId }),
+    });
+  }
+
+  private onServerMessage(m: ServerMessage): void {
+    if (this.rotating && m.type === 'ack' && m.id === this.rotating.commandId) {
+      promoteNextKey(this.opts.stateDir);
+      this.rotating = null;
+      void loadDeviceKey(this.opts.stateDir).then((k) => {
+        this.key = k;
+        this.link.setKey(k);
+        this.cfg = { ...this.cfg, keyId: k.kid };
+        saveConfig(this.opts.stateDir, this.cfg);
+        this.log('info', `device key rotated; new key id ${k.kid}`);
+      });
+    } else if (this.rotating && m.type === 'reject' && m.id === this.rotating.commandId) {
+      const p = files(this.opts.stateDir).nextKey;
+      if (existsSync(p)) unlinkSync(p);
+      this.rotating = null;
+    }
+  }
+
+  private async tryNextKey(): Promise<DeviceKey | null> {
+    const next = await loadNextKey(this.opts.stateDir);
+    if (!next) return null;
+    this.log('warn', 'collector refused the current key; trying the rotated key');
+    promoteNextKey(this.opts.stateDir);
+    this.key = next;
+    this.cfg = { ...this.cfg, keyId: next.kid };
+    saveConfig(this.opts.stateDir, this.cfg);
+    return next;
+  }
+
+  private onLinkState(s: LinkState, detail?: string): void {
+    this.status.connection = s;
+    if (s === 'revoked') {
+      this.status.revoked = true;
+      this.status.lastError = detail ?? 'revoked';
+      if (this.timer) clearTimeout(this.timer);
+    }
+    this.saveStatus();
+  }
+
+  private statusTimer: NodeJS.Timeout | null = null;
+  /** Acks can arrive hundreds per second while draining; write status at most once a second. */
+  private saveStatusSoon(): void {
+    if (this.statusTimer) return;
+    this.statusTimer = setTimeout(() => {
+      this.statusTimer = null;
+      this.saveStatus();
+    }, 1000);
+    this.statusTimer.unref();
+  }
+
+  private saveStatus(): void {
+    this.status.spool = this.spool.stats;
+    this.status.lastAckAt = this.link?.lastAckAt?.toISOString() ?? this.status.lastAckAt;
+    this.status.lastError = this.link?.lastError ?? this.status.lastError;
+    writeStatus(this.opts.stateDir, this.status);
+  }
+}
