@@ -1,0 +1,84 @@
+/**
+ * Start a real collector for a test: in-process (fast, for API/socket tests) or as a child
+ * process (for kill -9 and restart tests), on an ephemeral port, with PGlite in a temp dir or
+ * a fresh PostgreSQL database.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { loadConfig, type CollectorConfig } from '../../server/src/config/env.js';
+import { startCollector, type RunningCollector } from '../../server/src/collector.js';
+import { freshPgDatabase, tempDir } from './db.js';
+
+export const ROOT = resolve(import.meta.dirname, '..', '..');
+export const ADMIN_TOKEN = 'pst_adm_test-admin-token-0123456789';
+export const ENROLL_SECRET = 'pst_enr_test-enroll-secret-0123456789';
+
+export interface TestCollector extends RunningCollector {
+  dataDir: string;
+  databaseUrl?: string;
+  api<T = any>(path: string, init?: RequestInit & { token?: string | null }): Promise<{ status: number; body: T }>;
+  cleanup(): Promise<void>;
+}
+
+export async function startTestCollector(backend: 'pglite' | 'pg', env: Record<string, string> = {}): Promise<TestCollector> {
+  const dataDir = tempDir('posture-collector-');
+  const db = backend === 'pg' ? await freshPgDatabase('c') : null;
+  const config: CollectorConfig = {
+    ...loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      POSTURE_DATA_DIR: dataDir,
+      POSTURE_ADMIN_TOKEN: ADMIN_TOKEN,
+      POSTURE_ENROLL_SECRET: ENROLL_SECRET,
+      POSTURE_JOB_INTERVAL_MS: '1000',
+      LOG_LEVEL: 'warn',
+      ...(db ? { DATABASE_URL: db.url } : {}),
+      ...env,
+    }),
+  };
+  const c = await startCollector(config, { logger: false });
+  const tc = c as TestCollector;
+  tc.dataDir = dataDir;
+  tc.databaseUrl = db?.url;
+  tc.api = async (path, init = {}) => {
+    const token = init.token === undefined ? ADMIN_TOKEN : init.token;
+    const headers: Record<string, string> = { ...(init.headers as Record<string, string>) };
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (init.body && !headers['content-type']) headers['content-type'] = 'application/json';
+    const res = await fetch(c.url + path, { ...init, headers });
+    const text = await res.text();
+    let body: any = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      /* not JSON */
+    }
+    return { status: res.status, body };
+  };
+  tc.cleanup = async () => {
+    await c.close().catch(() => {});
+    await db?.drop();
+  };
+  return tc;
+}
+
+/** A collector as a separate OS process (for SIGKILL/restart tests). */
+export function spawnCollectorProcess(env: Record<string, string>): { child: ChildProcess; ready: Promise<string>; output: () => string } {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server', 'src', 'main.ts'), '--no-local-agent'], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'warn', POSTURE_ADMIN_TOKEN: ADMIN_TOKEN, POSTURE_ENROLL_SECRET: ENROLL_SECRET, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const ready = new Promise<string>((res, rej) => {
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (\S+)/.exec(out);
+      if (m) res(m[1]);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (d) => (out += d.toString()));
+    child.on('exit', (code) => rej(new Error(`collector exited early (${code}): ${out.slice(-2000)}`)));
+  });
+  return { child, ready, output: () => out };
+}

@@ -1,0 +1,46 @@
+/**
+ * Databases for tests: the embedded store in a temp dir (always), and a fresh database on
+ * the PostgreSQL server named by DATABASE_URL (when set). Tests that need PostgreSQL call
+ * `pgOrSkip()` and are skipped with a visible message only when DATABASE_URL is unset.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+export const PG_URL = process.env.DATABASE_URL;
+
+export function tempDir(prefix = 'posture-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Create a new, empty database on the DATABASE_URL server and return its URL. */
+export async function freshPgDatabase(label = 't'): Promise<{ url: string; drop(): Promise<void> }> {
+  if (!PG_URL) throw new Error('DATABASE_URL is not set');
+  const name = `posture_${label}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`.toLowerCase();
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const u = new URL(PG_URL);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
+      await c.end();
+    },
+  };
+}
+
+/** Backends to run a suite against: PGlite always, PostgreSQL when DATABASE_URL is set. */
+export function backends(): ('pglite' | 'pg')[] {
+  if (!PG_URL) {
+    // Visible in the test output, not silent.
+    console.warn('[posture tests] DATABASE_URL not set: PostgreSQL-server variants are SKIPPED (PGlite variants still run).');
+    return ['pglite'];
+  }
+  return ['pglite', 'pg'];
+}
