@@ -106,7 +106,7 @@ export function parseUfwStatus(text: string): UfwStatus | null {
   if (!st) return null;
   const def = /^Default:\s*(\w+)\s*\(incoming\)/m.exec(text);
   const sep = text.indexOf('\n--');
-  const rules = sep < 0 ? 0 : text.slice(sep).split('\n').slice(1).filter((l) => l.trim()).length;
+  const rules = sep < 0 ? 0 : text.slice(sep + 1).split('\n').slice(1).filter((l) => l.trim()).length;
   return { active: st[1] === 'active', defaultIncoming: def ? def[1] : null, rules };
 }
 

@@ -27,8 +27,14 @@ async function mtime(ctx: ProbeContext, path: string): Promise<number | null> {
   return s.ok ? s.value.mtimeMs : null;
 }
 
+/** mtime and size: either changes when dpkg or `apt update` rewrites the file. */
+async function stamp(ctx: ProbeContext, path: string): Promise<string> {
+  const s = await ctx.fs.stat(path);
+  return s.ok ? `${s.value.mtimeMs}:${s.value.size}` : '-';
+}
+
 async function apt(ctx: ProbeContext): Promise<PendingResult> {
-  const key = `${ctx.root}|${await mtime(ctx, '/var/lib/dpkg/status')}|${await mtime(ctx, '/var/lib/apt/lists')}`;
+  const key = `${ctx.root}|${await stamp(ctx, '/var/lib/dpkg/status')}|${await stamp(ctx, '/var/lib/apt/lists')}`;
   const hit = aptMemo.get(key);
   if (hit) return hit;
   const r = await ctx.run('apt-get', ['-s', '-o', 'Debug::NoLocking=1', 'upgrade'], { timeoutMs: 30_000 });

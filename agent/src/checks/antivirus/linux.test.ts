@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { fail, fakeContext, fixture, ok } from '../../../../test/agent/fake-context.js';
+import { collectLinux } from './linux.js';
+import { clamdConfigFromCmdline, clamdDatabaseDir, parseClamscanVersion, parseCvdHeader } from './parse-clamav.js';
+import { parseMdatpHealth } from './parse-mdatp.js';
+import { spec } from './spec.js';
+
+const fx = (n: string) => fixture('antivirus', n);
+const NOW = new Date('2024-04-20T12:00:00Z');
+
+/** /proc entries for a set of processes: comm and NUL-separated cmdline. */
+function proc(list: [number, string, string][]): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const [pid, comm, cmd] of list) {
+    files[`/proc/${pid}/comm`] = `${comm}\n`;
+    files[`/proc/${pid}/cmdline`] = cmd.split(' ').join('\0');
+  }
+  return files;
+}
+
+describe('ClamAV parsers', () => {
+  it('reads the database header build time (unix time field)', () => {
+    const h = parseCvdHeader(fx('daily.cld-header.debian12.txt'))!;
+    expect(h).toMatchObject({ version: 27245, signatures: 2056123 });
+    expect(h.builtAt?.toISOString()).toBe('2024-04-14T08:28:00.000Z');
+  });
+  it('falls back to the textual build time when the unix time is missing', () => {
+    const h = parseCvdHeader('ClamAV-VDB:14 Apr 2024 04-28 -0400:27245:2056123:90:X:X:raynman:')!;
+    expect(h.builtAt?.toISOString()).toBe('2024-04-14T08:28:00.000Z');
+  });
+  it('rejects non-database input', () => {
+    expect(parseCvdHeader('')).toBeNull();
+    expect(parseCvdHeader('PK\u0003\u0004garbage')).toBeNull();
+  });
+  it('clamscan --version with and without databases', () => {
+    expect(parseClamscanVersion(fx('clamscan-version.debian12.txt'))).toMatchObject({ engine: '1.0.5', dbVersion: 27245 });
+    expect(parseClamscanVersion(fx('clamscan-version.debian12.no-db.txt'))).toMatchObject({ engine: '1.4.6', dbDate: null });
+  });
+  it('clamd config and command line', () => {
+    expect(clamdDatabaseDir('LocalSocket /run/clamav/clamd.ctl\nDatabaseDirectory /srv/clamdb\n')).toBe('/srv/clamdb');
+    expect(clamdDatabaseDir('')).toBe('/var/lib/clamav');
+    expect(clamdConfigFromCmdline('/usr/sbin/clamd --foreground=true -c /etc/clamd.d/scan.conf')).toBe('/etc/clamd.d/scan.conf');
+    expect(clamdConfigFromCmdline('/usr/sbin/clamd --config-file=/x.conf')).toBe('/x.conf');
+  });
+});
+
+describe('mdatp health', () => {
+  it('healthy with up-to-date definitions', () => {
+    expect(parseMdatpHealth(fx('mdatp-health.ubuntu22.json'), NOW)).toEqual({ healthy: true, realTimeProtection: true, definitionsUpToDate: true, definitionsAgeDays: 2 });
+  });
+  it('real-time protection off and out-of-date', () => {
+    expect(parseMdatpHealth(fx('mdatp-health.macos14.rtp-off.json'), NOW)).toMatchObject({ realTimeProtection: false, definitionsUpToDate: false, definitionsAgeDays: 16 });
+  });
+  it('garbage', () => expect(parseMdatpHealth('', NOW)).toBeNull());
+});
+
+describe('linux collector + spec', () => {
+  const judge = async (files: Record<string, string>, commands = {}) => {
+    const obs = await collectLinux(fakeContext({ files, commands, now: NOW }));
+    return { obs, v: spec.evaluate(obs, spec.defaults) };
+  };
+  const base = { '/etc/clamav/clamd.conf': 'DatabaseDirectory /var/lib/clamav\n', '/proc/1/comm': 'systemd\n', '/proc/1/cmdline': '/sbin/init' };
+  it('pass: clamd running with 6-day-old signatures', async () => {
+    const { v, obs } = await judge({ ...base, ...proc([[812, 'clamd', '/usr/sbin/clamd --foreground=true']]), '/var/lib/clamav/daily.cld': fx('daily.cld-header.debian12.txt') });
+    expect(obs.facts.products).toEqual([expect.objectContaining({ name: 'ClamAV', running: true, definitionsAgeDays: 6 })]);
+    expect(v.status).toBe('pass');
+  });
+  it('fail: signatures older than the threshold', async () => {
+    const { v } = await judge({ ...base, ...proc([[812, 'clamd', '/usr/sbin/clamd']]), '/var/lib/clamav/daily.cvd': fx('daily.cvd-header.ubuntu22.stale.txt') });
+    expect(v.status).toBe('fail');
+    expect(v.summary).toMatch(/definitions 16\d days old/);
+  });
+  it('fail: installed but not running', async () => {
+    const { v } = await judge({ ...base, '/var/lib/clamav/daily.cld': fx('daily.cld-header.debian12.txt') });
+    expect(v).toMatchObject({ status: 'fail', summary: expect.stringContaining('not running') });
+  });
+  it('fail: nothing installed', async () => {
+    expect((await judge({ '/proc/1/comm': 'systemd\n' })).v).toMatchObject({ status: 'fail', summary: 'No antivirus or EDR product found' });
+  });
+  it('unknown: running but signature age unknown (no database, clamscan missing)', async () => {
+    const { v } = await judge({ ...base, ...proc([[812, 'clamd', '/usr/sbin/clamd']]) }, { clamscan: fail('not_found') });
+    expect(v.status).toBe('unknown');
+  });
+  it('unknown: /proc unreadable', async () => {
+    const obs = await collectLinux(fakeContext({ files: { '/proc': { error: 'permission_denied' } } }));
+    expect(spec.evaluate(obs, spec.defaults).status).toBe('unknown');
+  });
+  it('EDR: Defender for Endpoint via mdatp health; CrowdStrike installed but stopped fails', async () => {
+    const mde = await judge({ ...proc([[900, 'wdavdaemon', '/opt/microsoft/mdatp/sbin/wdavdaemon']]) }, { mdatp: ok(fx('mdatp-health.ubuntu22.json')) });
+    expect(mde.v.status).toBe('pass');
+    expect(mde.obs.facts.products[0]).toMatchObject({ name: 'Microsoft Defender for Endpoint', realTimeProtection: true });
+    const cs = await judge({ '/opt/CrowdStrike/falconctl': 'ELF', '/proc/1/comm': 'systemd\n' });
+    expect(cs.v).toMatchObject({ status: 'fail', summary: 'CrowdStrike Falcon: not running' });
+  });
+});

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { fail, fakeContext, fixture, ok } from '../../../../test/agent/fake-context.js';
+import { collectLinux } from './linux.js';
+import {
+  parseAptHistoryLastUpdate,
+  parseAptPeriodic,
+  parseAptSimulate,
+  parseCheckupdates,
+  parseDnfCheckUpdate,
+  parseDnfUpdateinfo,
+  parseOsRelease,
+  parseZypperXml,
+} from './parse-linux.js';
+import { spec } from './spec.js';
+
+const fx = (n: string) => fixture('patch-level', n);
+
+describe('package manager parsers', () => {
+  it('apt simulation counts Inst lines and security origins (captured on this Debian 12 host)', () => {
+    const r = parseAptSimulate(fx('apt-get-s-upgrade.debian12.pending.txt'));
+    expect(r).toMatchObject({ pending: 124, security: 69 });
+    expect(r.sample.length).toBe(20);
+  });
+  it('apt: ubuntu security pocket, and nothing pending', () => {
+    expect(parseAptSimulate(fx('apt-get-s-upgrade.ubuntu22.security.txt'))).toMatchObject({ pending: 3, security: 2 });
+    expect(parseAptSimulate(fx('apt-get-s-upgrade.ubuntu22.uptodate.txt'))).toMatchObject({ pending: 0, security: 0 });
+  });
+  it('apt history: newest upgrade/install, not removals', () => {
+    const d = parseAptHistoryLastUpdate(fx('apt-history.debian12.log'))!;
+    expect([d.getFullYear(), d.getMonth() + 1, d.getDate(), d.getHours()]).toEqual([2024, 4, 10, 9]);
+    expect(parseAptHistoryLastUpdate('')).toBeNull();
+  });
+  it('apt periodic: later files override earlier ones', () => {
+    expect(parseAptPeriodic([fx('apt-conf-20auto-upgrades.ubuntu22.txt')]).unattendedUpgrade).toBe('1');
+    expect(parseAptPeriodic([fx('apt-conf-20auto-upgrades.ubuntu22.txt'), fx('apt-conf-99-disable.ubuntu22.txt')]).unattendedUpgrade).toBe('0');
+  });
+  it('dnf, zypper, pacman', () => {
+    expect(parseDnfCheckUpdate(fx('dnf-check-update.fedora39.txt'))).toMatchObject({ pending: 5, sample: ['firefox', 'kernel', 'kernel-core', 'openssl-libs', 'xz-libs'] });
+    expect(parseDnfUpdateinfo(fx('dnf-updateinfo-list-security.rhel9.txt'))).toBe(4);
+    expect(parseZypperXml(fx('zypper-list-updates.leap15.xml'))).toMatchObject({ packages: 2, sample: ['libopenssl3', 'vim'] });
+    expect(parseZypperXml(fx('zypper-list-patches-security.leap15.xml')).securityPatches).toBe(1);
+    expect(parseCheckupdates(fx('checkupdates.arch.txt'))).toMatchObject({ pending: 3, security: null });
+  });
+  it('os-release', () => {
+    expect(parseOsRelease(fx('os-release.debian12.txt'))).toMatchObject({ name: 'Debian GNU/Linux', versionId: '12', id: 'debian' });
+  });
+});
+
+describe('linux collector + spec', () => {
+  const debian = (aptOut: ReturnType<typeof ok>, extra: Record<string, string> = {}) =>
+    fakeContext({
+      commands: { 'apt-get': aptOut },
+      files: {
+        '/etc/os-release': fx('os-release.debian12.txt'),
+        '/var/lib/dpkg/status': 'Package: base-files\n',
+        '/var/log/apt/history.log': fx('apt-history.debian12.log'),
+        ...extra,
+      },
+    });
+  it('pass: nothing pending, updated 10 days ago', async () => {
+    const obs = await collectLinux(debian(ok(fx('apt-get-s-upgrade.ubuntu22.uptodate.txt')), { '/var/lib/dpkg/status': 'Package: a\n' }));
+    expect(obs.facts).toMatchObject({ osName: 'Debian GNU/Linux', osVersion: '12', pendingUpdates: 0, pendingSecurityUpdates: 0, daysSinceLastUpdate: 10, packageManager: 'apt', autoUpdatesEnabled: false });
+    expect(spec.evaluate(obs, spec.defaults).status).toBe('pass');
+  });
+  it('fail: pending security updates', async () => {
+    const obs = await collectLinux(
+      debian(ok(fx('apt-get-s-upgrade.ubuntu22.security.txt')), {
+        '/var/lib/dpkg/status': 'Package: second-state\n', // differs in size: the apt memo must miss
+        '/usr/bin/unattended-upgrade': '#!/usr/bin/python3',
+        '/etc/apt/apt.conf.d/20auto-upgrades': fx('apt-conf-20auto-upgrades.ubuntu22.txt'),
+      }),
+    );
+    expect(obs.facts.autoUpdatesEnabled).toBe(true);
+    expect(spec.evaluate(obs, spec.defaults)).toMatchObject({ status: 'fail', summary: expect.stringContaining('2 pending security update(s)') });
+  });
+  it('unknown: apt-get timed out, permission denied, or no package manager', async () => {
+    for (const r of [fail('timeout', '', null), fail('permission_denied', 'E: Could not open lock file')]) {
+      const obs = await collectLinux(debian(r, { '/var/lib/dpkg/status': `Package: ${r.error}\n` }));
+      expect(spec.evaluate(obs, spec.defaults).status).toBe('unknown');
+      expect(obs.reason).toMatch(/apt-get/);
+    }
+    const none = await collectLinux(fakeContext({ files: { '/etc/os-release': fx('os-release.debian12.txt') } }));
+    expect(none.reason).toMatch(/no supported package manager/);
+    expect(spec.evaluate(none, spec.defaults).status).toBe('unknown');
+  });
+  it('fedora: dnf exit 100 means updates available', async () => {
+    const obs = await collectLinux(
+      fakeContext({
+        files: { '/usr/bin/dnf': 'ELF' },
+        commands: { dnf: (args) => (args.includes('check-update') ? { ok: false, code: 100, stdout: fx('dnf-check-update.fedora39.txt'), error: 'failed' } : ok(fx('dnf-updateinfo-list-security.rhel9.txt'))) },
+      }),
+    );
+    expect(obs.facts).toMatchObject({ packageManager: 'dnf', pendingUpdates: 5, pendingSecurityUpdates: 4, autoUpdatesEnabled: false });
+  });
+});
