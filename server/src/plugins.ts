@@ -5,8 +5,20 @@
 import type { FastifyInstance } from 'fastify';
 import type { Ctx } from './context.js';
 import { dashboardRoutes } from './dashboard/routes.js';
+import { policyRoutes } from './policy/routes.js';
+import { exclusionRoutes } from './exclusions/routes.js';
+import { userRoutes } from './users/routes.js';
+import { auditRoutes } from './audit/routes.js';
+import { oidcRoutes } from './auth/oidc-routes.js';
 
-const PLUGINS: ((ctx: Ctx) => (app: FastifyInstance) => Promise<void>)[] = [dashboardRoutes];
+const PLUGINS: ((ctx: Ctx) => (app: FastifyInstance) => Promise<void>)[] = [
+  dashboardRoutes,
+  policyRoutes,
+  exclusionRoutes,
+  userRoutes,
+  auditRoutes,
+  oidcRoutes,
+];
 
 export async function registerDomainPlugins(app: FastifyInstance, ctx: Ctx): Promise<void> {
   for (const p of PLUGINS) await app.register(p(ctx));

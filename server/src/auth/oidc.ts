@@ -1,0 +1,129 @@
+/**
+ * OpenID Connect single sign-on: authorization-code flow with PKCE (S256), state and nonce.
+ * The pending login lives in the database (oidc_logins), keyed by a hash of `state` and bound
+ * to a random browser cookie, so any collector behind a load balancer can finish it and a
+ * state value stolen from a URL is useless without the cookie. The ID token is verified with
+ * jose against the issuer's JWKS from discovery (signature, iss, aud, exp), then the nonce.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import type { CollectorConfig } from '../config/env.js';
+import type { Db } from '../db/types.js';
+import { sha256hex } from '../shared/crypto.js';
+import { ApiError } from '../shared/errors.js';
+import { isRole, ROLES, type Role } from './roles.js';
+
+export type OidcConfig = NonNullable<CollectorConfig['oidc']>;
+export const OIDC_BROWSER_COOKIE = 'posture_oidc';
+const LOGIN_TTL_MS = 10 * 60_000;
+
+interface Discovery {
+  issuer: string;
+  authorization_endpoint: string;
+  token_endpoint: string;
+  jwks_uri: string;
+  userinfo_endpoint?: string;
+}
+
+const b64url = (b: Buffer) => b.toString('base64url');
+const oidcError = (msg: string, status = 401) => new ApiError(status, 'POSTURE_ERR_OIDC', msg);
+
+export class OidcClient {
+  private discovery: Promise<{ d: Discovery; jwks: ReturnType<typeof createRemoteJWKSet> }> | null = null;
+
+  constructor(private readonly cfg: OidcConfig, private readonly db: Db) {
+    for (const [claim, role] of Object.entries(cfg.roleMap))
+      if (!isRole(role)) throw new Error(`POSTURE_OIDC_ROLE_MAP maps "${claim}" to "${role}", which is not one of ${ROLES.join(', ')}`);
+  }
+
+  private meta() {
+    // Cached after the first success; a failed fetch is retried on the next login.
+    this.discovery ??= (async () => {
+      const url = `${this.cfg.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+      const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+      if (!res.ok) throw new Error(`OIDC discovery ${url}: HTTP ${res.status}`);
+      const d = (await res.json()) as Discovery;
+      // The issuer must be the one configured (OpenID Connect Discovery 1.0 §4.3).
+      if (d.issuer !== this.cfg.issuer) throw new Error(`OIDC discovery: issuer "${d.issuer}" is not the configured "${this.cfg.issuer}"`);
+      return { d, jwks: createRemoteJWKSet(new URL(d.jwks_uri)) };
+    })().catch((e) => {
+      this.discovery = null;
+      throw e;
+    });
+    return this.discovery;
+  }
+
+  scope(): string {
+    // "groups" is a scope at most providers that emit a groups claim (Okta, Keycloak, Authentik).
+    return this.cfg.roleClaim === 'groups' ? 'openid profile email groups' : 'openid profile email';
+  }
+
+  /** Start a login: returns the provider URL to redirect to and the browser-binding cookie value. */
+  async begin(redirectUri: string, next: string): Promise<{ url: string; browser: string }> {
+    const { d } = await this.meta();
+    const state = b64url(randomBytes(24));
+    const nonce = b64url(randomBytes(24));
+    const verifier = b64url(randomBytes(48));
+    const browser = b64url(randomBytes(24));
+    const challenge = b64url(createHash('sha256').update(verifier).digest());
+    await this.db.query('DELETE FROM oidc_logins WHERE expires_at < now()');
+    await this.db.query(
+      'INSERT INTO oidc_logins (state_hash, browser_hash, code_verifier, nonce, next_url, expires_at) VALUES ($1,$2,$3,$4,$5,$6)',
+      [sha256hex(state), sha256hex(browser), verifier, nonce, next, new Date(Date.now() + LOGIN_TTL_MS)],
+    );
+    const u = new URL(d.authorization_endpoint);
+    u.search = new URLSearchParams({
+      response_type: 'code', client_id: this.cfg.clientId, redirect_uri: redirectUri, scope: this.scope(),
+      state, nonce, code_challenge: challenge, code_challenge_method: 'S256',
+    }).toString();
+    return { url: u.toString(), browser };
+  }
+
+  /** Finish a login: check state against the browser cookie, redeem the code, verify the ID token. */
+  async finish(p: { code?: string; state?: string; error?: string; browser?: string; redirectUri: string }): Promise<{ claims: JWTPayload; role: Role | null; next: string }> {
+    if (p.error) throw oidcError(`The identity provider refused the sign-in: ${p.error}`);
+    if (!p.code || !p.state || !p.browser) throw oidcError('Sign-in response is missing its code, state or browser cookie; start again.');
+    // Single use: the row is deleted as it is read.
+    const r = await this.db.query<{ browser_hash: string; code_verifier: string; nonce: string; next_url: string; expires_at: Date }>(
+      'DELETE FROM oidc_logins WHERE state_hash = $1 RETURNING browser_hash, code_verifier, nonce, next_url, expires_at',
+      [sha256hex(p.state)],
+    );
+    const login = r.rows[0];
+    if (!login || login.browser_hash !== sha256hex(p.browser)) throw oidcError('Unknown or mismatched sign-in state; start again.');
+    if (new Date(login.expires_at).getTime() < Date.now()) throw oidcError('The sign-in took too long; start again.');
+    const { d, jwks } = await this.meta();
+    const res = await fetch(d.token_endpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${encodeURIComponent(this.cfg.clientId)}:${encodeURIComponent(this.cfg.clientSecret)}`).toString('base64')}`,
+      },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code: p.code, redirect_uri: p.redirectUri, code_verifier: login.code_verifier }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const tok = (await res.json().catch(() => ({}))) as { id_token?: string; access_token?: string; error?: string };
+    if (!res.ok || !tok.id_token) throw oidcError(`The identity provider did not issue a token (${tok.error ?? `HTTP ${res.status}`}).`);
+    const { payload } = await jwtVerify(tok.id_token, jwks, { issuer: this.cfg.issuer, audience: this.cfg.clientId, maxTokenAge: '10m' }).catch((e) => {
+      throw oidcError(`The ID token did not verify: ${(e as Error).message}`);
+    });
+    if (payload.nonce !== login.nonce) throw oidcError('The ID token nonce does not match this sign-in.');
+    let claims: JWTPayload = payload;
+    // Many providers put groups only in userinfo; ask there when the ID token lacks the claim.
+    if (claims[this.cfg.roleClaim] === undefined && d.userinfo_endpoint && tok.access_token) {
+      const ui = await fetch(d.userinfo_endpoint, { headers: { authorization: `Bearer ${tok.access_token}` }, signal: AbortSignal.timeout(10_000) });
+      if (ui.ok) {
+        const info = (await ui.json()) as JWTPayload;
+        if (info.sub === payload.sub) claims = { ...info, ...payload, [this.cfg.roleClaim]: info[this.cfg.roleClaim] };
+      }
+    }
+    return { claims, role: this.roleFor(claims), next: login.next_url };
+  }
+
+  /** The most privileged role any of the user's claim values maps to; null = refuse. */
+  roleFor(claims: JWTPayload): Role | null {
+    const v = claims[this.cfg.roleClaim];
+    const values = (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]).map(String);
+    const mapped = values.map((x) => this.cfg.roleMap[x]).filter(isRole);
+    return ROLES.find((r) => mapped.includes(r)) ?? null; // ROLES is ordered most to least privileged
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Policy API: read the policy in force, replace it (admins; JSON or YAML text, validated
+ * with line-numbered errors), its version history, and a reload of the policy file.
+ * A new policy applies to each device from its next report (the evaluator runs at ingest);
+ * devices are not re-evaluated in bulk on change, so a 20,000-device fleet converges over
+ * one check interval instead of in one long transaction.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { stringify } from 'yaml';
+import { parsePolicy } from '#shared/policy/load.js';
+import type { Ctx } from '../context.js';
+import { ADMIN, ALL_ROLES } from '../auth/roles.js';
+import { ApiError } from '../shared/errors.js';
+import { audit } from '../audit/log.js';
+
+const POLICY_MAX_BYTES = 256 * 1024;
+
+export function policyInvalid(errors: string[]): ApiError {
+  return new ApiError(400, 'POSTURE_ERR_POLICY_INVALID', `The policy is invalid: ${errors[0] ?? 'unknown error'}`, { errors });
+}
+
+/** Body is either a JSON object (the policy) or YAML/JSON text. Errors carry line numbers of the text. */
+export function parsePolicyBody(body: unknown) {
+  if (typeof body === 'string') return parsePolicy(body, 'policy');
+  if (body && typeof body === 'object') return parsePolicy(JSON.stringify(body, null, 2), 'policy.json');
+  return { ok: false as const, errors: ['policy: send the policy as a JSON object or as YAML text (content-type text/yaml)'] };
+}
+
+export function policyRoutes(ctx: Ctx) {
+  return async (app: FastifyInstance) => {
+    // YAML arrives as text; fastify already parses text/plain, this adds the YAML types.
+    app.addContentTypeParser(['text/yaml', 'application/yaml', 'application/x-yaml'], { parseAs: 'string', bodyLimit: POLICY_MAX_BYTES }, (_req, body, done) =>
+      done(null, body),
+    );
+
+    app.get('/api/v1/policy', { config: { auth: ALL_ROLES } }, async (req: FastifyRequest<{ Querystring: { format?: string } }>, reply) => {
+      const body = { version: ctx.policy.versionId, policy: ctx.policy.policy, fileErrors: ctx.policy.lastFileError };
+      if (req.query.format === 'yaml') return reply.type('text/yaml').send(stringify(ctx.policy.policy));
+      return body;
+    });
+
+    app.put(
+      '/api/v1/policy',
+      { config: { auth: ADMIN }, bodyLimit: POLICY_MAX_BYTES, schema: { querystring: Type.Object({ comment: Type.Optional(Type.String({ maxLength: 500 })) }) } },
+      async (req: FastifyRequest<{ Querystring: { comment?: string } }>) => {
+        const parsed = parsePolicyBody(req.body);
+        if (!parsed.ok) {
+          await audit(ctx.db, { actor: req.principal!.actor, action: 'policy.update', outcome: 'failed', ip: req.ip, detail: { errors: parsed.errors } });
+          throw policyInvalid(parsed.errors);
+        }
+        const v = await ctx.policy.record(parsed.policy, 'api', req.principal!.actor, req.query.comment);
+        return { version: v.id, policy: v.policy, note: 'Applies to each device from its next report.' };
+      },
+    );
+
+    app.get(
+      '/api/v1/policy/history',
+      { config: { auth: ALL_ROLES }, schema: { querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })) }) } },
+      async (req: FastifyRequest<{ Querystring: { limit?: number } }>) => {
+        const rows = await ctx.policy.history(req.query.limit ?? 100);
+        return {
+          items: rows.map((r) => ({ version: r.id, source: r.source, createdAt: new Date(r.created_at).toISOString(), createdBy: r.created_by, comment: r.comment, policy: r.policy })),
+        };
+      },
+    );
+
+    app.post('/api/v1/policy/reload', { config: { auth: ADMIN } }, async (req) => {
+      const r = await ctx.policy.reloadFile(`reload:${req.principal!.actor}`);
+      await audit(ctx.db, { actor: req.principal!.actor, action: 'policy.reload', outcome: r.ok ? 'ok' : 'failed', ip: req.ip, detail: r.errors ? { errors: r.errors } : null });
+      if (!r.ok) throw policyInvalid(r.errors ?? []);
+      return { ok: true, version: ctx.policy.versionId };
+    });
+  };
+}
