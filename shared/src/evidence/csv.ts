@@ -1,0 +1,48 @@
+/**
+ * CSV as RFC 4180: CRLF line ends; a field containing a comma, a double quote, CR or LF is
+ * quoted and its quotes doubled. Spreadsheet safety (formula injection, OWASP "CSV
+ * injection"): a text cell starting with = + - @, TAB or CR is prefixed with a single quote
+ * so Excel/LibreOffice/Sheets show it as text instead of evaluating it. Hostnames, owners
+ * and rationales come from devices and people, so every text cell gets this treatment; numbers
+ * (typeof number) are written as numbers and cannot be formulas.
+ */
+export type CsvValue = string | number | boolean | null | undefined | Date;
+
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+export function csvCell(v: CsvValue): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  let s = v instanceof Date ? v.toISOString() : v;
+  if (FORMULA_START.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function csvRow(values: readonly CsvValue[]): string {
+  return values.map(csvCell).join(',') + '\r\n';
+}
+
+/** A small RFC 4180 parser (for the verifier's checks and tests). Returns rows of fields. */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let i = 0;
+  let quoted = false;
+  while (i < text.length) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"') {
+        if (text[i + 1] === '"') (field += '"'), (i += 2);
+        else (quoted = false), i++;
+      } else (field += c), i++;
+    } else if (c === '"' && field === '') (quoted = true), i++;
+    else if (c === ',') row.push(field), (field = ''), i++;
+    else if (c === '\r' && text[i + 1] === '\n') row.push(field), rows.push(row), (row = []), (field = ''), (i += 2);
+    else if (c === '\n') row.push(field), rows.push(row), (row = []), (field = ''), i++;
+    else (field += c), i++;
+  }
+  if (field !== '' || row.length) row.push(field), rows.push(row);
+  return rows;
+}

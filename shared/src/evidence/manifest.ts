@@ -1,0 +1,54 @@
+/**
+ * The evidence bundle's manifest, shared by the exporter (server) and the offline verifier.
+ *
+ * Format: `manifest.json` holds the manifest as UTF-8 JSON; `manifest.jws` is a compact JWS
+ * (EdDSA, Ed25519, header kid = collector key thumbprint, typ "posture-evidence+jws") whose
+ * payload is exactly the bytes of manifest.json. A verifier checks the signature, then that
+ * the JWS payload equals manifest.json byte for byte, then every file's SHA-256 and size.
+ * `collector-jwks.json` carries the collector public key (also listed and hashed), to compare
+ * with the live /.well-known/jwks.json or to pin with --jwks.
+ */
+export const MANIFEST_FORMAT = 'posture-evidence-bundle/1';
+export const MANIFEST_JWS_TYP = 'posture-evidence+jws';
+export const MANIFEST_FILE = 'manifest.json';
+export const MANIFEST_JWS_FILE = 'manifest.jws';
+export const COLLECTOR_JWKS_FILE = 'collector-jwks.json';
+
+/** Files in every bundle, in tar order (the manifest pair comes last). */
+export const BUNDLE_FILES = [
+  'devices.csv',
+  'events.csv',
+  'exclusions.csv',
+  'reports.jsonl',
+  'device-keys.json',
+  'policy.json',
+  'controls.csv',
+  'summary.html',
+  COLLECTOR_JWKS_FILE,
+] as const;
+
+export interface ManifestFile {
+  path: string;
+  sha256: string;
+  bytes: number;
+}
+
+export interface Manifest {
+  format: typeof MANIFEST_FORMAT;
+  period: { from: string; to: string };
+  generatedAt: string;
+  generator: { name: 'posture'; version: string };
+  collector: { id: string; kid: string };
+  /** How time in compliance was counted (so the numbers can be reproduced). */
+  method: string;
+  counts: { devices: number; events: number; exclusions: number; reports: number; deviceKeys: number };
+  files: ManifestFile[];
+}
+
+export const COUNTING_METHOD =
+  'Per device from max(from, enrolled) to min(to, revoked, export time). Between reports a check keeps its last known state; ' +
+  'time more than staleAfterHours after the last report is unknown (not compliant). Excluded and not-required time is reported ' +
+  'separately and left out of the denominator. compliant% = pass time / in-scope time; failing inside the grace period is not compliant.';
+
+/** Only plain relative names: no directories, no traversal (the verifier joins them to a directory). */
+export const isSafeBundlePath = (p: string) => /^[a-z0-9][a-z0-9._-]{0,63}$/i.test(p) && !p.includes('..');
