@@ -126,6 +126,20 @@ export function deviceRoutes(ctx: Ctx) {
       return { ok: true };
     });
 
+    app.post<{ Params: { id: string } }>('/api/v1/devices/:id/rotate-key', { config: { auth: ['admin'] }, schema: { params: IdParams } }, async (req, reply) => {
+      // The agent generates a new key and proves possession of old and new; see commands/rotate-key.ts.
+      const commandId = `cmd_${randomUUID()}`;
+      await ctx.db.tx(async (q) => {
+        const d = await q.query('SELECT 1 FROM devices WHERE id = $1 AND revoked_at IS NULL', [req.params.id]);
+        if (!d.rows[0]) throw Errors.notFound('Active device');
+        await q.query('INSERT INTO commands (id, device_id, command, created_by, delivered_at) VALUES ($1,$2,$3,$4, now())', [commandId, req.params.id, 'rotate-key', req.principal!.actor]);
+        await audit(q, { actor: req.principal!.actor, action: 'device.rotate_key', target: req.params.id, ip: req.ip, detail: { commandId } });
+      });
+      await ctx.hub.sendCommand(req.params.id, { type: 'command', commandId, command: 'rotate-key' });
+      reply.code(202);
+      return { commandId };
+    });
+
     app.get<{ Params: { id: string; commandId: string } }>('/api/v1/devices/:id/commands/:commandId', { config: { auth: ALL_ROLES } }, async (req) => {
       const r = await ctx.db.query('SELECT id, command, created_at, delivered_at, completed_at, result FROM commands WHERE id = $1 AND device_id = $2', [req.params.commandId, req.params.id]);
       if (!r.rows[0]) throw Errors.notFound('Command');

@@ -9,7 +9,7 @@ import { LIMITS } from '#shared/protocol/limits.js';
 import { parseJsonLimited } from '#shared/protocol/json.js';
 import { compile } from '#shared/schema/validate.js';
 import type { Db } from '../db/types.js';
-import type { IngestBatcher } from '../ingest/batcher.js';
+import type { IngestBatcher, IngestOutcome } from '../ingest/batcher.js';
 import { verifyReport } from '../ingest/verify.js';
 import type { DeviceKeyCache } from './device-keys.js';
 import type { AgentConnection, Hub } from './hub.js';
@@ -93,6 +93,29 @@ export function attachConnection(ws: WebSocket, deviceId: string, kid: string, d
     void handle(v.value).catch((err) => deps.log.error({ deviceId, err: (err as Error).message }, 'agent message handler failed'));
   });
 
+  let ordered: Promise<unknown> = Promise.resolve();
+
+  /** Resolves with the batcher's promise, boxed so the chain does not wait for the commit; null when answered already. */
+  async function verifyAndSubmit(id: string, jws: string): Promise<{ outcome: Promise<IngestOutcome> } | null> {
+    const info = await deps.keys.get(deviceId).catch(() => null);
+    if (!info) {
+      conn.send({ type: 'retry', id, retryAfterMs: 5_000 });
+      return null;
+    }
+    if (info.revokedAt) {
+      drop(CLOSE.revoked, 'device revoked');
+      return null;
+    }
+    const vr = await verifyReport(info, id, jws);
+    if (!vr.ok) {
+      deps.metrics?.reportRejected();
+      deps.log.warn({ deviceId, reportId: id, code: vr.code }, 'report rejected');
+      conn.send({ type: 'reject', id, code: vr.code, message: vr.message });
+      return null;
+    }
+    return { outcome: deps.batcher.submit(vr.report) };
+  }
+
   async function handle(msg: AgentMessage): Promise<void> {
     switch (msg.type) {
       case 'hello':
@@ -101,17 +124,14 @@ export function attachConnection(ws: WebSocket, deviceId: string, kid: string, d
         if (inFlight >= LIMITS.maxInFlight * 2) return drop(CLOSE.rateLimited, 'too many reports in flight');
         inFlight++;
         const t0 = performance.now();
+        // Verify in arrival order and hand over to the batcher in that order, so a device's
+        // reports are committed in the order it sent them; commits are awaited concurrently.
+        const submitted = ordered.then(() => verifyAndSubmit(msg.id, msg.jws));
+        ordered = submitted.catch(() => {});
         try {
-          const info = await deps.keys.get(deviceId).catch(() => null);
-          if (!info) return conn.send({ type: 'retry', id: msg.id, retryAfterMs: 5_000 });
-          if (info.revokedAt) return drop(CLOSE.revoked, 'device revoked');
-          const vr = await verifyReport(info, msg.id, msg.jws);
-          if (!vr.ok) {
-            deps.metrics?.reportRejected();
-            deps.log.warn({ deviceId, reportId: msg.id, code: vr.code }, 'report rejected');
-            return conn.send({ type: 'reject', id: msg.id, code: vr.code, message: vr.message });
-          }
-          const out = await deps.batcher.submit(vr.report);
+          const box = await submitted;
+          if (!box) return;
+          const out = await box.outcome;
           if (out.kind === 'stored' || out.kind === 'duplicate') {
             deps.metrics?.reportAcked(performance.now() - t0);
             conn.send({ type: 'ack', id: msg.id, ...(out.kind === 'duplicate' ? { duplicate: true } : {}) });

@@ -39,7 +39,9 @@ export class IngestBatcher {
   constructor(private readonly db: Db, private readonly policy: PolicyStore, private readonly opts: BatcherOptions = {}) {
     this.maxBatch = opts.maxBatch ?? 500;
     this.maxWaitMs = opts.maxWaitMs ?? 5;
-    this.concurrency = opts.concurrency ?? (db.kind === 'pg' ? 2 : 1);
+    // One batch at a time keeps each device's reports committed in arrival order; while a batch
+    // commits the next one fills up, so throughput comes from batch size, not parallelism.
+    this.concurrency = opts.concurrency ?? 1;
   }
 
   get pending(): number {

@@ -1,0 +1,80 @@
+/**
+ * One device's state as its employee sees it: the collector's (authoritative) per-check
+ * states and deadlines, with remediation after policy overrides. Shared by the page and
+ * the JSON endpoint the page and `posture-agent status` poll.
+ */
+import { CHECK_IDS, CHECK_TITLES, type CheckId } from '#shared/checks/ids.js';
+import type { Ctx } from '../context.js';
+import { getDevice } from '../devices/dal.js';
+import { presentRemediation, type ShownRemediation } from './remediation.js';
+
+const iso = (d: unknown) => (d ? new Date(d as string).toISOString() : null);
+
+export interface MyCheck {
+  id: CheckId;
+  title: string;
+  /** pass | failing | noncompliant | unknown | excluded | not_required | not_reported */
+  state: string;
+  agentStatus: string | null;
+  summary: string;
+  reasons: string[];
+  failingSince: string | null;
+  deadline: string | null;
+  collectedAt: string | null;
+  remediation: ShownRemediation;
+}
+
+export interface MyDeviceState {
+  device: {
+    id: string;
+    hostname: string;
+    platform: string;
+    os: string;
+    state: string;
+    nextDeadline: string | null;
+    lastReportAt: string | null;
+    connected: boolean;
+  };
+  checks: MyCheck[];
+  serverTime: string;
+}
+
+/** Failing first (nearest deadline first), then unknown, then the rest. */
+const ORDER: Record<string, number> = { noncompliant: 0, failing: 1, unknown: 2, not_reported: 3, excluded: 4, pass: 5, not_required: 6 };
+
+export async function myDeviceState(ctx: Ctx, deviceId: string): Promise<MyDeviceState | null> {
+  const d = await getDevice(ctx.db, deviceId);
+  if (!d || d.revoked_at) return null;
+  const policy = ctx.policy.policy;
+  const rows = new Map((d.checks as Record<string, unknown>[]).map((c) => [c.id as string, c]));
+  const checks: MyCheck[] = CHECK_IDS.map((id) => {
+    const c = rows.get(id);
+    return {
+      id,
+      title: CHECK_TITLES[id],
+      state: c ? String(c.state) : 'not_reported',
+      agentStatus: c ? String(c.agent_status) : null,
+      summary: c ? String(c.summary) : 'No result from this device yet.',
+      reasons: Array.isArray(c?.reasons) ? (c!.reasons as unknown[]).map(String) : [],
+      failingSince: iso(c?.failing_since),
+      deadline: iso(c?.deadline),
+      collectedAt: iso(c?.collected_at),
+      remediation: presentRemediation(policy, d.platform, id, c?.remediation),
+    };
+  });
+  checks.sort((a, b) => (ORDER[a.state] ?? 9) - (ORDER[b.state] ?? 9) || (a.deadline ?? '9').localeCompare(b.deadline ?? '9'));
+  return {
+    device: {
+      id: d.id,
+      hostname: d.hostname,
+      platform: d.platform,
+      os: [d.os_name, d.os_version].filter(Boolean).join(' '),
+      state: d.state,
+      nextDeadline: iso(d.next_deadline),
+      lastReportAt: iso(d.last_report_at),
+      connected: ctx.hub.isLocal(d.id),
+    },
+    checks,
+    serverTime: new Date().toISOString(),
+  };
+}
