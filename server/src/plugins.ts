@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Ctx } from './context.js';
 import { dashboardRoutes } from './dashboard/routes.js';
+import { myDeviceRoutes } from './mydevice/routes.js';
 import { policyRoutes } from './policy/routes.js';
 import { exclusionRoutes } from './exclusions/routes.js';
 import { userRoutes } from './users/routes.js';
@@ -13,6 +14,7 @@ import { oidcRoutes } from './auth/oidc-routes.js';
 
 const PLUGINS: ((ctx: Ctx) => (app: FastifyInstance) => Promise<void>)[] = [
   dashboardRoutes,
+  myDeviceRoutes,
   policyRoutes,
   exclusionRoutes,
   userRoutes,

@@ -25,7 +25,12 @@ export const CheckRule = Type.Object(
     usb: Type.Optional(Type.Union([Type.Literal('blocked'), Type.Literal('read_only'), Type.Literal('any')])),
     /** Firewall: every profile (Windows Domain/Private/Public) must be on, not only the active one. */
     requireAllProfiles: Type.Optional(Type.Boolean()),
+    /** The company's own help page for this check, shown with the fix steps (My-device page, notifications). */
     remediationUrl: Type.Optional(Type.String({ maxLength: 500 })),
+    /** Replaces the check's built-in fix steps (e.g. the company's own instructions). */
+    remediation: Type.Optional(
+      Type.Object({ steps: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 500 }), { maxItems: 12 })) }, { additionalProperties: false }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -1,0 +1,51 @@
+/**
+ * The My-device page's only script (served from /my-device/static/page.js; no inline code).
+ * "Re-check now" posts with the session's CSRF token, then polls the command until the
+ * agent's new report has been stored, and reloads the server-rendered checks.
+ */
+export const PAGE_JS = `
+(function () {
+  var btn = document.getElementById('recheck');
+  var out = document.getElementById('recheck-status');
+  if (!btn) return;
+  var csrf = btn.getAttribute('data-csrf');
+  function say(t) { out.textContent = t; }
+  function sleep(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
+  async function getJson(url) {
+    var r = await fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json' } });
+    var j = null; try { j = await r.json(); } catch (e) {}
+    if (!r.ok) throw new Error((j && j.error && j.error.message) || ('HTTP ' + r.status));
+    return j;
+  }
+  async function refreshChecks() {
+    var r = await fetch(location.pathname, { credentials: 'same-origin' });
+    if (!r.ok) { location.reload(); return; }
+    var doc = new DOMParser().parseFromString(await r.text(), 'text/html');
+    ['checks', 'overall'].forEach(function (id) {
+      var fresh = doc.getElementById(id), old = document.getElementById(id);
+      if (fresh && old) old.replaceWith(fresh);
+    });
+  }
+  btn.addEventListener('click', async function () {
+    btn.disabled = true;
+    try {
+      say('Asking the agent to re-check…');
+      var r = await fetch('/my-device/api/check-now', { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json', 'x-csrf-token': csrf }, body: '{}' });
+      var j = null; try { j = await r.json(); } catch (e) {}
+      if (!r.ok) throw new Error((j && j.error && j.error.message) || ('HTTP ' + r.status));
+      say(j.connected ? 'Re-checking… (usually a few seconds)' : 'The agent is not connected; the re-check runs when it reconnects.');
+      var deadline = Date.now() + 120000;
+      while (Date.now() < deadline) {
+        await sleep(1000);
+        var c = await getJson('/my-device/api/commands/' + encodeURIComponent(j.commandId));
+        if (c.completedAt) { await refreshChecks(); say('Updated with the new result.'); return; }
+      }
+      say('No result yet; this page will show it once the agent reports.');
+    } catch (e) {
+      say('Could not re-check: ' + e.message);
+    } finally {
+      btn.disabled = false;
+    }
+  });
+})();
+`;

@@ -1,0 +1,72 @@
+/** The My-device page: this device only, written for the person at the laptop. */
+import { CHECK_IDS, CHECK_TITLES, type Platform } from '#shared/checks/ids.js';
+import { CHECK_ITEMS, INVENTORY_ITEMS, NOT_COLLECTED, REPORT_METADATA } from '#shared/transparency.js';
+import { html, timeAgo, type SafeHtml } from '../dashboard/html.js';
+import { badge, layout } from '../dashboard/layout.js';
+import type { MyCheck, MyDeviceState } from './state.js';
+
+const STATE_WORDS: Record<string, string> = {
+  compliant: 'All required checks pass. Thank you!',
+  failing: 'Something needs fixing before its deadline.',
+  noncompliant: 'A deadline has passed: please fix the checks below now.',
+  unknown: 'Some checks could not be determined yet.',
+  stale: 'This computer has not reported recently.',
+  excluded: 'This computer is excluded from the policy.',
+};
+
+const CHECK_WORDS: Record<string, string> = { pass: 'passing', failing: 'failing', noncompliant: 'overdue', unknown: 'unknown', not_reported: 'not yet checked', excluded: 'excluded', not_required: 'not required' };
+
+function deadlineText(c: MyCheck): SafeHtml | string {
+  if (c.state === 'failing' && c.deadline) return html`Fix by <time datetime="${c.deadline}">${new Date(c.deadline).toUTCString()}</time> (${timeAgo(c.deadline)}).`;
+  if (c.state === 'noncompliant') return html`<b class="err">The deadline${c.deadline ? html` (${new Date(c.deadline).toUTCString()})` : ''} has passed.</b>`;
+  return '';
+}
+
+function checkCard(c: MyCheck): SafeHtml {
+  const needsFix = c.state === 'failing' || c.state === 'noncompliant' || c.state === 'unknown';
+  return html`<div class="check" data-check="${c.id}" data-state="${c.state}">
+<div><b>${c.title}</b> ${badge(c.state === 'not_reported' ? 'unknown' : c.state)} <span class="muted">${CHECK_WORDS[c.state] ?? c.state}</span></div>
+<div>${c.summary}</div>
+${c.reasons.length && c.state !== 'pass' ? html`<div class="muted">${c.reasons.join('; ')}</div>` : ''}
+<div>${deadlineText(c)}</div>
+${needsFix && c.remediation.steps.length ? html`<div>How to fix:</div><ol class="fix">${c.remediation.steps.map((s) => html`<li>${s}</li>`)}</ol>` : ''}
+${needsFix && c.remediation.url ? html`<div><a href="${c.remediation.url}" rel="noopener noreferrer" target="_blank">Company help page for ${c.title}</a></div>` : ''}
+${c.collectedAt ? html`<div class="muted">Checked ${timeAgo(c.collectedAt)}</div>` : ''}
+</div>`;
+}
+
+export function transparencySection(platform: string): SafeHtml {
+  const p = (['linux', 'darwin', 'win32'] as const).find((x) => x === platform) ?? 'linux';
+  const src = (s: Partial<Record<Platform, string[]>>) => (s[p] ?? []).map((x) => html`<li><code>${x}</code></li>`);
+  return html`<section id="what-is-collected"><h2>What the agent collects and sends</h2>
+<p class="muted">The Posture agent on this computer reads only the items below and sends them to your company's collector. It changes nothing on your computer.</p>
+<h3>Device inventory</h3>
+<table><tr><th>Field</th><th>What</th><th>Read from</th></tr>
+${INVENTORY_ITEMS.map((i) => html`<tr><td><code>${i.field}</code></td><td>${i.what}</td><td><ul>${src(i.sources)}</ul></td></tr>`)}</table>
+<h3>Security checks</h3>
+<table><tr><th>Check</th><th>Evidence sent</th><th>Read from</th></tr>
+${CHECK_IDS.map((id) => html`<tr><td>${CHECK_TITLES[id]}</td><td><ul>${CHECK_ITEMS[id].facts.map((f) => html`<li>${f}</li>`)}</ul></td><td><ul>${src(CHECK_ITEMS[id].sources)}</ul></td></tr>`)}</table>
+<h3>With every report</h3><ul>${REPORT_METADATA.map((x) => html`<li>${x}</li>`)}</ul>
+<h3>Never collected</h3><ul>${NOT_COLLECTED.map((x) => html`<li>${x}</li>`)}</ul>
+</section>`;
+}
+
+export function myDevicePage(s: MyDeviceState, csrf: string): string {
+  const d = s.device;
+  const body = html`<h1>My device: ${d.hostname}</h1>
+<p id="overall" data-state="${d.state}">${badge(d.state)} ${STATE_WORDS[d.state] ?? d.state}</p>
+<p class="muted">${d.os} · last report ${timeAgo(d.lastReportAt)} · agent ${d.connected ? 'connected' : 'not connected right now'}</p>
+<p><button id="recheck" data-csrf="${csrf}" ${d.connected ? '' : 'title="The agent is not connected; the re-check runs when it reconnects."'}>Re-check now</button>
+<span id="recheck-status" role="status" aria-live="polite"></span></p>
+<div id="checks">${s.checks.map(checkCard)}</div>
+${transparencySection(d.platform)}
+<script src="/my-device/static/page.js" defer></script>`;
+  return layout({ title: 'My device', principal: null, body });
+}
+
+/** Shown when the link is missing, expired, already used or the device was revoked. */
+export function linkProblemPage(title: string, message: string): string {
+  const body = html`<h1>${title}</h1><p>${message}</p>
+<p>On your computer, open a terminal and run <code>posture-agent open</code> to get a fresh link (links last 10 minutes).</p>`;
+  return layout({ title, principal: null, body });
+}
