@@ -7,7 +7,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { stringify } from 'yaml';
+import { LineCounter, parseDocument, stringify } from 'yaml';
 import { parsePolicy } from '#shared/policy/load.js';
 import type { Ctx } from '../context.js';
 import { ADMIN, ALL_ROLES } from '../auth/roles.js';
@@ -22,9 +22,27 @@ export function policyInvalid(errors: string[]): ApiError {
 
 /** Body is either a JSON object (the policy) or YAML/JSON text. Errors carry line numbers of the text. */
 export function parsePolicyBody(body: unknown) {
-  if (typeof body === 'string') return parsePolicy(body, 'policy');
+  if (typeof body === 'string') return withSyntaxLines(body, parsePolicy(body, 'policy'));
   if (body && typeof body === 'object') return parsePolicy(JSON.stringify(body, null, 2), 'policy.json');
   return { ok: false as const, errors: ['policy: send the policy as a JSON object or as YAML text (content-type text/yaml)'] };
+}
+
+/**
+ * parsePolicy() reports YAML syntax errors without a position (the yaml package fills linePos
+ * only with prettyErrors); add line:col from the error offset so the editor can point at it.
+ */
+function withSyntaxLines(text: string, r: ReturnType<typeof parsePolicy>): ReturnType<typeof parsePolicy> {
+  if (r.ok || r.errors.every((e) => /^policy:\d/.test(e))) return r;
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+  if (!doc.errors.length) return r;
+  return {
+    ok: false,
+    errors: doc.errors.slice(0, 5).map((e) => {
+      const { line, col } = lc.linePos(e.pos[0]);
+      return `policy:${line}:${col}: ${e.message.split('\n')[0]}`;
+    }),
+  };
 }
 
 export function policyRoutes(ctx: Ctx) {
