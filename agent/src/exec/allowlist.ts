@@ -27,6 +27,11 @@ const LINUX = {
   mdatp: ['/usr/bin/mdatp', '/opt/microsoft/mdatp/sbin/mdatp'],
   gsettings: ['/usr/bin/gsettings', '/bin/gsettings'],
   systemctl: ['/usr/bin/systemctl', '/bin/systemctl'],
+  // Desktop notifications and `posture-agent open` (agent/src/notify/, cli/open.ts).
+  'notify-send': ['/usr/bin/notify-send'],
+  runuser: ['/usr/sbin/runuser', '/sbin/runuser', '/usr/bin/runuser'],
+  loginctl: ['/usr/bin/loginctl', '/bin/loginctl'],
+  'xdg-open': ['/usr/bin/xdg-open'],
   // Used by the runner's own tests and by nothing else: a harmless, always-present tool.
   sleep: ['/usr/bin/sleep', '/bin/sleep'],
   true: ['/usr/bin/true', '/bin/true'],
@@ -48,6 +53,11 @@ const DARWIN = {
   ps: ['/bin/ps'],
   mdatp: ['/usr/local/bin/mdatp'],
   santactl: ['/usr/local/bin/santactl', '/opt/santa/bin/santactl'],
+  // Desktop notifications and `posture-agent open` (agent/src/notify/, cli/open.ts).
+  osascript: ['/usr/bin/osascript'],
+  launchctl: ['/bin/launchctl'],
+  stat: ['/usr/bin/stat'],
+  open: ['/usr/bin/open'],
   sleep: ['/bin/sleep'],
   true: ['/usr/bin/true'],
 } as const;
