@@ -1,0 +1,206 @@
+/**
+ * One simulated agent: a real authenticated WebSocket, real signed reports on an interval,
+ * ack/retry/reject handling like the agent's link (unacked reports are kept and resent after
+ * a reconnect), answers to check-now, reconnect with full jitter. Its state is an identity,
+ * a sequence number, the reports in flight and one timer.
+ */
+import WebSocket from 'ws';
+import { CLOSE, FATAL_CLOSE_CODES, WS_PATH } from '#shared/protocol/messages.js';
+import { uuidv7 } from '../../agent/src/identity/uuid7.js';
+import { checksOf, inventoryOf } from './templates.js';
+import { SIM_AGENT_VERSION, signCompact, socketToken, type SimIdentity } from './identity.js';
+import type { Stats } from './stats.js';
+
+export interface FleetEnv {
+  wsUrl: string;
+  audience: string;
+  intervalMs: number;
+  reconnectMaxMs: number;
+  stats: Stats;
+  /** Acked report ids, when the caller wants to verify storage afterwards. */
+  ackedIds?: string[];
+}
+
+/** Reports kept while unacked (the real agent's spool is bounded too). */
+const MAX_PENDING = 20;
+
+export class SimAgent {
+  private ws: WebSocket | null = null;
+  private seq = 0;
+  private pending = new Map<string, { jws: string; sentAt: number }>();
+  private reportTimer: NodeJS.Timeout | null = null;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private attempt = 0;
+  private open = false;
+  stopped = false;
+
+  constructor(
+    readonly id: SimIdentity,
+    private env: FleetEnv,
+    private localAddress?: string,
+  ) {}
+
+  /** Connect now; resolves when the socket is open or has failed once. */
+  connect(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.stopped) return resolve();
+      const { stats } = this.env;
+      const ws = new WebSocket(this.env.wsUrl, {
+        headers: { authorization: `Bearer ${socketToken(this.id, this.env.audience)}` },
+        perMessageDeflate: false,
+        handshakeTimeout: 30_000,
+        ...(this.localAddress ? { localAddress: this.localAddress } : {}),
+      });
+      this.ws = ws;
+      ws.on('open', () => {
+        this.open = true;
+        this.attempt = 0;
+        stats.connected++;
+        stats.connects++;
+        // Unacked reports from before the drop go first, as the agent's spool does.
+        for (const [id, p] of this.pending) this.transmit(id, p.jws);
+        if (!this.reportTimer) this.scheduleReport(Math.random() * this.env.intervalMs);
+        resolve();
+      });
+      ws.on('message', (data) => this.onMessage(data.toString()));
+      ws.on('unexpected-response', (_req, res) => {
+        stats.error(`http-${res.statusCode}`);
+        ws.terminate();
+      });
+      ws.on('error', (e: Error & { code?: string }) => {
+        stats.error(e.code ?? e.message.slice(0, 40));
+      });
+      ws.on('close', (code, reason) => {
+        if (this.open) stats.connected--;
+        this.open = false;
+        this.ws = null;
+        stats.close(code);
+        resolve();
+        if (this.stopped) return;
+        if (FATAL_CLOSE_CODES.includes(code)) {
+          stats.error(`fatal-close-${code}`);
+          this.stop();
+          return;
+        }
+        this.scheduleReconnect(code, reason.toString());
+      });
+    });
+  }
+
+  private scheduleReconnect(code: number, reason: string): void {
+    let delay: number;
+    if (code === CLOSE.retryLater) {
+      let hint = 5_000;
+      try {
+        hint = Number(JSON.parse(reason).retryAfterMs) || hint;
+      } catch {
+        /* no hint: default */
+      }
+      delay = hint + Math.random() * 1_000;
+    } else {
+      // Full jitter, exponential cap: a fleet that lost its collector does not come back in one wave.
+      this.attempt++;
+      delay = Math.random() * Math.min(this.env.reconnectMaxMs, 1_000 * 2 ** this.attempt);
+    }
+    this.reconnectTimer = setTimeout(() => void this.connect(), delay);
+  }
+
+  private scheduleReport(delay: number): void {
+    this.reportTimer = setTimeout(() => {
+      this.sendReport('interval');
+      this.scheduleReport(this.env.intervalMs);
+    }, delay);
+  }
+
+  /** Build, sign and send one report (kept until acked). */
+  sendReport(trigger: string, only?: readonly string[]): void {
+    if (this.stopped) return;
+    if (this.pending.size >= MAX_PENDING) {
+      this.env.stats.error('pending-full');
+      return;
+    }
+    const seq = this.seq++;
+    const reportId = uuidv7();
+    const payload = {
+      v: 1,
+      reportId,
+      deviceId: this.id.deviceId,
+      seq,
+      collectedAt: new Date().toISOString(),
+      agentVersion: SIM_AGENT_VERSION,
+      trigger,
+      inventory: inventoryOf(this.id.i),
+      checks: checksOf(this.id.i, seq, only),
+      spool: { pending: this.pending.size, evicted: 0, quarantined: 0 },
+    };
+    const jws = signCompact(this.id, { alg: 'EdDSA', kid: this.id.kid }, payload);
+    this.pending.set(reportId, { jws, sentAt: 0 });
+    if (this.open) this.transmit(reportId, jws);
+  }
+
+  private transmit(id: string, jws: string): void {
+    const p = this.pending.get(id);
+    if (!p || !this.ws) return;
+    p.sentAt = performance.now();
+    this.env.stats.sent++;
+    this.ws.send(JSON.stringify({ type: 'report', id, jws }));
+  }
+
+  private onMessage(text: string): void {
+    let m: { type?: string; id?: string; retryAfterMs?: number; duplicate?: boolean; commandId?: string; command?: string; checks?: string[] };
+    try {
+      m = JSON.parse(text);
+    } catch {
+      this.env.stats.error('bad-json-from-server');
+      return;
+    }
+    const { stats } = this.env;
+    switch (m.type) {
+      case 'welcome':
+        return;
+      case 'ack': {
+        const p = this.pending.get(m.id!);
+        if (!p) return;
+        this.pending.delete(m.id!);
+        stats.acked++;
+        if (m.duplicate) stats.duplicates++;
+        stats.latency(performance.now() - p.sentAt);
+        this.env.ackedIds?.push(m.id!);
+        return;
+      }
+      case 'retry': {
+        stats.retries++;
+        const id = m.id!;
+        setTimeout(() => this.open && this.transmit(id, this.pending.get(id)?.jws ?? ''), m.retryAfterMs ?? 5_000);
+        return;
+      }
+      case 'reject':
+        stats.rejects++;
+        stats.error(`reject-${(m as { code?: string }).code ?? 'unknown'}`);
+        this.pending.delete(m.id!);
+        return;
+      case 'command':
+        if (m.command === 'check-now') {
+          stats.checkNow++;
+          this.sendReport(`check-now:${m.commandId}`, m.checks);
+        }
+        return;
+      default:
+        stats.error(`unknown-message-${String(m.type).slice(0, 20)}`);
+    }
+  }
+
+  get isOpen(): boolean {
+    return this.open;
+  }
+
+  /** Stop for good: no reconnect; close the socket normally. */
+  stop(): void {
+    this.stopped = true;
+    if (this.reportTimer) clearTimeout(this.reportTimer);
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.ws?.close(1000, 'simulation over');
+  }
+}
+
+export const wsUrlOf = (server: string) => server.replace(/^http/, 'ws').replace(/\/$/, '') + WS_PATH;
