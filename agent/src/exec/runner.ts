@@ -43,7 +43,7 @@ export interface RunnerOptions {
 
 /** stderr wording of tools that refuse without root/admin. Exit code alone cannot tell. */
 const PERMISSION_RE =
-  /permission denied|operation not permitted|must be (run as )?root|are you root|requires? (root|superuser|administrator)|access is denied|you need to be root|insufficient privileges/i;
+  /permission denied|operation not permitted|must be (run as )?root|are you root|requires? (root|superuser|administrator)|access is denied|was denied|administrative rights|administrator privileges|you need to be root|insufficient privileges/i;
 
 export function createRunner(options: RunnerOptions = {}): { run: RunFn; resolve: (name: CommandName) => Promise<string | null> } {
   const allowlist = options.allowlist ?? allowlistFor(process.platform);

@@ -1,0 +1,79 @@
+/**
+ * Windows Security Center (root/SecurityCenter2 AntiVirusProduct) and Defender's own
+ * status (root/Microsoft/Windows/Defender MSFT_MpComputerStatus). productState packs
+ * three bytes 0xPPSSDD: SS's high nibble 1 = real-time scanning on, DD's high nibble
+ * 1 = definitions out of date. Security Center does not exist on Windows Server, where
+ * Defender's status is the only source.
+ */
+import type { AvProduct } from '../../../../shared/src/checks/facts.js';
+
+export function decodeProductState(state: number): { enabled: boolean; upToDate: boolean } {
+  return { enabled: ((state >> 12) & 0xf) === 1, upToDate: ((state >> 4) & 0xf) === 0 };
+}
+
+export interface Sc2Product {
+  displayName: string;
+  productState: number;
+  timestamp?: string;
+}
+
+export function parseSecurityCenter2(json: string): Sc2Product[] | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(json.replace(/^\uFEFF/, '').trim() || '[]');
+  } catch {
+    return null;
+  }
+  const list = (Array.isArray(v) ? v : v ? [v] : []) as Record<string, unknown>[];
+  return list
+    .filter((p) => p && typeof p.displayName === 'string' && typeof p.productState === 'number')
+    .map((p) => ({ displayName: p.displayName as string, productState: p.productState as number, timestamp: typeof p.timestamp === 'string' ? p.timestamp : undefined }));
+}
+
+export interface MpStatus {
+  AMServiceEnabled?: boolean;
+  AntivirusEnabled?: boolean;
+  RealTimeProtectionEnabled?: boolean;
+  AntivirusSignatureAge?: number;
+  AMRunningMode?: string;
+}
+
+export function parseMpComputerStatus(json: string): MpStatus | null {
+  try {
+    const v = JSON.parse(json.replace(/^\uFEFF/, ''));
+    const o = Array.isArray(v) ? v[0] : v;
+    return o && typeof o === 'object' && ('AntivirusEnabled' in o || 'AMServiceEnabled' in o) ? (o as MpStatus) : null;
+  } catch {
+    return null;
+  }
+}
+
+const isDefender = (name: string) => /^(Windows|Microsoft) Defender/i.test(name);
+
+/** Security Center products, enriched with Defender's signature age where it is Defender. */
+export function windowsProducts(sc2: Sc2Product[] | null, mp: MpStatus | null): AvProduct[] {
+  const out: AvProduct[] = (sc2 ?? []).map((p) => {
+    const s = decodeProductState(p.productState);
+    return {
+      name: p.displayName,
+      kind: 'antivirus',
+      running: s.enabled,
+      realTimeProtection: s.enabled,
+      definitionsUpToDate: s.upToDate,
+      definitionsAgeDays: isDefender(p.displayName) && typeof mp?.AntivirusSignatureAge === 'number' ? mp.AntivirusSignatureAge : null,
+    };
+  });
+  // Windows Server has no Security Center: report Defender from its own status. In passive
+  // mode (another AV is primary) Defender does not protect in real time.
+  if (sc2 === null && mp) {
+    out.push({
+      name: 'Microsoft Defender Antivirus',
+      kind: 'antivirus',
+      running: mp.AMServiceEnabled ?? null,
+      realTimeProtection: mp.AntivirusEnabled === false ? false : (mp.RealTimeProtectionEnabled ?? null),
+      definitionsUpToDate: null,
+      definitionsAgeDays: typeof mp.AntivirusSignatureAge === 'number' && mp.AntivirusSignatureAge < 65535 ? mp.AntivirusSignatureAge : null,
+    });
+  }
+  return out;
+}

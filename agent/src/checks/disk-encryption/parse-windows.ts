@@ -1,0 +1,100 @@
+/**
+ * BitLocker. `Get-BitLockerVolume | ConvertTo-Json` carries enums as numbers (raw) or as
+ * names (when the probe projects them to strings); both are read. `manage-bde -status`
+ * is translated, so its parser matches the labels and values of the languages we have
+ * captured (English, German, French) and otherwise returns unknown rather than guess.
+ * Suspended protection (fully encrypted, protection off) is not protection: encrypted=false.
+ */
+import type { Volume } from '../../../../shared/src/checks/facts.js';
+
+const VOLUME_TYPES = ['OperatingSystem', 'Data', 'Removable'];
+const PROTECTION = ['Off', 'On', 'Unknown'];
+const VOLUME_STATUS = ['FullyDecrypted', 'FullyEncrypted', 'EncryptionInProgress', 'DecryptionInProgress', 'EncryptionPaused', 'DecryptionPaused'];
+const enumName = (v: unknown, names: string[]) => (typeof v === 'number' ? (names[v] ?? String(v)) : typeof v === 'string' ? v : null);
+
+function toVolume(mount: string, type: string | null, protection: string | null, status: string | null, method: string | null, systemDrive: string): Volume {
+  const encryptedFully = status === 'FullyEncrypted';
+  const prot = protection === 'On' ? 'on' : protection === 'Off' ? (encryptedFully ? 'suspended' : 'off') : null;
+  return {
+    name: mount,
+    mount,
+    encrypted: prot === 'on' ? true : prot === null ? null : false,
+    method: method && method !== 'None' ? `bitlocker ${method}` : status === 'FullyDecrypted' ? 'none' : 'bitlocker',
+    protection: prot,
+    system: type === 'OperatingSystem' || mount.toUpperCase() === systemDrive.toUpperCase(),
+    removable: type === 'Removable',
+  };
+}
+
+export function parseBitLockerVolumes(json: string, systemDrive = 'C:'): Volume[] | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(json.replace(/^\uFEFF/, ''));
+  } catch {
+    return null;
+  }
+  const list = (Array.isArray(v) ? v : [v]) as Record<string, unknown>[];
+  if (!list.every((x) => x && typeof x === 'object' && typeof x.MountPoint === 'string')) return null;
+  return list.map((x) =>
+    toVolume(
+      x.MountPoint as string,
+      enumName(x.VolumeType, VOLUME_TYPES),
+      enumName(x.ProtectionStatus, PROTECTION),
+      enumName(x.VolumeStatus, VOLUME_STATUS),
+      enumName(x.EncryptionMethod, ['None', 'Aes128Diffuser', 'Aes256Diffuser', 'Aes128', 'Aes256', 'Hardware', 'XtsAes128', 'XtsAes256']),
+      systemDrive,
+    ),
+  );
+}
+
+const LABELS = {
+  conversion: /^(Conversion Status|Konvertierungsstatus|[ÉE]tat de la conversion)\s*:/i,
+  protection: /^(Protection Status|Schutzstatus|[ÉE]tat de la protection)\s*:/i,
+  method: /^(Encryption Method|Verschlüsselungsmethode|Méthode de chiffrement)\s*:/i,
+};
+const ON = /Protection On|Schutz ist aktiviert|Protection activée/i;
+const OFF = /Protection Off|Schutz ist deaktiviert|Protection désactivée/i;
+const FULLY_ENCRYPTED = /Fully Encrypted|Vollständig verschlüsselt|Chiffrement complet|Entièrement chiffré/i;
+const FULLY_DECRYPTED = /Fully Decrypted|Vollständig entschlüsselt|Déchiffrement complet|Entièrement déchiffré/i;
+
+/** `manage-bde -status` (any drive set) → volumes. */
+export function parseManageBde(text: string, systemDrive = 'C:'): Volume[] | null {
+  const volumes: Volume[] = [];
+  for (const block of text.split(/\r?\n(?=Volume\s)/).slice(1)) {
+    const drive = /^Volume\s+"?([A-Z]:)"?/.exec(block)?.[1];
+    if (!drive) continue;
+    let protection: string | null = null;
+    let status: string | null = null;
+    let method: string | null = null;
+    for (const line of block.split(/\r?\n/).map((l) => l.trim())) {
+      const val = line.slice(line.indexOf(':') + 1).trim();
+      if (LABELS.protection.test(line)) protection = ON.test(val) ? 'On' : OFF.test(val) ? 'Off' : null;
+      else if (LABELS.conversion.test(line)) status = FULLY_ENCRYPTED.test(val) ? 'FullyEncrypted' : FULLY_DECRYPTED.test(val) ? 'FullyDecrypted' : 'InProgress';
+      else if (LABELS.method.test(line)) method = val.replace(/\s+/g, '') || null;
+    }
+    if (protection === null && status === null) continue; // a language we do not read: leave it unknown
+    volumes.push(toVolume(drive, null, protection, status, method === 'Keine' || method === 'None' || method === 'Aucune' ? 'None' : method, systemDrive));
+  }
+  return volumes.length ? volumes : null;
+}
+
+/**
+ * Shell property System.Volume.BitLockerProtection, readable without admin rights:
+ * 1 on, 2 off, 3 encrypting, 4 decrypting, 5 suspended, 6 on (locked), 8 waiting for activation.
+ */
+export function shellBitLockerProtection(value: number): Pick<Volume, 'encrypted' | 'protection'> {
+  switch (value) {
+    case 1:
+    case 6:
+      return { encrypted: true, protection: 'on' };
+    case 5:
+      return { encrypted: false, protection: 'suspended' };
+    case 2:
+    case 3:
+    case 4:
+    case 8:
+      return { encrypted: false, protection: 'off' };
+    default:
+      return { encrypted: null, protection: null };
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Windows: BitLocker on the system drive. Get-BitLockerVolume (admin) first, then
+ * manage-bde (admin, translated text), then the shell's BitLocker property, which
+ * any user can read but which only covers the system drive.
+ */
+import type { Volume } from '../../../../shared/src/checks/facts.js';
+import { runPowerShell } from '../platform/powershell.js';
+import type { Collector } from '../types.js';
+import { describeFailure } from '../types.js';
+import { parseBitLockerVolumes, parseManageBde, shellBitLockerProtection } from './parse-windows.js';
+
+const GET_VOLUMES =
+  "Get-BitLockerVolume | Select-Object MountPoint,@{n='VolumeType';e={[string]$_.VolumeType}},@{n='ProtectionStatus';e={[string]$_.ProtectionStatus}},@{n='VolumeStatus';e={[string]$_.VolumeStatus}},@{n='EncryptionMethod';e={[string]$_.EncryptionMethod}},EncryptionPercentage | ConvertTo-Json -Compress";
+const SHELL_PROPERTY = "(New-Object -ComObject Shell.Application).NameSpace($env:SystemDrive + '\\').Self.ExtendedProperty('System.Volume.BitLockerProtection')";
+
+export const collectWin32: Collector<'disk_encryption'> = async (ctx) => {
+  const systemDrive = process.env.SystemDrive ?? 'C:';
+  const notes: string[] = [];
+  let volumes: Volume[] | null = null;
+  let source = '';
+
+  const ps = await runPowerShell(ctx, GET_VOLUMES);
+  if (ps.ok) volumes = parseBitLockerVolumes(ps.stdout, systemDrive);
+  if (volumes) source = 'Get-BitLockerVolume';
+  else {
+    notes.push(describeFailure('Get-BitLockerVolume', ps.error));
+    const bde = await ctx.run('manage-bde', ['-status']);
+    volumes = bde.ok ? parseManageBde(bde.stdout, systemDrive) : null;
+    if (volumes) source = 'manage-bde';
+    else notes.push(bde.ok ? 'manage-bde output not understood' : describeFailure('manage-bde', bde.error));
+  }
+  let elevation = false;
+  if (!volumes) {
+    const shell = await runPowerShell(ctx, SHELL_PROPERTY);
+    const n = shell.ok ? Number(shell.stdout.trim()) : NaN;
+    if (shell.ok && shell.stdout.trim() !== '' && Number.isFinite(n)) {
+      volumes = [{ name: systemDrive, mount: systemDrive, method: 'bitlocker', system: true, ...shellBitLockerProtection(n) }];
+      source = 'Shell BitLockerProtection';
+      elevation = !ctx.elevated;
+    } else notes.push(describeFailure('shell BitLocker property', shell.error));
+  }
+  if (!volumes) {
+    return { facts: { systemVolumeEncrypted: null, volumes: [] }, reason: notes.join('; '), needsElevation: !ctx.elevated || undefined };
+  }
+  const sys = volumes.find((v) => v.system);
+  return {
+    facts: { systemVolumeEncrypted: sys ? sys.encrypted : null, volumes: volumes.slice(0, 32) },
+    detail: { source, notes: notes.length ? notes : undefined },
+    reason: sys ? undefined : `system drive ${systemDrive} not reported`,
+    needsElevation: elevation || undefined,
+  };
+};
