@@ -50,8 +50,13 @@ export function myDeviceRoutes(ctx: Ctx) {
       if (!v.ok) throw new ApiError(v.reason === 'revoked' ? 403 : 401, v.reason === 'revoked' ? 'POSTURE_ERR_DEVICE_REVOKED' : 'POSTURE_ERR_AUTH_REQUIRED', PROBLEM_TEXT[v.reason]);
       return { deviceId: v.deviceId, csrf: null };
     }
+    return requireSession(req);
+  }
+
+  async function requireSession(req: FastifyRequest): Promise<MyDeviceSession> {
     const s = await sessionFromRequest(ctx.db, req);
     if (!s) throw new ApiError(401, 'POSTURE_ERR_AUTH_REQUIRED', 'Your My-device session has expired; run `posture-agent open` for a new link.');
+    if (s.revoked) throw new ApiError(403, 'POSTURE_ERR_DEVICE_REVOKED', PROBLEM_TEXT.revoked);
     return s;
   }
 
@@ -69,7 +74,7 @@ export function myDeviceRoutes(ctx: Ctx) {
           if (!v.ok) {
             // A used link in a browser that already holds this device's session: just show the page.
             const s = v.reason === 'replayed' ? await sessionFromRequest(ctx.db, req) : null;
-            if (s) return reply.code(200).headers(PAGE_HEADERS).type('text/html').send(`<!doctype html><meta http-equiv="refresh" content="0;url=/my-device"><a href="/my-device">Continue</a>`);
+            if (s && !s.revoked) return reply.code(200).headers(PAGE_HEADERS).type('text/html').send(`<!doctype html><meta http-equiv="refresh" content="0;url=/my-device"><a href="/my-device">Continue</a>`);
             req.log.info({ reason: v.reason, detail: v.detail }, 'my-device link refused');
             return problem(reply, v.reason === 'revoked' ? 403 : 401, PROBLEM_TEXT[v.reason], v.reason === 'revoked' ? 'Ask IT if you think this is a mistake.' : 'Links are valid for one use and a few minutes.');
           }
@@ -86,7 +91,7 @@ export function myDeviceRoutes(ctx: Ctx) {
         }
         const s = await sessionFromRequest(ctx.db, req);
         if (!s) return problem(reply, 401, 'Your My-device link has expired', 'For your security, this page is available for 30 minutes after opening a link.');
-        const state = await myDeviceState(ctx, s.deviceId);
+        const state = s.revoked ? null : await myDeviceState(ctx, s.deviceId);
         if (!state) return problem(reply, 403, PROBLEM_TEXT.revoked, 'Ask IT if you think this is a mistake.');
         return reply.code(200).headers(PAGE_HEADERS).type('text/html').send(myDevicePage(state, s.csrf));
       },
@@ -105,8 +110,7 @@ export function myDeviceRoutes(ctx: Ctx) {
     });
 
     app.post('/my-device/api/check-now', { config: LINK }, async (req, reply) => {
-      const s = await sessionFromRequest(ctx.db, req);
-      if (!s) throw new ApiError(401, 'POSTURE_ERR_AUTH_REQUIRED', 'Your My-device session has expired; run `posture-agent open` for a new link.');
+      const s = await requireSession(req);
       if (!csrfOk(req, s)) throw new ApiError(403, 'POSTURE_ERR_CSRF', 'Missing or wrong CSRF token; reload the page and try again.');
       const now = Date.now();
       if (now - (lastCheckNow.get(s.deviceId) ?? 0) < CHECK_NOW_MIN_INTERVAL_MS) throw new ApiError(429, 'POSTURE_ERR_RATE_LIMITED', 'A re-check was just requested; wait a few seconds.');

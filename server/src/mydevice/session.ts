@@ -16,6 +16,8 @@ export interface MyDeviceSession {
   deviceId: string;
   csrf: string;
   expiresAt: Date;
+  /** The device was revoked after the session began: callers refuse with a clear message. */
+  revoked: boolean;
 }
 
 export async function createMyDeviceSession(db: Db, deviceId: string): Promise<{ cookie: string; csrf: string }> {
@@ -32,7 +34,7 @@ export async function createMyDeviceSession(db: Db, deviceId: string): Promise<{
   return { cookie, csrf };
 }
 
-/** The session behind the request's cookie, if valid and its device is not revoked. */
+/** The session behind the request's cookie, if valid and unexpired. */
 export async function sessionFromRequest(db: Db, req: FastifyRequest): Promise<MyDeviceSession | null> {
   const c = parseCookies(req.headers.cookie)[MY_DEVICE_COOKIE];
   if (!c || c.length > 100) return null;
@@ -41,8 +43,8 @@ export async function sessionFromRequest(db: Db, req: FastifyRequest): Promise<M
     [sha256hex(c)],
   );
   const row = r.rows[0];
-  if (!row || row.revoked_at || new Date(row.expires_at).getTime() <= Date.now()) return null;
-  return { deviceId: row.device_id, csrf: row.csrf, expiresAt: new Date(row.expires_at) };
+  if (!row || new Date(row.expires_at).getTime() <= Date.now()) return null;
+  return { deviceId: row.device_id, csrf: row.csrf, expiresAt: new Date(row.expires_at), revoked: !!row.revoked_at };
 }
 
 export function cookieHeader(value: string, secure: boolean, maxAgeSec = MY_DEVICE_SESSION_TTL_SEC): string {

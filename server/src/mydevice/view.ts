@@ -22,6 +22,11 @@ function deadlineText(c: MyCheck): SafeHtml | string {
   return '';
 }
 
+/** Steps are plain text; `backticked` parts are commands, shown as code (still escaped). */
+export function stepHtml(step: string): SafeHtml {
+  return html`${step.split('`').map((part, i) => (i % 2 ? html`<code>${part}</code>` : part))}`;
+}
+
 function checkCard(c: MyCheck): SafeHtml {
   const needsFix = c.state === 'failing' || c.state === 'noncompliant' || c.state === 'unknown';
   return html`<div class="check" data-check="${c.id}" data-state="${c.state}">
@@ -29,7 +34,7 @@ function checkCard(c: MyCheck): SafeHtml {
 <div>${c.summary}</div>
 ${c.reasons.length && c.state !== 'pass' ? html`<div class="muted">${c.reasons.join('; ')}</div>` : ''}
 <div>${deadlineText(c)}</div>
-${needsFix && c.remediation.steps.length ? html`<div>How to fix:</div><ol class="fix">${c.remediation.steps.map((s) => html`<li>${s}</li>`)}</ol>` : ''}
+${needsFix && c.remediation.steps.length ? html`<div>How to fix:</div><ol class="fix">${c.remediation.steps.map((s) => html`<li>${stepHtml(s)}</li>`)}</ol>` : ''}
 ${needsFix && c.remediation.url ? html`<div><a href="${c.remediation.url}" rel="noopener noreferrer" target="_blank">Company help page for ${c.title}</a></div>` : ''}
 ${c.collectedAt ? html`<div class="muted">Checked ${timeAgo(c.collectedAt)}</div>` : ''}
 </div>`;
