@@ -1,0 +1,155 @@
+/**
+ * Offline verification of an evidence bundle directory. Everything is checked and every
+ * problem is reported with the file it concerns (one flipped byte anywhere fails):
+ *  1. manifest.jws verifies with the collector key in collector-jwks.json (or the pinned JWKS),
+ *     whose RFC 7638 thumbprint must equal the JWS kid;
+ *  2. the signed payload equals manifest.json byte for byte;
+ *  3. every listed file exists with the listed size and SHA-256, and no unlisted file is present;
+ *  4. every line of reports.jsonl verifies with its device key from device-keys.json, and the
+ *     signed payload's reportId/deviceId/collectedAt match the line and the key's device.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { calculateJwkThumbprint, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
+import {
+  COLLECTOR_JWKS_FILE, MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_JWS_FILE, isSafeBundlePath, type Manifest,
+} from '#shared/evidence/manifest.js';
+
+export interface VerifyOutcome {
+  ok: boolean;
+  problems: { file: string; message: string }[];
+  collector?: { id: string; kid: string; thumbprint: string };
+  period?: { from: string; to: string };
+  filesChecked: number;
+  reportsChecked: number;
+  reportsFailed: number;
+}
+
+const MAX_LISTED_REPORT_PROBLEMS = 20;
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+async function sha256File(p: string): Promise<{ sha256: string; bytes: number }> {
+  const h = createHash('sha256');
+  let bytes = 0;
+  for await (const c of createReadStream(p)) {
+    h.update(c as Buffer);
+    bytes += (c as Buffer).length;
+  }
+  return { sha256: h.digest('hex'), bytes };
+}
+
+async function readJson<T>(p: string): Promise<T> {
+  return JSON.parse(decoder.decode(await readFile(p))) as T;
+}
+
+export async function verifyBundleDir(dir: string, pinned?: { keys: JWK[] }): Promise<VerifyOutcome> {
+  const out: VerifyOutcome = { ok: false, problems: [], filesChecked: 0, reportsChecked: 0, reportsFailed: 0 };
+  const problem = (file: string, message: string) => out.problems.push({ file, message });
+
+  // 1–2: the signature over the manifest.
+  let manifest: Manifest | null = null;
+  try {
+    const jws = (await readFile(join(dir, MANIFEST_JWS_FILE), 'utf8')).trim();
+    const header = decodeProtectedHeader(jws);
+    if (header.alg !== 'EdDSA' || typeof header.kid !== 'string') throw new Error('header must be EdDSA with a kid');
+    const jwks = pinned ?? (await readJson<{ keys: JWK[] }>(join(dir, COLLECTOR_JWKS_FILE)));
+    const jwk = (jwks.keys ?? []).find((k) => k.kid === header.kid);
+    if (!jwk) throw new Error(`signed by key ${header.kid}, which is not in ${pinned ? 'the pinned JWKS' : COLLECTOR_JWKS_FILE}`);
+    const { kid: _k, alg: _a, use: _u, ...pub } = jwk;
+    const thumbprint = await calculateJwkThumbprint(pub as JWK);
+    if (thumbprint !== header.kid) throw new Error(`key id ${header.kid} is not the thumbprint of its key (${thumbprint})`);
+    const { payload } = await compactVerify(jws, await importJWK(jwk, 'EdDSA'), { algorithms: ['EdDSA'] });
+    const onDisk = await readFile(join(dir, MANIFEST_FILE));
+    if (!Buffer.from(payload).equals(onDisk)) problem(MANIFEST_FILE, 'does not match the signed manifest in manifest.jws');
+    manifest = JSON.parse(decoder.decode(payload)) as Manifest;
+    out.collector = { id: manifest.collector?.id, kid: header.kid, thumbprint };
+    out.period = manifest.period;
+    if (manifest.format !== MANIFEST_FORMAT) problem(MANIFEST_FILE, `unknown format ${String(manifest.format)}`);
+    if (manifest.collector?.kid !== header.kid) problem(MANIFEST_FILE, 'collector kid differs from the signing key');
+  } catch (e) {
+    problem(MANIFEST_JWS_FILE, `signature check failed: ${(e as Error).message}`);
+  }
+  if (!manifest) return out;
+
+  // 3: every file's hash; nothing unlisted.
+  const listed = new Set<string>([MANIFEST_FILE, MANIFEST_JWS_FILE]);
+  for (const f of manifest.files ?? []) {
+    if (!isSafeBundlePath(f.path)) {
+      problem(MANIFEST_FILE, `unsafe file name ${JSON.stringify(f.path)}`);
+      continue;
+    }
+    listed.add(f.path);
+    try {
+      const got = await sha256File(join(dir, f.path));
+      if (got.bytes !== f.bytes || got.sha256 !== f.sha256) problem(f.path, `SHA-256 mismatch (manifest ${f.sha256.slice(0, 16)}…, ${f.bytes} bytes; file ${got.sha256.slice(0, 16)}…, ${got.bytes} bytes)`);
+      out.filesChecked++;
+    } catch (e) {
+      problem(f.path, `missing or unreadable: ${(e as Error).message}`);
+    }
+  }
+  for (const name of await readdir(dir)) if (!listed.has(name)) problem(name, 'present in the bundle but not listed in the manifest');
+
+  // 4: device signatures on every report.
+  const keys = new Map<string, { deviceId: string; jwk: JWK; key?: Awaited<ReturnType<typeof importJWK>> }>();
+  try {
+    const dk = await readJson<{ keys: { kid: string; deviceId: string; publicJwk: JWK }[] }>(join(dir, 'device-keys.json'));
+    for (const k of dk.keys) keys.set(k.kid, { deviceId: k.deviceId, jwk: k.publicJwk });
+  } catch (e) {
+    problem('device-keys.json', `unreadable: ${(e as Error).message}`);
+  }
+  try {
+    await stat(join(dir, 'reports.jsonl'));
+    const rl = createInterface({ input: createReadStream(join(dir, 'reports.jsonl')), crlfDelay: Infinity });
+    let line = 0;
+    for await (const text of rl) {
+      line++;
+      if (!text) continue;
+      out.reportsChecked++;
+      const err = await checkReportLine(text, keys);
+      if (err) {
+        out.reportsFailed++;
+        if (out.reportsFailed <= MAX_LISTED_REPORT_PROBLEMS) problem('reports.jsonl', `line ${line}: ${err}`);
+      }
+    }
+    if (out.reportsFailed > MAX_LISTED_REPORT_PROBLEMS) problem('reports.jsonl', `${out.reportsFailed - MAX_LISTED_REPORT_PROBLEMS} more reports failed`);
+    if (manifest.counts && out.reportsChecked !== manifest.counts.reports) problem('reports.jsonl', `${out.reportsChecked} reports, manifest says ${manifest.counts.reports}`);
+  } catch (e) {
+    problem('reports.jsonl', `unreadable: ${(e as Error).message}`);
+  }
+  out.ok = out.problems.length === 0;
+  return out;
+}
+
+async function checkReportLine(text: string, keys: Map<string, { deviceId: string; jwk: JWK; key?: Awaited<ReturnType<typeof importJWK>> }>): Promise<string | null> {
+  let rec: { reportId?: string; deviceId?: string; kid?: string; collectedAt?: string; jws?: string };
+  try {
+    rec = JSON.parse(text);
+  } catch {
+    return 'not valid JSON';
+  }
+  if (typeof rec.jws !== 'string') return 'no jws';
+  const k = keys.get(rec.kid ?? '');
+  if (!k) return `report ${rec.reportId}: key ${rec.kid} is not in device-keys.json`;
+  if (k.deviceId !== rec.deviceId) return `report ${rec.reportId}: key ${rec.kid} belongs to device ${k.deviceId}, not ${rec.deviceId}`;
+  let payload: Uint8Array;
+  try {
+    if (decodeProtectedHeader(rec.jws).kid !== rec.kid) return `report ${rec.reportId}: JWS kid differs from the line's kid`;
+    k.key ??= await importJWK(k.jwk, 'EdDSA');
+    ({ payload } = await compactVerify(rec.jws, k.key, { algorithms: ['EdDSA'] }));
+  } catch (e) {
+    return `report ${rec.reportId}: device signature does not verify (${(e as Error).message})`;
+  }
+  let p: { reportId?: string; deviceId?: string; collectedAt?: string };
+  try {
+    p = JSON.parse(decoder.decode(payload));
+  } catch {
+    return `report ${rec.reportId}: signed payload is not JSON`;
+  }
+  if (p.deviceId !== rec.deviceId) return `report ${rec.reportId}: signed deviceId ${p.deviceId} differs from ${rec.deviceId}`;
+  if (p.reportId !== rec.reportId) return `report ${rec.reportId}: signed reportId ${p.reportId} differs`;
+  if (Date.parse(p.collectedAt ?? '') !== Date.parse(rec.collectedAt ?? '')) return `report ${rec.reportId}: signed collectedAt ${p.collectedAt} differs from ${rec.collectedAt}`;
+  return null;
+}

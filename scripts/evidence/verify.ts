@@ -1,0 +1,79 @@
+/**
+ * npm run verify-evidence -- BUNDLE_DIR_OR_TGZ [--jwks FILE_OR_URL]
+ * Verifies an evidence bundle offline (no server): manifest signature, every file's SHA-256,
+ * every report's device signature. Prints the collector key id/thumbprint to compare with the
+ * live /.well-known/jwks.json; --jwks pins the collector key instead of trusting the bundle's.
+ * Exit 0 = verified, 1 = verification failed, 2 = usage or unreadable input.
+ */
+import { createReadStream } from 'node:fs';
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { JWK } from 'jose';
+import { MANIFEST_FILE } from '#shared/evidence/manifest.js';
+import { unpackTarGz } from './unpack.js';
+import { verifyBundleDir } from './verify-bundle.js';
+
+const USAGE = 'usage: npm run verify-evidence -- BUNDLE_DIR_OR_TGZ [--jwks FILE_OR_URL]';
+
+async function loadJwks(src: string): Promise<{ keys: JWK[] }> {
+  const text = /^https?:\/\//.test(src) ? await (await fetch(src)).text() : await readFile(src, 'utf8');
+  const j = JSON.parse(text) as { keys?: JWK[] };
+  if (!Array.isArray(j.keys)) throw new Error(`${src} is not a JWKS ({"keys": [...]})`);
+  return { keys: j.keys };
+}
+
+async function main(): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ allowPositionals: true, options: { jwks: { type: 'string' } } });
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const target = parsed.positionals[0];
+  if (!target) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  const path = resolve(target);
+  let dir = path;
+  let temp: string | null = null;
+  try {
+    const pinned = parsed.values.jwks ? await loadJwks(parsed.values.jwks) : undefined;
+    if ((await stat(path)).isFile()) {
+      temp = await mkdtemp(join(tmpdir(), 'posture-verify-'));
+      await unpackTarGz(createReadStream(path), temp);
+      dir = temp;
+    } else if (!(await readdir(path)).includes(MANIFEST_FILE)) {
+      // A directory holding the unpacked top-level folder.
+      const sub = (await readdir(path, { withFileTypes: true })).filter((d) => d.isDirectory());
+      if (sub.length === 1) dir = join(path, sub[0].name);
+    }
+    const r = await verifyBundleDir(dir, pinned);
+    const w = (s: string) => process.stdout.write(s + '\n');
+    w(`bundle:     ${path}`);
+    if (r.period) w(`period:     ${r.period.from} to ${r.period.to}`);
+    if (r.collector) {
+      w(`collector:  ${r.collector.id}`);
+      w(`signed by:  key id ${r.collector.kid} (RFC 7638 thumbprint ${r.collector.thumbprint})${pinned ? ' — pinned JWKS' : ''}`);
+      if (!pinned) w('            compare this key id with the collector\'s /.well-known/jwks.json, or pass --jwks to pin it');
+    }
+    w(`checked:    ${r.filesChecked} files, ${r.reportsChecked} device-signed reports`);
+    if (r.ok) {
+      w('VERDICT: VERIFIED — signature valid, every file intact, every report signed by its device.');
+      return 0;
+    }
+    for (const p of r.problems) w(`  FAIL ${p.file}: ${p.message}`);
+    w(`VERDICT: FAILED — ${r.problems.length} problem(s) in: ${[...new Set(r.problems.map((p) => p.file))].join(', ')}`);
+    return 1;
+  } catch (e) {
+    process.stderr.write(`verify-evidence: cannot read ${target}: ${(e as Error).message}\n`);
+    return 2;
+  } finally {
+    if (temp) await rm(temp, { recursive: true, force: true });
+  }
+}
+
+main().then((code) => process.exit(code));

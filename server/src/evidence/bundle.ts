@@ -1,0 +1,182 @@
+/**
+ * Build an evidence bundle for [from, to) into a directory: every file written while hashed,
+ * fleet totals folded one device page at a time, then manifest.json signed by the collector
+ * key (manifest.jws). See shared/src/evidence/manifest.ts for the format.
+ */
+import { CompactSign } from 'jose';
+import { CHECK_IDS, CHECK_TITLES } from '#shared/checks/ids.js';
+import { csvRow } from '#shared/evidence/csv.js';
+import { deviceHistory } from '#shared/evidence/history.js';
+import { bucketEdges } from '#shared/evidence/period.js';
+import {
+  BUNDLE_FILES, COLLECTOR_JWKS_FILE, COUNTING_METHOD, MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_JWS_FILE, MANIFEST_JWS_TYP,
+  type Manifest, type ManifestFile,
+} from '#shared/evidence/manifest.js';
+import type { Policy } from '#shared/policy/schema.js';
+import type { Db } from '../db/types.js';
+import type { CollectorIdentity } from '../meta/collector-identity.js';
+import { FleetAggregate } from './aggregate.js';
+import { devicePage, eventPage, exclusionPage, historyInputs, keysByKid, policyVersionsUntil, reportPage, type PolicyRow } from './dal.js';
+import { HashedFile, writeWhole } from './files.js';
+import { renderSummary } from './summary.js';
+
+export interface BundleDeps {
+  db: Db;
+  identity: CollectorIdentity;
+  /** The policy in force now, used when no version was recorded before the period ended. */
+  currentPolicy: Policy;
+  version: string;
+}
+
+export interface BuiltBundle {
+  manifest: Manifest;
+  /** Every file in tar order, manifest pair last. */
+  files: string[];
+}
+
+const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null);
+
+/** The versions in force at some point of [from, to): the one in force at `from` and every later one. */
+function versionsInForce(all: PolicyRow[], from: Date): PolicyRow[] {
+  let start = 0;
+  for (let i = 0; i < all.length; i++) if (new Date(all[i].created_at) <= from) start = i;
+  return all.slice(start);
+}
+
+export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: string, now = new Date()): Promise<BuiltBundle> {
+  const { db } = deps;
+  const files: ManifestFile[] = [];
+  const versions = await policyVersionsUntil(db, to);
+  const policy = versions.length ? versions[versions.length - 1].policy : deps.currentPolicy;
+  const stale = policy.staleAfterHours;
+  const edges = bucketEdges(from, to);
+  const agg = new FleetAggregate(CHECK_IDS, edges.length - 1, from, to);
+
+  // devices.csv — one row per device, one status and one % column per check (filterable).
+  const dev = new HashedFile(dir, 'devices.csv');
+  await dev.write(csvRow([
+    'device_id', 'hostname', 'serial', 'model', 'platform', 'os', 'owner', 'first_seen', 'last_seen', 'revoked_at', 'current_state',
+    ...CHECK_IDS.flatMap((c) => [`${c}_status`, `${c}_pct_compliant`]), 'overall_pct_compliant', 'hours_without_reports',
+  ]));
+  for (let after = ''; ; ) {
+    const page = await devicePage(db, from, to, after);
+    if (!page.length) break;
+    after = page[page.length - 1].id;
+    const inputs = await historyInputs(db, page.map((d) => d.id), from, to, stale);
+    for (const d of page) {
+      const h = deviceHistory({
+        from, to, now, enrolledAt: new Date(d.enrolled_at), revokedAt: d.revoked_at ? new Date(d.revoked_at) : null, staleAfterHours: stale,
+        checkIds: CHECK_IDS, events: inputs.events.get(d.id) ?? [], reportRuns: inputs.runs.get(d.id) ?? [], exclusions: inputs.exclusions.get(d.id) ?? [],
+        bucketEdges: edges,
+      });
+      agg.add(d, h);
+      const cur = inputs.current.get(d.id);
+      await dev.write(csvRow([
+        d.id, d.hostname, d.serial, d.model, d.platform, [d.os_name, d.os_version].filter(Boolean).join(' '), d.owner,
+        iso(d.enrolled_at), iso(d.last_report_at ?? d.last_seen_at), iso(d.revoked_at), d.state,
+        ...CHECK_IDS.flatMap((c) => [cur?.get(c) ?? 'unknown', h.checks[c].compliantPct]), h.overall.compliantPct,
+        Math.round(h.overall.seconds.unknown / 36) / 100,
+      ]));
+    }
+  }
+  files.push(await dev.close());
+
+  // events.csv — every state change in the period (check "*" = the device's overall state).
+  const evf = new HashedFile(dir, 'events.csv');
+  await evf.write(csvRow(['event_id', 'at', 'device_id', 'hostname', 'check_id', 'from_state', 'to_state', 'report_id', 'reasons']));
+  let events = 0;
+  for (let after = '0'; ; ) {
+    const page = await eventPage(db, from, to, after);
+    if (!page.length) break;
+    after = page[page.length - 1].id;
+    events += page.length;
+    for (const e of page) await evf.write(csvRow([Number(e.id), iso(e.at), e.device_id, e.hostname, e.check_id, e.from_state, e.to_state, e.report_id, (e.detail?.reasons ?? []).join('; ')]));
+  }
+  files.push(await evf.close());
+
+  const exf = new HashedFile(dir, 'exclusions.csv');
+  await exf.write(csvRow(['exclusion_id', 'device_id', 'hostname', 'check_id', 'rationale', 'approved_by', 'created_at', 'expires_at', 'revoked_at', 'revoked_by']));
+  let exclusions = 0;
+  for (let after = ''; ; ) {
+    const page = await exclusionPage(db, from, to, after);
+    if (!page.length) break;
+    after = page[page.length - 1].id;
+    exclusions += page.length;
+    for (const x of page) await exf.write(csvRow([x.id, x.device_id, x.hostname, x.check_id, x.rationale, x.approved_by, iso(x.created_at), iso(x.expires_at), iso(x.revoked_at), x.revoked_by]));
+  }
+  files.push(await exf.close());
+
+  // reports.jsonl — the device-signed JWS exactly as received; the kids used are remembered
+  // (one short string per device key) to ship their public keys.
+  const rpf = new HashedFile(dir, 'reports.jsonl');
+  const kids = new Set<string>();
+  let reports = 0;
+  for (let after = ''; ; ) {
+    const page = await reportPage(db, from, to, after);
+    if (!page.length) break;
+    after = page[page.length - 1].report_id;
+    reports += page.length;
+    let chunk = '';
+    for (const r of page) {
+      kids.add(r.kid);
+      chunk += JSON.stringify({ reportId: r.report_id, deviceId: r.device_id, kid: r.kid, collectedAt: iso(r.collected_at), receivedAt: iso(r.received_at), jws: r.jws }) + '\n';
+    }
+    await rpf.write(chunk);
+  }
+  files.push(await rpf.close());
+
+  const kf = new HashedFile(dir, 'device-keys.json');
+  await kf.write('{"keys":[');
+  const kidList = [...kids].sort();
+  let first = true;
+  for (let i = 0; i < kidList.length; i += 1000) {
+    for (const k of await keysByKid(db, kidList.slice(i, i + 1000))) {
+      const entry = { kid: k.kid, deviceId: k.device_id, createdAt: iso(k.created_at), retiredAt: iso(k.retired_at), revokedAt: iso(k.revoked_at), publicJwk: k.public_jwk };
+      await kf.write((first ? '\n' : ',\n') + JSON.stringify(entry));
+      first = false;
+    }
+  }
+  await kf.write('\n]}\n');
+  files.push(await kf.close());
+
+  const inForce = versionsInForce(versions, from);
+  const meta = (v: PolicyRow) => ({ id: v.id, createdAt: iso(v.created_at), createdBy: v.created_by, source: v.source, comment: v.comment });
+  files.push(await writeWhole(dir, 'policy.json', JSON.stringify({
+    period: { from: iso(from), to: iso(to) },
+    note: versions.length ? 'inForce: every version in force during the period, with the policy; history: every change recorded before the period ended.' : 'No policy version was recorded before the period ended; the current policy is shown.',
+    inForce: versions.length ? inForce.map((v) => ({ ...meta(v), policy: v.policy })) : [{ id: null, policy }],
+    history: versions.map(meta),
+  }, null, 2) + '\n'));
+
+  const cf = new HashedFile(dir, 'controls.csv');
+  await cf.write(csvRow(['check_id', 'check', 'soc2', 'cis_v8', 'iso27001', 'required', 'pass_rate_pct', 'devices_measured', 'devices_noncompliant', 'failure_episodes', 'fixed', 'mean_hours_to_fix']));
+  for (const id of CHECK_IDS) {
+    const rule = policy.checks[id];
+    const t = agg.perCheck.get(id)!;
+    await cf.write(csvRow([id, CHECK_TITLES[id], (rule.controls?.soc2 ?? []).join(' '), (rule.controls?.cis ?? []).join(' '), (rule.controls?.iso27001 ?? []).join(' '),
+      rule.required !== false, agg.checkPct(id), t.devicesMeasured, t.devicesNoncompliant, t.episodes, t.fixed, t.fixed ? Math.round(t.fixSeconds / t.fixed / 36) / 100 : null]));
+  }
+  files.push(await cf.close());
+
+  files.push(await writeWhole(dir, 'summary.html', renderSummary({
+    agg, edges, policy, from, to, generatedAt: now, collectorId: deps.identity.collectorId, kid: deps.identity.signingKid, version: deps.version,
+    counts: { events, reports, exclusions },
+  })));
+  files.push(await writeWhole(dir, COLLECTOR_JWKS_FILE, JSON.stringify({ keys: [deps.identity.publicJwk] }, null, 2) + '\n'));
+
+  const manifest: Manifest = {
+    format: MANIFEST_FORMAT,
+    period: { from: from.toISOString(), to: to.toISOString() },
+    generatedAt: now.toISOString(),
+    generator: { name: 'posture', version: deps.version },
+    collector: { id: deps.identity.collectorId, kid: deps.identity.signingKid },
+    method: COUNTING_METHOD,
+    counts: { devices: agg.devices, events, exclusions, reports, deviceKeys: kidList.length },
+    files,
+  };
+  const manifestBytes = Buffer.from(JSON.stringify(manifest, null, 2) + '\n', 'utf8');
+  await writeWhole(dir, MANIFEST_FILE, manifestBytes.toString('utf8'));
+  const jws = await new CompactSign(manifestBytes).setProtectedHeader({ alg: 'EdDSA', kid: deps.identity.signingKid, typ: MANIFEST_JWS_TYP }).sign(deps.identity.signingKey);
+  await writeWhole(dir, MANIFEST_JWS_FILE, jws + '\n');
+  return { manifest, files: [...BUNDLE_FILES, MANIFEST_FILE, MANIFEST_JWS_FILE] };
+}

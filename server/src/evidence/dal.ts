@@ -1,0 +1,216 @@
+/**
+ * Evidence reads. Everything that can grow with the fleet is read in keyset pages (id > last
+ * id, LIMIT n), so an export of 20,000 devices × 90 days holds one page in memory at a time.
+ * Device sets are passed as a JSON array (jsonb_array_elements_text), which PGlite and
+ * node-postgres both accept.
+ */
+import type { Queryable } from '../db/types.js';
+import type { Policy } from '#shared/policy/schema.js';
+import type { ExclusionWindow, HistEvent, ReportRun } from '#shared/evidence/history.js';
+
+export const PAGE = 500;
+const IN_IDS = 'IN (SELECT jsonb_array_elements_text($1::jsonb))';
+
+export interface EvidenceDevice {
+  id: string;
+  hostname: string;
+  platform: string;
+  os_name: string | null;
+  os_version: string | null;
+  model: string | null;
+  serial: string | null;
+  owner: string | null;
+  state: string;
+  enrolled_at: Date;
+  last_report_at: Date | null;
+  last_seen_at: Date | null;
+  revoked_at: Date | null;
+}
+
+/** Devices that existed at some point of [from, to), in id order after `afterId`. */
+export async function devicePage(q: Queryable, from: Date, to: Date, afterId: string, limit = PAGE): Promise<EvidenceDevice[]> {
+  const r = await q.query<EvidenceDevice>(
+    `SELECT id, hostname, platform, os_name, os_version, model, serial, owner, state, enrolled_at, last_report_at, last_seen_at, revoked_at
+       FROM devices WHERE enrolled_at < $1 AND (revoked_at IS NULL OR revoked_at > $2) AND id > $3 ORDER BY id LIMIT $4`,
+    [to, from, afterId, limit],
+  );
+  return r.rows;
+}
+
+export async function getEvidenceDevice(q: Queryable, id: string): Promise<EvidenceDevice | null> {
+  const r = await q.query<EvidenceDevice>(
+    `SELECT id, hostname, platform, os_name, os_version, model, serial, owner, state, enrolled_at, last_report_at, last_seen_at, revoked_at FROM devices WHERE id = $1`,
+    [id],
+  );
+  return r.rows[0] ?? null;
+}
+
+export interface DeviceInputs {
+  events: Map<string, HistEvent[]>;
+  runs: Map<string, ReportRun[]>;
+  exclusions: Map<string, (ExclusionWindow & { id: string })[]>;
+  current: Map<string, Map<string, string>>;
+}
+
+const group = <T>(m: Map<string, T[]>, k: string, v: T) => {
+  const l = m.get(k);
+  if (l) l.push(v);
+  else m.set(k, [v]);
+};
+
+/** What deviceHistory() needs for a page of devices, in four queries. */
+export async function historyInputs(q: Queryable, ids: string[], from: Date, to: Date, staleAfterHours: number): Promise<DeviceInputs> {
+  const idJson = JSON.stringify(ids);
+  const events = new Map<string, HistEvent[]>();
+  // The state each check was in when the period began: its last transition before `from`.
+  const before = await q.query<{ device_id: string; check_id: string; to_state: string; at: Date }>(
+    `SELECT DISTINCT ON (device_id, check_id) device_id, check_id, to_state, at FROM state_events
+      WHERE device_id ${IN_IDS} AND at < $2 AND check_id <> '*' ORDER BY device_id, check_id, at DESC, id DESC`,
+    [idJson, from],
+  );
+  for (const e of before.rows) group(events, e.device_id, { checkId: e.check_id, toState: e.to_state, at: new Date(e.at) });
+  const inside = await q.query<{ device_id: string; check_id: string; to_state: string; at: Date }>(
+    `SELECT device_id, check_id, to_state, at FROM state_events
+      WHERE device_id ${IN_IDS} AND at >= $2 AND at < $3 AND check_id <> '*' ORDER BY device_id, at, id`,
+    [idJson, from, to],
+  );
+  for (const e of inside.rows) group(events, e.device_id, { checkId: e.check_id, toState: e.to_state, at: new Date(e.at) });
+
+  // Only the first and last report of each run (no gap > stale inside a run) come back, so a
+  // device reporting every 15 minutes for 90 days costs two rows, not 8,640.
+  const runs = new Map<string, ReportRun[]>();
+  const rr = await q.query<{ device_id: string; collected_at: Date; starts: boolean; ends: boolean }>(
+    `SELECT device_id, collected_at, starts, ends FROM (
+       SELECT device_id, collected_at,
+              (lag(collected_at) OVER w IS NULL OR collected_at - lag(collected_at) OVER w > $4 * interval '1 hour') AS starts,
+              (lead(collected_at) OVER w IS NULL OR lead(collected_at) OVER w - collected_at > $4 * interval '1 hour') AS ends
+         FROM reports WHERE device_id ${IN_IDS} AND collected_at >= $2 AND collected_at < $3
+       WINDOW w AS (PARTITION BY device_id ORDER BY collected_at)) x
+      WHERE starts OR ends ORDER BY device_id, collected_at`,
+    [idJson, new Date(from.getTime() - staleAfterHours * 3_600_000), to, staleAfterHours],
+  );
+  for (const r of rr.rows) {
+    const t = new Date(r.collected_at);
+    if (r.starts) group(runs, r.device_id, { first: t, last: t });
+    else {
+      const l = runs.get(r.device_id);
+      if (l?.length) l[l.length - 1].last = t;
+    }
+  }
+
+  const exclusions = new Map<string, (ExclusionWindow & { id: string })[]>();
+  const ex = await q.query<{ id: string; device_id: string; check_id: string; created_at: Date; expires_at: Date; revoked_at: Date | null }>(
+    `SELECT id, device_id, check_id, created_at, expires_at, revoked_at FROM exclusions
+      WHERE device_id ${IN_IDS} AND created_at < $3 AND LEAST(expires_at, COALESCE(revoked_at, expires_at)) > $2`,
+    [idJson, from, to],
+  );
+  for (const e of ex.rows) {
+    const end = e.revoked_at && new Date(e.revoked_at) < new Date(e.expires_at) ? e.revoked_at : e.expires_at;
+    group(exclusions, e.device_id, { id: e.id, checkId: e.check_id, from: new Date(e.created_at), to: new Date(end) });
+  }
+
+  const current = new Map<string, Map<string, string>>();
+  const cs = await q.query<{ device_id: string; check_id: string; state: string }>(`SELECT device_id, check_id, state FROM check_states WHERE device_id ${IN_IDS}`, [idJson]);
+  for (const c of cs.rows) {
+    let m = current.get(c.device_id);
+    if (!m) current.set(c.device_id, (m = new Map()));
+    m.set(c.check_id, c.state);
+  }
+  return { events, runs, exclusions, current };
+}
+
+export interface EventRow {
+  id: string;
+  device_id: string;
+  hostname: string | null;
+  check_id: string;
+  from_state: string | null;
+  to_state: string;
+  at: Date;
+  report_id: string | null;
+  detail: { reasons?: string[] } | null;
+}
+/** State changes in the period, in id (insertion) order; a bigint id keyset never skips rows. */
+export async function eventPage(q: Queryable, from: Date, to: Date, afterId: string, limit = 5000): Promise<EventRow[]> {
+  const r = await q.query<EventRow>(
+    `SELECT e.id::text AS id, e.device_id, d.hostname, e.check_id, e.from_state, e.to_state, e.at, e.report_id, e.detail
+       FROM state_events e LEFT JOIN devices d ON d.id = e.device_id
+      WHERE e.at >= $1 AND e.at < $2 AND e.id > $3::bigint ORDER BY e.id LIMIT $4`,
+    [from, to, afterId, limit],
+  );
+  return r.rows;
+}
+
+export interface ReportRow {
+  report_id: string;
+  device_id: string;
+  kid: string;
+  collected_at: Date;
+  received_at: Date;
+  jws: string;
+}
+/** Reports collected in the period; report ids are UUIDv7, so id order is close to time order. */
+export async function reportPage(q: Queryable, from: Date, to: Date, afterId: string, limit = 1000): Promise<ReportRow[]> {
+  const r = await q.query<ReportRow>(
+    `SELECT report_id, device_id, kid, collected_at, received_at, jws FROM reports
+      WHERE collected_at >= $1 AND collected_at < $2 AND report_id > $3 ORDER BY report_id LIMIT $4`,
+    [from, to, afterId, limit],
+  );
+  return r.rows;
+}
+
+export interface ExclusionRow {
+  id: string;
+  device_id: string;
+  hostname: string | null;
+  check_id: string;
+  rationale: string;
+  approved_by: string;
+  created_at: Date;
+  expires_at: Date;
+  revoked_at: Date | null;
+  revoked_by: string | null;
+}
+/** Exclusions in force at some point of the period. */
+export async function exclusionPage(q: Queryable, from: Date, to: Date, afterId: string, limit = 2000): Promise<ExclusionRow[]> {
+  const r = await q.query<ExclusionRow>(
+    `SELECT x.id, x.device_id, d.hostname, x.check_id, x.rationale, x.approved_by, x.created_at, x.expires_at, x.revoked_at, x.revoked_by
+       FROM exclusions x LEFT JOIN devices d ON d.id = x.device_id
+      WHERE x.created_at < $2 AND LEAST(x.expires_at, COALESCE(x.revoked_at, x.expires_at)) > $1 AND x.id > $3 ORDER BY x.id LIMIT $4`,
+    [from, to, afterId, limit],
+  );
+  return r.rows;
+}
+
+export interface KeyRow {
+  kid: string;
+  device_id: string;
+  public_jwk: Record<string, unknown>;
+  created_at: Date;
+  retired_at: Date | null;
+  revoked_at: Date | null;
+}
+export async function keysByKid(q: Queryable, kids: string[]): Promise<KeyRow[]> {
+  const r = await q.query<KeyRow>(
+    `SELECT kid, device_id, public_jwk, created_at, retired_at, revoked_at FROM device_keys WHERE kid ${IN_IDS} ORDER BY kid`,
+    [JSON.stringify(kids)],
+  );
+  return r.rows;
+}
+
+export interface PolicyRow {
+  id: number;
+  policy: Policy;
+  source: string;
+  created_at: Date;
+  created_by: string;
+  comment: string | null;
+}
+/** Every policy version recorded before `to` (the history), newest last. Small: one row per change. */
+export async function policyVersionsUntil(q: Queryable, to: Date): Promise<PolicyRow[]> {
+  const r = await q.query<PolicyRow>(
+    'SELECT id::int AS id, policy, source, created_at, created_by, comment FROM policy_versions WHERE created_at < $1 ORDER BY id',
+    [to],
+  );
+  return r.rows;
+}

@@ -1,0 +1,125 @@
+/**
+ * Evidence API: a device's history over a period, and the signed export bundle (.tar.gz,
+ * streamed from files built in a temp directory), plus the /evidence page.
+ */
+import type { FastifyInstance } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CHECK_IDS } from '#shared/checks/ids.js';
+import { deviceHistory } from '#shared/evidence/history.js';
+import { parsePeriod } from '#shared/evidence/period.js';
+import type { Ctx } from '../context.js';
+import { ALL_ROLES, type Role } from '../auth/roles.js';
+import { ApiError, Errors } from '../shared/errors.js';
+import { audit } from '../audit/log.js';
+import { buildBundle } from './bundle.js';
+import { getEvidenceDevice, historyInputs } from './dal.js';
+import { tarGzStream } from './files.js';
+import { evidencePage } from './page.js';
+import { html } from '../dashboard/html.js';
+import { layout } from '../dashboard/layout.js';
+
+const PeriodQuery = Type.Object(
+  { from: Type.Optional(Type.String({ maxLength: 40 })), to: Type.Optional(Type.String({ maxLength: 40 })) },
+  { additionalProperties: false },
+);
+type PeriodQuery = Static<typeof PeriodQuery>;
+const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+
+/** Exports read the whole period; two at a time per collector keeps the database responsive. */
+const MAX_CONCURRENT_EXPORTS = 2;
+const DEFAULT_EXPORT_ROLES: readonly Role[] = ['admin', 'auditor'];
+
+export function exportRoles(ctx: Ctx): readonly Role[] {
+  return ctx.policy.policy.evidence?.exportRoles ?? DEFAULT_EXPORT_ROLES;
+}
+
+function period(q: PeriodQuery, defaultDays?: number): { from: Date; to: Date } {
+  let { from, to } = q;
+  if (defaultDays && !from && !to) {
+    to = new Date().toISOString();
+    from = new Date(Date.now() - defaultDays * 86_400_000).toISOString();
+  }
+  const p = parsePeriod(from, to);
+  if (!p.ok) throw Errors.badRequest(p.error, 'POSTURE_ERR_VALIDATION');
+  return p;
+}
+
+const day = (d: Date) => d.toISOString().slice(0, 10).replace(/-/g, '');
+
+export function evidenceRoutes(ctx: Ctx) {
+  let running = 0;
+  return async (app: FastifyInstance) => {
+    app.get<{ Params: { id: string }; Querystring: PeriodQuery }>(
+      '/api/v1/devices/:id/history',
+      { config: { auth: ALL_ROLES }, schema: { params: IdParams, querystring: PeriodQuery } },
+      async (req) => {
+        const { from, to } = period(req.query, 30);
+        const d = await getEvidenceDevice(ctx.db, req.params.id);
+        if (!d) throw Errors.notFound('Device');
+        const stale = ctx.policy.policy.staleAfterHours;
+        const inputs = await historyInputs(ctx.db, [d.id], from, to, stale);
+        const h = deviceHistory({
+          from, to, now: new Date(), enrolledAt: new Date(d.enrolled_at), revokedAt: d.revoked_at ? new Date(d.revoked_at) : null, staleAfterHours: stale,
+          checkIds: CHECK_IDS, events: inputs.events.get(d.id) ?? [], reportRuns: inputs.runs.get(d.id) ?? [], exclusions: inputs.exclusions.get(d.id) ?? [], keepSegments: true,
+        });
+        return { deviceId: d.id, hostname: d.hostname, period: { from: from.toISOString(), to: to.toISOString() }, staleAfterHours: stale, ...h };
+      },
+    );
+
+    app.get<{ Querystring: PeriodQuery }>('/api/v1/evidence', { config: { auth: ALL_ROLES }, schema: { querystring: PeriodQuery } }, async (req, reply) => {
+      const p = req.principal!;
+      const roles = exportRoles(ctx);
+      if (!roles.includes(p.role)) {
+        await audit(ctx.db, { actor: p.actor, action: 'evidence.export', outcome: 'denied', ip: req.ip, detail: { from: req.query.from, to: req.query.to } });
+        throw Errors.forbidden(`The policy allows evidence export to: ${roles.join(', ')}; you are ${p.role}.`);
+      }
+      const { from, to } = period(req.query);
+      if (running >= MAX_CONCURRENT_EXPORTS) throw new ApiError(429, 'POSTURE_ERR_RATE_LIMITED', 'Another evidence export is running; retry in a minute.', { retryAfterSec: 60 });
+      running++;
+      const dir = await mkdtemp(join(tmpdir(), 'posture-evidence-'));
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        running--;
+        void rm(dir, { recursive: true, force: true });
+      };
+      try {
+        const started = Date.now();
+        const b = await buildBundle({ db: ctx.db, identity: ctx.identity, currentPolicy: ctx.policy.policy, version: ctx.version }, from, to, dir);
+        await audit(ctx.db, { actor: p.actor, action: 'evidence.export', target: `${from.toISOString()}/${to.toISOString()}`, ip: req.ip, detail: { counts: b.manifest.counts, ms: Date.now() - started } });
+        const name = `posture-evidence-${day(from)}-${day(to)}`;
+        const stream = tarGzStream(dir, b.files, name, new Date(b.manifest.generatedAt));
+        reply.raw.on('close', release);
+        stream.on('error', release);
+        reply
+          .type('application/gzip')
+          .header('content-disposition', `attachment; filename="${name}.tar.gz"`)
+          .header('x-posture-bundle-files', String(b.files.length))
+          .header('x-posture-manifest-kid', ctx.identity.signingKid)
+          .header('cache-control', 'no-store');
+        return reply.send(stream);
+      } catch (e) {
+        release();
+        throw e;
+      }
+    });
+
+    // The page lives in its own scope so a browser that is not signed in is sent to the login page.
+    await app.register(async (page) => {
+      page.setErrorHandler((err: Error, req, reply) => {
+        if (err instanceof ApiError && err.statusCode === 401) return reply.redirect(`/login?next=${encodeURIComponent(req.url)}`);
+        if (err instanceof ApiError) return reply.code(err.statusCode).type('text/html').send(layout({ title: 'Error', principal: req.principal, body: html`<h1>${err.statusCode}</h1><p class="err">${err.message}</p>` }));
+        throw err;
+      });
+      page.get('/evidence', { config: { auth: ALL_ROLES } }, async (req, reply) => {
+        const roles = exportRoles(ctx);
+        if (!roles.includes(req.principal!.role)) throw Errors.forbidden(`The policy allows evidence export to: ${roles.join(', ')}; you are ${req.principal!.role}.`);
+        return reply.type('text/html').send(evidencePage(req.principal, ctx.identity.signingKid, roles));
+      });
+    });
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * summary.html: one printable page for the auditor. Self-contained (no scripts, no external
+ * requests), every value escaped by the html tag; the chart is inline SVG.
+ */
+import { CHECK_TITLES, type CheckId } from '#shared/checks/ids.js';
+import { formatDuration } from '#shared/evidence/period.js';
+import { COUNTING_METHOD } from '#shared/evidence/manifest.js';
+import type { Policy } from '#shared/policy/schema.js';
+import { html, raw, type SafeHtml } from '../dashboard/html.js';
+import type { FleetAggregate } from './aggregate.js';
+
+const CSS = `
+body{font:13px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#1f2328;margin:24px;max-width:1000px}
+h1{font-size:20px;margin:0 0 4px}h2{font-size:15px;margin:20px 0 6px;border-bottom:1px solid #d0d7de}
+table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:4px 6px;border-bottom:1px solid #d0d7de}td.n,th.n{text-align:right}
+.cards{display:flex;gap:10px;flex-wrap:wrap}.card{border:1px solid #d0d7de;border-radius:6px;padding:6px 12px}.card b{display:block;font-size:20px}
+.muted{color:#57606a}svg{max-width:100%}
+@media print{body{margin:0}h2{break-after:avoid}tr{break-inside:avoid}a{color:inherit;text-decoration:none}}
+`;
+
+const pct = (v: number | null) => (v === null ? '—' : `${v.toFixed(2)}%`);
+
+function chart(agg: FleetAggregate, edges: Date[]): SafeHtml {
+  const W = 900;
+  const Hh = 220;
+  const L = 40;
+  const B = 24;
+  const pts = agg.buckets.map((b, i) => ({ x: i, y: b.measured > 0 ? (100 * b.compliant) / b.measured : null }));
+  const n = Math.max(1, pts.length);
+  const bw = (W - L - 10) / n;
+  const y = (v: number) => 10 + (Hh - B - 10) * (1 - v / 100);
+  const bars = pts.map((p) =>
+    p.y === null
+      ? ''
+      : html`<rect x="${(L + p.x * bw + 1).toFixed(1)}" y="${y(p.y).toFixed(1)}" width="${Math.max(1, bw - 2).toFixed(1)}" height="${(Hh - B - y(p.y)).toFixed(1)}" fill="#2da44e"><title>${edges[p.x].toISOString().slice(0, 16)}: ${p.y.toFixed(1)}%</title></rect>`,
+  );
+  const grid = [0, 25, 50, 75, 100].map((v) => html`<line x1="${L}" x2="${W - 10}" y1="${y(v)}" y2="${y(v)}" stroke="#d0d7de"/><text x="${L - 4}" y="${y(v) + 4}" font-size="10" text-anchor="end">${v}%</text>`);
+  const first = edges[0]?.toISOString().slice(0, 10) ?? '';
+  const last = edges[edges.length - 1]?.toISOString().slice(0, 10) ?? '';
+  return html`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${Hh}" width="${W}" height="${Hh}" role="img" aria-label="Fleet compliance over the period">
+${grid}${bars}<text x="${L}" y="${Hh - 6}" font-size="10">${first}</text><text x="${W - 10}" y="${Hh - 6}" font-size="10" text-anchor="end">${last}</text></svg>`;
+}
+
+export interface SummaryInput {
+  agg: FleetAggregate;
+  edges: Date[];
+  policy: Policy;
+  from: Date;
+  to: Date;
+  generatedAt: Date;
+  collectorId: string;
+  kid: string;
+  version: string;
+  counts: { events: number; reports: number; exclusions: number };
+}
+
+export function renderSummary(s: SummaryInput): string {
+  const { agg } = s;
+  const checkRows = agg.checkIds.map((id) => {
+    const t = agg.perCheck.get(id)!;
+    const c = s.policy.checks[id as CheckId]?.controls ?? {};
+    return html`<tr><td>${CHECK_TITLES[id as CheckId] ?? id}</td><td>${(c.soc2 ?? []).join(', ')}</td><td>${(c.cis ?? []).join(', ')}</td><td class="n">${pct(agg.checkPct(id))}</td>
+<td class="n">${t.devicesNoncompliant}</td><td class="n">${t.fixed ? formatDuration(t.fixSeconds / t.fixed) : '—'}</td><td class="n">${formatDuration(t.seconds.excluded)}</td></tr>`;
+  });
+  const nc = agg.noncompliant.map(
+    (d) => html`<tr><td>${d.hostname}</td><td>${d.owner ?? ''}</td><td>${d.checks.map((c) => CHECK_TITLES[c as CheckId] ?? c).join(', ')}</td><td class="n">${formatDuration(d.noncompliantSeconds)}</td><td class="n">${d.fixed ? formatDuration(d.longestSeconds) : html`not fixed (${formatDuration(d.longestSeconds)} so far)`}</td></tr>`,
+  );
+  const states = Object.entries(agg.byCurrentState).sort();
+  return html`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Posture evidence ${s.from.toISOString().slice(0, 10)} – ${s.to.toISOString().slice(0, 10)}</title><style>${raw(CSS)}</style></head><body>
+<h1>Endpoint posture evidence</h1>
+<p class="muted">Period ${s.from.toISOString()} to ${s.to.toISOString()} (end exclusive) · generated ${s.generatedAt.toISOString()} by Posture ${s.version} · collector ${s.collectorId} · signing key ${s.kid}</p>
+<h2>Fleet</h2>
+<div class="cards"><div class="card"><b>${agg.devices}</b>devices in the period</div><div class="card"><b>${pct(agg.overallPct())}</b>of device-time fully compliant</div>
+<div class="card"><b>${agg.enrolledInPeriod}</b>enrolled during the period</div><div class="card"><b>${agg.revokedInPeriod}</b>revoked during the period</div>
+<div class="card"><b>${agg.noncompliantTotal}</b>devices noncompliant at some point</div></div>
+<p>Current state: ${states.map(([k, v]) => html`${k} ${v} · `)} events ${s.counts.events} · signed reports ${s.counts.reports} · exclusions ${s.counts.exclusions}</p>
+<h2>Compliance over the period</h2>${chart(agg, s.edges)}
+<p class="muted">Share of measured device-time (excluded time left out) in which every required check passed.</p>
+<h2>Compliance per check</h2>
+<table><tr><th>Check</th><th>SOC 2</th><th>CIS v8</th><th class="n">Time compliant</th><th class="n">Devices noncompliant</th><th class="n">Mean time to fix</th><th class="n">Excluded device-time</th></tr>${checkRows}</table>
+<h2>Noncompliant devices and time to fix</h2>
+${nc.length ? html`<table><tr><th>Device</th><th>Owner</th><th>Checks</th><th class="n">Time noncompliant</th><th class="n">Longest time to fix</th></tr>${nc}</table>` : html`<p>None in this period.</p>`}
+${agg.noncompliantTotal > agg.noncompliant.length ? html`<p class="muted">${agg.noncompliantTotal - agg.noncompliant.length} more devices: see events.csv and devices.csv.</p>` : ''}
+<h2>How time is counted</h2><p>${COUNTING_METHOD}</p>
+<p class="muted">Verify this bundle offline: <code>npm run verify-evidence -- &lt;bundle&gt;</code>. Compare the key id above with the collector's /.well-known/jwks.json.</p>
+</body></html>`.value;
+}
