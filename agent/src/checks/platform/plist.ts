@@ -29,7 +29,7 @@ export function parsePlist(xml: string): PlistValue | undefined {
     if (t === undefined) return undefined;
     if (/^<(true|false)\s*\/>$/.test(t)) return t.startsWith('<true');
     if (/^<(string|dict|array|data)\s*\/>$/.test(t)) return t.startsWith('<dict') ? {} : t.startsWith('<array') ? [] : '';
-    const tag = /^<(\w+)>$/.exec(t)?.[1];
+    const tag = /^<(\w+)(?:\s[^>]*)?>$/.exec(t)?.[1];
     switch (tag) {
       case 'plist':
         return value();

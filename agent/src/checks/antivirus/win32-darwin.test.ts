@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { fail, fakeContext, fixture, ok } from '../../../../test/agent/fake-context.js';
+import { collectDarwin } from './darwin.js';
+import { parseSpctlStatus, parseXprotectVersion } from './parse-darwin.js';
+import { decodeProductState, parseMpComputerStatus, parseSecurityCenter2, windowsProducts } from './parse-windows.js';
+import { spec } from './spec.js';
+import { collectWin32 } from './win32.js';
+
+const fx = (n: string) => fixture('antivirus', n);
+const NOW = new Date('2024-04-20T12:00:00Z');
+
+describe('Security Center productState', () => {
+  it('decodes real-time and definition bits', () => {
+    expect(decodeProductState(397568)).toEqual({ enabled: true, upToDate: true }); // 0x061100 Defender on
+    expect(decodeProductState(393472)).toEqual({ enabled: false, upToDate: true }); // 0x060100 Defender off
+    expect(decodeProductState(397584)).toEqual({ enabled: true, upToDate: false }); // 0x061110 outdated
+    expect(decodeProductState(266240)).toEqual({ enabled: true, upToDate: true }); // 0x041000 third party on
+  });
+  it('windows 11 with Defender and ESET both on → pass', () => {
+    const products = windowsProducts(parseSecurityCenter2(fx('SecurityCenter2-AntiVirusProduct.win11.json')), null);
+    expect(products.map((p) => p.name)).toEqual(['Windows Defender', 'ESET Security']);
+    expect(spec.evaluate({ facts: { products } }, spec.defaults).status).toBe('pass');
+  });
+  it('real-time off fails; outdated definitions fail', () => {
+    const off = windowsProducts(parseSecurityCenter2(fx('SecurityCenter2-AntiVirusProduct.win10.defender-off.json')), null);
+    expect(spec.evaluate({ facts: { products: off } }, spec.defaults)).toMatchObject({ status: 'fail', summary: 'Windows Defender: not running, real-time protection off' });
+    const old = windowsProducts(parseSecurityCenter2(fx('SecurityCenter2-AntiVirusProduct.win11.outdated.json')), null);
+    expect(spec.evaluate({ facts: { products: old } }, spec.defaults).summary).toMatch(/definitions out of date/);
+  });
+});
+
+describe('win32 collector', () => {
+  const ps = (sc2: ReturnType<typeof ok>, mp: ReturnType<typeof ok>) => (args: string[]) => (args.at(-1)!.includes('SecurityCenter2') ? sc2 : mp);
+  it('Windows Server: no Security Center, Defender status is the fallback', async () => {
+    const invalid = { ok: false, code: 1, stderr: fx('Get-CimInstance-SecurityCenter2.server2022.error.txt'), error: 'failed' as const };
+    const obs = await collectWin32(fakeContext({ platform: 'win32', commands: { powershell: ps(invalid, ok(fx('MSFT_MpComputerStatus.server2022.json'))) } }));
+    expect(obs.facts.products).toEqual([{ name: 'Microsoft Defender Antivirus', kind: 'antivirus', running: true, realTimeProtection: true, definitionsUpToDate: null, definitionsAgeDays: 1 }]);
+    expect(spec.evaluate(obs, spec.defaults).status).toBe('pass');
+    const passive = await collectWin32(fakeContext({ platform: 'win32', commands: { powershell: ps(invalid, ok(fx('MSFT_MpComputerStatus.server2019.passive.json'))) } }));
+    expect(spec.evaluate(passive, spec.defaults).status).toBe('fail');
+  });
+  it('Defender signature age enriches the Security Center entry', async () => {
+    const obs = await collectWin32(fakeContext({ platform: 'win32', commands: { powershell: ps(ok(fx('SecurityCenter2-AntiVirusProduct.win11.json')), ok('{"AMServiceEnabled":true,"AntivirusEnabled":true,"RealTimeProtectionEnabled":true,"AntivirusSignatureAge":9}')) } }));
+    // Defender is 9 days old (fail), but ESET is fine: one good product passes.
+    expect(obs.facts.products[0].definitionsAgeDays).toBe(9);
+    expect(spec.evaluate(obs, spec.defaults).status).toBe('pass');
+  });
+  it('unknown: PowerShell missing or timed out', async () => {
+    for (const r of [undefined, fail('timeout', '', null)]) {
+      const obs = await collectWin32(fakeContext({ platform: 'win32', commands: r ? { powershell: r } : {} }));
+      expect(spec.evaluate(obs, spec.defaults).status).toBe('unknown');
+    }
+    expect(parseMpComputerStatus('')).toBeNull();
+  });
+});
+
+describe('macOS', () => {
+  it('XProtect version and Gatekeeper state', () => {
+    expect(parseXprotectVersion(fx('XProtect-Info.plist.macos14.xml'))).toBe('2193');
+    expect(parseSpctlStatus(fx('spctl-status.macos14.enabled.txt'))).toBe(true);
+    expect(parseSpctlStatus(fx('spctl-status.macos14.disabled.txt'))).toBe(false);
+  });
+  const xp = '/Library/Apple/System/Library/CoreServices/XProtect.bundle/Contents/Resources/XProtect.meta.plist';
+  it('XProtect with fresh definitions passes; Gatekeeper alone is not antivirus', async () => {
+    const fresh = await collectDarwin(fakeContext({ platform: 'darwin', now: NOW, files: { [xp]: '<plist/>' }, commands: { plutil: ok(fx('XProtect-Info.plist.macos14.xml')), spctl: ok(fx('spctl-status.macos14.enabled.txt')), ps: ok('1 /sbin/launchd\n') } }));
+    expect(fresh.facts.products).toEqual([expect.objectContaining({ name: 'XProtect', definitionsAgeDays: 2 })]);
+    expect(spec.evaluate(fresh, spec.defaults).status).toBe('pass');
+    const gkOnly = await collectDarwin(fakeContext({ platform: 'darwin', commands: { spctl: ok(fx('spctl-status.macos14.enabled.txt')), ps: ok('1 /sbin/launchd\n') } }));
+    expect(gkOnly.detail?.gatekeeper).toBe(true);
+    expect(spec.evaluate(gkOnly, spec.defaults)).toEqual({ status: 'fail', summary: 'No antivirus or EDR product found' });
+  });
+  it('CrowdStrike Falcon running (system extension) is named first', async () => {
+    const obs = await collectDarwin(fakeContext({ platform: 'darwin', now: NOW, commands: { ps: ok(fixture('antivirus', 'ps-axo-pid-comm.macos14.falcon.txt')) } }));
+    expect(obs.facts.products[0]).toMatchObject({ name: 'CrowdStrike Falcon', kind: 'edr', running: true });
+    expect(spec.evaluate(obs, spec.defaults)).toMatchObject({ status: 'pass', summary: 'CrowdStrike Falcon is running' });
+  });
+});

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { fail, fakeContext, fixture, ok } from '../../../../test/agent/fake-context.js';
+import { collectDarwin } from './darwin.js';
+import { parseDiskutilInfo, parseFdesetupStatus } from './parse-darwin.js';
+import { parseBitLockerVolumes, parseManageBde, shellBitLockerProtection } from './parse-windows.js';
+import { spec } from './spec.js';
+import { collectWin32 } from './win32.js';
+
+const fx = (n: string) => fixture('disk-encryption', n);
+
+describe('BitLocker parsers', () => {
+  it('Get-BitLockerVolume raw JSON (windows 11): C: on, removable D: off', () => {
+    const v = parseBitLockerVolumes(fx('Get-BitLockerVolume.win11.json'))!;
+    expect(v[0]).toMatchObject({ name: 'C:', system: true, encrypted: true, protection: 'on', method: 'bitlocker XtsAes128' });
+    expect(v[1]).toMatchObject({ name: 'D:', removable: true, encrypted: false, protection: 'off' });
+  });
+  it('suspended protection is a fail', () => {
+    const v = parseBitLockerVolumes(fx('Get-BitLockerVolume.win11.suspended.projected.json'))!;
+    expect(v[0]).toMatchObject({ encrypted: false, protection: 'suspended' });
+    expect(spec.evaluate({ facts: { systemVolumeEncrypted: false, volumes: v } }, {})).toEqual({ status: 'fail', summary: 'C: (C:): protection is suspended' });
+  });
+  it('manage-bde English: on, off, and suspended', () => {
+    const en = parseManageBde(fx('manage-bde-status.win11.txt'))!;
+    expect(en.map((v) => [v.name, v.encrypted, v.protection])).toEqual([['C:', true, 'on'], ['D:', false, 'off']]);
+    expect(parseManageBde(fx('manage-bde-status.win10.suspended.txt'))![0]).toMatchObject({ encrypted: false, protection: 'suspended' });
+  });
+  it('manage-bde German (de-DE): on and off', () => {
+    expect(parseManageBde(fx('manage-bde-status.win11.de-DE.txt'))![0]).toMatchObject({ name: 'C:', encrypted: true, protection: 'on', system: true });
+    expect(parseManageBde(fx('manage-bde-status.win10.de-DE.off.txt'))![0]).toMatchObject({ encrypted: false, protection: 'off', method: 'none' });
+  });
+  it('manage-bde without admin rights, in an unknown language, or empty → null', () => {
+    expect(parseManageBde(fx('manage-bde-status.win11.not-admin.txt'))).toBeNull();
+    expect(parseManageBde('Volume C: [OS]\r\n    Stato protezione: Protezione attivata\r\n')).toBeNull();
+    expect(parseManageBde('')).toBeNull();
+    expect(parseBitLockerVolumes(fx('Get-BitLockerVolume.win10.empty.json'))).toBeNull();
+  });
+  it('shell property codes', () => {
+    expect(shellBitLockerProtection(1)).toEqual({ encrypted: true, protection: 'on' });
+    expect(shellBitLockerProtection(5)).toEqual({ encrypted: false, protection: 'suspended' });
+    expect(shellBitLockerProtection(0)).toEqual({ encrypted: null, protection: null });
+  });
+});
+
+describe('win32 collector', () => {
+  it('falls back from Get-BitLockerVolume (denied) to manage-bde (German)', async () => {
+    const obs = await collectWin32(fakeContext({ platform: 'win32', commands: { powershell: fail('permission_denied', 'Access is denied'), 'manage-bde': ok(fx('manage-bde-status.win11.de-DE.txt')) } }));
+    expect(obs.facts.systemVolumeEncrypted).toBe(true);
+    expect(obs.detail?.source).toBe('manage-bde');
+  });
+  it('unprivileged: shell property answers for the system drive and asks for elevation', async () => {
+    const ps = (args: string[]) => (args.at(-1)!.includes('Get-BitLockerVolume') ? fail('permission_denied', 'Access is denied') : ok('2\r\n'));
+    const obs = await collectWin32(fakeContext({ platform: 'win32', commands: { powershell: ps, 'manage-bde': { ok: false, code: 4294967295, stdout: fx('manage-bde-status.win11.not-admin.txt'), error: 'permission_denied' } } }));
+    expect(obs).toMatchObject({ facts: { systemVolumeEncrypted: false }, needsElevation: true });
+  });
+  it('unknown when every source times out', async () => {
+    const obs = await collectWin32(fakeContext({ platform: 'win32', commands: { powershell: fail('timeout', '', null), 'manage-bde': fail('timeout', '', null) } }));
+    expect(spec.evaluate(obs, {}).status).toBe('unknown');
+    expect(obs.reason).toMatch(/timed out/);
+  });
+});
+
+describe('macOS', () => {
+  it('fdesetup status shapes', () => {
+    expect(parseFdesetupStatus(fixture('disk-encryption', 'fdesetup-status.macos14.on.txt'))).toEqual({ on: true, inProgress: null, percent: null });
+    expect(parseFdesetupStatus(fx('fdesetup-status.macos14.off.txt'))!.on).toBe(false);
+    expect(parseFdesetupStatus(fx('fdesetup-status.macos13.encrypting.txt'))).toEqual({ on: false, inProgress: 'encrypting', percent: 42.7 });
+    expect(parseFdesetupStatus(fx('fdesetup-status.macos14.deferred.txt'))).toMatchObject({ on: false, inProgress: 'deferred' });
+    expect(parseFdesetupStatus('')).toBeNull();
+  });
+  it('diskutil info plist', () => {
+    expect(parseDiskutilInfo(fx('diskutil-info-plist.macos14.data.xml'))).toEqual({ device: 'disk3s5', name: 'Macintosh HD - Data', fileVault: true, encrypted: true });
+  });
+  it('collector: pass, fail, and unknown when both tools are missing', async () => {
+    const on = await collectDarwin(fakeContext({ platform: 'darwin', commands: { fdesetup: ok(fx('fdesetup-status.macos14.on.txt')), diskutil: ok(fx('diskutil-info-plist.macos14.data.xml')) } }));
+    expect(spec.evaluate(on, {})).toEqual({ status: 'pass', summary: 'Macintosh HD - Data (/System/Volumes/Data) is encrypted with filevault' });
+    const off = await collectDarwin(fakeContext({ platform: 'darwin', commands: { fdesetup: ok(fx('fdesetup-status.macos14.off.txt')) } }));
+    expect(spec.evaluate(off, {}).status).toBe('fail');
+    const none = await collectDarwin(fakeContext({ platform: 'darwin' }));
+    expect(spec.evaluate(none, {}).status).toBe('unknown');
+  });
+});

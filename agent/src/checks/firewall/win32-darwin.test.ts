@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { fail, fakeContext, fixture, ok } from '../../../../test/agent/fake-context.js';
+import { collectDarwin } from './darwin.js';
+import { parseAlfBlockAll, parseAlfGlobalState, parseAlfStealth, parsePfInfo } from './parse-darwin.js';
+import { parseNetFirewallProfiles, parseNetshAllProfiles, windowsInboundFiltered } from './parse-windows.js';
+import { spec } from './spec.js';
+import { collectWin32 } from './win32.js';
+
+const fx = (n: string) => fixture('firewall', n);
+
+describe('Windows firewall', () => {
+  it('all three profiles on (projected strings, windows 11)', () => {
+    const p = parseNetFirewallProfiles(fx('Get-NetFirewallProfile.win11.json'))!;
+    expect(p.map((x) => x.name)).toEqual(['Domain', 'Private', 'Public']);
+    expect(windowsInboundFiltered(p)).toBe(true);
+  });
+  it('public profile off (raw enums, windows 10) fails and names the profile', async () => {
+    const obs = await collectWin32(fakeContext({ platform: 'win32', commands: { powershell: ok(fx('Get-NetFirewallProfile.win10.public-off.raw.json')) } }));
+    expect(obs.facts.profiles?.find((p) => p.name === 'Public')).toEqual({ name: 'Public', enabled: false, defaultInbound: 'block' });
+    expect(spec.evaluate(obs, spec.defaults)).toEqual({ status: 'fail', summary: 'Firewall is off for the Public profile' });
+  });
+  it('netsh fallback in English and German', async () => {
+    expect(parseNetshAllProfiles(fx('netsh-advfirewall-allprofiles-state.win10.public-off.txt'))!.map((p) => p.enabled)).toEqual([true, true, false]);
+    const de = await collectWin32(fakeContext({ platform: 'win32', commands: { powershell: fail('timeout', '', null), netsh: ok(fx('netsh-advfirewall-allprofiles-state.win11.de-DE.txt')) } }));
+    expect(de.facts.profiles!.map((p) => [p.name, p.enabled])).toEqual([['Domain', true], ['Private', true], ['Public', true]]);
+    expect(spec.evaluate(de, spec.defaults).status).toBe('pass');
+  });
+  it('unknown: both sources fail or print nothing', async () => {
+    const obs = await collectWin32(fakeContext({ platform: 'win32', commands: { powershell: ok(''), netsh: fail('not_found') } }));
+    expect(spec.evaluate(obs, spec.defaults).status).toBe('unknown');
+  });
+});
+
+describe('macOS firewall', () => {
+  it('socketfilterfw wording on 12 and 14, pf info', () => {
+    expect(parseAlfGlobalState(fx('socketfilterfw-getglobalstate.macos14.on.txt'))).toBe(1);
+    expect(parseAlfGlobalState(fx('socketfilterfw-getglobalstate.macos14.off.txt'))).toBe(0);
+    expect(parseAlfBlockAll(fx('socketfilterfw-getblockall.macos14.txt'))).toBe(false);
+    expect(parseAlfBlockAll(fx('socketfilterfw-getblockall.macos12.txt'))).toBe(false);
+    expect(parseAlfStealth(fx('socketfilterfw-getstealthmode.macos14.on.txt'))).toBe(true);
+    expect(parseAlfStealth(fx('socketfilterfw-getstealthmode.macos12.off.txt'))).toBe(false);
+    expect(parsePfInfo(fx('pfctl-s-info.macos14.enabled.txt'))).toBe(true);
+    expect(parsePfInfo(fx('pfctl-s-info.macos14.not-root.txt'))).toBeNull();
+  });
+  const sff = (state: string) => (args: string[]) =>
+    ok(args[0] === '--getglobalstate' ? fx(state) : args[0] === '--getblockall' ? fx('socketfilterfw-getblockall.macos14.txt') : fx('socketfilterfw-getstealthmode.macos14.on.txt'));
+  it('collector: on passes, off fails (pf enabled does not rescue it), missing is unknown', async () => {
+    const on = await collectDarwin(fakeContext({ platform: 'darwin', commands: { socketfilterfw: sff('socketfilterfw-getglobalstate.macos14.on.txt'), pfctl: fail('permission_denied', fx('pfctl-s-info.macos14.not-root.txt')) } }));
+    expect(spec.evaluate(on, spec.defaults).status).toBe('pass');
+    expect(on.needsElevation).toBe(true);
+    const off = await collectDarwin(fakeContext({ platform: 'darwin', elevated: true, commands: { socketfilterfw: sff('socketfilterfw-getglobalstate.macos14.off.txt'), pfctl: ok(fx('pfctl-s-info.macos14.enabled.txt')) } }));
+    expect(spec.evaluate(off, spec.defaults).status).toBe('fail');
+    expect(off.facts.backends).toEqual(['pf']);
+    expect(spec.evaluate(await collectDarwin(fakeContext({ platform: 'darwin' })), spec.defaults).status).toBe('unknown');
+  });
+});
