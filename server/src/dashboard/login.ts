@@ -16,12 +16,12 @@ export function loginPage(next: string, error?: string, oidc = false): string {
     title: 'Sign in',
     principal: null,
     body: html`<h1>Sign in to Posture</h1>${error ? html`<p class="err" id="login-error">${error}</p>` : ''}
-<form method="post" action="/login" style="max-width:360px;display:grid;gap:8px">
+<form method="post" action="/login" class="stack">
 <input type="hidden" name="next" value="${next}">
-<label>Username <input name="username" autocomplete="username" style="width:100%"></label>
-<label>Password <input name="password" type="password" autocomplete="current-password" style="width:100%"></label>
-<p class="muted" style="margin:0">or</p>
-<label>API token <input name="token" type="password" autocomplete="off" style="width:100%"></label>
+<label>Username <input name="username" autocomplete="username"></label>
+<label>Password <input name="password" type="password" autocomplete="current-password"></label>
+<p class="muted">or</p>
+<label>API token <input name="token" type="password" autocomplete="off"></label>
 <button type="submit">Sign in</button></form>
 ${oidc ? html`<p><a href="/auth/oidc/login${next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}">Sign in with single sign-on</a></p>` : ''}`,
   });

@@ -1,0 +1,77 @@
+/** One device: state, actions, checks with evidence and remediation, exclusions, inventory, timeline, who did what. */
+import { CHECK_IDS, CHECK_TITLES } from '#shared/checks/ids.js';
+import type { Db } from '../db/types.js';
+import type { Principal } from '../auth/roles.js';
+import { deviceEvents, deviceReports, getDevice } from '../devices/dal.js';
+import { queryAudit } from '../audit/query.js';
+import { html, timeAgo, type SafeHtml } from './html.js';
+import { badge } from './layout.js';
+
+const iso = (d: Date | string) => new Date(d).toISOString().replace('.000Z', 'Z');
+const title = (id: string) => (id === '*' ? 'whole device' : (CHECK_TITLES[id as keyof typeof CHECK_TITLES] ?? id));
+
+export async function devicePage(db: Db, id: string, principal: Principal | null): Promise<{ title: string; body: SafeHtml } | null> {
+  const d = await getDevice(db, id);
+  if (!d) return null;
+  const [events, reports, who] = [await deviceEvents(db, d.id, 100), await deviceReports(db, d.id, 30), await queryAudit(db, { target: d.id, limit: 50 })];
+  const inv = d.inventory as Record<string, any>;
+  const canAct = !!principal && principal.role !== 'auditor' && !d.revoked_at;
+  const maxDate = new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
+  const minDate = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+
+  // Timeline: state changes and reports, newest first.
+  const timeline = [
+    ...events.map((e: any) => ({ at: new Date(e.at), row: html`<td>${e.check_id === '*' ? html`<b>device</b>` : title(e.check_id)}</td><td>${e.from_state ?? '—'} → ${badge(e.to_state)}</td>` })),
+    ...reports.items.map((r) => ({
+      at: new Date(r.collected_at),
+      row: html`<td>report <code>${r.report_id}</code></td><td>${r.trigger ?? ''} ${Object.entries(((r.summary as any)?.checks ?? {}) as Record<string, string>).map(([k, v]) => html`<span title="${k}">${badge(v)}</span> `)}</td>`,
+    })),
+  ].sort((a, b) => b.at.getTime() - a.at.getTime());
+
+  const body = html`<h1><span id="device-hostname">${d.hostname}</span> ${badge(d.revoked_at ? 'revoked' : d.state)}</h1>
+<p class="muted">${d.platform} ${d.os_name ?? ''} ${d.os_version ?? ''} · ${d.model ?? ''} · serial ${d.serial ?? '?'} · owner ${d.owner ?? '?'} · agent ${d.agent_version ?? '?'} · last seen ${timeAgo(d.last_seen_at)} · last report ${timeAgo(d.last_report_at)}${d.next_deadline ? html` · next deadline ${timeAgo(d.next_deadline)}` : ''}</p>
+${canAct ? html`<p id="device-actions"><button data-action="check-now" data-device="${d.id}">Re-check now</button> <button data-action="revoke" data-device="${d.id}">Revoke device</button> <span id="action-status" class="muted"></span></p>` : ''}
+<h2>Checks</h2>
+${d.checks.length ? '' : html`<p class="muted">No report yet.</p>`}
+${d.checks.map(
+  (c: any) => html`<div class="check" data-check="${c.id}"><b>${title(c.id)}</b> ${badge(c.state)} <span class="muted">agent: ${c.agent_status} · since ${timeAgo(c.since)}</span>
+${c.deadline && c.state === 'failing' ? html`<span class="muted"> · deadline ${iso(c.deadline)} (${timeAgo(c.deadline)})</span>` : ''}
+<div>${c.summary}</div>${(c.reasons as string[]).length && c.state !== 'pass' ? html`<div class="muted">${(c.reasons as string[]).join('; ')}</div>` : ''}
+${c.state !== 'pass' && c.remediation?.steps?.length ? html`<div>How to fix:</div><ol class="fix">${c.remediation.steps.map((s: string) => html`<li>${s}</li>`)}</ol>` : ''}
+${c.remediation?.url ? html`<div><a href="${/^https?:\/\//.test(c.remediation.url) ? c.remediation.url : '#'}" rel="noopener noreferrer">More help</a></div>` : ''}
+<details><summary>Evidence (report ${c.report_id}, ${iso(c.collected_at)})</summary><pre>${JSON.stringify(c.evidence, null, 2)}</pre></details></div>`,
+)}
+<h2>Exclusions</h2>
+${d.exclusions.length
+  ? html`<table id="exclusions"><tr><th>Check</th><th>Rationale</th><th>Approved by</th><th>Expires</th><th></th></tr>${d.exclusions.map(
+      (e: any) => html`<tr><td>${title(e.check_id)}</td><td>${e.rationale}</td><td>${e.approved_by}</td><td>${iso(e.expires_at)} (${timeAgo(e.expires_at)})</td><td>${canAct ? html`<button data-action="revoke-exclusion" data-device="${d.id}" data-exclusion="${e.id}">Revoke</button>` : ''}</td></tr>`,
+    )}</table>`
+  : html`<p class="muted">None active.</p>`}
+${canAct
+  ? html`<details id="exclude-details"><summary>Add an exclusion</summary>
+<form class="stack" id="exclude-form" data-json action="/api/v1/devices/${d.id}/exclusions">
+<label>Check <select name="checkId">${CHECK_IDS.map((c) => html`<option value="${c}">${title(c)}</option>`)}<option value="*">Whole device</option></select></label>
+<label>Rationale (why, at least 10 characters) <input name="rationale" required minlength="10" maxlength="2000"></label>
+<label>Expires on <input name="expiresAt" type="date" required min="${minDate}" max="${maxDate}" data-end-of-day></label>
+<button type="submit">Add exclusion</button><span class="form-status err"></span></form></details>`
+  : ''}
+<h2>Inventory</h2>
+<table id="inventory"><tr><th>CPU</th><td>${inv.cpu?.brand ?? ''} (${inv.cpu?.cores ?? '?'} cores)</td></tr>
+<tr><th>Memory</th><td>${inv.memoryBytes ? `${(inv.memoryBytes / 2 ** 30).toFixed(1)} GiB` : ''}</td></tr>
+<tr><th>Hardware</th><td>${inv.hardware?.vendor ?? ''} ${inv.hardware?.model ?? ''}</td></tr>
+<tr><th>Disks</th><td>${(inv.disks ?? []).map((x: any) => html`${x.name} ${x.type ?? ''} ${x.sizeBytes ? `${Math.round(x.sizeBytes / 1e9)} GB` : ''}<br>`)}</td></tr>
+<tr><th>Network</th><td>${(inv.network ?? []).map((x: any) => html`${x.iface} ${x.mac ?? ''} ${x.ip4 ?? ''}<br>`)}</td></tr>
+<tr><th>Users</th><td>${(inv.users ?? []).join(', ')}</td></tr></table>
+<div class="grid2"><div>
+<h2>Timeline</h2>
+<table id="timeline"><tr><th>When</th><th>What</th><th></th></tr>${timeline.map((t) => html`<tr><td>${iso(t.at)}</td>${t.row}</tr>`)}</table>
+</div><div>
+<h2>Who did what</h2>
+${who.items.length
+  ? html`<table id="device-audit"><tr><th>When</th><th>Who</th><th>Action</th><th>Detail</th></tr>${who.items.map(
+      (a) => html`<tr><td>${iso(a.at)}</td><td>${a.actor}</td><td>${a.action} ${a.outcome !== 'ok' ? badge(a.outcome) : ''}</td><td><code>${a.detail ? JSON.stringify(a.detail).slice(0, 200) : ''}</code></td></tr>`,
+    )}</table>`
+  : html`<p class="muted">No actions recorded.</p>`}
+</div></div>`;
+  return { title: d.hostname, body };
+}

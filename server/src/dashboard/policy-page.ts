@@ -1,0 +1,24 @@
+/** Policy page: the policy in force as YAML, its history, and an editor for admins (errors shown with line numbers). */
+import { stringify } from 'yaml';
+import type { PolicyStore } from '../policy/store.js';
+import type { Principal } from '../auth/roles.js';
+import { html, timeAgo, type SafeHtml } from './html.js';
+
+export async function policyPage(store: PolicyStore, principal: Principal | null): Promise<SafeHtml> {
+  const history = await store.history(30);
+  const current = history[0];
+  const yaml = stringify(store.policy);
+  const isAdmin = principal?.role === 'admin';
+  return html`<h1>Policy</h1>
+<p class="muted">Version ${store.versionId ?? 'built-in'}${current ? html` · by ${current.created_by} ${timeAgo(current.created_at)} (${current.source})` : ''}. A change applies to each device from its next report.</p>
+${store.lastFileError ? html`<p class="err">The policy file has errors and was not loaded:</p><ul class="errors">${store.lastFileError.map((e) => html`<li>${e}</li>`)}</ul>` : ''}
+${isAdmin
+  ? html`<form id="policy-form" data-policy action="/api/v1/policy">
+<textarea name="policy" class="policy" spellcheck="false">${yaml}</textarea>
+<p><label>Comment <input name="comment" maxlength="500" size="60" placeholder="why this change"></label> <button type="submit">Save policy</button> <span class="form-status muted"></span></p>
+<ul class="errors" id="policy-errors"></ul></form>`
+  : html`<pre id="policy-yaml">${yaml}</pre>`}
+<h2>History</h2>
+<table id="policy-history"><tr><th>Version</th><th>When</th><th>Who</th><th>Source</th><th>Comment</th></tr>
+${history.map((v) => html`<tr><td>${v.id}</td><td>${new Date(v.created_at).toISOString()}</td><td>${v.created_by}</td><td>${v.source}</td><td>${v.comment ?? ''}</td></tr>`)}</table>`;
+}
