@@ -22,6 +22,9 @@ function deadlineText(c: MyCheck): SafeHtml | string {
   return '';
 }
 
+/** The policy's reasons, when they add something to the agent's summary. */
+const extraReasons = (c: MyCheck) => (c.state === 'pass' ? [] : c.reasons.filter((r) => !c.summary.toLowerCase().includes(r.toLowerCase())));
+
 /** Steps are plain text; `backticked` parts are commands, shown as code (still escaped). */
 export function stepHtml(step: string): SafeHtml {
   return html`${step.split('`').map((part, i) => (i % 2 ? html`<code>${part}</code>` : part))}`;
@@ -30,9 +33,9 @@ export function stepHtml(step: string): SafeHtml {
 function checkCard(c: MyCheck): SafeHtml {
   const needsFix = c.state === 'failing' || c.state === 'noncompliant' || c.state === 'unknown';
   return html`<div class="check" data-check="${c.id}" data-state="${c.state}">
-<div><b>${c.title}</b> ${badge(c.state === 'not_reported' ? 'unknown' : c.state)} <span class="muted">${CHECK_WORDS[c.state] ?? c.state}</span></div>
+<div><b>${c.title}</b> ${badge(c.state === 'not_reported' ? 'unknown' : c.state)}${CHECK_WORDS[c.state] && CHECK_WORDS[c.state] !== c.state ? html` <span class="muted">${CHECK_WORDS[c.state]}</span>` : ''}</div>
 <div>${c.summary}</div>
-${c.reasons.length && c.state !== 'pass' ? html`<div class="muted">${c.reasons.join('; ')}</div>` : ''}
+${extraReasons(c).length ? html`<div class="muted">${extraReasons(c).join('; ')}</div>` : ''}
 <div>${deadlineText(c)}</div>
 ${needsFix && c.remediation.steps.length ? html`<div>How to fix:</div><ol class="fix">${c.remediation.steps.map((s) => html`<li>${stepHtml(s)}</li>`)}</ol>` : ''}
 ${needsFix && c.remediation.url ? html`<div><a href="${c.remediation.url}" rel="noopener noreferrer" target="_blank">Company help page for ${c.title}</a></div>` : ''}
