@@ -66,7 +66,8 @@ export async function startTestCollector(backend: 'pglite' | 'pg', env: Record<s
 export function spawnCollectorProcess(env: Record<string, string>): { child: ChildProcess; ready: Promise<string>; output: () => string } {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server', 'src', 'main.ts'), '--no-local-agent'], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', POSTURE_ADMIN_TOKEN: ADMIN_TOKEN, POSTURE_ENROLL_SECRET: ENROLL_SECRET, ...env },
+    // DATABASE_URL from the test runner's environment must not leak into a PGlite collector.
+    env: { ...process.env, DATABASE_URL: '', LOG_LEVEL: 'warn', POSTURE_ADMIN_TOKEN: ADMIN_TOKEN, POSTURE_ENROLL_SECRET: ENROLL_SECRET, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

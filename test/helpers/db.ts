@@ -44,3 +44,16 @@ export function backends(): ('pglite' | 'pg')[] {
   }
   return ['pglite', 'pg'];
 }
+
+/** A TCP port that is free right now on 127.0.0.1 (for a collector that must restart on the same port). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}

@@ -1,0 +1,117 @@
+/**
+ * Seed devices with REAL device signatures straight into the store: each device gets its own
+ * Ed25519 key (jose), registered in device_keys, and every report is a compact JWS over a
+ * ReportPayload signed by that key, stored verbatim like the ingest path stores it. State
+ * events and check states are written as the evaluator would have written them. Used by the
+ * evidence tests and by scripts/bench/evidence.ts (20,000 devices).
+ */
+import { randomUUID } from 'node:crypto';
+import { CompactSign, calculateJwkThumbprint, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
+import { CHECK_IDS } from '#shared/checks/ids.js';
+import type { Queryable } from '../../server/src/db/types.js';
+
+export interface SeedEvent {
+  checkId: string;
+  to: string;
+  at: Date;
+}
+export interface SeedDevice {
+  id: string;
+  hostname: string;
+  owner?: string | null;
+  serial?: string;
+  model?: string;
+  platform?: string;
+  enrolledAt: Date;
+  revokedAt?: Date | null;
+  state?: string;
+  reportTimes: Date[];
+  /** Transitions; a 'pass' for every check at enrolment is added unless `noInitialPass`. */
+  events?: SeedEvent[];
+  noInitialPass?: boolean;
+}
+export interface SeededKey {
+  kid: string;
+  privateKey: CryptoKey;
+  publicJwk: JWK;
+}
+
+const CHUNK = 1000;
+
+async function insertRows(q: Queryable, sql: string, rows: object[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += CHUNK) await q.query(sql, [JSON.stringify(rows.slice(i, i + CHUNK))]);
+}
+
+export async function newDeviceKey(): Promise<SeededKey> {
+  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+  const publicJwk = await exportJWK(publicKey);
+  return { kid: await calculateJwkThumbprint(publicJwk), privateKey, publicJwk };
+}
+
+export async function signReport(key: SeededKey, payload: object): Promise<string> {
+  return new CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader({ alg: 'EdDSA', kid: key.kid }).sign(key.privateKey);
+}
+
+/** The checks' states a report at `at` shows, replayed from the device's events. */
+function statesAt(events: SeedEvent[], at: Date): Record<string, string> {
+  const s: Record<string, string> = {};
+  for (const e of events) if (e.at.getTime() <= at.getTime()) s[e.checkId] = e.to;
+  return s;
+}
+
+export async function seedDevices(q: Queryable, devices: SeedDevice[]): Promise<{ keys: Map<string, SeededKey>; reports: number }> {
+  const keys = new Map<string, SeededKey>();
+  const devRows: object[] = [];
+  const keyRows: object[] = [];
+  const reportRows: object[] = [];
+  const eventRows: object[] = [];
+  const checkRows: object[] = [];
+  for (const d of devices) {
+    const key = await newDeviceKey();
+    keys.set(d.id, key);
+    const platform = d.platform ?? 'linux';
+    const events = [...(d.noInitialPass ? [] : CHECK_IDS.map((c) => ({ checkId: c, to: 'pass', at: d.enrolledAt }))), ...(d.events ?? [])].sort((a, b) => a.at.getTime() - b.at.getTime());
+    const inventory = { hostname: d.hostname, os: { platform, distro: 'Ubuntu', release: '24.04' }, hardware: { model: d.model ?? 'ThinkPad X1', serial: d.serial ?? `SN-${d.id}` } };
+    const last = d.reportTimes.length ? d.reportTimes[d.reportTimes.length - 1] : null;
+    devRows.push({
+      id: d.id, fingerprint: `fp-${d.id}`, hostname: d.hostname, platform, os_name: 'Ubuntu', os_version: '24.04', model: d.model ?? 'ThinkPad X1', serial: d.serial ?? `SN-${d.id}`,
+      owner: d.owner ?? null, inventory, enrolled_at: d.enrolledAt.toISOString(), revoked_at: d.revokedAt?.toISOString() ?? null, last_report_at: last?.toISOString() ?? null, state: d.state ?? 'compliant',
+    });
+    keyRows.push({ kid: key.kid, device_id: d.id, public_jwk: key.publicJwk, created_at: d.enrolledAt.toISOString(), revoked_at: d.revokedAt?.toISOString() ?? null });
+    let seq = 0;
+    const prev: Record<string, string> = {};
+    for (const at of d.reportTimes) {
+      const reportId = randomUUID();
+      const st = statesAt(events, at);
+      const checks = CHECK_IDS.map((c) => ({ id: c, status: st[c] === 'pass' || !st[c] ? 'pass' : 'fail', summary: `${c} ${st[c] ?? 'pass'}`, evidence: {} }));
+      const payload = { v: 1, reportId, deviceId: d.id, seq: ++seq, collectedAt: at.toISOString(), agentVersion: '0.1.0', trigger: 'interval', inventory, checks };
+      const jws = await signReport(key, payload);
+      reportRows.push({ report_id: reportId, device_id: d.id, seq, kid: key.kid, collected_at: at.toISOString(), received_at: new Date(at.getTime() + 1500).toISOString(), trigger: 'interval', summary: { checks: Object.fromEntries(checks.map((c) => [c.id, c.status])) }, jws });
+      Object.assign(prev, st);
+    }
+    for (const e of events) eventRows.push({ device_id: d.id, check_id: e.checkId, from_state: null, to_state: e.to, at: e.at.toISOString(), report_id: null, detail: { reasons: [`seeded ${e.to}`] } });
+    const final = statesAt(events, new Date(8.64e15));
+    for (const c of CHECK_IDS) {
+      checkRows.push({ device_id: d.id, check_id: c, agent_status: final[c] === 'pass' ? 'pass' : 'fail', state: final[c] ?? 'unknown', since: d.enrolledAt.toISOString(), summary: '', evidence: {}, remediation: {}, report_id: 'seed', collected_at: (last ?? d.enrolledAt).toISOString() });
+    }
+  }
+  await insertRows(q, `INSERT INTO devices (id, fingerprint, hostname, platform, os_name, os_version, model, serial, owner, inventory, enrolled_at, revoked_at, last_report_at, state)
+    SELECT id, fingerprint, hostname, platform, os_name, os_version, model, serial, owner, inventory, enrolled_at, revoked_at, last_report_at, state
+      FROM jsonb_to_recordset($1::jsonb) AS x(id text, fingerprint text, hostname text, platform text, os_name text, os_version text, model text, serial text, owner text, inventory jsonb, enrolled_at timestamptz, revoked_at timestamptz, last_report_at timestamptz, state text)`, devRows);
+  await insertRows(q, `INSERT INTO device_keys (kid, device_id, public_jwk, created_at, revoked_at)
+    SELECT kid, device_id, public_jwk, created_at, revoked_at FROM jsonb_to_recordset($1::jsonb) AS x(kid text, device_id text, public_jwk jsonb, created_at timestamptz, revoked_at timestamptz)`, keyRows);
+  await insertRows(q, `INSERT INTO reports (report_id, device_id, seq, kid, collected_at, received_at, trigger, summary, jws)
+    SELECT report_id, device_id, seq, kid, collected_at, received_at, trigger, summary, jws FROM jsonb_to_recordset($1::jsonb) AS x(report_id text, device_id text, seq bigint, kid text, collected_at timestamptz, received_at timestamptz, trigger text, summary jsonb, jws text)`, reportRows);
+  await insertRows(q, `INSERT INTO state_events (device_id, check_id, from_state, to_state, at, report_id, detail)
+    SELECT device_id, check_id, from_state, to_state, at, report_id, detail FROM jsonb_to_recordset($1::jsonb) AS x(device_id text, check_id text, from_state text, to_state text, at timestamptz, report_id text, detail jsonb)`, eventRows);
+  await insertRows(q, `INSERT INTO check_states (device_id, check_id, agent_status, state, since, summary, evidence, remediation, report_id, collected_at)
+    SELECT device_id, check_id, agent_status, state, since, summary, evidence, remediation, report_id, collected_at FROM jsonb_to_recordset($1::jsonb) AS x(device_id text, check_id text, agent_status text, state text, since timestamptz, summary text, evidence jsonb, remediation jsonb, report_id text, collected_at timestamptz)`, checkRows);
+  return { keys, reports: reportRows.length };
+}
+
+/** Report times every `everyHours` over [from, to). */
+export function every(from: Date, to: Date, everyHours: number): Date[] {
+  const out: Date[] = [];
+  for (let t = from.getTime(); t < to.getTime(); t += everyHours * 3_600_000) out.push(new Date(t));
+  return out;
+}
