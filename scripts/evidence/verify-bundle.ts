@@ -72,7 +72,15 @@ export async function verifyBundleDir(dir: string, pinned?: { keys: JWK[] }): Pr
   } catch (e) {
     problem(MANIFEST_JWS_FILE, `signature check failed: ${(e as Error).message}`);
   }
-  if (!manifest) return out;
+  if (!manifest) {
+    // Still check the files against the unsigned manifest, so a damaged file is named too.
+    try {
+      manifest = JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8')) as Manifest;
+    } catch (e) {
+      problem(MANIFEST_FILE, `unreadable: ${(e as Error).message}`);
+      return out;
+    }
+  }
 
   // 3: every file's hash; nothing unlisted.
   const listed = new Set<string>([MANIFEST_FILE, MANIFEST_JWS_FILE]);
