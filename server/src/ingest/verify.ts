@@ -19,6 +19,10 @@ export type VerifyResult = { ok: true; report: VerifiedReport } | { ok: false; c
 const no = (code: string, message: string): VerifyResult => ({ ok: false, code, message });
 
 export async function verifyReport(info: DeviceAuthInfo, messageId: string, jws: string, now = Date.now()): Promise<VerifyResult> {
+  // Only canonical base64url: otherwise one signature has several encodings, and the stored
+  // "verbatim" evidence could differ from what the device produced.
+  const parts = jws.split('.');
+  if (parts.length !== 3 || parts.some((p) => Buffer.from(p, 'base64url').toString('base64url') !== p)) return no('malformed_jws', 'report is not a canonical compact JWS');
   let kid: string | undefined;
   let alg: string | undefined;
   try {

@@ -68,3 +68,21 @@ describe('evaluateDevice', () => {
     expect(e.state).toBe('unknown');
   });
 });
+
+describe('antivirus judgement', () => {
+  const av = (products: unknown[]) => allPass().map((r) => (r.id === 'antivirus' ? { ...r, evidence: { facts: { products } } } : r));
+  const verdict = (products: unknown[]) => evaluateDevice({ policy: DEFAULT_POLICY, platform: 'linux', results: av(products), now: t0 }).checks.find((c) => c.id === 'antivirus')!.verdict;
+  it('does not pass an antivirus whose signature age is unknown', () => {
+    expect(verdict([{ name: 'ClamAV', kind: 'antivirus', running: true, realTimeProtection: null, definitionsUpToDate: null, definitionsAgeDays: null }])).toBe('unknown');
+  });
+  it('passes a running EDR (self-updating, no signature age)', () => {
+    expect(verdict([{ name: 'CrowdStrike Falcon', kind: 'edr', running: true, realTimeProtection: true, definitionsUpToDate: null, definitionsAgeDays: null }])).toBe('pass');
+  });
+  it('fails stale definitions and passes fresh ones', () => {
+    expect(verdict([{ name: 'ClamAV', kind: 'antivirus', running: true, realTimeProtection: null, definitionsUpToDate: null, definitionsAgeDays: 30 }])).toBe('fail');
+    expect(verdict([{ name: 'ClamAV', kind: 'antivirus', running: true, realTimeProtection: null, definitionsUpToDate: null, definitionsAgeDays: 1 }])).toBe('pass');
+  });
+  it('fails when nothing is installed', () => {
+    expect(verdict([])).toBe('fail');
+  });
+});

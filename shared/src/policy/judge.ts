@@ -85,10 +85,17 @@ const judges: Record<CheckId, Judge> = {
       if (p.definitionsUpToDate === false) issues.push('definitions out of date');
       if (maxAge !== undefined && p.definitionsAgeDays != null && p.definitionsAgeDays > maxAge)
         issues.push(`definitions ${Math.floor(p.definitionsAgeDays)} days old (max ${maxAge})`);
-      if (issues.length === 0 && p.running !== null) return { verdict: 'pass', reasons: [] };
+      // An antivirus whose signature freshness cannot be read is not proven protected; an EDR
+      // updates itself and reports no signature age, so only its running state counts.
+      const freshnessUnknown = p.kind !== 'edr' && maxAge !== undefined && p.definitionsAgeDays == null && p.definitionsUpToDate == null;
+      if (issues.length === 0 && p.running !== null && !freshnessUnknown) return { verdict: 'pass', reasons: [] };
+      if (issues.length === 0 && freshnessUnknown) {
+        problems.push(`${p.name}: definition age unknown`);
+        continue;
+      }
       problems.push(`${p.name}: ${issues.length ? issues.join(', ') : 'state unknown'}`);
     }
-    const allUnknown = f.products.every((p) => p.running === null);
+    const allUnknown = f.products.every((p) => p.running === null || (p.running && p.realTimeProtection !== false && p.definitionsAgeDays == null && p.definitionsUpToDate == null));
     return { verdict: allUnknown ? 'unknown' : 'fail', reasons: problems };
   },
   patch_level(r, rule) {
