@@ -1,0 +1,119 @@
+/**
+ * Evidence export benchmark on real PostgreSQL (DATABASE_URL):
+ *   npx tsx scripts/bench/evidence.ts [--devices 20000] [--days 90] [--reports 3] [--failures 1]
+ * Seeds a fresh database with N devices, each with its own Ed25519 key, `reports` device-signed
+ * reports and `failures` fail→fix episodes (plus the initial pass events), then exports the
+ * period through the HTTP API of a collector running as its own process, sampling that
+ * process's RSS, and verifies the bundle offline. Prints the figures for docs/benchmarks.md.
+ */
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { seedDevices, type SeedDevice } from '../../test/evidence/seed.js';
+import { unpackTarGz } from '../evidence/unpack.js';
+import { verifyBundleDir } from '../evidence/verify-bundle.js';
+import { BENCH_ADMIN_TOKEN, startCollectorProc } from './collector-proc.js';
+
+const { values: a } = parseArgs({ options: { devices: { type: 'string', default: '20000' }, days: { type: 'string', default: '90' }, reports: { type: 'string', default: '3' }, failures: { type: 'string', default: '1' } } });
+const N = Number(a.devices);
+const DAYS = Number(a.days);
+const REPORTS = Number(a.reports);
+const FAILURES = Number(a.failures);
+const H = 3_600_000;
+const DAY = 24 * H;
+
+const rssKb = (pid: number, field: 'VmRSS' | 'VmHWM') => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
+
+async function main() {
+  const base = process.env.DATABASE_URL;
+  if (!base) throw new Error('DATABASE_URL must point at a PostgreSQL server (a fresh database is created on it)');
+  const name = `posture_bench_evidence_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const u = new URL(base);
+  u.pathname = `/${name}`;
+  const dataDir = await mkdtemp(join(tmpdir(), 'posture-bench-ev-'));
+  const collector = await startCollectorProc({ DATABASE_URL: u.toString(), PORT: '0', HOST: '127.0.0.1', POSTURE_DATA_DIR: dataDir });
+  const pool = new pg.Pool({ connectionString: u.toString(), max: 2 });
+  try {
+    const to = new Date(Math.floor(Date.now() / H) * H - DAY);
+    const from = new Date(to.getTime() - DAYS * DAY);
+    const t0 = Date.now();
+    let reports = 0;
+    const CHUNK = 1000;
+    for (let start = 0; start < N; start += CHUNK) {
+      const batch: SeedDevice[] = [];
+      for (let i = start; i < Math.min(N, start + CHUNK); i++) {
+        // 10% enrol during the period; the rest before it.
+        const enrolledAt = i % 10 === 0 ? new Date(from.getTime() + ((i * 7919) % DAYS) * DAY) : new Date(from.getTime() - 30 * DAY);
+        const span = to.getTime() - enrolledAt.getTime();
+        const reportTimes = Array.from({ length: REPORTS }, (_, k) => new Date(enrolledAt.getTime() + Math.floor(((k + 0.5) * span) / REPORTS)));
+        const events = Array.from({ length: FAILURES }, (_, k) => {
+          const at = enrolledAt.getTime() + Math.floor(((k + 0.3) * span) / (FAILURES + 1));
+          return [{ checkId: 'patch_level', to: 'failing', at: new Date(at) }, { checkId: 'patch_level', to: 'pass', at: new Date(at + ((i % 5) + 1) * DAY) }];
+        }).flat();
+        batch.push({ id: `dev_bench_${i.toString().padStart(6, '0')}`, hostname: `host-${i}.corp.example`, owner: `user${i % 997}@corp.example`, enrolledAt, reportTimes, events });
+      }
+      reports += (await seedDevices(pool, batch)).reports;
+      process.stderr.write(`\rseeded ${Math.min(N, start + CHUNK)}/${N} devices`);
+    }
+    const ev = await pool.query<{ n: string }>('SELECT count(*) AS n FROM state_events');
+    process.stderr.write(`\n`);
+    const seedSec = (Date.now() - t0) / 1000;
+    await pool.query('ANALYZE');
+
+    const out = await mkdtemp(join(tmpdir(), 'posture-bench-bundle-'));
+    const rssBefore = rssKb(collector.pid, 'VmRSS');
+    let peak = rssBefore;
+    const sampler = setInterval(() => (peak = Math.max(peak, rssKb(collector.pid, 'VmRSS'))), 50);
+    const t1 = Date.now();
+    let firstByte = 0;
+    let bytes = 0;
+    const res = await fetch(`${collector.url}/api/v1/evidence?from=${from.toISOString()}&to=${to.toISOString()}`, { headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` } });
+    if (!res.ok) throw new Error(`export failed: ${res.status} ${await res.text()}`);
+    const body = Readable.fromWeb(res.body as never);
+    body.on('data', (c: Buffer) => {
+      if (!firstByte) firstByte = Date.now();
+      bytes += c.length;
+    });
+    await unpackTarGz(body, out);
+    const exportSec = (Date.now() - t1) / 1000;
+    clearInterval(sampler);
+    const hwm = rssKb(collector.pid, 'VmHWM');
+
+    const t2 = Date.now();
+    const v = await verifyBundleDir(out);
+    const verifySec = (Date.now() - t2) / 1000;
+    const sizes = await Promise.all((await readdir(out)).map(async (f) => `${f} ${((await stat(join(out, f))).size / 1e6).toFixed(1)} MB`));
+    const lines = [
+      `evidence export benchmark (PostgreSQL, collector as its own process)`,
+      `fleet:            ${N} devices, ${DAYS}-day period, ${reports} device-signed reports, ${ev.rows[0].n} state events (seeded in ${seedSec.toFixed(0)} s)`,
+      `export:           ${exportSec.toFixed(1)} s total, first byte after ${((firstByte - t1) / 1000).toFixed(1)} s, ${(bytes / 1e6).toFixed(1)} MB .tar.gz`,
+      `collector RSS:    ${mb(rssBefore)} before, ${mb(peak)} peak during export (sampled every 50 ms; VmHWM since start ${mb(hwm)})`,
+      `offline verify:   ${verifySec.toFixed(1)} s, ${v.ok ? 'VERIFIED' : `FAILED ${JSON.stringify(v.problems.slice(0, 3))}`} (${v.reportsChecked} report signatures)`,
+      `files:            ${sizes.join(', ')}`,
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+    await rm(out, { recursive: true, force: true });
+  } finally {
+    await pool.end();
+    await collector.stop();
+    await rm(dataDir, { recursive: true, force: true });
+    const c = new pg.Client({ connectionString: base });
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
+    await c.end();
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`${(e as Error).stack}\n`);
+  process.exit(1);
+});
