@@ -1,0 +1,151 @@
+/**
+ * npm run bench [-- --agents N --processes P --source-ips 127.0.0.2-127.0.0.17 --ingest-agents M
+ *                   --ingest-rate R --ingest-seconds S --checknow K --devices D --skip storm,footprint]
+ *
+ * One run on this machine against real PostgreSQL (DATABASE_URL names the server; a fresh
+ * database is created and dropped): connections held + collector RSS, check-now round trip,
+ * reconnect storm, sustained ingest vs raw batched insert, device-list latency at D devices,
+ * agent footprint. Every flag also reads BENCH_<FLAG> from the environment.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { Fleet } from '../simulate/fleet.js';
+import { enrollOne } from '../simulate/identity.js';
+import { parseIps } from '../simulate/main.js';
+import { pool } from '../simulate/worker.js';
+import { BENCH_ENROLL_SECRET, ROOT, collectorEntry, round, rssMiB, sleep, startCollectorProc, type CollectorProc } from './collector-proc.js';
+import { checkNowRoundTrip, holdConnections, reconnectStorm, verifyAcked } from './fleet-phases.js';
+import { rawBatchedInsert, sustainedIngest } from './ingest.js';
+import { deviceListLatency } from './device-list.js';
+import { agentFootprint } from './footprint.js';
+import { seedDevices, seedIdentities } from './seed.js';
+
+function opt(name: string, def: string): string {
+  const k = process.argv.indexOf(`--${name}`);
+  if (k >= 0 && process.argv[k + 1] !== undefined) return process.argv[k + 1];
+  return process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`] ?? def;
+}
+const int = (name: string, def: number) => Math.max(0, Math.floor(Number(opt(name, String(def)))));
+
+const cfg = {
+  agents: int('agents', 2000),
+  ingestAgents: int('ingest-agents', 600),
+  ingestRate: int('ingest-rate', 1500),
+  ingestSeconds: int('ingest-seconds', 20),
+  idleInterval: int('idle-interval', 300),
+  checkNow: int('checknow', 200),
+  checkNowConcurrency: int('checknow-concurrency', 5),
+  devices: int('devices', 20_000),
+  enrollSample: int('enroll-sample', 300),
+  port: int('port', 18480),
+  sourceIps: parseIps(opt('source-ips', '127.0.0.2-127.0.0.17')),
+  skip: new Set(opt('skip', '').split(',').filter(Boolean)),
+  pgUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+};
+const processes = int('processes', Math.max(1, Math.ceil(cfg.agents / 5000)));
+const results: Record<string, unknown> = { startedAt: new Date().toISOString(), config: { ...cfg, skip: [...cfg.skip], processes, collector: collectorEntry().join(' ') } };
+const log = (s: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}`);
+
+async function main(): Promise<void> {
+  // Pools reconnect on their own: other work on this server may restart PostgreSQL.
+  const admin = new pg.Pool({ connectionString: cfg.pgUrl, max: 1 });
+  admin.on('error', () => {});
+  const dbName = `posture_bench_${Date.now().toString(36)}`;
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  const u = new URL(cfg.pgUrl);
+  u.pathname = `/${dbName}`;
+  const dbUrl = u.toString();
+  const env = { DATABASE_URL: dbUrl, PORT: String(cfg.port), HOST: '127.0.0.1', POSTURE_JOB_INTERVAL_MS: '30000' };
+  let collector: CollectorProc = await startCollectorProc(env);
+  const db = new pg.Pool({ connectionString: dbUrl, max: 2 });
+  db.on('error', () => {});
+  const fleets: Fleet[] = [];
+  // Never leave a collector behind, whatever happens to this process.
+  process.on('exit', () => collector.child.kill('SIGKILL'));
+  try {
+    await sleep(2_000);
+    const rssIdle = rssMiB(collector.pid);
+    log(`collector ${collector.url} pid ${collector.pid}, idle RSS ${round(rssIdle)} MiB, database ${dbName}`);
+    const info = (await (await fetch(`${collector.url}/agent/v1/info`)).json()) as { collectorId: string };
+
+    if (cfg.enrollSample) {
+      const t0 = performance.now();
+      let ok = 0;
+      await pool(Array.from({ length: cfg.enrollSample }, (_, k) => 10_000_000 + k), 16, async (i) => {
+        await enrollOne(collector.url, BENCH_ENROLL_SECRET, info.collectorId, i).then(() => ok++, () => {});
+      });
+      results.enrollment = { enrolled: ok, perSec: round(ok / ((performance.now() - t0) / 1000)) };
+      log(`enrollment through the API: ${JSON.stringify(results.enrollment)}`);
+    }
+
+    const cacheFile = join(ROOT, 'node_modules', '.cache', 'posture-simulate', `identities-${info.collectorId.replace(/[^A-Za-z0-9_-]/g, '_')}.jsonl`);
+    const t0 = performance.now();
+    await seedIdentities(db, info.collectorId, cacheFile, 0, cfg.agents + cfg.ingestAgents);
+    log(`seeded ${cfg.agents + cfg.ingestAgents} agent identities in ${round((performance.now() - t0) / 1000)}s`);
+    const fleetOpts = { server: collector.url, secret: BENCH_ENROLL_SECRET, sourceIps: cfg.sourceIps };
+
+    if (!cfg.skip.has('connections')) {
+      const fleet = await Fleet.start({ ...fleetOpts, agents: cfg.agents, intervalSec: cfg.idleInterval, processes, recordAcks: true });
+      fleets.push(fleet);
+      results.connections = await holdConnections(fleet, collector, cfg.agents, rssIdle, 600_000);
+      log(`connections: ${JSON.stringify(results.connections)}`);
+      if (!cfg.skip.has('checknow')) {
+        results.checkNow = { connected: fleet.stats.connected, ...(await checkNowRoundTrip(collector.url, fleet.deviceIds, cfg.checkNow, cfg.checkNowConcurrency)) };
+        log(`check-now: ${JSON.stringify(results.checkNow)}`);
+      }
+      if (!cfg.skip.has('storm')) {
+        await sleep(5_000);
+        const storm = await reconnectStorm(fleet, collector, () => startCollectorProc(env), cfg.agents, 300_000);
+        collector = storm.collector;
+        await sleep(3_000); // let resent reports be acked before stopping
+        const { ackedIds } = await fleet.stop();
+        results.storm = { ...storm.result, ...(await verifyAcked(db, ackedIds)) };
+        log(`reconnect storm: ${JSON.stringify(results.storm)}`);
+      } else await fleet.stop();
+    }
+
+    if (!cfg.skip.has('ingest')) {
+      const intervalSec = cfg.ingestAgents / cfg.ingestRate;
+      const fleet = await Fleet.start({ ...fleetOpts, agents: cfg.ingestAgents, offset: cfg.agents, intervalSec, processes: 2 });
+      fleets.push(fleet);
+      const ing = await sustainedIngest(fleet, cfg.ingestAgents, cfg.ingestRate, cfg.ingestSeconds);
+      await fleet.stop();
+      const raw = await rawBatchedInsert(db, ing.from, ing.to);
+      const { from: _f, to: _t, ...rest } = ing;
+      results.ingest = { ...rest, ...raw, ratio: round(ing.ackedPerSec / raw.rawPerSec, 2) };
+      log(`ingest: ${JSON.stringify(results.ingest)}`);
+    }
+
+    if (!cfg.skip.has('devices')) {
+      const added = await seedDevices(db, cfg.devices);
+      log(`seeded ${added} more devices (total ${cfg.devices})`);
+      results.deviceList = await deviceListLatency(collector.url, cfg.devices, 30);
+      log(`device list: ${JSON.stringify(results.deviceList)}`);
+    }
+
+    if (!cfg.skip.has('footprint')) {
+      results.agent = await agentFootprint(collector.url, 10);
+      log(`agent footprint: ${JSON.stringify(results.agent)}`);
+    }
+  } finally {
+    for (const f of fleets) await f.stop().catch(() => {});
+    await collector.stop();
+    await db.end();
+    if (!process.env.BENCH_KEEP_DB) await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
+    await admin.end();
+  }
+  const dir = join(ROOT, 'test-artifacts');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `bench-${Date.now()}.json`);
+  writeFileSync(file, JSON.stringify(results, null, 2));
+  console.log(`\n=== Posture benchmark ===\n${JSON.stringify(results, null, 2)}\n(saved to ${file})`);
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error('bench failed:', e);
+    process.exit(1);
+  },
+);
