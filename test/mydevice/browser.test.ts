@@ -66,7 +66,7 @@ describe('My-device page in a real browser', () => {
 
     const clicked = Date.now();
     await page.click('#recheck');
-    await expect.poll(() => page.locator('[data-check="usb_storage"]').getAttribute('data-state'), { timeout: 10_000, intervals: [200] }).toBe('pass');
+    await expect.poll(() => page.locator('[data-check="usb_storage"]').getAttribute('data-state'), { timeout: 10_000, interval: 200 }).toBe('pass');
     const seconds = (Date.now() - clicked) / 1000;
     console.log(`[my-device e2e] usb_storage shown passing ${seconds.toFixed(1)} s after "Re-check now"`);
     expect(seconds).toBeLessThan(10);

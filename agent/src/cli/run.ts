@@ -1,14 +1,19 @@
 /** `posture-agent run`: the long-running agent (foreground; the service manager supervises it). */
 import { AgentRuntime } from '../runtime/agent.js';
 import { runCycle } from '../runtime/cycle.js';
+import { Notifier } from '../notify/notifier.js';
 
 /** Resolves with -1 (keep running) and exits the process on SIGINT/SIGTERM after a clean stop. */
 export async function runAgent(stateDir: string): Promise<number> {
-  const agent = new AgentRuntime({ stateDir, runCycle: (o) => runCycle(o) });
+  const log = (l: 'info' | 'warn' | 'error', m: string, e?: object) => console[l === 'info' ? 'log' : l](`[posture-agent] ${m}`, e ? JSON.stringify(e) : '');
+  // Desktop notifications for failing checks and nearing deadlines (agent/src/notify/).
+  const notifier = new Notifier({ stateDir, log });
+  const agent = new AgentRuntime({ stateDir, runCycle: (o) => runCycle(o), log, onCycle: (cycle, cfg) => notifier.onCycle(cycle, cfg) });
   await agent.start();
   console.log(`[posture-agent] running; checks every ${agent.intervalSec}s; state in ${stateDir}`);
   const stop = async () => {
     await agent.stop();
+    await notifier.stop();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());
