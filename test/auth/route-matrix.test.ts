@@ -76,7 +76,7 @@ describe('route/role matrix (pglite)', () => {
     let checked = 0;
     for (const r of routes) {
       if (!Array.isArray(r.auth)) continue;
-      for (const role of ROLES.filter((x) => !r.auth.includes(x))) {
+      for (const role of ROLES.filter((x) => !(r.auth as readonly Role[]).includes(x))) {
         const res = await send(r, tokens[role]);
         checked++;
         if (res.statusCode !== 403) failures.push(`${r.method} ${r.url} as ${role}: expected 403, got ${res.statusCode}`);
@@ -90,7 +90,7 @@ describe('route/role matrix (pglite)', () => {
     const failures: string[] = [];
     for (const r of routes) {
       if (!Array.isArray(r.auth)) continue;
-      for (const role of r.auth) {
+      for (const role of r.auth as readonly Role[]) {
         // Writes go to an id that does not exist, so the matrix changes nothing (e.g. revoke).
         const res = await send(r, tokens[role], r.method === 'GET' ? deviceId : 'dev_nonexistent');
         // The role check's refusal names the route's roles; a handler may refuse further by policy

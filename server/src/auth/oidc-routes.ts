@@ -8,11 +8,13 @@ import { createSession, parseCookies } from './sessions.js';
 import { OIDC_BROWSER_COOKIE, OidcClient } from './oidc.js';
 import { sessionCookie } from '../dashboard/login.js';
 import { loginPage } from '../dashboard/login.js';
+import { addPageSecurityHeaders } from '../dashboard/security.js';
 
 const safeNext = (n: unknown) => (typeof n === 'string' && n.startsWith('/') && !n.startsWith('//') && n.length < 500 ? n : '/');
 
 export function oidcRoutes(ctx: Ctx) {
   return async (app: FastifyInstance) => {
+    addPageSecurityHeaders(app);
     const cfg = ctx.config.oidc;
     const client = cfg ? new OidcClient(cfg, ctx.db) : null;
     const secure = !!ctx.config.tlsCert;

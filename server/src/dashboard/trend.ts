@@ -72,8 +72,13 @@ export function trendSvg(points: TrendPoint[]): SafeHtml {
       return html`<rect class="f-${s}" x="${(L + i * bw + 1).toFixed(1)}" y="${y0.toFixed(1)}" width="${Math.max(1, bw - 2).toFixed(1)}" height="${h.toFixed(1)}"><title>${p.day}: ${n} ${s}</title></rect>`;
     });
   });
-  const line = points.map((p, i) => `${(L + i * bw + bw / 2).toFixed(1)},${(T + (H - T - B) * (1 - compliantPct(p) / 100)).toFixed(1)}`).join(' ');
-  const labels = points.map((p, i) => (i % 7 === 0 || i === points.length - 1 ? html`<text x="${(L + i * bw + bw / 2).toFixed(1)}" y="${H - 10}" font-size="10" text-anchor="middle" fill="#57606a">${p.day.slice(5)}</text>` : ''));
+  // Days before any device existed have no percentage: the line starts at the first counted day.
+  const line = points
+    .map((p, i) => (p.total ? `${(L + i * bw + bw / 2).toFixed(1)},${(T + (H - T - B) * (1 - compliantPct(p) / 100)).toFixed(1)}` : ''))
+    .filter(Boolean)
+    .join(' ');
+  const last = points.length - 1;
+  const labels = points.map((p, i) => ((i % 7 === 0 && last - i >= 4) || i === last ? html`<text x="${(L + i * bw + bw / 2).toFixed(1)}" y="${H - 10}" font-size="10" text-anchor="middle" fill="#57606a">${p.day.slice(5)}</text>` : ''));
   return html`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="Devices by state per day, with the compliant percentage">
 <line x1="${L}" y1="${y(0)}" x2="${W - R}" y2="${y(0)}" stroke="#d0d7de"/>
 <text x="${L - 6}" y="${y(max) + 4}" font-size="10" text-anchor="end" fill="#57606a">${max}</text>
