@@ -1,10 +1,12 @@
 /**
  * Evidence export benchmark on real PostgreSQL (DATABASE_URL):
- *   npx tsx scripts/bench/evidence.ts [--devices 20000] [--days 90] [--reports 3] [--failures 1]
+ *   npx tsx scripts/bench/evidence.ts [--devices 20000] [--days 90] [--reports 3] [--failures 1] [--collector-heap-mb 96]
  * Seeds a fresh database with N devices, each with its own Ed25519 key, `reports` device-signed
  * reports and `failures` fail→fix episodes (plus the initial pass events), then exports the
  * period through the HTTP API of a collector running as its own process, sampling that
  * process's RSS, and verifies the bundle offline. Prints the figures for docs/benchmarks.md.
+ * --collector-heap-mb caps the collector's V8 old space: an export that completes under a small
+ * cap shows memory is bounded (RSS alone includes garbage V8 has not yet collected).
  */
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
@@ -18,7 +20,7 @@ import { unpackTarGz } from '../evidence/unpack.js';
 import { verifyBundleDir } from '../evidence/verify-bundle.js';
 import { BENCH_ADMIN_TOKEN, startCollectorProc } from './collector-proc.js';
 
-const { values: a } = parseArgs({ options: { devices: { type: 'string', default: '20000' }, days: { type: 'string', default: '90' }, reports: { type: 'string', default: '3' }, failures: { type: 'string', default: '1' } } });
+const { values: a } = parseArgs({ options: { devices: { type: 'string', default: '20000' }, days: { type: 'string', default: '90' }, reports: { type: 'string', default: '3' }, failures: { type: 'string', default: '1' }, 'collector-heap-mb': { type: 'string' } } });
 const N = Number(a.devices);
 const DAYS = Number(a.days);
 const REPORTS = Number(a.reports);
@@ -40,7 +42,7 @@ async function main() {
   const u = new URL(base);
   u.pathname = `/${name}`;
   const dataDir = await mkdtemp(join(tmpdir(), 'posture-bench-ev-'));
-  const collector = await startCollectorProc({ DATABASE_URL: u.toString(), PORT: '0', HOST: '127.0.0.1', POSTURE_DATA_DIR: dataDir });
+  const collector = await startCollectorProc({ DATABASE_URL: u.toString(), PORT: '0', HOST: '127.0.0.1', POSTURE_DATA_DIR: dataDir }, a['collector-heap-mb'] ? [`--max-old-space-size=${a['collector-heap-mb']}`] : []);
   const pool = new pg.Pool({ connectionString: u.toString(), max: 2 });
   try {
     const to = new Date(Math.floor(Date.now() / H) * H - DAY);
@@ -94,6 +96,7 @@ async function main() {
     const sizes = await Promise.all((await readdir(out)).map(async (f) => `${f} ${((await stat(join(out, f))).size / 1e6).toFixed(1)} MB`));
     const lines = [
       `evidence export benchmark (PostgreSQL, collector as its own process)`,
+      `collector heap:   ${a['collector-heap-mb'] ? `capped at ${a['collector-heap-mb']} MB old space` : 'node default'}`,
       `fleet:            ${N} devices, ${DAYS}-day period, ${reports} device-signed reports, ${ev.rows[0].n} state events (seeded in ${seedSec.toFixed(0)} s)`,
       `export:           ${exportSec.toFixed(1)} s total, first byte after ${((firstByte - t1) / 1000).toFixed(1)} s, ${(bytes / 1e6).toFixed(1)} MB .tar.gz`,
       `collector RSS:    ${mb(rssBefore)} before, ${mb(peak)} peak during export (sampled every 50 ms; VmHWM since start ${mb(hwm)})`,

@@ -36,7 +36,11 @@ async function main() {
   url.searchParams.set('to', v.to);
   process.stderr.write(`requesting ${url} (the server builds the bundle before sending)\n`);
   const started = Date.now();
-  const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } }).catch((e) => fail(`cannot reach ${v.server}: ${(e as Error).message}`));
+  // The server builds and signs the whole bundle before the first byte; show that it is working.
+  const waiting = setInterval(() => process.stderr.write(process.stderr.isTTY ? `\rbuilding on the server… ${((Date.now() - started) / 1000).toFixed(0)}s ` : ''), 1000);
+  const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } })
+    .catch((e) => fail(`cannot reach ${v.server}: ${(e as Error).message}`))
+    .finally(() => clearInterval(waiting));
   if (!res.ok || !res.body) {
     const text = await res.text().catch(() => '');
     let msg = text.slice(0, 500);

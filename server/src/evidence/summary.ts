@@ -32,7 +32,9 @@ function chart(agg: FleetAggregate, edges: Date[]): SafeHtml {
   const bars = pts.map((p) =>
     p.y === null
       ? ''
-      : html`<rect x="${(L + p.x * bw + 1).toFixed(1)}" y="${y(p.y).toFixed(1)}" width="${Math.max(1, bw - 2).toFixed(1)}" height="${(Hh - B - y(p.y)).toFixed(1)}" fill="#2da44e"><title>${edges[p.x].toISOString().slice(0, 16)}: ${p.y.toFixed(1)}%</title></rect>`,
+      : p.y === 0
+        ? html`<rect x="${(L + p.x * bw + 1).toFixed(1)}" y="${Hh - B - 2}" width="${Math.max(1, bw - 2).toFixed(1)}" height="2" fill="#cf222e"><title>${edges[p.x].toISOString().slice(0, 16)}: 0%</title></rect>`
+        : html`<rect x="${(L + p.x * bw + 1).toFixed(1)}" y="${y(p.y).toFixed(1)}" width="${Math.max(1, bw - 2).toFixed(1)}" height="${(Hh - B - y(p.y)).toFixed(1)}" fill="#2da44e"><title>${edges[p.x].toISOString().slice(0, 16)}: ${p.y.toFixed(1)}%</title></rect>`,
   );
   const grid = [0, 25, 50, 75, 100].map((v) => html`<line x1="${L}" x2="${W - 10}" y1="${y(v)}" y2="${y(v)}" stroke="#d0d7de"/><text x="${L - 4}" y="${y(v) + 4}" font-size="10" text-anchor="end">${v}%</text>`);
   const first = edges[0]?.toISOString().slice(0, 10) ?? '';
@@ -60,7 +62,7 @@ export function renderSummary(s: SummaryInput): string {
     const t = agg.perCheck.get(id)!;
     const c = s.policy.checks[id as CheckId]?.controls ?? {};
     return html`<tr><td>${CHECK_TITLES[id as CheckId] ?? id}</td><td>${(c.soc2 ?? []).join(', ')}</td><td>${(c.cis ?? []).join(', ')}</td><td class="n">${pct(agg.checkPct(id))}</td>
-<td class="n">${t.devicesNoncompliant}</td><td class="n">${t.fixed ? formatDuration(t.fixSeconds / t.fixed) : '—'}</td><td class="n">${formatDuration(t.seconds.excluded)}</td></tr>`;
+<td class="n">${t.devicesNoncompliant}</td><td class="n">${t.fixed ? formatDuration(t.fixSeconds / t.fixed) : '—'}</td><td class="n">${t.seconds.excluded ? formatDuration(t.seconds.excluded) : '—'}</td></tr>`;
   });
   const nc = agg.noncompliant.map(
     (d) => html`<tr><td>${d.hostname}</td><td>${d.owner ?? ''}</td><td>${d.checks.map((c) => CHECK_TITLES[c as CheckId] ?? c).join(', ')}</td><td class="n">${formatDuration(d.noncompliantSeconds)}</td><td class="n">${d.fixed ? formatDuration(d.longestSeconds) : html`not fixed (${formatDuration(d.longestSeconds)} so far)`}</td></tr>`,
@@ -76,7 +78,7 @@ export function renderSummary(s: SummaryInput): string {
 <div class="card"><b>${agg.noncompliantTotal}</b>devices noncompliant at some point</div></div>
 <p>Current state: ${states.map(([k, v]) => html`${k} ${v} · `)} events ${s.counts.events} · signed reports ${s.counts.reports} · exclusions ${s.counts.exclusions}</p>
 <h2>Compliance over the period</h2>${chart(agg, s.edges)}
-<p class="muted">Share of measured device-time (excluded time left out) in which every required check passed.</p>
+<p class="muted">Share of measured device-time (excluded time left out) in which every required check passed; a red line marks 0%, no bar means no device was measured.</p>
 <h2>Compliance per check</h2>
 <table><tr><th>Check</th><th>SOC 2</th><th>CIS v8</th><th class="n">Time compliant</th><th class="n">Devices noncompliant</th><th class="n">Mean time to fix</th><th class="n">Excluded device-time</th></tr>${checkRows}</table>
 <h2>Noncompliant devices and time to fix</h2>
