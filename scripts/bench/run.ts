@@ -57,7 +57,9 @@ async function main(): Promise<void> {
   u.pathname = `/${dbName}`;
   const dbUrl = u.toString();
   const env = { DATABASE_URL: dbUrl, PORT: String(cfg.port), HOST: '127.0.0.1', POSTURE_JOB_INTERVAL_MS: '30000' };
-  let collector: CollectorProc = await startCollectorProc(env);
+  // e.g. BENCH_COLLECTOR_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the collector.
+  const nodeFlags = (process.env.BENCH_COLLECTOR_FLAGS ?? '').split(' ').filter(Boolean);
+  let collector: CollectorProc = await startCollectorProc(env, nodeFlags);
   const db = new pg.Pool({ connectionString: dbUrl, max: 2 });
   db.on('error', () => {});
   const fleets: Fleet[] = [];
@@ -96,7 +98,7 @@ async function main(): Promise<void> {
       }
       if (!cfg.skip.has('storm')) {
         await sleep(5_000);
-        const storm = await reconnectStorm(fleet, collector, () => startCollectorProc(env), cfg.agents, 300_000);
+        const storm = await reconnectStorm(fleet, collector, () => startCollectorProc(env, nodeFlags), cfg.agents, 300_000);
         collector = storm.collector;
         await sleep(3_000); // let resent reports be acked before stopping
         const { ackedIds } = await fleet.stop();

@@ -217,7 +217,11 @@ export async function applyBatch(q: Queryable, policy: Policy, batch: VerifiedRe
        WHERE d.id = x.id`,
       [asJson(deviceUpdates)],
     );
-  await q.query(`UPDATE devices SET last_seen_at = now() WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))`, [idsJson]);
+  // Devices updated above already got last_seen_at; touching them again would write every
+  // device row (and all its indexes) a second time per batch.
+  const updated = new Set(deviceUpdates.map((d) => (d as { id: string }).id));
+  const seenOnly = deviceIds.filter((id) => !updated.has(id));
+  if (seenOnly.length) await q.query(`UPDATE devices SET last_seen_at = now() WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))`, [asJson(seenOnly)]);
   if (outbox.length)
     await q.query(
       `INSERT INTO alert_outbox (dedupe_key, kind, device_id, payload)
