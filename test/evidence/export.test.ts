@@ -17,6 +17,7 @@ import { backends, tempDir } from '../helpers/db.js';
 import { createApiToken } from '../../server/src/auth/tokens.js';
 import { unpackTarGz } from '../../scripts/evidence/unpack.js';
 import { verifyBundleDir } from '../../scripts/evidence/verify-bundle.js';
+import { eventPage, reportPage, type TimeCursor } from '../../server/src/evidence/dal.js';
 import { every, seedDevices, signReport } from './seed.js';
 
 const run = promisify(execFile);
@@ -254,6 +255,30 @@ describe.each(backends())('evidence export (%s)', (backend) => {
     expect((await tc.api(q, { token: helpdeskToken })).status).toBe(403);
     const log = await tc.db.query<{ outcome: string }>(`SELECT outcome FROM audit_log WHERE action = 'evidence.export'`);
     expect(log.rows.map((r) => r.outcome)).toContain('denied');
+  });
+
+  it('keyset pages visit every row exactly once, across equal and microsecond timestamps', async () => {
+    const t = new Date(d(8).getTime() + 123).toISOString().replace('Z', '456Z'); // microseconds PostgreSQL keeps and JS drops
+    for (let i = 0; i < 5; i++) await tc.db.query(`INSERT INTO state_events (device_id, check_id, from_state, to_state, at) VALUES ('dev-b', 'screen_lock', 'pass', 'pass', $1::timestamptz)`, [t]);
+    const seen: string[] = [];
+    for (let after: TimeCursor | null = null; ; ) {
+      const page = await eventPage(tc.db, FROM, TO, after, 2);
+      if (!page.length) break;
+      seen.push(...page.map((e) => e.id));
+      after = { at: page[page.length - 1].at_key, id: page[page.length - 1].id };
+    }
+    const all = await tc.db.query<{ id: string }>('SELECT id::text AS id FROM state_events WHERE at >= $1 AND at < $2 ORDER BY at, state_events.id', [FROM, TO]);
+    expect(seen).toEqual(all.rows.map((r) => r.id));
+    const reports: string[] = [];
+    for (let after: TimeCursor | null = null; ; ) {
+      const page = await reportPage(tc.db, FROM, TO, after, 7);
+      if (!page.length) break;
+      reports.push(...page.map((r) => r.report_id));
+      after = { at: page[page.length - 1].at_key, id: page[page.length - 1].report_id };
+    }
+    expect(new Set(reports).size).toBe(reports.length);
+    expect(reports.length).toBe(seededReportsInPeriod);
+    await tc.db.query(`DELETE FROM state_events WHERE device_id = 'dev-b' AND check_id = 'screen_lock' AND from_state = 'pass'`);
   });
 
   it('serves a device history with per-check timelines to helpdesk', async () => {

@@ -16,7 +16,7 @@ import type { Policy } from '#shared/policy/schema.js';
 import type { Db } from '../db/types.js';
 import type { CollectorIdentity } from '../meta/collector-identity.js';
 import { FleetAggregate } from './aggregate.js';
-import { devicePage, eventPage, exclusionPage, historyInputs, keysByKid, policyVersionsUntil, reportPage, type PolicyRow } from './dal.js';
+import { devicePage, eventPage, exclusionPage, historyInputs, keysByKid, policyVersionsUntil, reportPage, type PolicyRow, type TimeCursor } from './dal.js';
 import { HashedFile, writeWhole } from './files.js';
 import { renderSummary } from './summary.js';
 
@@ -85,10 +85,11 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
   const evf = new HashedFile(dir, 'events.csv');
   await evf.write(csvRow(['event_id', 'at', 'device_id', 'hostname', 'check_id', 'from_state', 'to_state', 'report_id', 'reasons']));
   let events = 0;
-  for (let after = '0'; ; ) {
+  for (let after: TimeCursor | null = null; ; ) {
     const page = await eventPage(db, from, to, after);
     if (!page.length) break;
-    after = page[page.length - 1].id;
+    const last = page[page.length - 1];
+    after = { at: last.at_key, id: last.id };
     events += page.length;
     for (const e of page) await evf.write(csvRow([Number(e.id), iso(e.at), e.device_id, e.hostname, e.check_id, e.from_state, e.to_state, e.report_id, (e.detail?.reasons ?? []).join('; ')]));
   }
@@ -111,10 +112,11 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
   const rpf = new HashedFile(dir, 'reports.jsonl');
   const kids = new Set<string>();
   let reports = 0;
-  for (let after = ''; ; ) {
+  for (let after: TimeCursor | null = null; ; ) {
     const page = await reportPage(db, from, to, after);
     if (!page.length) break;
-    after = page[page.length - 1].report_id;
+    const last = page[page.length - 1];
+    after = { at: last.at_key, id: last.report_id };
     reports += page.length;
     let chunk = '';
     for (const r of page) {

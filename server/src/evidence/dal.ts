@@ -127,16 +127,25 @@ export interface EventRow {
   from_state: string | null;
   to_state: string;
   at: Date;
+  /** The exact stored time as text (microseconds kept), for the keyset cursor. */
+  at_key: string;
   report_id: string | null;
   detail: { reasons?: string[] } | null;
 }
-/** State changes in the period, in id (insertion) order; a bigint id keyset never skips rows. */
-export async function eventPage(q: Queryable, from: Date, to: Date, afterId: string, limit = 5000): Promise<EventRow[]> {
+/** Keyset cursor over (time, tie-breaker); the time travels as text so no precision is lost. */
+export interface TimeCursor {
+  at: string;
+  id: string;
+}
+
+/** State changes in the period in time order, keyset on (at, id) over state_events_at_idx. */
+export async function eventPage(q: Queryable, from: Date, to: Date, after: TimeCursor | null, limit = 5000): Promise<EventRow[]> {
   const r = await q.query<EventRow>(
-    `SELECT e.id::text AS id, e.device_id, d.hostname, e.check_id, e.from_state, e.to_state, e.at, e.report_id, e.detail
+    `SELECT e.id::text AS id, e.device_id, d.hostname, e.check_id, e.from_state, e.to_state, e.at, e.at::text AS at_key, e.report_id, e.detail
        FROM state_events e LEFT JOIN devices d ON d.id = e.device_id
-      WHERE e.at >= $1 AND e.at < $2 AND e.id > $3::bigint ORDER BY e.id LIMIT $4`,
-    [from, to, afterId, limit],
+      WHERE e.at >= $1 AND e.at < $2 AND ($3::timestamptz IS NULL OR (e.at, e.id) > ($3::timestamptz, $4::bigint))
+      ORDER BY e.at, e.id LIMIT $5`,
+    [from, to, after?.at ?? null, after?.id ?? '0', limit],
   );
   return r.rows;
 }
@@ -146,15 +155,17 @@ export interface ReportRow {
   device_id: string;
   kid: string;
   collected_at: Date;
+  at_key: string;
   received_at: Date;
   jws: string;
 }
-/** Reports collected in the period; report ids are UUIDv7, so id order is close to time order. */
-export async function reportPage(q: Queryable, from: Date, to: Date, afterId: string, limit = 1000): Promise<ReportRow[]> {
+/** Reports collected in the period in time order, keyset on (collected_at, report_id) over reports_time_idx. */
+export async function reportPage(q: Queryable, from: Date, to: Date, after: TimeCursor | null, limit = 1000): Promise<ReportRow[]> {
   const r = await q.query<ReportRow>(
-    `SELECT report_id, device_id, kid, collected_at, received_at, jws FROM reports
-      WHERE collected_at >= $1 AND collected_at < $2 AND report_id > $3 ORDER BY report_id LIMIT $4`,
-    [from, to, afterId, limit],
+    `SELECT report_id, device_id, kid, collected_at, collected_at::text AS at_key, received_at, jws FROM reports
+      WHERE collected_at >= $1 AND collected_at < $2 AND ($3::timestamptz IS NULL OR (collected_at, report_id) > ($3::timestamptz, $4))
+      ORDER BY collected_at, report_id LIMIT $5`,
+    [from, to, after?.at ?? null, after?.id ?? '', limit],
   );
   return r.rows;
 }
