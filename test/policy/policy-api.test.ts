@@ -81,6 +81,18 @@ for (const backend of backends()) {
       expect(failed.body.items.length).toBeGreaterThanOrEqual(2);
     });
 
+    it('only admins see the webhook URL (it is a credential)', async () => {
+      const url = 'https://hooks.slack.example/services/T000/B000/secret';
+      const p = (await c.api('/api/v1/policy')).body.policy;
+      expect((await c.api('/api/v1/policy', { method: 'PUT', body: JSON.stringify({ ...p, alerts: { ...p.alerts, webhookUrl: url } }) })).status).toBe(200);
+      expect((await c.api('/api/v1/policy')).body.policy.alerts.webhookUrl).toBe(url);
+      const hd = await c.api('/api/v1/policy', { token: helpdesk });
+      expect(hd.body.policy.alerts.webhookUrl).not.toContain('secret');
+      expect(JSON.stringify((await c.api('/api/v1/policy/history', { token: helpdesk })).body)).not.toContain('B000/secret');
+      expect((await c.api('/policy', { token: helpdesk })).body).not.toContain('B000/secret');
+      expect((await c.api('/policy')).body).toContain('B000/secret');
+    });
+
     it('reload re-reads the file; an invalid file is refused and the policy in force stays', async () => {
       writeFileSync(file, stringify({ ...DEFAULT_POLICY, name: 'file v2' }));
       const r = await c.api('/api/v1/policy/reload', { method: 'POST' });

@@ -3,12 +3,13 @@ import { stringify } from 'yaml';
 import type { PolicyStore } from '../policy/store.js';
 import type { Principal } from '../auth/roles.js';
 import { html, timeAgo, type SafeHtml } from './html.js';
+import { redactPolicy } from '../policy/routes.js';
 
 export async function policyPage(store: PolicyStore, principal: Principal | null): Promise<SafeHtml> {
   const history = await store.history(30);
   const current = history[0];
-  const yaml = stringify(store.policy);
   const isAdmin = principal?.role === 'admin';
+  const yaml = stringify(redactPolicy(store.policy, principal?.role));
   return html`<h1>Policy</h1>
 <p class="muted">Version ${store.versionId ?? 'built-in'}${current ? html` · by ${current.created_by} ${timeAgo(current.created_at)} (${current.source})` : ''}. A change applies to each device from its next report.</p>
 ${store.lastFileError ? html`<p class="err">The policy file has errors and was not loaded:</p><ul class="errors">${store.lastFileError.map((e) => html`<li>${e}</li>`)}</ul>` : ''}

@@ -16,6 +16,15 @@ import { audit } from '../audit/log.js';
 
 const POLICY_MAX_BYTES = 256 * 1024;
 
+/**
+ * A Slack-style webhook URL is a credential: only admins (who can change it) see it; other
+ * roles see that one is set.
+ */
+export function redactPolicy<T extends { alerts?: { webhookUrl?: string } }>(policy: T, role: string | undefined): T {
+  if (role === 'admin' || !policy.alerts?.webhookUrl) return policy;
+  return { ...policy, alerts: { ...policy.alerts, webhookUrl: '(set; visible to admins)' } };
+}
+
 export function policyInvalid(errors: string[]): ApiError {
   return new ApiError(400, 'POSTURE_ERR_POLICY_INVALID', `The policy is invalid: ${errors[0] ?? 'unknown error'}`, { errors });
 }
@@ -53,8 +62,9 @@ export function policyRoutes(ctx: Ctx) {
     );
 
     app.get('/api/v1/policy', { config: { auth: ALL_ROLES } }, async (req: FastifyRequest<{ Querystring: { format?: string } }>, reply) => {
-      const body = { version: ctx.policy.versionId, policy: ctx.policy.policy, fileErrors: ctx.policy.lastFileError };
-      if (req.query.format === 'yaml') return reply.type('text/yaml').send(stringify(ctx.policy.policy));
+      const policy = redactPolicy(ctx.policy.policy, req.principal?.role);
+      const body = { version: ctx.policy.versionId, policy, fileErrors: ctx.policy.lastFileError };
+      if (req.query.format === 'yaml') return reply.type('text/yaml').send(stringify(policy));
       return body;
     });
 
@@ -78,7 +88,7 @@ export function policyRoutes(ctx: Ctx) {
       async (req: FastifyRequest<{ Querystring: { limit?: number } }>) => {
         const rows = await ctx.policy.history(req.query.limit ?? 100);
         return {
-          items: rows.map((r) => ({ version: r.id, source: r.source, createdAt: new Date(r.created_at).toISOString(), createdBy: r.created_by, comment: r.comment, policy: r.policy })),
+          items: rows.map((r) => ({ version: r.id, source: r.source, createdAt: new Date(r.created_at).toISOString(), createdBy: r.created_by, comment: r.comment, policy: redactPolicy(r.policy, req.principal?.role) })),
         };
       },
     );
