@@ -17,6 +17,8 @@ Commands:
                           Run all checks once and print the results (no report is sent).
   status [--json] [--what-is-collected]
                           Show this machine's compliance state and how to fix failures.
+                          Exit: 0 compliant, 5 failing (within grace), 6 noncompliant,
+                          7 unknown/not yet checked, 4 revoked, 3 not enrolled, 1 error.
   open [--print]          Open this device's page on the collector (no admin login needed).
   install / uninstall     Register or remove the agent as a system service.
 

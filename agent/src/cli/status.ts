@@ -1,21 +1,141 @@
-/** `posture-agent status`: the employee's view of this machine (basic; deepened in cli/status-view). */
-import { readStatus } from '../runtime/status-file.js';
-import { loadConfig } from '../state/config.js';
+/**
+ * `posture-agent status [--json] [--what-is-collected]`: the employee's view of this
+ * computer. The collector's verdict (policy thresholds, grace deadlines, the company's own
+ * fix steps) is shown when it is reachable and current; otherwise the agent's own last
+ * results (status.json), marked as such. Exit codes let scripts act on the state.
+ */
+import { CHECK_TITLES, isCheckId } from '#shared/checks/ids.js';
+import { readStatus, type AgentStatus } from '../runtime/status-file.js';
+import { loadConfig, type AgentConfig } from '../state/config.js';
+import { fetchCollectorState, type CollectorDeviceState } from '../notify/link.js';
+import { formatDeadline, relative } from '../notify/text.js';
+import { renderTransparency, transparencyFor } from '../transparency/render.js';
 
-export async function statusCommand(a: { stateDir: string; json: boolean; whatIsCollected: boolean }): Promise<number> {
-  const cfg = loadConfig(a.stateDir);
-  const s = readStatus(a.stateDir);
-  if (a.json) {
-    console.log(JSON.stringify({ deviceId: cfg.deviceId, server: cfg.server, ...s }, null, 2));
+/** Documented in the CLI help and README; scripts depend on these numbers. */
+export const STATUS_EXIT = { compliant: 0, error: 1, notEnrolled: 3, revoked: 4, failing: 5, noncompliant: 6, unknown: 7 } as const;
+
+export const STATUS_EXIT_HELP = `Exit codes of \`posture-agent status\`:
+  0  compliant: every required check passes
+  1  error (unreadable state, bad configuration)
+  3  not enrolled
+  4  revoked by an administrator
+  5  failing: a check fails but is still within its grace period
+  6  noncompliant: a check's deadline has passed
+  7  unknown: not yet checked, or a check could not be determined`;
+
+export type RowState = 'pass' | 'failing' | 'noncompliant' | 'unknown' | 'not_required' | 'excluded';
+
+export interface StatusRow {
+  id: string;
+  title: string;
+  state: RowState;
+  summary: string;
+  deadline: string | null;
+  remediation: { steps: string[]; url: string | null };
+}
+
+export interface StatusView {
+  deviceId: string;
+  server: string;
+  state: 'compliant' | 'failing' | 'noncompliant' | 'unknown' | 'revoked';
+  exitCode: number;
+  source: 'collector' | 'local' | 'none';
+  connection: string | null;
+  lastCycleAt: string | null;
+  lastAckAt: string | null;
+  queuedReports: number;
+  checks: StatusRow[];
+}
+
+const FROM_COLLECTOR: Record<string, RowState> = { pass: 'pass', failing: 'failing', noncompliant: 'noncompliant', unknown: 'unknown', not_reported: 'unknown', not_required: 'not_required', excluded: 'excluded' };
+
+/** Pure: merge local status and the collector's state into what is shown and the exit code. */
+export function buildStatusView(cfg: Pick<AgentConfig, 'deviceId' | 'server'>, s: AgentStatus | null, col: CollectorDeviceState | null, now = new Date()): StatusView {
+  const lastCycle = s?.lastCycleAt ? Date.parse(s.lastCycleAt) : 0;
+  // The collector is current when it has seen our latest cycle (or we have no local results).
+  const colCurrent = !!col && (!s?.lastCycleAt || (col.device.lastReportAt !== null && Date.parse(col.device.lastReportAt) >= lastCycle - 5_000));
+  let rows: StatusRow[];
+  let source: StatusView['source'];
+  if (col && colCurrent) {
+    source = 'collector';
+    rows = col.checks.map((c) => ({ id: c.id, title: c.title, state: FROM_COLLECTOR[c.state] ?? 'unknown', summary: c.summary, deadline: c.deadline, remediation: c.remediation }));
+  } else if (s?.checks.length) {
+    source = 'local';
+    rows = s.checks.map((c) => {
+      const colRow = col?.checks.find((x) => x.id === c.id);
+      let state: RowState = c.status === 'pass' ? 'pass' : c.status === 'fail' ? 'failing' : 'unknown';
+      const deadline = state === 'failing' ? (colRow?.deadline ?? null) : null;
+      if (deadline && Date.parse(deadline) <= now.getTime()) state = 'noncompliant';
+      return { id: c.id, title: isCheckId(c.id) ? CHECK_TITLES[c.id] : c.id, state, summary: c.summary, deadline, remediation: { steps: colRow?.remediation.steps.length ? colRow.remediation.steps : c.remediation, url: colRow?.remediation.url ?? null } };
+    });
   } else {
-    console.log(`Device ${cfg.deviceId} → ${cfg.server}`);
-    if (!s) console.log('The agent has not run yet.');
-    else {
-      console.log(`Connection: ${s.revoked ? 'REVOKED — this device was revoked by an administrator; the agent no longer reports' : s.connection}`);
-      console.log(`Last check: ${s.lastCycleAt ?? 'never'} · last delivered: ${s.lastAckAt ?? 'never'} · queued reports: ${s.spool.pending}`);
-      for (const c of s.checks) console.log(`  ${c.status.toUpperCase().padEnd(7)} ${c.id.padEnd(16)} ${c.summary}`);
+    source = 'none';
+    rows = [];
+  }
+  let state: StatusView['state'];
+  if (s?.revoked) state = 'revoked';
+  else if (rows.some((r) => r.state === 'noncompliant')) state = 'noncompliant';
+  else if (rows.some((r) => r.state === 'failing')) state = 'failing';
+  else if (!rows.length || rows.some((r) => r.state === 'unknown')) state = 'unknown';
+  else state = 'compliant';
+  const exitCode = { revoked: STATUS_EXIT.revoked, noncompliant: STATUS_EXIT.noncompliant, failing: STATUS_EXIT.failing, unknown: STATUS_EXIT.unknown, compliant: STATUS_EXIT.compliant }[state];
+  const order: Record<RowState, number> = { noncompliant: 0, failing: 1, unknown: 2, pass: 3, excluded: 4, not_required: 5 };
+  rows.sort((a, b) => order[a.state] - order[b.state] || (a.deadline ?? '9').localeCompare(b.deadline ?? '9'));
+  return {
+    deviceId: cfg.deviceId,
+    server: cfg.server,
+    state,
+    exitCode,
+    source,
+    connection: s?.connection ?? null,
+    lastCycleAt: s?.lastCycleAt ?? null,
+    lastAckAt: s?.lastAckAt ?? null,
+    queuedReports: s?.spool.pending ?? 0,
+    checks: rows,
+  };
+}
+
+const HEADLINE: Record<StatusView['state'], string> = {
+  compliant: 'COMPLIANT — every required check passes. Thank you!',
+  failing: 'NEEDS FIXING — please fix the checks below before their deadline.',
+  noncompliant: 'OVERDUE — a deadline has passed; please fix the checks below now.',
+  unknown: 'NOT YET KNOWN — some checks have not run or could not be determined.',
+  revoked: 'REVOKED — an administrator removed this computer from Posture; the agent no longer reports.',
+};
+const MARK: Record<RowState, string> = { pass: '✓', failing: '✗', noncompliant: '✗', unknown: '?', not_required: '-', excluded: '-' };
+
+export function renderStatus(v: StatusView, now = new Date()): string {
+  const ago = (iso: string | null) => (!iso ? 'never' : now.getTime() - Date.parse(iso) < 60_000 ? 'just now' : relative(new Date(iso), now));
+  const out = [
+    `Posture: ${HEADLINE[v.state]}`,
+    `Device ${v.deviceId} → ${v.server}`,
+    `Connection: ${v.connection ?? 'agent not running'} · last check ${ago(v.lastCycleAt)} · last delivered ${ago(v.lastAckAt)} · queued reports ${v.queuedReports}`,
+    v.source === 'collector' ? 'Results: the collector’s verdict under your company’s policy.' : v.source === 'local' ? 'Results: this computer’s own last check (the collector was not reachable or has not processed it yet).' : 'Results: none yet — is the agent running? (`posture-agent run` or the system service)',
+    '',
+  ];
+  for (const c of v.checks) {
+    const when = c.state === 'failing' && c.deadline ? ` — fix by ${formatDeadline(new Date(c.deadline))} (${relative(new Date(c.deadline), now)})` : c.state === 'noncompliant' ? ' — deadline passed' : '';
+    out.push(`${MARK[c.state]} ${c.title.padEnd(22)} ${c.state.replace('_', ' ')}${when}`);
+    if (c.state === 'failing' || c.state === 'noncompliant' || c.state === 'unknown') out.push(`    ${c.summary}`);
+    if (c.state === 'failing' || c.state === 'noncompliant' || c.state === 'unknown') {
+      if (c.remediation.steps.length) out.push('    How to fix:', ...c.remediation.steps.map((s, i) => `      ${i + 1}. ${s.replace(/`/g, '')}`));
+      if (c.remediation.url) out.push(`    Help: ${c.remediation.url}`);
     }
   }
-  if (s?.revoked) return 4;
-  return s?.checks.some((c) => c.status === 'fail') ? 5 : 0;
+  out.push('', 'See it on the web and re-check: `posture-agent open`.  What is collected: `posture-agent status --what-is-collected`.', `Exit code ${v.exitCode} (${v.state}).`);
+  return out.join('\n');
+}
+
+export async function statusCommand(a: { stateDir: string; json: boolean; whatIsCollected: boolean }): Promise<number> {
+  if (a.whatIsCollected) {
+    console.log(a.json ? JSON.stringify(transparencyFor(process.platform), null, 2) : renderTransparency(process.platform));
+    return 0;
+  }
+  const cfg = loadConfig(a.stateDir);
+  const s = readStatus(a.stateDir);
+  // Revoked: the collector will refuse us; do not wait for it.
+  const col = s?.revoked ? null : await fetchCollectorState(a.stateDir, cfg, 3000);
+  const v = buildStatusView(cfg, s, col);
+  console.log(a.json ? JSON.stringify(v, null, 2) : renderStatus(v));
+  return v.exitCode;
 }
