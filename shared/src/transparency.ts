@@ -41,8 +41,8 @@ export const CHECK_ITEMS: Record<CheckId, CheckTransparency> = {
     facts: ['whether the system volume is encrypted', 'per volume: name, mount point, encryption method, protection on/off/suspended'],
     sources: {
       linux: ['cmd: lsblk -J -b -o NAME,TYPE,FSTYPE,MOUNTPOINT,…', 'cmd: zfs get encryption,keystatus (ZFS root only)', 'file: /proc/mounts', 'file: /proc/cmdline', 'file: /etc/crypttab'],
-      darwin: ['cmd: fdesetup status', 'cmd: diskutil apfs list'],
-      win32: ['cmd: manage-bde -status C:'],
+      darwin: ['cmd: fdesetup status', 'cmd: diskutil info -plist /System/Volumes/Data'],
+      win32: ['cmd: powershell Get-BitLockerVolume', 'cmd: manage-bde -status'],
     },
   },
   firewall: {
@@ -50,8 +50,8 @@ export const CHECK_ITEMS: Record<CheckId, CheckTransparency> = {
     facts: ['whether unsolicited inbound traffic is filtered', 'which firewall is in use', 'per profile: enabled and default inbound action'],
     sources: {
       linux: ['cmd: nft -j list ruleset', 'cmd: ufw status verbose', 'cmd: firewall-cmd --state / --get-default-zone', 'cmd: iptables -S INPUT', 'file: /etc/ufw/ufw.conf', 'file: /etc/default/ufw'],
-      darwin: ['cmd: socketfilterfw --getglobalstate --getstealthmode', 'cmd: pfctl -s info'],
-      win32: ['cmd: netsh advfirewall show allprofiles'],
+      darwin: ['cmd: socketfilterfw --getglobalstate / --getblockall / --getstealthmode', 'cmd: pfctl -s info (packet filter state)'],
+      win32: ['cmd: powershell Get-NetFirewallProfile -PolicyStore ActiveStore', 'cmd: netsh advfirewall show allprofiles state'],
     },
   },
   antivirus: {
@@ -59,8 +59,8 @@ export const CHECK_ITEMS: Record<CheckId, CheckTransparency> = {
     facts: ['per antivirus/EDR product: name, running, real-time protection, definitions age'],
     sources: {
       linux: ['file: /proc/*/comm and /proc/*/cmdline (process names only, to see whether the product runs)', 'file: /etc/clamav/clamd.conf', 'file: ClamAV database headers (first 512 bytes)', 'cmd: clamscan --version', 'cmd: mdatp health --output json'],
-      darwin: ['cmd: ps -axo pid=,comm= (process names only)', 'cmd: mdatp health', 'cmd: santactl status'],
-      win32: ['cmd: powershell Get-MpComputerStatus / SecurityCenter2 AntiVirusProduct'],
+      darwin: ['cmd: ps -axo pid=,comm= (process names only)', 'cmd: spctl --status', 'cmd: plutil (XProtect.bundle Info.plist: version)', 'cmd: mdatp health --output json'],
+      win32: ['cmd: powershell Get-CimInstance root/SecurityCenter2 AntiVirusProduct', 'cmd: powershell Get-CimInstance MSFT_MpComputerStatus (Defender)'],
     },
   },
   patch_level: {
@@ -68,8 +68,8 @@ export const CHECK_ITEMS: Record<CheckId, CheckTransparency> = {
     facts: ['OS name and version', 'number of pending updates and pending security updates', 'days since the last update', 'whether automatic updates are on'],
     sources: {
       linux: ['cmd: apt-get -s upgrade (simulation, changes nothing)', 'cmd: dnf/yum -C check-update, updateinfo list --security', 'cmd: zypper list-updates / list-patches', 'cmd: checkupdates', 'file: /etc/os-release', 'file: /var/log/apt/history.log', 'file: /etc/apt/apt.conf.d/*'],
-      darwin: ['cmd: sw_vers', 'cmd: softwareupdate --list', 'cmd: defaults read /Library/Preferences/com.apple.SoftwareUpdate'],
-      win32: ['cmd: powershell Get-HotFix / Windows Update history', 'cmd: reg query HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\WindowsUpdate'],
+      darwin: ['cmd: softwareupdate --list', 'cmd: defaults export /Library/Preferences/com.apple.SoftwareUpdate', 'cmd: plutil (/Library/Managed Preferences/com.apple.SoftwareUpdate.plist)'],
+      win32: ['cmd: powershell Get-HotFix, Get-ItemProperty HKLM:\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion and the WindowsUpdate policy keys'],
     },
   },
   usb_storage: {
@@ -77,8 +77,8 @@ export const CHECK_ITEMS: Record<CheckId, CheckTransparency> = {
     facts: ['whether USB mass storage is blocked, read-only or allowed, and by what mechanism', 'attached USB disks: name, vendor, size (not their contents)'],
     sources: {
       linux: ['file: /etc/modprobe.d, /run/modprobe.d, /usr/lib/modprobe.d, /lib/modprobe.d (*.conf)', 'file: /proc/cmdline', 'file: /proc/modules', 'file: /etc/usbguard/usbguard-daemon.conf, rules.conf', 'file: /sys/block/sd*/device/{vendor,model}, size'],
-      darwin: ['cmd: profiles show (configuration profiles restricting media)'],
-      win32: ['cmd: reg query HKLM\\SYSTEM\\CurrentControlSet\\Services\\USBSTOR /v Start', 'cmd: reg query HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\RemovableStorageDevices'],
+      darwin: ['cmd: plutil (/Library/Managed Preferences/com.apple.systemuiserver.plist: media restrictions)', 'cmd: santactl status --json', 'cmd: diskutil list -plist external physical'],
+      win32: ['cmd: reg query HKLM\\SYSTEM\\CurrentControlSet\\Services\\USBSTOR /v Start', 'cmd: reg query …\\Policies\\Microsoft\\Windows\\RemovableStorageDevices (machine and user)', 'cmd: powershell Get-CimInstance Win32_DiskDrive (USB disks: model, size)'],
     },
   },
   screen_lock: {
@@ -86,8 +86,8 @@ export const CHECK_ITEMS: Record<CheckId, CheckTransparency> = {
     facts: ['whether the screen locks when idle', 'the idle timeout in seconds'],
     sources: {
       linux: ['cmd: gsettings get org.gnome.desktop.screensaver lock-enabled / org.gnome.desktop.session idle-delay (as the desktop user)', 'file: /etc/dconf/db/local.d/*', 'file: ~/.config/kscreenlockerrc (KDE)', 'file: /etc/passwd (to find the desktop user\'s home)'],
-      darwin: ['cmd: defaults read com.apple.screensaver', 'cmd: sysadminctl -screenLock status', 'cmd: pmset -g'],
-      win32: ['cmd: reg query HKCU\\Control Panel\\Desktop (ScreenSaveActive, ScreenSaverIsSecure, ScreenSaveTimeOut)', 'cmd: powercfg /q (lock on wake)'],
+      darwin: ['cmd: sysadminctl -screenLock status', 'cmd: defaults -currentHost read com.apple.screensaver idleTime', 'cmd: pmset -g', 'cmd: plutil (/Library/Managed Preferences/com.apple.screensaver.plist)'],
+      win32: ['cmd: reg query HKCU\\Control Panel\\Desktop and the screen saver / inactivity policy keys'],
     },
   },
 };
