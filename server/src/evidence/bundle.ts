@@ -43,7 +43,7 @@ function versionsInForce(all: PolicyRow[], from: Date): PolicyRow[] {
   return all.slice(start);
 }
 
-export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: string, now = new Date()): Promise<BuiltBundle> {
+export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: string, now = new Date(), signal?: AbortSignal): Promise<BuiltBundle> {
   const { db } = deps;
   const files: ManifestFile[] = [];
   const versions = await policyVersionsUntil(db, to);
@@ -59,6 +59,7 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
     ...CHECK_IDS.flatMap((c) => [`${c}_status`, `${c}_pct_compliant`]), 'overall_pct_compliant', 'hours_without_reports',
   ]));
   for (let after = ''; ; ) {
+    signal?.throwIfAborted();
     const page = await devicePage(db, from, to, after);
     if (!page.length) break;
     after = page[page.length - 1].id;
@@ -86,6 +87,7 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
   await evf.write(csvRow(['event_id', 'at', 'device_id', 'hostname', 'check_id', 'from_state', 'to_state', 'report_id', 'reasons']));
   let events = 0;
   for (let after: TimeCursor | null = null; ; ) {
+    signal?.throwIfAborted();
     const page = await eventPage(db, from, to, after);
     if (!page.length) break;
     const last = page[page.length - 1];
@@ -113,6 +115,7 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
   const kids = new Set<string>();
   let reports = 0;
   for (let after: TimeCursor | null = null; ; ) {
+    signal?.throwIfAborted();
     const page = await reportPage(db, from, to, after);
     if (!page.length) break;
     const last = page[page.length - 1];

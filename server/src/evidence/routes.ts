@@ -87,13 +87,21 @@ export function evidenceRoutes(ctx: Ctx) {
         running--;
         void rm(dir, { recursive: true, force: true });
       };
+      // A client that goes away stops the build at the next page and frees the slot.
+      const abort = new AbortController();
+      let streaming = false;
+      reply.raw.once('close', () => {
+        abort.abort();
+        if (streaming) release();
+      });
       try {
         const started = Date.now();
-        const b = await buildBundle({ db: ctx.db, identity: ctx.identity, currentPolicy: ctx.policy.policy, version: ctx.version }, from, to, dir);
+        const b = await buildBundle({ db: ctx.db, identity: ctx.identity, currentPolicy: ctx.policy.policy, version: ctx.version }, from, to, dir, new Date(), abort.signal);
+        abort.signal.throwIfAborted();
         await audit(ctx.db, { actor: p.actor, action: 'evidence.export', target: `${from.toISOString()}/${to.toISOString()}`, ip: req.ip, detail: { counts: b.manifest.counts, ms: Date.now() - started } });
         const name = `posture-evidence-${day(from)}-${day(to)}`;
         const stream = tarGzStream(dir, b.files, name, new Date(b.manifest.generatedAt));
-        reply.raw.on('close', release);
+        streaming = true;
         stream.on('error', release);
         reply
           .type('application/gzip')
@@ -104,6 +112,7 @@ export function evidenceRoutes(ctx: Ctx) {
         return reply.send(stream);
       } catch (e) {
         release();
+        if (abort.signal.aborted) return reply; // nobody is listening any more
         throw e;
       }
     });
