@@ -24,6 +24,11 @@ export async function unpackTarGz(input: Readable, outDir: string, onFile?: (p: 
       const h = entry.header;
       const parts = h.name.split('/').filter(Boolean);
       const name = parts[parts.length - 1] ?? '';
+      // Archives made with tar(1) carry the top-level folder as its own entry.
+      if (h.type === 'directory' && parts.length === 1) {
+        entry.resume();
+        continue;
+      }
       if (h.type !== 'file' || parts.length > 2 || !isSafeBundlePath(name) || names.includes(name)) {
         entry.resume();
         throw new Error(`refusing archive entry ${JSON.stringify(h.name.slice(0, 100))} (${h.type})`);
