@@ -18,7 +18,16 @@ export function openCommandFor(platform: string, url: string): { name: CommandNa
 
 export async function openCommand(a: { stateDir: string; print: boolean }): Promise<number> {
   const cfg = loadConfig(a.stateDir);
-  const url = await myDeviceLink(a.stateDir, cfg);
+  let url: string;
+  try {
+    url = await myDeviceLink(a.stateDir, cfg);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EACCES' && code !== 'EPERM') throw e;
+    // The device key is readable by the service account only; the link must be signed with it.
+    console.error('posture-agent open: the device key is readable only by the agent’s service account. Run `sudo posture-agent open --print` and open the printed link in your browser.');
+    return 1;
+  }
   if (a.print) {
     console.log(url);
     return 0;
