@@ -16,8 +16,9 @@ export const spec: CheckSpec<'patch_level'> = {
       'If updates are paused, choose "Resume updates".',
     ],
     linux: [
-      'Debian/Ubuntu: `sudo apt-get update && sudo apt-get upgrade`; enable automatic security updates with `sudo apt-get install unattended-upgrades && sudo dpkg-reconfigure -plow unattended-upgrades`.',
-      'Fedora/RHEL: `sudo dnf upgrade --refresh`; enable `sudo systemctl enable --now dnf-automatic-install.timer`.',
+      'Debian/Ubuntu: `sudo apt-get update && sudo apt-get upgrade` (or Software Updater → Install Now).',
+      'Keep security updates automatic: `sudo apt-get install unattended-upgrades && sudo dpkg-reconfigure -plow unattended-upgrades`.',
+      'Fedora/RHEL: `sudo dnf upgrade --refresh`; automatic updates: `sudo systemctl enable --now dnf-automatic-install.timer`.',
       'openSUSE: `sudo zypper patch`. Arch: `sudo pacman -Syu`.',
       'Restart if a new kernel was installed.',
     ],

@@ -16,7 +16,8 @@ export const spec: CheckSpec<'screen_lock'> = {
       'Or Settings → Accounts → Sign-in options → "If you\'ve been away, when should Windows require you to sign in again?" → When PC wakes up from sleep.',
     ],
     linux: [
-      'GNOME: Settings → Privacy → Screen Lock: turn on Automatic Screen Lock and set Blank Screen Delay to 15 minutes or less (`gsettings set org.gnome.desktop.screensaver lock-enabled true; gsettings set org.gnome.desktop.session idle-delay 300`).',
+      'GNOME: Settings → Privacy → Screen Lock: turn on Automatic Screen Lock and set Blank Screen Delay to 15 minutes or less.',
+      'Or in a terminal (as yourself, not root): `gsettings set org.gnome.desktop.screensaver lock-enabled true && gsettings set org.gnome.desktop.session idle-delay 300`.',
       'KDE: System Settings → Screen Locking: "Lock screen automatically after" 5 minutes.',
     ],
   },
