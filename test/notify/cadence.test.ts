@@ -133,3 +133,34 @@ describe('finding the desktop session (logind output)', () => {
     expect(userNameFor('root:x:0:0::/root:/bin/bash\n', 1000)).toBeNull();
   });
 });
+
+describe('what the notifier believes: collector verdict vs this cycle', async () => {
+  const { situations } = await import('../../agent/src/notify/notifier.js');
+  const cycleAt = new Date('2026-11-23T09:00:00Z');
+  const local = (status: 'pass' | 'fail' | 'unknown') => [{ id: 'usb_storage' as const, status, summary: 'USB mass storage is allowed', evidence: {}, remediation: { steps: ['Local step'] } }];
+  const col = (state: string, collectedAt: string, deadline: string | null = '2026-11-25T09:00:00.000Z') => ({
+    device: { id: 'd', state, nextDeadline: deadline, lastReportAt: collectedAt },
+    serverTime: '',
+    checks: [{ id: 'usb_storage', title: 'USB storage control', state, summary: '', deadline, collectedAt, remediation: { steps: ['Company step'], url: 'https://help.example/usb' } }],
+  });
+
+  it('a verdict that already includes this cycle is authoritative (policy may not require the check)', () => {
+    expect(situations(local('fail'), col('not_required', cycleAt.toISOString(), null), cycleAt, cycleAt)[0].state).toBe('ok');
+    expect(situations(local('fail'), col('pass', cycleAt.toISOString(), null), cycleAt, cycleAt)[0].state).toBe('ok');
+  });
+
+  it('an older verdict gives the deadline and the company steps; this cycle gives the state', () => {
+    const s = situations(local('fail'), col('pass', '2026-11-23T08:00:00Z', null), cycleAt, cycleAt)[0];
+    expect(s).toMatchObject({ state: 'failing', deadline: null, firstStep: 'Company step', helpUrl: 'https://help.example/usb' });
+    const s2 = situations(local('fail'), col('failing', '2026-11-23T08:00:00Z'), cycleAt, cycleAt)[0];
+    expect(s2).toMatchObject({ state: 'failing', deadline: '2026-11-25T09:00:00.000Z' });
+    expect(situations(local('pass'), col('failing', '2026-11-23T08:00:00Z'), cycleAt, cycleAt)[0].state).toBe('ok');
+    // Past the deadline the local failure is overdue.
+    expect(situations(local('fail'), col('failing', '2026-11-23T08:00:00Z'), cycleAt, new Date('2026-11-26T00:00:00Z'))[0].state).toBe('noncompliant');
+  });
+
+  it('offline: local results only, first step from the check spec', () => {
+    expect(situations(local('fail'), null, cycleAt, cycleAt)[0]).toMatchObject({ state: 'failing', deadline: null, firstStep: 'Local step', helpUrl: null });
+    expect(situations(local('unknown'), null, cycleAt, cycleAt)[0].state).toBe('unknown');
+  });
+});
