@@ -161,6 +161,16 @@ describe.each(backends())('My-device link tokens on %s', (backend) => {
     expect(y.setCookie).toBeNull();
   });
 
+  it('a key retired by rotation no longer signs links', async () => {
+    const d = await enrollDevice(c.url, { hostname: 'rotated-laptop' });
+    const t = await deviceToken(d.key, d.deviceId, d.audience + MY_DEVICE_AUDIENCE_SUFFIX, 600);
+    await c.db.query('UPDATE device_keys SET retired_at = now() WHERE kid = $1', [d.key.kid]);
+    c.ctx.keys.invalidate(d.deviceId);
+    const x = await exchange(t);
+    expect(x.status).toBe(401);
+    expect(x.body).toContain('current key');
+  });
+
   it('an expired session cookie shows the "run posture-agent open" page', async () => {
     const x = await exchange(await deviceToken(a.key, a.deviceId, aud(), 600));
     await c.db.query("UPDATE my_device_sessions SET expires_at = now() - interval '1 second'");
