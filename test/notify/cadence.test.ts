@@ -92,6 +92,13 @@ describe('notification text', () => {
     });
   });
 
+  it("adds the company's help page when the policy sets one", () => {
+    const n = composeNotice([{ reason: 'overdue', check: { ...fw('noncompliant', at(-30)), helpUrl: 'https://intranet.example/fw' } }], { now: t0, link: null, timeZone: 'UTC' });
+    expect(n.title).toBe('Posture: Firewall is overdue');
+    expect(n.body).toBe('Inbound traffic is not filtered.\nThe deadline passed 30 h ago.\nFirst step: Ubuntu/Debian with ufw: sudo ufw enable.\nCompany help: https://intranet.example/fw\nDetails: run `posture-agent status`.');
+    expect(n.urgency).toBe('critical');
+  });
+
   it('several checks → one notification, most urgent first; overdue is critical', () => {
     const usb: CheckSituation = { ...fw('noncompliant', at(-2)), id: 'usb_storage', title: 'USB storage control', firstStep: 'Block the driver.' };
     const n = composeNotice([{ reason: 'failing', check: fw('failing', at(5)) }, { reason: 'overdue', check: usb }], { now: t0, link: null, timeZone: 'UTC' });

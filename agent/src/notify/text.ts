@@ -37,7 +37,8 @@ export function composeNotice(items: Planned[], opts: { now: Date; link: string 
     const p = sorted[0];
     const title =
       p.check.state === 'noncompliant' ? `Posture: ${first.title} is overdue` : p.reason === 'reminder' ? `Posture: reminder — ${first.title} needs fixing` : `Posture: ${first.title} needs fixing`;
-    return { title, body: [`${first.summary}.`.replace(/\.\.$/, '.'), when(p, opts.now, opts.timeZone), step, more].filter(Boolean).join('\n'), url: opts.link, urgency: critical ? 'critical' : 'normal' };
+    const help = first.helpUrl ? `Company help: ${first.helpUrl}` : '';
+    return { title, body: [`${first.summary}.`.replace(/\.\.$/, '.'), when(p, opts.now, opts.timeZone), step, help, more].filter(Boolean).join('\n'), url: opts.link, urgency: critical ? 'critical' : 'normal' };
   }
   const lines = sorted.map((p) => `• ${p.check.title}: ${when(p, opts.now, opts.timeZone)}`);
   return {
