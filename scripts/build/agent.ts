@@ -5,12 +5,14 @@
  *     main script as CommonJS and can only require() built-in modules.
  *  2. Node writes the SEA blob (node --experimental-sea-config).
  *  3. A copy of this node binary gets the blob injected with postject.
+ *  4. packaging/ service definitions are regenerated from agent/src/cli/service.ts.
  * No network access is needed: the node binary is the one running this script.
  */
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { writePackaging } from './packaging.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const OUT = join(ROOT, 'dist');
@@ -55,6 +57,7 @@ async function main(): Promise<void> {
   execFileSync(process.execPath, args, { stdio: 'inherit' });
   // macOS refuses to run an unsigned modified binary: re-sign ad hoc (use a real identity for release).
   if (process.platform === 'darwin') execFileSync('codesign', ['--sign', '-', exe], { stdio: 'inherit' });
+  writePackaging();
   console.log(`single executable: ${exe} (${(statSync(exe).size / 1024 / 1024).toFixed(1)} MiB)`);
 }
 
