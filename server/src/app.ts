@@ -13,6 +13,7 @@ import { enrollmentRoutes } from './enrollment/routes.js';
 import { deviceRoutes } from './devices/routes.js';
 import { systemRoutes } from './system/routes.js';
 import { registerDomainPlugins } from './plugins.js';
+import { PAGE_CSP } from './dashboard/security.js';
 
 export interface BuiltApp {
   app: FastifyInstance;
@@ -46,6 +47,16 @@ export async function buildApp(ctx: Omit<Ctx, 'log'>, opts: { logger?: boolean |
       return reply.code(err.statusCode).send({ error: { code: 'POSTURE_ERR_BAD_REQUEST', message: err.message } });
     req.log.error({ err }, 'unhandled error');
     return reply.code(500).send({ error: { code: 'POSTURE_ERR_INTERNAL', message: 'Internal error; it has been logged.' } });
+  });
+
+  // Every HTML page gets the strict page policy unless its plugin set a tighter one itself.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html') && !reply.getHeader('content-security-policy')) {
+      reply.header('content-security-policy', PAGE_CSP);
+      reply.header('x-content-type-options', 'nosniff');
+      reply.header('x-frame-options', 'DENY');
+    }
+    return payload;
   });
 
   await app.register(systemRoutes(full));

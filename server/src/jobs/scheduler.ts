@@ -6,8 +6,9 @@ import type { Db } from '../db/types.js';
 import type { PolicyStore } from '../policy/store.js';
 import { markStale } from './stale.js';
 import { deliverAlerts } from '../alerts/worker.js';
+import { applyDeadlines } from './deadlines.js';
 
-const LOCKS = { stale: 7362101, alerts: 7362102, cleanup: 7362103 };
+const LOCKS = { stale: 7362101, alerts: 7362102, cleanup: 7362103, deadlines: 7362104 };
 
 export function alertKinds(policy: PolicyStore): string[] {
   return policy.policy.alerts?.on ?? [];
@@ -24,6 +25,7 @@ export function startJobs(db: Db, policy: PolicyStore, opts: { intervalMs: numbe
   const tick = async () => {
     try {
       await once(LOCKS.stale, (q) => markStale(q, policy.policy.staleAfterHours, alertKinds(policy)));
+      await once(LOCKS.deadlines, (q) => applyDeadlines(q, policy.policy, alertKinds(policy)));
       await once(LOCKS.alerts, (q) => deliverAlerts(q, opts.webhookUrl ?? policy.policy.alerts?.webhookUrl));
       await once(LOCKS.cleanup, (q) => q.query('DELETE FROM token_jtis WHERE expires_at < now()'));
     } catch (e) {

@@ -23,6 +23,11 @@ export interface PolicyVersion {
   comment: string | null;
 }
 
+function redact(p: Policy | null): Policy | null {
+  if (!p?.alerts?.webhookUrl) return p;
+  return { ...p, alerts: { ...p.alerts, webhookUrl: '[redacted]' } };
+}
+
 export class PolicyStore {
   private current: PolicyVersion | null = null;
   private watcher: FSWatcher | null = null;
@@ -119,7 +124,8 @@ export class PolicyStore {
         'INSERT INTO policy_versions (policy, source, created_by, comment) VALUES ($1,$2,$3,$4) RETURNING id::int AS id, policy, source, created_at, created_by, comment',
         [JSON.stringify(policy), source, actor, comment ?? null],
       );
-      await audit(q, { actor, action: 'policy.update', target: `policy:${r.rows[0].id}`, detail: { source, before, after: policy } });
+      // Auditors read the audit log; a webhook URL is a credential, so it is redacted there.
+      await audit(q, { actor, action: 'policy.update', target: `policy:${r.rows[0].id}`, detail: { source, before: redact(before), after: redact(policy) } });
       return r.rows[0];
     });
     this.current = row;

@@ -19,7 +19,8 @@ export function parsePolicy(text: string, sourceName = 'policy'): PolicyLoad {
     return {
       ok: false,
       errors: doc.errors.slice(0, 5).map((e) => {
-        const pos = e.linePos?.[0];
+        // yaml fills linePos only with prettyErrors; derive it from the offset otherwise.
+        const pos = e.linePos?.[0] ?? (e.pos ? lc.linePos(e.pos[0]) : undefined);
         return `${sourceName}${pos ? `:${pos.line}:${pos.col}` : ''}: ${e.message.split('\n')[0]}`;
       }),
     };
