@@ -3,10 +3,15 @@
  * daemon would run it. Prints wall time per cycle, the process's CPU time including
  * child processes (the probes' commands), and peak RSS.
  *   npx tsx scripts/bench/agent-cycle.ts [N=5]
- * The first cycle is "cold" (no memoised apt simulation); later cycles are what the
- * daemon pays every interval.
+ * Cycle 1 is "cold, empty cache" (a fresh install: apt's simulation runs), cycle 2 is
+ * "cold, disk cache" (a restarted agent or a `posture-agent check` run: in-memory memos
+ * dropped, the on-disk probe cache reused), later cycles are what the daemon pays every
+ * interval. The probe cache lives in a temporary directory removed at the end.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { clearPendingMemory } from '../../agent/src/checks/patch-level/pending-cache.js';
 import { runChecks } from '../../agent/src/checks/registry.js';
 import { collectInventory } from '../../agent/src/inventory/collect.js';
 
@@ -22,13 +27,16 @@ function childCpuMs(): number | null {
   }
 }
 
-const n = Math.max(1, Number(process.argv[2] ?? 5));
+const n = Math.max(2, Number(process.argv[2] ?? 5));
+const cacheDir = mkdtempSync(join(tmpdir(), 'posture-bench-cache-'));
+process.on('exit', () => rmSync(cacheDir, { recursive: true, force: true }));
 const rows: { wallMs: number; selfCpuMs: number; childCpuMs: number | null; statuses: string }[] = [];
 for (let i = 0; i < n; i++) {
   const cpu0 = process.cpuUsage();
   const child0 = childCpuMs();
+  if (i === 1) clearPendingMemory(); // as if the agent had restarted
   const t0 = performance.now();
-  const [, checks] = await Promise.all([collectInventory(), runChecks()]);
+  const [, checks] = await Promise.all([collectInventory(), runChecks({ cacheDir })]);
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const child1 = childCpuMs();
@@ -41,9 +49,10 @@ for (let i = 0; i < n; i++) {
 }
 const ru = process.resourceUsage();
 for (const [i, r] of rows.entries()) {
-  console.log(`cycle ${i + 1}${i === 0 ? ' (cold)' : ''}: wall ${r.wallMs} ms, cpu self ${r.selfCpuMs} ms + children ${r.childCpuMs ?? 'n/a'} ms`);
+  const label = i === 0 ? ' (cold, empty cache)' : i === 1 ? ' (cold, disk cache)' : '';
+  console.log(`cycle ${i + 1}${label}: wall ${r.wallMs} ms, cpu self ${r.selfCpuMs} ms + children ${r.childCpuMs ?? 'n/a'} ms`);
 }
-const warm = rows.slice(1);
+const warm = rows.slice(2);
 if (warm.length) {
   const avg = (k: 'wallMs' | 'selfCpuMs') => Math.round(warm.reduce((s, r) => s + r[k], 0) / warm.length);
   console.log(`warm average: wall ${avg('wallMs')} ms, cpu self ${avg('selfCpuMs')} ms`);

@@ -9,6 +9,7 @@ import { CheckResult } from '../../../shared/src/checks/result.js';
 import { compile } from '../../../shared/src/schema/validate.js';
 import { listDir, readLink, readText, resolveRoot, statFile } from '../exec/files.js';
 import { defaultRunner, type RunFn } from '../exec/runner.js';
+import { defaultCacheDir } from './cache.js';
 import { buildResult, cut } from './result.js';
 import { SPECS } from './specs.js';
 import type { CheckSpec, Collector, Observation, ProbeContext, ProbeFs, Thresholds } from './types.js';
@@ -26,6 +27,11 @@ export interface RunChecksOptions {
   /** Inject a runner (e.g. one with another allowlist); defaults to the process-wide one. */
   run?: RunFn;
   platform?: Platform;
+  /**
+   * Directory for probe memos that survive restarts (apt/dnf/zypper pending updates).
+   * The daemon passes `<state dir>/cache`; undefined picks defaultCacheDir(); null disables.
+   */
+  cacheDir?: string | null;
 }
 
 const validator = compile(CheckResult);
@@ -64,6 +70,7 @@ export function liveContext(opts: RunChecksOptions = {}): ProbeContext {
     fs: boundFs(root),
     now: new Date(),
     elevated: typeof process.getuid === 'function' ? process.getuid() === 0 : false,
+    cacheDir: opts.cacheDir ?? null,
   };
 }
 
@@ -112,8 +119,11 @@ export async function runOne(id: CheckId, collector: Collector<CheckId> | undefi
   return buildResult(id, unknownObservation(id, cut(`result failed schema validation: ${v.errors.join('; ')}`, 500)), { status: 'unknown', summary: 'internal error' }, spec.remediation[ctx.platform], performance.now() - started);
 }
 
+let defaultDir: Promise<string | null> | undefined;
+
 export async function runChecks(opts: RunChecksOptions = {}): Promise<CheckResult[]> {
-  const ctx = liveContext(opts);
+  const cacheDir = opts.cacheDir !== undefined ? opts.cacheDir : await (defaultDir ??= defaultCacheDir());
+  const ctx = liveContext({ ...opts, cacheDir });
   const ids = (opts.only ?? CHECK_IDS).filter((id, i, a) => CHECK_IDS.includes(id) && a.indexOf(id) === i);
   const supported = currentPlatform() !== null || opts.platform !== undefined;
   const table: CollectorTable = supported ? await loadCollectors(ctx.platform) : {};

@@ -28,6 +28,8 @@ export interface ProbeContext {
   now: Date;
   /** Running as root / Administrator. Collectors use it to decide `needsElevation`. */
   elevated: boolean;
+  /** Private directory for on-disk memos (cache.ts); null/absent = compute every time. */
+  cacheDir?: string | null;
 }
 
 export interface Observation<Id extends CheckId> {

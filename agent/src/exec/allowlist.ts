@@ -15,6 +15,7 @@ const LINUX = {
   iptables: ['/usr/sbin/iptables', '/sbin/iptables', '/usr/bin/iptables'],
   ufw: ['/usr/sbin/ufw', '/sbin/ufw', '/usr/bin/ufw'],
   'firewall-cmd': ['/usr/bin/firewall-cmd', '/bin/firewall-cmd'],
+  apt: ['/usr/bin/apt', '/bin/apt'],
   'apt-get': ['/usr/bin/apt-get', '/bin/apt-get'],
   'dpkg-query': ['/usr/bin/dpkg-query', '/bin/dpkg-query'],
   dnf: ['/usr/bin/dnf', '/bin/dnf'],

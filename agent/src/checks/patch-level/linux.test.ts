@@ -1,8 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { fail, fakeContext, fixture, ok } from '../../../../test/agent/fake-context.js';
 import { collectLinux } from './linux.js';
+import { clearPendingMemory } from './pending-cache.js';
 import {
   parseAptHistoryLastUpdate,
+  parseAptList,
   parseAptPeriodic,
   parseAptSimulate,
   parseCheckupdates,
@@ -24,6 +26,13 @@ describe('package manager parsers', () => {
   it('apt: ubuntu security pocket, and nothing pending', () => {
     expect(parseAptSimulate(fx('apt-get-s-upgrade.ubuntu22.security.txt'))).toMatchObject({ pending: 3, security: 2 });
     expect(parseAptSimulate(fx('apt-get-s-upgrade.ubuntu22.uptodate.txt'))).toMatchObject({ pending: 0, security: 0 });
+  });
+  it('apt list --upgradable: suites name the security pocket (Debian 12 captured here, Ubuntu 24.04)', () => {
+    const deb = parseAptList(fx('apt-list-upgradable.debian12.pending.txt'));
+    expect(deb).toMatchObject({ pending: 113, security: 66 });
+    expect(deb.sample[0]).toBe('appstream');
+    expect(parseAptList(fx('apt-list-upgradable.ubuntu24.security.txt'))).toMatchObject({ pending: 4, security: 2, sample: ['libssl3t64', 'openssl', 'snapd', 'tzdata'] });
+    expect(parseAptList(fx('apt-list-upgradable.ubuntu24.none.txt'))).toMatchObject({ pending: 0, security: 0 });
   });
   it('apt history: newest upgrade/install, not removals', () => {
     const d = parseAptHistoryLastUpdate(fx('apt-history.debian12.log'))!;
@@ -47,6 +56,7 @@ describe('package manager parsers', () => {
 });
 
 describe('linux collector + spec', () => {
+  beforeEach(clearPendingMemory);
   const debian = (aptOut: ReturnType<typeof ok>, extra: Record<string, string> = {}) =>
     fakeContext({
       commands: { 'apt-get': aptOut },
@@ -82,6 +92,18 @@ describe('linux collector + spec', () => {
     const none = await collectLinux(fakeContext({ files: { '/etc/os-release': fx('os-release.debian12.txt') } }));
     expect(none.reason).toMatch(/no supported package manager/);
     expect(spec.evaluate(none, spec.defaults).status).toBe('unknown');
+  });
+  it('apt front end preferred; apt-get simulation when apt fails or prints no listing', async () => {
+    const viaApt = debian(fail('timeout', '', null));
+    const a = await collectLinux({ ...viaApt, run: (n, args, o) => (n === 'apt' ? Promise.resolve({ ok: true, code: 0, stdout: fx('apt-list-upgradable.ubuntu24.security.txt'), stderr: '', error: null, command: 'apt list' }) : viaApt.run(n, args, o)) });
+    expect(a.facts).toMatchObject({ pendingUpdates: 4, pendingSecurityUpdates: 2 });
+    const ctx = fakeContext({
+      commands: { apt: ok(''), 'apt-get': ok(fx('apt-get-s-upgrade.ubuntu22.security.txt')) },
+      files: { '/var/lib/dpkg/status': 'Package: fallback\n' },
+    });
+    const b = await collectLinux(ctx);
+    expect(ctx.calls).toEqual(expect.arrayContaining(['apt list --upgradable', 'apt-get -s -o Debug::NoLocking=1 upgrade']));
+    expect(b.facts).toMatchObject({ pendingUpdates: 3, pendingSecurityUpdates: 2 });
   });
   it('fedora: dnf exit 100 means updates available', async () => {
     const obs = await collectLinux(

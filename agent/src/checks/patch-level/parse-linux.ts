@@ -27,6 +27,26 @@ export function parseAptSimulate(text: string): Pending {
   return { pending, security, sample };
 }
 
+/**
+ * `apt list --upgradable` → `name/suite[,suite…] version arch [upgradable from: old]`.
+ * Same packages as `apt-get -s upgrade` plus held-back and held ones (still pending), at
+ * a third of the CPU (no upgrade solver). A `-security` suite among those carrying the
+ * candidate (`jammy-updates,jammy-security`, `oldstable-security`) marks a security fix.
+ */
+export function parseAptList(text: string): Pending {
+  let pending = 0;
+  let security = 0;
+  const sample: string[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^([^\s/]+)\/(\S+)\s+\S+\s+\S+.*\[upgradable from:/.exec(line.trim());
+    if (!m) continue;
+    pending++;
+    if (m[2].split(',').some((s) => /-security$|^security$/i.test(s))) security++;
+    if (sample.length < 20) sample.push(m[1]);
+  }
+  return { pending, security, sample };
+}
+
 /** /var/log/apt/history.log → end time of the newest transaction that upgraded or installed. */
 export function parseAptHistoryLastUpdate(text: string): Date | null {
   let last: Date | null = null;
