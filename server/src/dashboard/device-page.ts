@@ -6,13 +6,18 @@ import { deviceEvents, deviceReports, getDevice } from '../devices/dal.js';
 import { queryAudit } from '../audit/query.js';
 import { html, timeAgo, type SafeHtml } from './html.js';
 import { badge } from './layout.js';
+import type { Policy } from '#shared/policy/schema.js';
+import type { CheckId } from '#shared/checks/ids.js';
+import { presentRemediation } from '../mydevice/remediation.js';
 
 const iso = (d: Date | string) => new Date(d).toISOString().replace('.000Z', 'Z');
 const title = (id: string) => (id === '*' ? 'whole device' : (CHECK_TITLES[id as keyof typeof CHECK_TITLES] ?? id));
 
-export async function devicePage(db: Db, id: string, principal: Principal | null): Promise<{ title: string; body: SafeHtml } | null> {
+export async function devicePage(db: Db, id: string, principal: Principal | null, policy: Policy): Promise<{ title: string; body: SafeHtml } | null> {
   const d = await getDevice(db, id);
   if (!d) return null;
+  // Show the fix steps the employee sees: the policy's company steps/link override the agent's.
+  for (const c of d.checks as Record<string, unknown>[]) c.remediation = presentRemediation(policy, d.platform, c.id as CheckId, c.remediation);
   const [events, reports, who] = [await deviceEvents(db, d.id, 100), await deviceReports(db, d.id, 30), await queryAudit(db, { target: d.id, limit: 50 })];
   const inv = d.inventory as Record<string, any>;
   const canAct = !!principal && principal.role !== 'auditor' && !d.revoked_at;

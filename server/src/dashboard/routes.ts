@@ -42,7 +42,7 @@ export function dashboardRoutes(ctx: Ctx) {
     );
 
     app.get('/devices/:id', { config: { auth: ALL_ROLES } }, async (req: FastifyRequest<{ Params: { id: string } }>, reply) => {
-      const p = req.params.id.length <= 64 ? await devicePage(ctx.db, req.params.id, req.principal) : null;
+      const p = req.params.id.length <= 64 ? await devicePage(ctx.db, req.params.id, req.principal, ctx.policy.policy) : null;
       if (!p) throw new ApiError(404, 'POSTURE_ERR_NOT_FOUND', 'Device not found.');
       return reply.type('text/html').send(page(p.title, req, p.body));
     });

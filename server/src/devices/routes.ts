@@ -10,6 +10,8 @@ import { Errors } from '../shared/errors.js';
 import { audit } from '../audit/log.js';
 import { deviceEvents, deviceReports, getDevice, listDevices } from './dal.js';
 import { presentCheck, presentDevice } from './present.js';
+import { presentRemediation } from '../mydevice/remediation.js';
+import type { CheckId } from '#shared/checks/ids.js';
 
 const ListQuery = Type.Object(
   {
@@ -47,7 +49,8 @@ export function deviceRoutes(ctx: Ctx) {
         inventory: d.inventory,
         connected: ctx.hub.isLocal(d.id) || undefined,
         spoolEvicted: Number(d.spool_evicted),
-        checks: d.checks.map(presentCheck),
+        // Remediation as the employee sees it: the policy's company steps/link override the agent's.
+        checks: d.checks.map((c) => ({ ...presentCheck(c), remediation: presentRemediation(ctx.policy.policy, d.platform, c.id as CheckId, c.remediation) })),
         exclusions: d.exclusions,
       };
     });
