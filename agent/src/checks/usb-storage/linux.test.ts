@@ -15,8 +15,19 @@ describe('modprobe.d and friends', () => {
     expect(parseModprobe([{ path: 'a', text: fx('modprobe.d-blacklist.conf.debian12.txt') }])).toEqual([]);
     expect(parseModprobe([{ path: 'b', text: fx('modprobe.d-passthrough.conf') }])).toEqual([]);
   });
-  it('treats usb_storage and usb-storage alike, and uas', () => {
-    expect(parseModprobe([{ path: 'c', text: 'blacklist usb_storage\ninstall uas /usr/bin/false\n' }])).toHaveLength(2);
+  it('treats usb_storage and usb-storage alike; uas lines are reported but do not block', () => {
+    expect(parseModprobe([{ path: 'c', text: 'blacklist usb_storage\ninstall uas /usr/bin/false\n' }]).map((f) => f.blocks)).toEqual([true, false]);
+    expect(parseModprobe([{ path: 'u', text: fx('modprobe.d-uas-only.conf') }]).some((f) => f.blocks)).toBe(false);
+  });
+  it('variants: underscore + /bin/false, echo as the install command, commented lines', () => {
+    expect(parseModprobe([{ path: 'a', text: fx('modprobe.d-usb_storage.ubuntu24.underscore-false.conf') }]).map((f) => [f.kind, f.blocks])).toEqual([['install', true], ['blacklist', true]]);
+    expect(parseModprobe([{ path: 'b', text: fx('modprobe.d-usb-storage.rhel9.echo.conf') }]).map((f) => f.kind)).toEqual(['install']);
+    expect(parseModprobe([{ path: 'c', text: fx('modprobe.d-commented.conf') }])).toEqual([]);
+  });
+  it('usbguard: reject target blocks; none-of 08 and one device by id do not open storage', () => {
+    const g = parseUsbguard(fx('usbguard-daemon.conf.ubuntu22.reject.txt'), fx('usbguard-rules.conf.company-stick-only.txt'));
+    expect(g).toEqual({ implicitTarget: 'reject', storageAllowedByRule: false, blocking: true });
+    expect(parseUsbguard('ImplicitPolicyTarget=allow\n', '').blocking).toBe(false);
   });
   it('/etc shadows a vendor file of the same name', () => {
     expect(effectiveModprobeFiles([{ dir: '/etc/modprobe.d', names: ['x.conf'] }, { dir: '/lib/modprobe.d', names: ['x.conf', 'y.conf', 'README'] }])).toEqual(['/etc/modprobe.d/x.conf', '/lib/modprobe.d/y.conf']);
@@ -25,7 +36,7 @@ describe('modprobe.d and friends', () => {
     expect(cmdlineBlacklist('ro quiet modprobe.blacklist=nouveau,usb-storage')).toBe(true);
     expect(cmdlineBlacklist('ro quiet')).toBe(false);
     expect(moduleLoaded(fx('proc-modules.ubuntu22.usb-storage-loaded.txt'))).toBe(true);
-    expect(parseUsbguard(fx('usbguard-daemon.conf.fedora39.block.txt'), fx('usbguard-rules.conf.fedora39.txt'))).toEqual({ implicitTarget: 'block', storageAllowedByRule: false });
+    expect(parseUsbguard(fx('usbguard-daemon.conf.fedora39.block.txt'), fx('usbguard-rules.conf.fedora39.txt'))).toEqual({ implicitTarget: 'block', storageAllowedByRule: false, blocking: true });
     expect(parseUsbguard(fx('usbguard-daemon.conf.fedora39.block.txt'), fx('usbguard-rules.conf.allow-storage.txt')).storageAllowedByRule).toBe(true);
   });
 });
@@ -65,6 +76,36 @@ describe('linux collector + spec', () => {
   it('fail: usbguard configured but not running', async () => {
     const { v } = await judge({ '/etc/usbguard/usbguard-daemon.conf': fx('usbguard-daemon.conf.fedora39.block.txt'), '/proc/1/comm': 'init\n' });
     expect(v.status).toBe('fail');
+  });
+  it('pass: vendor file in /usr/lib/modprobe.d; fail: the same file shadowed by an empty /etc one', async () => {
+    const vendor = { '/usr/lib/modprobe.d/usb.conf': fx('modprobe.d-usb_storage.ubuntu24.underscore-false.conf'), '/proc/modules': 'snd 1 0 - Live 0x0\n' };
+    expect((await judge(vendor)).v.status).toBe('pass');
+    expect((await judge({ ...vendor, '/etc/modprobe.d/usb.conf': '# local override\n' })).v.status).toBe('fail');
+  });
+  it('fail: only uas blocked', async () => {
+    const { v, obs } = await judge({ '/etc/modprobe.d/uas.conf': fx('modprobe.d-uas-only.conf'), '/proc/modules': '' });
+    expect(v.status).toBe('fail');
+    expect(obs.detail?.note).toMatch(/only uas/);
+  });
+  it('fail: usb-storage built into the kernel, so the modprobe.d block cannot work', async () => {
+    const { v, obs } = await judge({
+      ...cis,
+      '/proc/sys/kernel/osrelease': '6.8.0-custom\n',
+      '/lib/modules/6.8.0-custom/modules.builtin': fx('modules.builtin.custom-kernel.txt'),
+      '/proc/modules': '',
+    });
+    expect(v.status).toBe('fail');
+    expect(obs.detail).toMatchObject({ builtinDriver: true, note: expect.stringMatching(/built into this kernel/) });
+  });
+  it('pass: built-in driver but usbguard rejects by default (company stick allowed by id)', async () => {
+    const { v } = await judge({
+      '/proc/sys/kernel/osrelease': '6.8.0-custom\n',
+      '/lib/modules/6.8.0-custom/modules.builtin': fx('modules.builtin.custom-kernel.txt'),
+      '/etc/usbguard/usbguard-daemon.conf': fx('usbguard-daemon.conf.ubuntu22.reject.txt'),
+      '/etc/usbguard/rules.conf': fx('usbguard-rules.conf.company-stick-only.txt'),
+      '/proc/812/comm': 'usbguard-daemon\n',
+    });
+    expect(v.status).toBe('pass');
   });
   it('unknown: modprobe.d unreadable', async () => {
     const obs = await collectLinux(fakeContext({ files: { '/etc/modprobe.d': { error: 'permission_denied' } } }));

@@ -52,11 +52,11 @@ export const collectLinux: Collector<'usb_storage'> = async (ctx) => {
 
   const mechanisms: string[] = [];
   if (!isBuiltin) {
-    if (findings.some((f) => f.kind === 'install')) mechanisms.push('modprobe install /bin/false');
-    if (findings.some((f) => f.kind === 'blacklist')) mechanisms.push('modprobe-blacklist');
+    if (findings.some((f) => f.blocks && f.kind === 'install')) mechanisms.push('modprobe install /bin/false');
+    if (findings.some((f) => f.blocks && f.kind === 'blacklist')) mechanisms.push('modprobe-blacklist');
     if (onCmdline) mechanisms.push('kernel cmdline blacklist');
   }
-  if (guard && guardRunning && guard.implicitTarget === 'block' && !guard.storageAllowedByRule) mechanisms.push('usbguard');
+  if (guard && guardRunning && guard.blocking) mechanisms.push('usbguard');
 
   const driverBlocked = mechanisms.some((m) => m !== 'usbguard') && loaded !== true;
   let policy: UsbStorageFacts['policy'] = driverBlocked || mechanisms.includes('usbguard') ? 'blocked' : 'allowed';
@@ -67,7 +67,9 @@ export const collectLinux: Collector<'usb_storage'> = async (ctx) => {
     builtinDriver: isBuiltin,
     usbguard: guard ? { ...guard, running: guardRunning } : null,
   };
-  if (loaded && findings.length) detail.note = 'usb-storage is blocked in modprobe.d but already loaded; unload it or restart';
+  if (loaded && findings.some((f) => f.blocks)) detail.note = 'usb-storage is blocked in modprobe.d but already loaded; unload it or restart';
+  else if (isBuiltin && (findings.length || onCmdline)) detail.note = 'usb-storage is built into this kernel: modprobe.d cannot stop it (use USBGuard)';
+  else if (findings.length && !findings.some((f) => f.blocks)) detail.note = 'only uas is blocked; usb-storage still handles USB disks';
   return {
     facts: { policy, mechanisms: policy === 'blocked' ? mechanisms : [], attachedMassStorage: attached },
     detail,

@@ -6,14 +6,25 @@
 
 /** modprobe treats '-' and '_' in module names as the same character. */
 const norm = (m: string) => m.replace(/-/g, '_');
+/**
+ * Only usb_storage counts: uas needs it, but blocking uas alone just makes the kernel
+ * fall back to usb-storage (Bulk-Only Transport), so a uas-only line is reported, not counted.
+ */
 const STORAGE_MODULES = new Set(['usb_storage', 'uas']);
-/** `install <mod> <cmd>` where cmd refuses to load: /bin/false, /bin/true, exit 1. */
-const REFUSING_INSTALL = /^(\/usr)?\/bin\/(false|true)\b|^(false|true)\b|exit\s+[1-9]/;
+const BLOCKING_MODULE = 'usb_storage';
+/**
+ * `install <mod> <cmd>` replaces loading with <cmd>: unless the command itself loads a
+ * module (modprobe/insmod, e.g. `--ignore-install` wrappers), the driver never loads.
+ * /bin/true, /bin/false, /usr/bin/false, `echo blocked`, `exit 1` all refuse.
+ */
+const LOADS_MODULE = /\b(modprobe|insmod)\b/;
 
 export interface ModprobeFinding {
   file: string;
   line: string;
   kind: 'blacklist' | 'install';
+  /** false for lines about uas only: they do not stop usb-storage. */
+  blocks: boolean;
 }
 
 /** Lines of modprobe.d files that stop usb-storage (or uas) from loading. */
@@ -24,8 +35,9 @@ export function parseModprobe(files: { path: string; text: string }[]): Modprobe
       const line = raw.replace(/#.*$/, '').trim();
       const m = /^(blacklist|install)\s+(\S+)\s*(.*)$/.exec(line);
       if (!m || !STORAGE_MODULES.has(norm(m[2]))) continue;
-      if (m[1] === 'blacklist') out.push({ file: path, line, kind: 'blacklist' });
-      else if (REFUSING_INSTALL.test(m[3])) out.push({ file: path, line, kind: 'install' });
+      const blocks = norm(m[2]) === BLOCKING_MODULE;
+      if (m[1] === 'blacklist') out.push({ file: path, line, kind: 'blacklist', blocks });
+      else if (m[3].trim() && !LOADS_MODULE.test(m[3])) out.push({ file: path, line, kind: 'install', blocks });
     }
   }
   return out;
@@ -56,11 +68,16 @@ export function moduleLoaded(procModules: string): boolean {
   return procModules.split('\n').some((l) => l.startsWith('usb_storage '));
 }
 
-/** usbguard-daemon.conf → ImplicitPolicyTarget; rules.conf → does a rule allow mass storage (class 08)? */
-export function parseUsbguard(daemonConf: string, rules: string): { implicitTarget: string | null; storageAllowedByRule: boolean } {
-  const t = /^\s*ImplicitPolicyTarget\s*=\s*(\w+)/m.exec(daemonConf)?.[1] ?? null;
+/**
+ * usbguard-daemon.conf → ImplicitPolicyTarget (block and reject both keep a device off);
+ * rules → does a rule allow mass storage (interface class 08) for any device, or allow
+ * everything? `with-interface none-of { 08:*:* }` excludes storage and does not count.
+ */
+export function parseUsbguard(daemonConf: string, rules: string): { implicitTarget: string | null; storageAllowedByRule: boolean; blocking: boolean } {
+  const t = /^\s*ImplicitPolicyTarget\s*=\s*(\w+)/m.exec(daemonConf)?.[1]?.toLowerCase() ?? null;
   const storageAllowedByRule = rules
     .split('\n')
-    .some((l) => /^\s*allow\b/.test(l) && (/with-interface\s+(one-of\s+)?\{?[^}\n]*\b08:/.test(l) || /^\s*allow\s*$/.test(l)));
-  return { implicitTarget: t, storageAllowedByRule };
+    .map((l) => l.replace(/#.*$/, '').trim())
+    .some((l) => /^allow\b/.test(l) && ((/with-interface\s+(?!none-of)(?:one-of|all-of|equals|equals-ordered)?\s*\{?[^}\n]*\b08:/.test(l) && !/\bid\s+[0-9a-f*]{4}:[0-9a-f]{4}\b/i.test(l)) || /^allow\s*$/.test(l)));
+  return { implicitTarget: t, storageAllowedByRule, blocking: (t === 'block' || t === 'reject') && !storageAllowedByRule };
 }
