@@ -42,6 +42,8 @@ async function main() {
   const u = new URL(base);
   u.pathname = `/${name}`;
   const dataDir = await mkdtemp(join(tmpdir(), 'posture-bench-ev-'));
+  // Measure the source in this tree unless told otherwise: a dist/ build may predate it.
+  process.env.BENCH_COLLECTOR ??= 'src';
   const collector = await startCollectorProc({ DATABASE_URL: u.toString(), PORT: '0', HOST: '127.0.0.1', POSTURE_DATA_DIR: dataDir }, a['collector-heap-mb'] ? [`--max-old-space-size=${a['collector-heap-mb']}`] : []);
   const pool = new pg.Pool({ connectionString: u.toString(), max: 2 });
   try {
@@ -90,6 +92,8 @@ async function main() {
     clearInterval(sampler);
     const hwm = rssKb(collector.pid, 'VmHWM');
 
+    const logged = await pool.query<{ detail: { ms: number; phases: Record<string, number> } }>(`SELECT detail FROM audit_log WHERE action = 'evidence.export' ORDER BY id DESC LIMIT 1`);
+    const phases = Object.entries(logged.rows[0]?.detail.phases ?? {}).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(', ');
     const t2 = Date.now();
     const v = await verifyBundleDir(out);
     const verifySec = (Date.now() - t2) / 1000;
@@ -99,6 +103,7 @@ async function main() {
       `collector heap:   ${a['collector-heap-mb'] ? `capped at ${a['collector-heap-mb']} MB old space` : 'node default'}`,
       `fleet:            ${N} devices, ${DAYS}-day period, ${reports} device-signed reports, ${ev.rows[0].n} state events (seeded in ${seedSec.toFixed(0)} s)`,
       `export:           ${exportSec.toFixed(1)} s total, first byte after ${((firstByte - t1) / 1000).toFixed(1)} s, ${(bytes / 1e6).toFixed(1)} MB .tar.gz`,
+      `build phases:     ${phases} (server side, before the first byte)`,
       `collector RSS:    ${mb(rssBefore)} before, ${mb(peak)} peak during export (sampled every 50 ms; VmHWM since start ${mb(hwm)})`,
       `offline verify:   ${verifySec.toFixed(1)} s, ${v.ok ? 'VERIFIED' : `FAILED ${JSON.stringify(v.problems.slice(0, 3))}`} (${v.reportsChecked} report signatures)`,
       `files:            ${sizes.join(', ')}`,

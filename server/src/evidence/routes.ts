@@ -98,7 +98,7 @@ export function evidenceRoutes(ctx: Ctx) {
         const started = Date.now();
         const b = await buildBundle({ db: ctx.db, identity: ctx.identity, currentPolicy: ctx.policy.policy, version: ctx.version }, from, to, dir, new Date(), abort.signal);
         abort.signal.throwIfAborted();
-        await audit(ctx.db, { actor: p.actor, action: 'evidence.export', target: `${from.toISOString()}/${to.toISOString()}`, ip: req.ip, detail: { counts: b.manifest.counts, ms: Date.now() - started } });
+        await audit(ctx.db, { actor: p.actor, action: 'evidence.export', target: `${from.toISOString()}/${to.toISOString()}`, ip: req.ip, detail: { counts: b.manifest.counts, ms: Date.now() - started, phases: b.timings } });
         const name = `posture-evidence-${day(from)}-${day(to)}`;
         const stream = tarGzStream(dir, b.files, name, new Date(b.manifest.generatedAt));
         streaming = true;

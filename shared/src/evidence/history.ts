@@ -121,7 +121,10 @@ function mergeIvs(ivs: Iv[]): Iv[] {
   }
   return out;
 }
-const inIvs = (ivs: Iv[], t: number) => ivs.some(([a, b]) => t >= a && t < b);
+function inIvs(ivs: Iv[], t: number): boolean {
+  for (let i = 0; i < ivs.length; i++) if (t >= ivs[i][0] && t < ivs[i][1]) return true;
+  return false;
+}
 
 export function deviceHistory(input: HistoryInput): DeviceHistory {
   const staleMs = input.staleAfterHours * 3_600_000;
