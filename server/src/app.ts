@@ -13,6 +13,7 @@ import { enrollmentRoutes } from './enrollment/routes.js';
 import { deviceRoutes } from './devices/routes.js';
 import { systemRoutes } from './system/routes.js';
 import { registerDomainPlugins } from './plugins.js';
+import { registerOpenApi } from './docs/openapi.js';
 import { PAGE_CSP } from './dashboard/security.js';
 
 export interface BuiltApp {
@@ -29,6 +30,8 @@ export async function buildApp(ctx: Omit<Ctx, 'log'>, opts: { logger?: boolean |
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   } as object) as unknown as FastifyInstance;
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  // OpenAPI first: it collects every route registered after it.
+  await registerOpenApi(app, ctx.version);
   const full: Ctx = { ...ctx, log: app.log };
   const routes = installAuth(app, ctx.db);
 

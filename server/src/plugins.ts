@@ -12,6 +12,7 @@ import { userRoutes } from './users/routes.js';
 import { auditRoutes } from './audit/routes.js';
 import { oidcRoutes } from './auth/oidc-routes.js';
 import { evidenceRoutes } from './evidence/routes.js';
+import { docsRoutes } from './docs/routes.js';
 
 const PLUGINS: ((ctx: Ctx) => (app: FastifyInstance) => Promise<void>)[] = [
   dashboardRoutes,
@@ -22,6 +23,7 @@ const PLUGINS: ((ctx: Ctx) => (app: FastifyInstance) => Promise<void>)[] = [
   auditRoutes,
   oidcRoutes,
   evidenceRoutes,
+  docsRoutes,
 ];
 
 export async function registerDomainPlugins(app: FastifyInstance, ctx: Ctx): Promise<void> {
