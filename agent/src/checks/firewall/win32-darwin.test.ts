@@ -25,6 +25,27 @@ describe('Windows firewall', () => {
     expect(de.facts.profiles!.map((p) => [p.name, p.enabled])).toEqual([['Domain', true], ['Private', true], ['Public', true]]);
     expect(spec.evaluate(de, spec.defaults).status).toBe('pass');
   });
+  it('netsh full output: policy tokens give the inbound default in any language (en, fr, de)', async () => {
+    const en = parseNetshAllProfiles(fx('netsh-advfirewall-allprofiles.win11.en-US.private-allow-inbound.txt'))!;
+    expect(en.map((p) => [p.name, p.enabled, p.defaultInbound])).toEqual([['Domain', true, 'block'], ['Private', true, 'allow'], ['Public', true, 'block']]);
+    const fr = parseNetshAllProfiles(fx('netsh-advfirewall-allprofiles.win10.fr-FR.public-off.txt'))!;
+    expect(fr.map((p) => [p.name, p.enabled])).toEqual([['Domain', true], ['Private', true], ['Public', false]]);
+    const de = parseNetshAllProfiles(fx('netsh-advfirewall-allprofiles.win11.de-DE.on.txt'))!;
+    expect(de.every((p) => p.enabled === true && p.defaultInbound === 'block')).toBe(true);
+    const obs = await collectWin32(fakeContext({ platform: 'win32', commands: { powershell: fail('permission_denied', 'Access is denied.'), netsh: ok(fx('netsh-advfirewall-allprofiles.win11.en-US.private-allow-inbound.txt')) } }));
+    expect(spec.evaluate(obs, spec.defaults).status).toBe('fail'); // Private allows unsolicited inbound
+    expect(parseNetshAllProfiles('Profilo di dominio:\nStato   Attivo\n')).toBeNull(); // Italian is not read: unknown, not a guess
+  });
+  it('Get-NetFirewallProfile value shapes: booleans, numbers, names in any case, numeric strings', () => {
+    const shapes = JSON.stringify([
+      { Name: 'Domain', Enabled: true, DefaultInboundAction: 'NotConfigured' },
+      { Name: 'Private', Enabled: '1', DefaultInboundAction: 'block' },
+      { Name: 'Public', Enabled: 'false', DefaultInboundAction: 4 },
+    ]);
+    expect(parseNetFirewallProfiles(shapes)!.map((p) => [p.enabled, p.defaultInbound])).toEqual([[true, 'block'], [true, 'block'], [false, 'block']]);
+    expect(parseNetFirewallProfiles('{"Name":"Public","Enabled":"True","DefaultInboundAction":"Allow"}')).toEqual([{ name: 'Public', enabled: true, defaultInbound: 'allow' }]);
+    expect(parseNetFirewallProfiles('{"Name":"Public","Enabled":"NotConfigured"}')![0].enabled).toBeNull();
+  });
   it('unknown: both sources fail or print nothing', async () => {
     const obs = await collectWin32(fakeContext({ platform: 'win32', commands: { powershell: ok(''), netsh: fail('not_found') } }));
     expect(spec.evaluate(obs, spec.defaults).status).toBe('unknown');

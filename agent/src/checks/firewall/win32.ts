@@ -13,7 +13,7 @@ export const collectWin32: Collector<'firewall'> = async (ctx) => {
   let source = 'Get-NetFirewallProfile';
   let reason: string | undefined;
   if (!profiles) {
-    const netsh = await ctx.run('netsh', ['advfirewall', 'show', 'allprofiles', 'state']);
+    const netsh = await ctx.run('netsh', ['advfirewall', 'show', 'allprofiles']);
     profiles = netsh.ok ? parseNetshAllProfiles(netsh.stdout) : null;
     source = 'netsh';
     if (!profiles) reason = `${describeFailure('Get-NetFirewallProfile', ps.error)}; ${netsh.ok ? 'netsh output not understood' : describeFailure('netsh', netsh.error)}`;
