@@ -5,8 +5,9 @@
  *     whose RFC 7638 thumbprint must equal the JWS kid;
  *  2. the signed payload equals manifest.json byte for byte;
  *  3. every listed file exists with the listed size and SHA-256, and no unlisted file is present;
- *  4. every line of reports.jsonl verifies with its device key from device-keys.json, and the
- *     signed payload's reportId/deviceId/collectedAt match the line and the key's device.
+ *  4. every line of reports.jsonl verifies with its device key from device-keys.json, the
+ *     signed payload's reportId/deviceId/collectedAt match the line and the key's device, and
+ *     no report was collected after its key was retired by rotation.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -101,10 +102,10 @@ export async function verifyBundleDir(dir: string, pinned?: { keys: JWK[] }): Pr
   for (const name of await readdir(dir)) if (!listed.has(name)) problem(name, 'present in the bundle but not listed in the manifest');
 
   // 4: device signatures on every report.
-  const keys = new Map<string, { deviceId: string; jwk: JWK; key?: Awaited<ReturnType<typeof importJWK>> }>();
+  const keys: KeyMap = new Map();
   try {
-    const dk = await readJson<{ keys: { kid: string; deviceId: string; publicJwk: JWK }[] }>(join(dir, 'device-keys.json'));
-    for (const k of dk.keys) keys.set(k.kid, { deviceId: k.deviceId, jwk: k.publicJwk });
+    const dk = await readJson<{ keys: { kid: string; deviceId: string; publicJwk: JWK; retiredAt?: string | null }[] }>(join(dir, 'device-keys.json'));
+    for (const k of dk.keys) keys.set(k.kid, { deviceId: k.deviceId, jwk: k.publicJwk, retiredAt: k.retiredAt ? Date.parse(k.retiredAt) : null });
   } catch (e) {
     problem('device-keys.json', `unreadable: ${(e as Error).message}`);
   }
@@ -131,7 +132,9 @@ export async function verifyBundleDir(dir: string, pinned?: { keys: JWK[] }): Pr
   return out;
 }
 
-async function checkReportLine(text: string, keys: Map<string, { deviceId: string; jwk: JWK; key?: Awaited<ReturnType<typeof importJWK>> }>): Promise<string | null> {
+type KeyMap = Map<string, { deviceId: string; jwk: JWK; retiredAt: number | null; key?: Awaited<ReturnType<typeof importJWK>> }>;
+
+async function checkReportLine(text: string, keys: KeyMap): Promise<string | null> {
   let rec: { reportId?: string; deviceId?: string; kid?: string; collectedAt?: string; jws?: string };
   try {
     rec = JSON.parse(text);
@@ -159,5 +162,7 @@ async function checkReportLine(text: string, keys: Map<string, { deviceId: strin
   if (p.deviceId !== rec.deviceId) return `report ${rec.reportId}: signed deviceId ${p.deviceId} differs from ${rec.deviceId}`;
   if (p.reportId !== rec.reportId) return `report ${rec.reportId}: signed reportId ${p.reportId} differs`;
   if (Date.parse(p.collectedAt ?? '') !== Date.parse(rec.collectedAt ?? '')) return `report ${rec.reportId}: signed collectedAt ${p.collectedAt} differs from ${rec.collectedAt}`;
+  // The collector's rule: a key rotated out signs nothing collected after its retirement.
+  if (k.retiredAt !== null && Date.parse(p.collectedAt ?? '') > k.retiredAt) return `report ${rec.reportId}: collected after its key ${rec.kid} was retired`;
   return null;
 }

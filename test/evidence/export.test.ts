@@ -18,7 +18,7 @@ import { createApiToken } from '../../server/src/auth/tokens.js';
 import { unpackTarGz } from '../../scripts/evidence/unpack.js';
 import { verifyBundleDir } from '../../scripts/evidence/verify-bundle.js';
 import { eventPage, reportPage, type TimeCursor } from '../../server/src/evidence/dal.js';
-import { every, seedDevices, signReport } from './seed.js';
+import { every, newDeviceKey, seedDevices, signReport } from './seed.js';
 
 const run = promisify(execFile);
 const H = 3_600_000;
@@ -288,5 +288,31 @@ describe.each(backends())('evidence export (%s)', (backend) => {
     expect(r.body.checks.firewall.segments.map((s: { state: string }) => s.state)).toEqual(['pass', 'failing', 'noncompliant', 'pass']);
     expect(r.body.checks.firewall.remediations[0]).toMatchObject({ seconds: 4 * 86400, reachedNoncompliant: true });
     expect((await tc.api(`/api/v1/devices/nope/history`, { token: helpdeskToken })).status).toBe(404);
+  });
+
+  it('a key rotated mid-period: both keys ship and verify; a report signed by the old key after retirement fails', async () => {
+    const { keys } = await seedDevices(tc.db, [{ id: 'dev-r', hostname: 'rotated', enrolledAt: d(-5), reportTimes: [] }]);
+    const oldKey = keys.get('dev-r')!;
+    const newKey = await newDeviceKey();
+    await tc.db.query(`UPDATE device_keys SET retired_at = $2 WHERE kid = $1`, [oldKey.kid, d(4)]);
+    await tc.db.query(`INSERT INTO device_keys (kid, device_id, public_jwk, created_at) VALUES ($1, 'dev-r', $2, $3)`, [newKey.kid, JSON.stringify(newKey.publicJwk), d(4)]);
+    const put = async (id: string, key: typeof oldKey, at: Date) =>
+      tc.db.query(`INSERT INTO reports (report_id, device_id, seq, kid, collected_at, summary, jws) VALUES ($1, 'dev-r', 1, $2, $3, '{}', $4)`, [id, key.kid, at, await signReport(key, { v: 1, reportId: id, deviceId: 'dev-r', seq: 1, collectedAt: at.toISOString() })]);
+    await put('rot-old', oldKey, d(3));
+    await put('rot-new', newKey, d(5));
+    const ok = tempDir('posture-rot-');
+    expect((await download(tc, ADMIN_TOKEN, ok)).status).toBe(200);
+    const good = await verifyBundleDir(ok);
+    expect(good.problems).toEqual([]);
+    const shipped = JSON.parse(readFileSync(join(ok, 'device-keys.json'), 'utf8')).keys.filter((k: { deviceId: string }) => k.deviceId === 'dev-r');
+    expect(shipped).toHaveLength(2);
+
+    await put('rot-late', oldKey, d(6));
+    const bad = tempDir('posture-rot-');
+    expect((await download(tc, ADMIN_TOKEN, bad)).status).toBe(200);
+    const r = await verifyBundleDir(bad);
+    expect(r.ok).toBe(false);
+    expect(r.problems.map((p) => p.message).join()).toContain('rot-late: collected after its key');
+    await tc.db.query(`DELETE FROM reports WHERE device_id = 'dev-r'`);
   });
 });
