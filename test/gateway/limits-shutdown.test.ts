@@ -25,12 +25,17 @@ describe.each(backends())('limits and shutdown on %s', (backend) => {
     const s = await connectDevice(d);
     for (let i = 0; i < 400; i++) s.ws.send(JSON.stringify({ type: 'hello', agentVersion: 'x', spoolPending: 0 }));
     expect((await s.closed).code).toBe(CLOSE.rateLimited);
-    const s2 = await connectDevice(d);
+    // The budget is per device: reconnecting does not reset it.
+    const again = await connectDevice(d);
+    again.ws.send(JSON.stringify({ type: 'hello', agentVersion: 'x', spoolPending: 0 }));
+    expect((await again.closed).code).toBe(CLOSE.rateLimited);
+    const d2 = await enrollDevice(c.url);
+    const s2 = await connectDevice(d2);
     s2.ws.send('x'.repeat(600 * 1024));
     expect((await s2.closed).code).toBe(1009);
-    // The device can still connect and report normally afterwards.
-    const s3 = await connectDevice(d);
-    const r = await signedReport(d);
+    // Other devices are unaffected, and an oversize frame does not lock a device out.
+    const s3 = await connectDevice(d2);
+    const r = await signedReport(d2);
     s3.ws.send(JSON.stringify({ type: 'report', id: r.id, jws: r.jws }));
     await nextMessage(s3.messages, (m) => m.type === 'ack' && m.id === r.id);
     s3.ws.close();

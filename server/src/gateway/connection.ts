@@ -28,10 +28,26 @@ export interface ConnectionDeps {
   welcome: (deviceId: string) => object;
 }
 
+/**
+ * Rate windows per device, not per socket: reconnecting must not reset a flooding device's
+ * budget. Entries of idle devices are pruned as the map grows.
+ */
+const rateByDevice = new Map<string, { windowStart: number; msgs: number; bytes: number }>();
+function rateFor(deviceId: string, now: number) {
+  let r = rateByDevice.get(deviceId);
+  if (!r) {
+    if (rateByDevice.size > 50_000) for (const [k, v] of rateByDevice) if (now - v.windowStart > LIMITS.rateWindowMs) rateByDevice.delete(k);
+    rateByDevice.set(deviceId, (r = { windowStart: now, msgs: 0, bytes: 0 }));
+  }
+  if (now - r.windowStart > LIMITS.rateWindowMs) {
+    r.windowStart = now;
+    r.msgs = 0;
+    r.bytes = 0;
+  }
+  return r;
+}
+
 export function attachConnection(ws: WebSocket, deviceId: string, kid: string, deps: ConnectionDeps): AgentConnection {
-  let windowStart = Date.now();
-  let msgCount = 0;
-  let byteCount = 0;
   let inFlight = 0;
   let closed = false;
   let alive = true;
@@ -70,15 +86,10 @@ export function attachConnection(ws: WebSocket, deviceId: string, kid: string, d
   ws.on('message', (data: RawData, isBinary: boolean) => {
     alive = true;
     const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
-    const now = Date.now();
-    if (now - windowStart > LIMITS.rateWindowMs) {
-      windowStart = now;
-      msgCount = 0;
-      byteCount = 0;
-    }
-    msgCount++;
-    byteCount += buf.length;
-    if (msgCount > LIMITS.rateMaxMessages || byteCount > LIMITS.rateMaxBytes) return drop(CLOSE.rateLimited, 'rate limit exceeded');
+    const rate = rateFor(deviceId, Date.now());
+    rate.msgs++;
+    rate.bytes += buf.length;
+    if (rate.msgs > LIMITS.rateMaxMessages || rate.bytes > LIMITS.rateMaxBytes) return drop(CLOSE.rateLimited, 'rate limit exceeded');
     if (isBinary) return drop(CLOSE.invalidMessage, 'binary frames are not accepted');
     let text: string;
     try {

@@ -9,6 +9,7 @@ import type { ReportPayload } from '#shared/protocol/messages.js';
 import type { Policy } from '#shared/policy/schema.js';
 import { evaluateDevice, type ActiveExclusion, type CheckState, type PreviousCheckState } from '#shared/policy/evaluate.js';
 import type { CheckId } from '#shared/checks/ids.js';
+import type { CheckResult } from '#shared/checks/result.js';
 import { alertForTransition, type OutboxRow } from '../alerts/outbox.js';
 
 export interface VerifiedReport {
@@ -30,6 +31,10 @@ interface CheckRow {
   state: CheckState;
   since: Date;
   failing_since: Date | null;
+  /** The stored result, so a partial report (check-now of some checks) keeps the others. */
+  result?: CheckResult;
+  report_id?: string;
+  collected_at?: Date;
 }
 
 const asJson = (v: unknown) => JSON.stringify(v);
@@ -76,10 +81,13 @@ export async function applyBatch(q: Queryable, policy: Policy, batch: VerifiedRe
     `SELECT id, platform, hostname, state, last_report_at FROM devices WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)) ORDER BY id FOR UPDATE`,
     [freshJson],
   );
-  const checks = await q.query<CheckRow>(
-    `SELECT device_id, check_id, state, since, failing_since FROM check_states WHERE device_id IN (SELECT jsonb_array_elements_text($1::jsonb))`,
+  const checks = await q.query<CheckRow & { agent_status: CheckResult['status']; summary: string; evidence: CheckResult['evidence']; remediation: CheckResult['remediation'] }>(
+    `SELECT device_id, check_id, state, since, failing_since, agent_status, summary, evidence, remediation, report_id, collected_at
+       FROM check_states WHERE device_id IN (SELECT jsonb_array_elements_text($1::jsonb))`,
     [freshJson],
   );
+  for (const c of checks.rows)
+    c.result = { id: c.check_id, status: c.agent_status, summary: c.summary, evidence: c.evidence, remediation: c.remediation };
   const excl = await q.query<{ device_id: string; check_id: string; expires_at: Date }>(
     `SELECT device_id, check_id, expires_at FROM exclusions
       WHERE device_id IN (SELECT jsonb_array_elements_text($1::jsonb)) AND revoked_at IS NULL AND expires_at > now()`,
@@ -122,18 +130,25 @@ export async function applyBatch(q: Queryable, policy: Policy, batch: VerifiedRe
       lastAt = at.getTime();
       const previous: Partial<Record<CheckId, PreviousCheckState>> = {};
       for (const [id, c] of prev) previous[id] = { state: c.state, failingSince: c.failing_since ? new Date(c.failing_since) : null };
-      const ev = evaluateDevice({ policy, platform: dev.platform, results: r.payload.checks, previous, exclusions: exclByDevice.get(dev.id), now: at });
+      // A report may carry only some checks (check-now of a subset): the others keep their last result.
+      const reported = new Set(r.payload.checks.map((c) => c.id));
+      const carried = [...prev.values()].filter((c) => !reported.has(c.check_id) && c.result).map((c) => c.result!);
+      const ev = evaluateDevice({ policy, platform: dev.platform, results: [...r.payload.checks, ...carried], previous, exclusions: exclByDevice.get(dev.id), now: at });
       for (const c of ev.checks) {
         const before = prev.get(c.id);
         if (!before || before.state !== c.state) {
           events.push({ device_id: dev.id, check_id: c.id, from_state: before?.state ?? null, to_state: c.state, at: at.toISOString(), report_id: r.payload.reportId, detail: { reasons: c.reasons.slice(0, 5) } });
         }
+        const res = r.payload.checks.find((x) => x.id === c.id);
         prev.set(c.id, {
           device_id: dev.id,
           check_id: c.id,
           state: c.state,
           since: !before || before.state !== c.state ? at : before.since,
           failing_since: c.failingSince,
+          result: res ?? before?.result,
+          report_id: res ? r.payload.reportId : (before?.report_id ?? r.payload.reportId),
+          collected_at: res ? at : (before?.collected_at ?? at),
         });
       }
       if (devState !== ev.state) {
@@ -146,10 +161,9 @@ export async function applyBatch(q: Queryable, policy: Policy, batch: VerifiedRe
     }
     if (!latest) continue;
     const { r, ev, at } = latest;
-    const byId = new Map(r.payload.checks.map((c) => [c.id, c]));
     for (const c of ev.checks) {
-      const res = byId.get(c.id);
       const p = prev.get(c.id)!;
+      const res = p.result;
       checkUpserts.push({
         device_id: dev.id,
         check_id: c.id,
@@ -162,8 +176,8 @@ export async function applyBatch(q: Queryable, policy: Policy, batch: VerifiedRe
         reasons: c.reasons,
         evidence: res?.evidence ?? {},
         remediation: res?.remediation ?? { steps: [] },
-        report_id: r.payload.reportId,
-        collected_at: at.toISOString(),
+        report_id: p.report_id ?? r.payload.reportId,
+        collected_at: new Date(p.collected_at ?? at).toISOString(),
       });
     }
     const inv = r.payload.inventory;

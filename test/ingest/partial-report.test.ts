@@ -1,0 +1,35 @@
+/**
+ * A check-now for some checks produces a report with only those checks; the others must
+ * keep their last result and state instead of turning "unknown".
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestCollector, type TestCollector } from '../helpers/collector.js';
+import { connectDevice, enrollDevice, nextMessage, sampleChecks, signedReport } from '../helpers/device.js';
+
+describe('partial reports', () => {
+  let c: TestCollector;
+  beforeAll(async () => {
+    c = await startTestCollector('pglite');
+  });
+  afterAll(async () => c?.cleanup());
+
+  it('keeps the checks a report does not carry', async () => {
+    const d = await enrollDevice(c.url);
+    const s = await connectDevice(d);
+    const full = await signedReport(d, { checks: sampleChecks({ firewall: { status: 'fail', evidence: { facts: { inboundFiltered: false, backends: ['nftables'] } } } }) });
+    s.ws.send(JSON.stringify({ type: 'report', id: full.id, jws: full.jws }));
+    await nextMessage(s.messages, (m) => m.type === 'ack' && m.id === full.id);
+    const only = await signedReport(d, { checks: sampleChecks().filter((x) => x.id === 'usb_storage'), trigger: 'check-now:cmd_x' });
+    s.ws.send(JSON.stringify({ type: 'report', id: only.id, jws: only.jws }));
+    await nextMessage(s.messages, (m) => m.type === 'ack' && m.id === only.id);
+    s.ws.close();
+    const dev = (await c.api(`/api/v1/devices/${d.deviceId}`)).body;
+    expect(dev.state).toBe('failing');
+    expect(dev.failingChecks).toEqual(['firewall']);
+    const byId = Object.fromEntries(dev.checks.map((x: { id: string }) => [x.id, x]));
+    expect(byId.firewall.state).toBe('failing');
+    expect(byId.firewall.reportId).toBe(full.id); // still the result it came from
+    expect(byId.usb_storage.reportId).toBe(only.id);
+    expect(dev.checks).toHaveLength(6);
+  });
+});
