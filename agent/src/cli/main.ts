@@ -13,7 +13,7 @@ Commands:
   enroll --server URL --secret SECRET [--ca-file PEM] [--pin SHA256]
                           Register this machine with a Posture collector.
   run [--interval SECONDS] Run the agent: check on schedule and report (foreground).
-  check [--json] [--root DIR]
+  check [--json] [--root DIR] [--only ID,ID]
                           Run all checks once and print the results (no report is sent).
   status [--json] [--what-is-collected]
                           Show this machine's compliance state and how to fix failures.
@@ -41,6 +41,7 @@ export async function main(argv: string[]): Promise<number> {
       interval: { type: 'string' },
       json: { type: 'boolean' },
       root: { type: 'string' },
+      only: { type: 'string' },
       print: { type: 'boolean' },
       'what-is-collected': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -78,7 +79,14 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'check': {
         const { checkCommand } = await import('./check.js');
-        return await checkCommand({ json: !!v.json, root: v.root as string | undefined });
+        const { isCheckId } = await import('#shared/checks/ids.js');
+        const only = v.only ? String(v.only).split(',').map((x) => x.trim()) : undefined;
+        const bad = only?.filter((x) => !isCheckId(x));
+        if (bad?.length) {
+          console.error(`posture-agent check: unknown check id(s): ${bad.join(', ')}`);
+          return 2;
+        }
+        return await checkCommand({ json: !!v.json, root: v.root as string | undefined, only: only as never });
       }
       case 'status': {
         const { statusCommand } = await import('./status.js');
