@@ -14,7 +14,7 @@ export function parseFdesetupStatus(text: string): FdeStatus | null {
   const on = /FileVault is On/i.test(t) ? true : /FileVault is Off/i.test(t) ? false : null;
   const enc = /Encryption in progress: Percent completed = ([\d.]+)/i.exec(t);
   const dec = /Decryption in progress: Percent completed = ([\d.]+)/i.exec(t);
-  const deferred = /Deferred enablement appears to be active/i.test(t);
+  const deferred = /Deferred enablement appears to be active|will be enabled after the next restart/i.test(t);
   if (on === null && !enc && !dec) return null;
   return {
     // Encrypting is not yet protected; decrypting is on its way out.

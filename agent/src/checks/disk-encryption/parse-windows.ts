@@ -10,16 +10,27 @@ import type { Volume } from '../../../../shared/src/checks/facts.js';
 const VOLUME_TYPES = ['OperatingSystem', 'Data', 'Removable'];
 const PROTECTION = ['Off', 'On', 'Unknown'];
 const VOLUME_STATUS = ['FullyDecrypted', 'FullyEncrypted', 'EncryptionInProgress', 'DecryptionInProgress', 'EncryptionPaused', 'DecryptionPaused'];
-const enumName = (v: unknown, names: string[]) => (typeof v === 'number' ? (names[v] ?? String(v)) : typeof v === 'string' ? v : null);
+/** An enum as number, numeric string ("1") or name ("On"); names are matched case-insensitively. */
+const enumName = (v: unknown, names: string[]): string | null => {
+  if (typeof v === 'string' && /^\s*\d+\s*$/.test(v)) v = Number(v);
+  if (typeof v === 'number') return names[v] ?? String(v);
+  if (typeof v !== 'string') return null;
+  const t = v.trim().replace(/[\s_-]/g, '').toLowerCase();
+  return names.find((n) => n.toLowerCase() === t) ?? v.trim();
+};
+const ENCRYPTION_METHODS = ['None', 'Aes128Diffuser', 'Aes256Diffuser', 'Aes128', 'Aes256', 'Hardware', 'XtsAes128', 'XtsAes256'];
 
 function toVolume(mount: string, type: string | null, protection: string | null, status: string | null, method: string | null, systemDrive: string): Volume {
   const encryptedFully = status === 'FullyEncrypted';
+  // Encrypting (or paused) with protectors on is not yet protection of the whole volume.
+  const converting = status !== null && !encryptedFully && status !== 'FullyDecrypted';
   const prot = protection === 'On' ? 'on' : protection === 'Off' ? (encryptedFully ? 'suspended' : 'off') : null;
+  const base = method && method !== 'None' ? `bitlocker ${method}` : status === 'FullyDecrypted' ? 'none' : 'bitlocker';
   return {
     name: mount,
     mount,
-    encrypted: prot === 'on' ? true : prot === null ? null : false,
-    method: method && method !== 'None' ? `bitlocker ${method}` : status === 'FullyDecrypted' ? 'none' : 'bitlocker',
+    encrypted: prot === 'on' ? !converting : prot === null ? null : false,
+    method: converting ? `${base} (${status})` : base,
     protection: prot,
     system: type === 'OperatingSystem' || mount.toUpperCase() === systemDrive.toUpperCase(),
     removable: type === 'Removable',
@@ -41,10 +52,41 @@ export function parseBitLockerVolumes(json: string, systemDrive = 'C:'): Volume[
       enumName(x.VolumeType, VOLUME_TYPES),
       enumName(x.ProtectionStatus, PROTECTION),
       enumName(x.VolumeStatus, VOLUME_STATUS),
-      enumName(x.EncryptionMethod, ['None', 'Aes128Diffuser', 'Aes256Diffuser', 'Aes128', 'Aes256', 'Hardware', 'XtsAes128', 'XtsAes256']),
+      enumName(x.EncryptionMethod, ENCRYPTION_METHODS),
       systemDrive,
     ),
   );
+}
+
+/**
+ * `Get-CimInstance -Namespace root/cimv2/Security/MicrosoftVolumeEncryption
+ * Win32_EncryptableVolume` as JSON: numeric, locale-independent properties (admin only).
+ * ProtectionStatus 0 off / 1 on / 2 unknown (locked); ConversionStatus 0 fully decrypted,
+ * 1 fully encrypted (also used-space-only), 2 encrypting, 3 decrypting, 4/5 paused;
+ * VolumeType 0 OS, 1 fixed data, 2 removable. Volumes without a drive letter are skipped.
+ */
+export function parseEncryptableVolumes(json: string, systemDrive = 'C:'): Volume[] | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(json.replace(/^\uFEFF/, '').trim());
+  } catch {
+    return null;
+  }
+  const list = (Array.isArray(v) ? v : [v]) as Record<string, unknown>[];
+  if (!list.length || !list.every((x) => x && typeof x === 'object' && 'ProtectionStatus' in x && 'DriveLetter' in x)) return null;
+  const out = list
+    .filter((x) => typeof x.DriveLetter === 'string' && /^[A-Z]:$/i.test(x.DriveLetter))
+    .map((x) =>
+      toVolume(
+        (x.DriveLetter as string).toUpperCase(),
+        enumName(x.VolumeType, ['OperatingSystem', 'Data', 'Removable']),
+        enumName(x.ProtectionStatus, PROTECTION),
+        enumName(x.ConversionStatus, VOLUME_STATUS),
+        enumName(x.EncryptionMethod, ENCRYPTION_METHODS),
+        systemDrive,
+      ),
+    );
+  return out.length ? out : null;
 }
 
 const LABELS = {
@@ -54,7 +96,8 @@ const LABELS = {
 };
 const ON = /Protection On|Schutz ist aktiviert|Protection activée/i;
 const OFF = /Protection Off|Schutz ist deaktiviert|Protection désactivée/i;
-const FULLY_ENCRYPTED = /Fully Encrypted|Vollständig verschlüsselt|Chiffrement complet|Entièrement chiffré/i;
+// "Used Space Only Encrypted" is complete encryption of the used space (the Windows 10/11 default).
+const FULLY_ENCRYPTED = /Fully Encrypted|Used Space Only Encrypted|Vollständig verschlüsselt|Chiffrement complet|Entièrement chiffré/i;
 const FULLY_DECRYPTED = /Fully Decrypted|Vollständig entschlüsselt|Déchiffrement complet|Entièrement déchiffré/i;
 
 /** `manage-bde -status` (any drive set) → volumes. */
@@ -69,7 +112,8 @@ export function parseManageBde(text: string, systemDrive = 'C:'): Volume[] | nul
     for (const line of block.split(/\r?\n/).map((l) => l.trim())) {
       const val = line.slice(line.indexOf(':') + 1).trim();
       if (LABELS.protection.test(line)) protection = ON.test(val) ? 'On' : OFF.test(val) ? 'Off' : null;
-      else if (LABELS.conversion.test(line)) status = FULLY_ENCRYPTED.test(val) ? 'FullyEncrypted' : FULLY_DECRYPTED.test(val) ? 'FullyDecrypted' : 'InProgress';
+      else if (LABELS.conversion.test(line))
+        status = FULLY_ENCRYPTED.test(val) ? 'FullyEncrypted' : FULLY_DECRYPTED.test(val) ? 'FullyDecrypted' : /^Encryption in Progress/i.test(val) ? 'EncryptionInProgress' : /^Decryption in Progress/i.test(val) ? 'DecryptionInProgress' : 'InProgress';
       else if (LABELS.method.test(line)) method = val.replace(/\s+/g, '') || null;
     }
     if (protection === null && status === null) continue; // a language we do not read: leave it unknown

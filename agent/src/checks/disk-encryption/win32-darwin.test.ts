@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fail, fakeContext, fixture, ok } from '../../../../test/agent/fake-context.js';
 import { collectDarwin } from './darwin.js';
 import { parseDiskutilInfo, parseFdesetupStatus } from './parse-darwin.js';
-import { parseBitLockerVolumes, parseManageBde, shellBitLockerProtection } from './parse-windows.js';
+import { parseBitLockerVolumes, parseEncryptableVolumes, parseManageBde, shellBitLockerProtection } from './parse-windows.js';
 import { spec } from './spec.js';
 import { collectWin32 } from './win32.js';
 
@@ -34,6 +34,28 @@ describe('BitLocker parsers', () => {
     expect(parseManageBde('')).toBeNull();
     expect(parseBitLockerVolumes(fx('Get-BitLockerVolume.win10.empty.json'))).toBeNull();
   });
+  it('Get-BitLockerVolume shapes: single object with numeric enums; projected "EncryptionInProgress" with protection on is not yet protected', () => {
+    expect(parseBitLockerVolumes(fx('Get-BitLockerVolume.win10.single-numeric.json'))).toEqual([
+      { name: 'C:', mount: 'C:', encrypted: true, protection: 'on', method: 'bitlocker XtsAes128', system: true, removable: false },
+    ]);
+    expect(parseBitLockerVolumes(fx('Get-BitLockerVolume.win11.encrypting.projected.json'))![0]).toMatchObject({ encrypted: false, protection: 'on', method: 'bitlocker XtsAes128 (EncryptionInProgress)' });
+    expect(parseBitLockerVolumes('[{"MountPoint":"C:","VolumeType":"0","ProtectionStatus":"1","VolumeStatus":"1"}]')![0]).toMatchObject({ encrypted: true, system: true });
+  });
+  it('Win32_EncryptableVolume (numeric, any language): array and single object; suspended; volumes without letters skipped', () => {
+    const v = parseEncryptableVolumes(fx('Win32_EncryptableVolume.win11.json'))!;
+    expect(v.map((x) => [x.name, x.encrypted, x.protection, x.system, x.removable])).toEqual([['C:', true, 'on', true, false], ['E:', false, 'off', false, true]]);
+    expect(parseEncryptableVolumes(fx('Win32_EncryptableVolume.server2022.suspended.single.json'))![0]).toMatchObject({ encrypted: false, protection: 'suspended', method: 'bitlocker XtsAes256' });
+    expect(parseEncryptableVolumes('2')).toBeNull();
+    expect(parseEncryptableVolumes('')).toBeNull();
+  });
+  it('manage-bde: encryption in progress, used-space-only, several volumes', () => {
+    const v = parseManageBde(fx('manage-bde-status.win11.encrypting-multi.txt'))!;
+    expect(v.map((x) => [x.name, x.encrypted, x.protection])).toEqual([['C:', false, 'off'], ['D:', true, 'on'], ['E:', false, 'off']]);
+    expect(v[0].method).toMatch(/EncryptionInProgress/);
+    expect(parseManageBde(fx('manage-bde-status.win10.used-space-only.txt'))![0]).toMatchObject({ encrypted: true, protection: 'on', system: true });
+    const obs = { facts: { systemVolumeEncrypted: false, volumes: v } };
+    expect(spec.evaluate(obs, {}).status).toBe('fail');
+  });
   it('shell property codes', () => {
     expect(shellBitLockerProtection(1)).toEqual({ encrypted: true, protection: 'on' });
     expect(shellBitLockerProtection(5)).toEqual({ encrypted: false, protection: 'suspended' });
@@ -52,6 +74,12 @@ describe('win32 collector', () => {
     const obs = await collectWin32(fakeContext({ platform: 'win32', commands: { powershell: ps, 'manage-bde': { ok: false, code: 4294967295, stdout: fx('manage-bde-status.win11.not-admin.txt'), error: 'permission_denied' } } }));
     expect(obs).toMatchObject({ facts: { systemVolumeEncrypted: false }, needsElevation: true });
   });
+  it('Get-BitLockerVolume unusable (module missing) → WMI Win32_EncryptableVolume', async () => {
+    const ps = (args: string[]) => (args.at(-1)!.includes('Win32_EncryptableVolume') ? ok(fx('Win32_EncryptableVolume.server2022.suspended.single.json')) : fail('failed', "The term 'Get-BitLockerVolume' is not recognized"));
+    const obs = await collectWin32(fakeContext({ platform: 'win32', commands: { powershell: ps } }));
+    expect(obs.detail?.source).toBe('Win32_EncryptableVolume');
+    expect(spec.evaluate(obs, {})).toMatchObject({ status: 'fail', summary: expect.stringMatching(/suspended/) });
+  });
   it('unknown when every source times out', async () => {
     const obs = await collectWin32(fakeContext({ platform: 'win32', commands: { powershell: fail('timeout', '', null), 'manage-bde': fail('timeout', '', null) } }));
     expect(spec.evaluate(obs, {}).status).toBe('unknown');
@@ -66,6 +94,12 @@ describe('macOS', () => {
     expect(parseFdesetupStatus(fx('fdesetup-status.macos13.encrypting.txt'))).toEqual({ on: false, inProgress: 'encrypting', percent: 42.7 });
     expect(parseFdesetupStatus(fx('fdesetup-status.macos14.deferred.txt'))).toMatchObject({ on: false, inProgress: 'deferred' });
     expect(parseFdesetupStatus('')).toBeNull();
+  });
+  it('fdesetup variants: on (15), on while encrypting or decrypting, enabled at next restart', () => {
+    expect(parseFdesetupStatus(fx('fdesetup-status.macos15.on.txt'))).toEqual({ on: true, inProgress: null, percent: null });
+    expect(parseFdesetupStatus(fx('fdesetup-status.macos15.on-encrypting.txt'))).toEqual({ on: false, inProgress: 'encrypting', percent: 3.1 });
+    expect(parseFdesetupStatus(fx('fdesetup-status.macos14.decrypting.txt'))).toEqual({ on: false, inProgress: 'decrypting', percent: 12.5 });
+    expect(parseFdesetupStatus(fx('fdesetup-status.macos13.restart-pending.txt'))).toEqual({ on: false, inProgress: 'deferred', percent: null });
   });
   it('diskutil info plist', () => {
     expect(parseDiskutilInfo(fx('diskutil-info-plist.macos14.data.xml'))).toEqual({ device: 'disk3s5', name: 'Macintosh HD - Data', fileVault: true, encrypted: true });
