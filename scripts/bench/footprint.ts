@@ -48,9 +48,11 @@ export async function agentFootprint(url: string, idleSeconds: number): Promise<
       const cycle = (cyc.stdout + cyc.stderr).trim().split('\n').filter(Boolean);
       return { agentForm: form, idleRssMiB, cycle };
     } finally {
+      const exited = new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
       child.kill('SIGTERM');
+      await exited;
     }
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
   }
 }
