@@ -6,6 +6,7 @@ import { principalFromToken } from '../auth/tokens.js';
 import { createSession, deleteSession, SESSION_COOKIE, SESSION_TTL_MS } from '../auth/sessions.js';
 import { verifyPassword, newId } from '../shared/crypto.js';
 import { audit } from '../audit/log.js';
+import { LoginThrottle } from '../auth/login-throttle.js';
 import { html } from './html.js';
 import { layout } from './layout.js';
 
@@ -31,7 +32,11 @@ export function sessionCookie(value: string, secure: boolean, maxAgeMs = SESSION
   return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${Math.floor(maxAgeMs / 1000)}${secure ? '; Secure' : ''}`;
 }
 
+// scrypt of a random password: compared against when the username does not exist.
+const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$' + Buffer.alloc(32).toString('base64');
+
 export function loginRoutes(ctx: Ctx) {
+  const throttle = new LoginThrottle();
   return async (app: FastifyInstance) => {
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_req, body, done) => {
       done(null, Object.fromEntries(new URLSearchParams(body as string)));
@@ -44,6 +49,13 @@ export function loginRoutes(ctx: Ctx) {
     app.post('/login', { config: { auth: 'public' } }, async (req: FastifyRequest<{ Body: Record<string, string> }>, reply) => {
       const b = (req.body ?? {}) as Record<string, string>;
       const next = safeNext(b.next);
+      const keys = [`ip:${req.ip}`, ...(b.username ? [`user:${String(b.username).slice(0, 100).toLowerCase()}`] : [])];
+      const wait = throttle.blockedFor(keys);
+      if (wait > 0) {
+        await audit(ctx.db, { actor: `user:${String(b.username ?? '').slice(0, 100)}`, action: 'auth.login', outcome: 'denied', ip: req.ip, detail: { reason: 'throttled' } });
+        return reply.code(429).header('retry-after', String(Math.ceil(wait / 1000))).type('text/html')
+          .send(loginPage(next, `Too many failed sign-ins; try again in ${Math.ceil(wait / 60_000)} minute(s).`, !!ctx.config.oidc));
+      }
       let userId: string | null = null;
       let actor = `user:${String(b.username ?? '').slice(0, 100)}`;
       if (b.token) {
@@ -65,12 +77,16 @@ export function loginRoutes(ctx: Ctx) {
           [String(b.username).slice(0, 100), 'local'],
         );
         const row = u.rows[0];
-        if (row?.password_hash && !row.disabled_at && (await verifyPassword(String(b.password).slice(0, 1000), row.password_hash))) userId = row.id;
+        // Hash even for unknown users so response time does not reveal which usernames exist.
+        const ok = await verifyPassword(String(b.password).slice(0, 1000), row?.password_hash ?? DUMMY_HASH);
+        if (ok && row?.password_hash && !row.disabled_at) userId = row.id;
       }
       if (!userId) {
+        throttle.fail(keys);
         await audit(ctx.db, { actor, action: 'auth.login', outcome: 'failed', ip: req.ip });
         return reply.code(401).type('text/html').send(loginPage(next, 'Sign-in failed: check the username and password, or the token.', !!ctx.config.oidc));
       }
+      throttle.succeed(keys);
       const s = await createSession(ctx.db, userId);
       await audit(ctx.db, { actor, action: 'auth.login', ip: req.ip });
       return reply.header('set-cookie', sessionCookie(s.cookie, !!ctx.config.tlsCert)).redirect(next, 303);
