@@ -32,6 +32,7 @@ export class SimAgent {
   private reconnectTimer: NodeJS.Timeout | null = null;
   private attempt = 0;
   private open = false;
+  private hintMs: number | undefined;
   stopped = false;
 
   constructor(
@@ -65,6 +66,9 @@ export class SimAgent {
       ws.on('message', (data) => this.onMessage(data.toString()));
       ws.on('unexpected-response', (_req, res) => {
         stats.error(`http-${res.statusCode}`);
+        // Honour Retry-After like the agent's link does (hint plus up to 5 s of jitter).
+        const ra = Number(res.headers['retry-after']);
+        this.hintMs = Number.isFinite(ra) ? ra * 1000 : undefined;
         ws.terminate();
       });
       ws.on('error', (e: Error & { code?: string }) => {
@@ -89,7 +93,10 @@ export class SimAgent {
 
   private scheduleReconnect(code: number, reason: string): void {
     let delay: number;
-    if (code === CLOSE.retryLater) {
+    if (this.hintMs !== undefined) {
+      delay = this.hintMs + Math.random() * Math.min(this.hintMs + 1, 5_000);
+      this.hintMs = undefined;
+    } else if (code === CLOSE.retryLater) {
       let hint = 5_000;
       try {
         hint = Number(JSON.parse(reason).retryAfterMs) || hint;

@@ -26,6 +26,8 @@ export interface ConnectionDeps {
   log: { warn: (o: object, m: string) => void; info: (o: object, m: string) => void; error: (o: object, m: string) => void };
   metrics?: { reportAcked(ms: number): void; reportRejected(): void; connectionClosed(code: number): void };
   welcome: (deviceId: string) => object;
+  /** Socket authentications in flight before upgrades are refused with 503 (default 64). */
+  maxAuthenticating?: number;
 }
 
 /**

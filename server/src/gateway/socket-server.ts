@@ -26,6 +26,11 @@ export function attachSocketServer(server: Server, audience: string, deps: Conne
     skipUTF8Validation: true, // we decode strictly ourselves and close with our own code
   });
   let closing = false;
+  // Upgrades being authenticated now. Each costs a key lookup and a jti insert; past the cap
+  // an upgrade is refused at once with 503 + Retry-After, so a reconnect storm waits at the
+  // agents (which add jitter) instead of in the database pool that /healthz and the API share.
+  let authenticating = 0;
+  const maxAuthenticating = deps.maxAuthenticating ?? 64;
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => {});
@@ -38,6 +43,11 @@ export function attachSocketServer(server: Server, audience: string, deps: Conne
       socket.end('HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nConnection: close\r\n\r\n');
       return;
     }
+    if (authenticating >= maxAuthenticating) {
+      socket.end(`HTTP/1.1 503 Service Unavailable\r\nRetry-After: ${1 + Math.floor(Math.random() * 5)}\r\nConnection: close\r\n\r\n`);
+      return;
+    }
+    authenticating++;
     const auth = req.headers.authorization;
     const token = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
     void authenticateDevice(deps.db, deps.keys, audience, token)
@@ -46,6 +56,7 @@ export function attachSocketServer(server: Server, audience: string, deps: Conne
         return { ok: false as const, code: CLOSE.retryLater, reason: JSON.stringify({ retryAfterMs: 5000 }) };
       })
       .then((result) => {
+        authenticating--;
         wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
           if (!result.ok) {
             deps.log.warn({ code: result.code, reason: result.reason, ip: req.socket.remoteAddress }, 'agent socket refused');
