@@ -26,6 +26,7 @@ const LINUX = {
   rpm: ['/usr/bin/rpm', '/bin/rpm'],
   clamscan: ['/usr/bin/clamscan', '/bin/clamscan'],
   mdatp: ['/usr/bin/mdatp', '/opt/microsoft/mdatp/sbin/mdatp'],
+  falconctl: ['/opt/CrowdStrike/falconctl'],
   gsettings: ['/usr/bin/gsettings', '/bin/gsettings'],
   systemctl: ['/usr/bin/systemctl', '/bin/systemctl'],
   // Desktop notifications and `posture-agent open` (agent/src/notify/, cli/open.ts).

@@ -9,7 +9,7 @@ import { listProcesses } from '../../exec/processes.js';
 import type { Collector } from '../types.js';
 import { daysSince } from '../types.js';
 import { KNOWN_AGENTS, isRunning } from './edr.js';
-import { parseMdatpHealth } from './parse-mdatp.js';
+import { applyMdatp, mdatpHealth } from './health.js';
 import { parseSpctlStatus, parseXprotectVersion } from './parse-darwin.js';
 
 const XPROTECT = '/Library/Apple/System/Library/CoreServices/XProtect.bundle';
@@ -40,9 +40,9 @@ export const collectDarwin: Collector<'antivirus'> = async (ctx) => {
     if (!installed) continue;
     const p: AvProduct = { name: agent.name, kind: agent.kind, running, realTimeProtection: null, definitionsUpToDate: null, definitionsAgeDays: null };
     if (agent.name.startsWith('Microsoft Defender')) {
-      const h = await ctx.run('mdatp', ['health', '--output', 'json']);
-      const health = h.ok ? parseMdatpHealth(h.stdout, ctx.now) : null;
-      if (health) Object.assign(p, { realTimeProtection: health.realTimeProtection, definitionsUpToDate: health.definitionsUpToDate, definitionsAgeDays: health.definitionsAgeDays });
+      const { health, error } = await mdatpHealth(ctx);
+      if (health) applyMdatp(p, health);
+      detail.mdatp = health ?? error;
     }
     products.push(p);
   }

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { fail, fakeContext, fixture, ok } from '../../../../test/agent/fake-context.js';
 import { collectLinux } from './linux.js';
 import { clamdConfigFromCmdline, clamdDatabaseDir, parseClamscanVersion, parseCvdHeader } from './parse-clamav.js';
-import { parseMdatpHealth } from './parse-mdatp.js';
+import { parseRfmState } from './health.js';
+import { parseMdatpHealth, parseMdatpHealthText } from './parse-mdatp.js';
 import { spec } from './spec.js';
 
 const fx = (n: string) => fixture('antivirus', n);
@@ -46,12 +47,31 @@ describe('ClamAV parsers', () => {
 
 describe('mdatp health', () => {
   it('healthy with up-to-date definitions', () => {
-    expect(parseMdatpHealth(fx('mdatp-health.ubuntu22.json'), NOW)).toEqual({ healthy: true, realTimeProtection: true, definitionsUpToDate: true, definitionsAgeDays: 2 });
+    expect(parseMdatpHealth(fx('mdatp-health.ubuntu22.json'), NOW)).toEqual({ healthy: true, realTimeProtection: true, definitionsUpToDate: true, definitionsAgeDays: 2, passiveMode: false, healthIssues: [] });
   });
   it('real-time protection off and out-of-date', () => {
     expect(parseMdatpHealth(fx('mdatp-health.macos14.rtp-off.json'), NOW)).toMatchObject({ realTimeProtection: false, definitionsUpToDate: false, definitionsAgeDays: 16 });
   });
   it('garbage', () => expect(parseMdatpHealth('', NOW)).toBeNull());
+  it('text output (RHEL 8, older mdatp): unhealthy, outdated definitions', () => {
+    expect(parseMdatpHealthText(fx('mdatp-health.rhel8.text.unhealthy.txt'), NOW)).toEqual({
+      healthy: false,
+      realTimeProtection: true,
+      definitionsUpToDate: false,
+      definitionsAgeDays: 79,
+      passiveMode: false,
+      healthIssues: ['no active event provider', 'definitions out of date'],
+    });
+    expect(parseMdatpHealthText('Unknown command\n', NOW)).toBeNull();
+  });
+  it('passive mode means no real-time protection', () => {
+    expect(parseMdatpHealth(fx('mdatp-health.ubuntu24.passive.json'), NOW)).toMatchObject({ passiveMode: true, realTimeProtection: false });
+  });
+  it('falconctl rfm-state', () => {
+    expect(parseRfmState(fx('falconctl-rfm-state.rhel9.rfm.txt'))).toBe(true);
+    expect(parseRfmState(fx('falconctl-rfm-state.ubuntu22.ok.txt'))).toBe(false);
+    expect(parseRfmState('')).toBeNull();
+  });
 });
 
 describe('linux collector + spec', () => {
@@ -91,5 +111,17 @@ describe('linux collector + spec', () => {
     expect(mde.obs.facts.products[0]).toMatchObject({ name: 'Microsoft Defender for Endpoint', realTimeProtection: true });
     const cs = await judge({ '/opt/CrowdStrike/falconctl': 'ELF', '/proc/1/comm': 'systemd\n' });
     expect(cs.v).toMatchObject({ status: 'fail', summary: 'CrowdStrike Falcon: not running' });
+  });
+  it('EDR health: mdatp unhealthy (text fallback) fails; Falcon in reduced functionality mode fails, normal passes', async () => {
+    const mdatp = (args: string[]) => (args.includes('--output') ? fail('failed', "Invalid option '--output'") : ok(fx('mdatp-health.rhel8.text.unhealthy.txt')));
+    const mde = await judge(proc([[900, 'wdavdaemon', '/opt/microsoft/mdatp/sbin/wdavdaemon']]), { mdatp });
+    expect(mde.v.status).toBe('fail');
+    expect(mde.obs.facts.products[0]).toMatchObject({ running: false, definitionsUpToDate: false });
+    const falcon = proc([[700, 'falcon-sensor', '/opt/CrowdStrike/falcon-sensor']]);
+    const rfm = await judge(falcon, { falconctl: ok(fx('falconctl-rfm-state.rhel9.rfm.txt')) });
+    expect(rfm.v).toMatchObject({ status: 'fail', summary: expect.stringMatching(/real-time protection off/) });
+    expect((await judge(falcon, { falconctl: ok(fx('falconctl-rfm-state.ubuntu22.ok.txt')) })).v.status).toBe('pass');
+    const denied = await judge(falcon, { falconctl: fail('permission_denied', 'This program must be run as root') });
+    expect(denied.obs).toMatchObject({ needsElevation: true });
   });
 });

@@ -9,7 +9,7 @@ import type { Collector, ProbeContext } from '../types.js';
 import { daysSince } from '../types.js';
 import { KNOWN_AGENTS, isRunning } from './edr.js';
 import { clamdConfigFromCmdline, clamdDatabaseDir, parseClamscanVersion, parseCvdHeader } from './parse-clamav.js';
-import { parseMdatpHealth } from './parse-mdatp.js';
+import { applyMdatp, falconRfm, mdatpHealth } from './health.js';
 
 async function clamav(ctx: ProbeContext, procs: ProcessInfo[], detail: Record<string, unknown>): Promise<AvProduct | null> {
   const clamd = procs.find((p) => p.name === 'clamd');
@@ -51,6 +51,7 @@ export const collectLinux: Collector<'antivirus'> = async (ctx) => {
   if (!procs) return { facts: { products: [] }, reason: 'process list (/proc) is not readable' };
   const detail: Record<string, unknown> = {};
   const products: AvProduct[] = [];
+  let needsElevation = false;
   const clam = await clamav(ctx, procs, detail);
   if (clam) products.push(clam);
   for (const agent of KNOWN_AGENTS) {
@@ -59,12 +60,18 @@ export const collectLinux: Collector<'antivirus'> = async (ctx) => {
     if (!installed) continue;
     const product: AvProduct = { name: agent.name, kind: agent.kind, running, realTimeProtection: null, definitionsUpToDate: null, definitionsAgeDays: null };
     if (agent.name.startsWith('Microsoft Defender')) {
-      const h = await ctx.run('mdatp', ['health', '--output', 'json']);
-      const health = h.ok ? parseMdatpHealth(h.stdout, ctx.now) : null;
-      if (health) Object.assign(product, { realTimeProtection: health.realTimeProtection, definitionsUpToDate: health.definitionsUpToDate, definitionsAgeDays: health.definitionsAgeDays });
-      detail.mdatp = health ?? h.error;
+      const { health, error } = await mdatpHealth(ctx);
+      if (health) applyMdatp(product, health);
+      detail.mdatp = health ?? error;
+    }
+    if (agent.name.startsWith('CrowdStrike') && running) {
+      const { rfm, error } = await falconRfm(ctx);
+      // Reduced functionality mode: the sensor is up but not protecting.
+      if (rfm === true) product.realTimeProtection = false;
+      detail.falconRfm = rfm ?? error;
+      if (rfm === null && error === 'permission_denied') needsElevation = true;
     }
     products.push(product);
   }
-  return { facts: { products }, detail };
+  return { facts: { products }, detail, needsElevation: needsElevation && !ctx.elevated ? true : undefined };
 };

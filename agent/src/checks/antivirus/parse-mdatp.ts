@@ -1,15 +1,41 @@
 /**
  * `mdatp health --output json` (Defender for Endpoint on Linux and macOS). Settings are
  * objects `{ "value": ..., "scope": ... }` in recent versions and bare values in older.
+ * Versions without `--output json` print `key : value [managed]` lines (snake_case keys),
+ * read by parseMdatpHealthText into the same shape.
  */
 export interface MdatpHealth {
   healthy: boolean | null;
   realTimeProtection: boolean | null;
   definitionsUpToDate: boolean | null;
   definitionsAgeDays: number | null;
+  /** Passive mode: another product is primary; Defender detects but does not block. */
+  passiveMode?: boolean | null;
+  healthIssues?: string[];
 }
 
 const unwrap = (v: unknown): unknown => (v && typeof v === 'object' && 'value' in (v as object) ? (v as { value: unknown }).value : v);
+const bool = (v: unknown) => (typeof v === 'boolean' ? v : null);
+
+function fromRecord(d: Record<string, unknown>, now: Date): MdatpHealth {
+  const status = unwrap(d.definitionsStatus);
+  let age: number | null = null;
+  const minutes = unwrap(d.definitionsUpdatedMinutesAgo);
+  const updated = unwrap(d.definitionsUpdated);
+  if (typeof minutes === 'number') age = Math.floor(minutes / 1440);
+  else if (typeof updated === 'number') age = Math.max(0, Math.floor((now.getTime() - updated) / 86_400_000));
+  const passive = bool(unwrap(d.passiveModeEnabled));
+  const rtp = bool(unwrap(d.realTimeProtectionEnabled));
+  const issues = unwrap(d.healthIssues);
+  return {
+    healthy: bool(unwrap(d.healthy)),
+    realTimeProtection: passive === true ? false : rtp,
+    definitionsUpToDate: typeof status === 'string' ? status === 'up_to_date' : null,
+    definitionsAgeDays: age,
+    passiveMode: passive,
+    healthIssues: Array.isArray(issues) ? issues.map(String).slice(0, 10) : undefined,
+  };
+}
 
 export function parseMdatpHealth(json: string, now: Date): MdatpHealth | null {
   let d: Record<string, unknown>;
@@ -18,18 +44,25 @@ export function parseMdatpHealth(json: string, now: Date): MdatpHealth | null {
   } catch {
     return null;
   }
-  if (!d || typeof d !== 'object') return null;
-  const bool = (v: unknown) => (typeof v === 'boolean' ? v : null);
-  const status = unwrap(d.definitionsStatus);
-  let age: number | null = null;
-  const minutes = unwrap(d.definitionsUpdatedMinutesAgo);
-  const updated = unwrap(d.definitionsUpdated);
-  if (typeof minutes === 'number') age = Math.floor(minutes / 1440);
-  else if (typeof updated === 'number') age = Math.max(0, Math.floor((now.getTime() - updated) / 86_400_000));
-  return {
-    healthy: bool(unwrap(d.healthy)),
-    realTimeProtection: bool(unwrap(d.realTimeProtectionEnabled)),
-    definitionsUpToDate: typeof status === 'string' ? status === 'up_to_date' : null,
-    definitionsAgeDays: age,
-  };
+  if (!d || typeof d !== 'object' || Array.isArray(d)) return null;
+  return fromRecord(d, now);
+}
+
+/** Plain `mdatp health`: `real_time_protection_enabled : true [managed]`, strings quoted. */
+export function parseMdatpHealthText(text: string, now: Date): MdatpHealth | null {
+  const d: Record<string, unknown> = {};
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^\s*([a-z_]+)\s*:\s*(.*?)\s*(\[[a-z]+\])?\s*$/.exec(line);
+    if (!m) continue;
+    const key = m[1].replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+    const raw = m[2];
+    let value: unknown = raw.replace(/^"(.*)"$/, '$1');
+    if (raw === 'true' || raw === 'false') value = raw === 'true';
+    else if (/^\d+$/.test(raw)) value = Number(raw);
+    else if (raw === '[]') value = [];
+    else if (/^\[.*\]$/.test(raw)) value = raw.slice(1, -1).split(',').map((s) => s.trim().replace(/^"|"$/g, '')).filter(Boolean);
+    d[key] = value;
+  }
+  if (!('healthy' in d) && !('realTimeProtectionEnabled' in d)) return null;
+  return fromRecord(d, now);
 }

@@ -7,8 +7,12 @@
  */
 import type { AvProduct } from '../../../../shared/src/checks/facts.js';
 
-export function decodeProductState(state: number): { enabled: boolean; upToDate: boolean } {
-  return { enabled: ((state >> 12) & 0xf) === 1, upToDate: ((state >> 4) & 0xf) === 0 };
+const SCAN_STATES = ['off', 'on', 'snoozed', 'expired'];
+
+/** SS high nibble: 0 off, 1 on, 2 snoozed, 3 expired; only "on" protects. */
+export function decodeProductState(state: number): { enabled: boolean; upToDate: boolean; state: string } {
+  const ss = (state >> 12) & 0xf;
+  return { enabled: ss === 1, upToDate: ((state >> 4) & 0xf) === 0, state: SCAN_STATES[ss] ?? `0x${ss.toString(16)}` };
 }
 
 export interface Sc2Product {
@@ -30,6 +34,12 @@ export function parseSecurityCenter2(json: string): Sc2Product[] | null {
     .map((p) => ({ displayName: p.displayName as string, productState: p.productState as number, timestamp: typeof p.timestamp === 'string' ? p.timestamp : undefined }));
 }
 
+/** CIM booleans arrive as JSON booleans, but tolerate "True"/"False" and 1/0 from other serializers. */
+const asBool = (v: unknown): boolean | undefined => {
+  const t = typeof v === 'string' ? v.trim().toLowerCase() : v;
+  return t === true || t === 'true' || t === 1 ? true : t === false || t === 'false' || t === 0 ? false : undefined;
+};
+
 export interface MpStatus {
   AMServiceEnabled?: boolean;
   AntivirusEnabled?: boolean;
@@ -42,7 +52,15 @@ export function parseMpComputerStatus(json: string): MpStatus | null {
   try {
     const v = JSON.parse(json.replace(/^\uFEFF/, ''));
     const o = Array.isArray(v) ? v[0] : v;
-    return o && typeof o === 'object' && ('AntivirusEnabled' in o || 'AMServiceEnabled' in o) ? (o as MpStatus) : null;
+    if (!o || typeof o !== 'object' || !('AntivirusEnabled' in o || 'AMServiceEnabled' in o)) return null;
+    const age = typeof o.AntivirusSignatureAge === 'string' ? Number(o.AntivirusSignatureAge) : o.AntivirusSignatureAge;
+    return {
+      AMServiceEnabled: asBool(o.AMServiceEnabled),
+      AntivirusEnabled: asBool(o.AntivirusEnabled),
+      RealTimeProtectionEnabled: asBool(o.RealTimeProtectionEnabled),
+      AntivirusSignatureAge: typeof age === 'number' && Number.isFinite(age) ? age : undefined,
+      AMRunningMode: typeof o.AMRunningMode === 'string' ? o.AMRunningMode : undefined,
+    };
   } catch {
     return null;
   }
@@ -63,14 +81,16 @@ export function windowsProducts(sc2: Sc2Product[] | null, mp: MpStatus | null): 
       definitionsAgeDays: isDefender(p.displayName) && typeof mp?.AntivirusSignatureAge === 'number' ? mp.AntivirusSignatureAge : null,
     };
   });
-  // Windows Server has no Security Center: report Defender from its own status. In passive
-  // mode (another AV is primary) Defender does not protect in real time.
-  if (sc2 === null && mp) {
+  // Windows Server has no Security Center (and one with no registered product says nothing):
+  // report Defender from its own status. In passive or EDR block mode (another AV is
+  // primary) Defender does not protect in real time.
+  if ((sc2 === null || sc2.length === 0) && mp) {
+    const passive = /passive|edr block/i.test(mp.AMRunningMode ?? '');
     out.push({
       name: 'Microsoft Defender Antivirus',
       kind: 'antivirus',
       running: mp.AMServiceEnabled ?? null,
-      realTimeProtection: mp.AntivirusEnabled === false ? false : (mp.RealTimeProtectionEnabled ?? null),
+      realTimeProtection: mp.AntivirusEnabled === false || passive ? false : (mp.RealTimeProtectionEnabled ?? null),
       definitionsUpToDate: null,
       definitionsAgeDays: typeof mp.AntivirusSignatureAge === 'number' && mp.AntivirusSignatureAge < 65535 ? mp.AntivirusSignatureAge : null,
     });

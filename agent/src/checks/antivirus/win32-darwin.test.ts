@@ -11,10 +11,12 @@ const NOW = new Date('2024-04-20T12:00:00Z');
 
 describe('Security Center productState', () => {
   it('decodes real-time and definition bits', () => {
-    expect(decodeProductState(397568)).toEqual({ enabled: true, upToDate: true }); // 0x061100 Defender on
-    expect(decodeProductState(393472)).toEqual({ enabled: false, upToDate: true }); // 0x060100 Defender off
-    expect(decodeProductState(397584)).toEqual({ enabled: true, upToDate: false }); // 0x061110 outdated
-    expect(decodeProductState(266240)).toEqual({ enabled: true, upToDate: true }); // 0x041000 third party on
+    expect(decodeProductState(397568)).toEqual({ enabled: true, upToDate: true, state: 'on' }); // 0x061100 Defender on
+    expect(decodeProductState(393472)).toEqual({ enabled: false, upToDate: true, state: 'off' }); // 0x060100 Defender off
+    expect(decodeProductState(397584)).toEqual({ enabled: true, upToDate: false, state: 'on' }); // 0x061110 outdated
+    expect(decodeProductState(266240)).toEqual({ enabled: true, upToDate: true, state: 'on' }); // 0x041000 third party on
+    expect(decodeProductState(274432)).toMatchObject({ enabled: false, state: 'expired' }); // 0x043000 licence expired
+    expect(decodeProductState(270336)).toMatchObject({ enabled: false, state: 'snoozed' }); // 0x042000
   });
   it('windows 11 with Defender and ESET both on → pass', () => {
     const products = windowsProducts(parseSecurityCenter2(fx('SecurityCenter2-AntiVirusProduct.win11.json')), null);
@@ -26,6 +28,25 @@ describe('Security Center productState', () => {
     expect(spec.evaluate({ facts: { products: off } }, spec.defaults)).toMatchObject({ status: 'fail', summary: 'Windows Defender: not running, real-time protection off' });
     const old = windowsProducts(parseSecurityCenter2(fx('SecurityCenter2-AntiVirusProduct.win11.outdated.json')), null);
     expect(spec.evaluate({ facts: { products: old } }, spec.defaults).summary).toMatch(/definitions out of date/);
+  });
+});
+
+describe('several Security Center products', () => {
+  it('Defender off because a third-party AV is on → pass, naming the third party', () => {
+    const products = windowsProducts(parseSecurityCenter2(fx('SecurityCenter2-AntiVirusProduct.win11.third-party-defender-off.json')), null);
+    expect(spec.evaluate({ facts: { products } }, spec.defaults)).toMatchObject({ status: 'pass', summary: expect.stringMatching(/^Sophos Anti-Virus is running/) });
+  });
+  it('an expired product and one with real-time off (Defender off too) → fail naming each', () => {
+    const products = windowsProducts(parseSecurityCenter2(fx('SecurityCenter2-AntiVirusProduct.win10.expired-and-rtp-off.json')), null);
+    const v = spec.evaluate({ facts: { products } }, spec.defaults);
+    expect(v.status).toBe('fail');
+    expect(v.summary).toMatch(/McAfee VirusScan: not running.*Avast Free Antivirus: not running.*Windows Defender/);
+  });
+  it('Security Center with no registered product: Defender status answers; string booleans tolerated', () => {
+    const mp = parseMpComputerStatus('{"AMServiceEnabled":"True","AntivirusEnabled":"True","RealTimeProtectionEnabled":"False","AntivirusSignatureAge":"2","AMRunningMode":"Normal"}');
+    const products = windowsProducts([], mp);
+    expect(products).toEqual([{ name: 'Microsoft Defender Antivirus', kind: 'antivirus', running: true, realTimeProtection: false, definitionsUpToDate: null, definitionsAgeDays: 2 }]);
+    expect(windowsProducts(null, parseMpComputerStatus('{"AMServiceEnabled":true,"AntivirusEnabled":true,"RealTimeProtectionEnabled":true,"AntivirusSignatureAge":0,"AMRunningMode":"EDR Block Mode"}'))[0].realTimeProtection).toBe(false);
   });
 });
 
