@@ -46,6 +46,7 @@ async function main() {
   process.env.BENCH_COLLECTOR ??= 'src';
   const collector = await startCollectorProc({ DATABASE_URL: u.toString(), PORT: '0', HOST: '127.0.0.1', POSTURE_DATA_DIR: dataDir }, a['collector-heap-mb'] ? [`--max-old-space-size=${a['collector-heap-mb']}`] : []);
   const pool = new pg.Pool({ connectionString: u.toString(), max: 2 });
+  pool.on('error', () => {}); // an idle client dropped by the server is replaced on next use
   try {
     const to = new Date(Math.floor(Date.now() / H) * H - DAY);
     const from = new Date(to.getTime() - DAYS * DAY);

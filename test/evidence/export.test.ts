@@ -253,6 +253,9 @@ describe.each(backends())('evidence export (%s)', (backend) => {
       await tc.ctx.policy.record(before, 'api', 'user:test', 'restore');
     }
     expect((await tc.api(q, { token: helpdeskToken })).status).toBe(403);
+    const cli = await tsx('scripts/evidence/export.ts', ['--server', tc.url, '--token', helpdeskToken, '--from', FROM.toISOString(), '--to', TO.toISOString(), '--out', join(tempDir('posture-cli-'), 'x')]);
+    expect(cli.status).toBe(1);
+    expect(cli.stderr).toContain('server answered 403: The policy allows evidence export to: admin, auditor; you are helpdesk.');
     const log = await tc.db.query<{ outcome: string }>(`SELECT outcome FROM audit_log WHERE action = 'evidence.export'`);
     expect(log.rows.map((r) => r.outcome)).toContain('denied');
   });
