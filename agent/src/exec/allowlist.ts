@@ -13,6 +13,7 @@ const LINUX = {
   zfs: ['/usr/sbin/zfs', '/sbin/zfs', '/usr/bin/zfs'],
   nft: ['/usr/sbin/nft', '/sbin/nft', '/usr/bin/nft'],
   iptables: ['/usr/sbin/iptables', '/sbin/iptables', '/usr/bin/iptables'],
+  ip6tables: ['/usr/sbin/ip6tables', '/sbin/ip6tables', '/usr/bin/ip6tables'],
   ufw: ['/usr/sbin/ufw', '/sbin/ufw', '/usr/bin/ufw'],
   'firewall-cmd': ['/usr/bin/firewall-cmd', '/bin/firewall-cmd'],
   apt: ['/usr/bin/apt', '/bin/apt'],

@@ -2,7 +2,9 @@
  * Linux firewall parsers. The question is never "is a firewall package installed" but
  * "is unsolicited inbound traffic dropped": an input-hook filter chain with policy drop,
  * or an unconditional drop/reject rule in it (firewalld ends its input chain with
- * `reject with icmpx admin-prohibited` under policy accept).
+ * `reject with icmpx admin-prohibited` under policy accept) not preceded by an
+ * unconditional accept (firewalld's zone with target ACCEPT ends its zone chain with one).
+ * Both address families count: a filter for IPv4 only leaves IPv6 open.
  */
 
 export interface InputChain {
@@ -10,32 +12,68 @@ export interface InputChain {
   table: string;
   name: string;
   policy: string | null;
-  /** 'drop' | 'reject' when the chain ends traffic unconditionally via a rule. */
+  /**
+   * What unsolicited traffic meets when it walks the chain's unconditional rules (following
+   * unconditional jumps/gotos): 'drop' | 'reject' | 'accept' (an earlier catch-all accept,
+   * e.g. a firewalld zone with target ACCEPT), or null when it falls through to the policy.
+   */
   catchAll: string | null;
   rules: number;
+  /** Does this chain stop unsolicited inbound traffic? */
+  filters: boolean;
 }
 
 export interface NftRuleset {
   tables: string[];
   inputChains: InputChain[];
+  /** Inbound filtered for IPv4 and for IPv6 ('inet' chains cover both). */
+  filteredV4: boolean;
+  filteredV6: boolean;
+  /** Both families filtered. */
   filtered: boolean;
 }
 
 type NftItem = Record<string, Record<string, unknown>>;
-const NEUTRAL = new Set(['counter', 'log', 'comment']);
+type Expr = Record<string, unknown>;
+const NEUTRAL = new Set(['counter', 'log', 'comment', 'notrack']);
 
-function catchAllVerdict(expr: unknown): string | null {
+/** The verdict of an unconditional rule, or null when any match/limit makes it conditional. */
+function unconditionalVerdict(expr: unknown): { verdict: string; target?: string } | null {
   if (!Array.isArray(expr)) return null;
-  let verdict: string | null = null;
-  for (const e of expr as Record<string, unknown>[]) {
+  let out: { verdict: string; target?: string } | null = null;
+  for (const e of expr as Expr[]) {
     const key = Object.keys(e)[0];
-    if (key === 'drop' || key === 'reject') verdict = key;
-    else if (!NEUTRAL.has(key)) return null; // any match/limit/jump makes it conditional
+    if (['accept', 'drop', 'reject', 'return'].includes(key)) out = { verdict: key };
+    else if (key === 'jump' || key === 'goto') out = { verdict: key, target: String((e[key] as { target?: unknown })?.target ?? '') };
+    else if (!NEUTRAL.has(key)) return null;
   }
-  return verdict;
+  return out;
 }
 
-/** `nft -j list ruleset` → input chains and whether inbound is filtered. */
+/**
+ * Walk a chain's unconditional rules in order. Returns 'accept' | 'drop' | 'reject' when a
+ * catch-all decides, 'return' when the walk ends (fall through), 'goto-return' when a goto
+ * target fell through (the calling chain ends too). Conditional rules are skipped: they
+ * only concern some traffic. Depth-limited against loops.
+ */
+function walk(rules: Map<string, unknown[]>, key: string, prefix: string, depth = 0): string {
+  if (depth > 16) return 'return';
+  for (const expr of rules.get(key) ?? []) {
+    const v = unconditionalVerdict(expr);
+    if (!v) continue;
+    if (v.verdict === 'return') return 'return';
+    if (v.verdict === 'jump' || v.verdict === 'goto') {
+      const r = walk(rules, `${prefix}/${v.target}`, prefix, depth + 1);
+      if (r === 'accept' || r === 'drop' || r === 'reject') return r;
+      if (v.verdict === 'goto') return 'return'; // the goto target ended: so does this chain
+      continue;
+    }
+    return v.verdict;
+  }
+  return 'return';
+}
+
+/** `nft -j list ruleset` → input-hook filter chains and whether inbound is filtered per family. */
 export function parseNftRuleset(json: string): NftRuleset | null {
   let doc: { nftables?: NftItem[] };
   try {
@@ -45,53 +83,86 @@ export function parseNftRuleset(json: string): NftRuleset | null {
   }
   if (!doc || !Array.isArray(doc.nftables)) return null;
   const tables: string[] = [];
-  const chains = new Map<string, InputChain>();
+  const base: { key: string; c: Record<string, unknown> }[] = [];
+  const rules = new Map<string, unknown[]>();
+  const count = new Map<string, number>();
   for (const item of doc.nftables) {
     if (item.table) tables.push(`${item.table.family} ${item.table.name}`);
     const c = item.chain;
-    if (c && c.hook === 'input' && (c.type ?? 'filter') === 'filter') {
-      const key = `${c.family}/${c.table}/${c.name}`;
-      chains.set(key, {
-        family: String(c.family),
-        table: String(c.table),
-        name: String(c.name),
-        policy: typeof c.policy === 'string' ? c.policy : 'accept',
-        catchAll: null,
-        rules: 0,
-      });
-    }
+    if (c && c.hook === 'input' && (c.type ?? 'filter') === 'filter') base.push({ key: `${c.family}/${c.table}/${c.name}`, c });
     const r = item.rule;
     if (r) {
-      const chain = chains.get(`${r.family}/${r.table}/${r.chain}`);
-      if (chain) {
-        chain.rules++;
-        chain.catchAll ??= catchAllVerdict(r.expr);
-      }
+      const key = `${r.family}/${r.table}/${r.chain}`;
+      if (!rules.has(key)) rules.set(key, []);
+      rules.get(key)!.push(r.expr);
+      count.set(key, (count.get(key) ?? 0) + 1);
     }
   }
-  const inputChains = [...chains.values()];
-  const filtered = inputChains.some(
-    (c) => ['inet', 'ip', 'ip6'].includes(c.family) && (c.policy === 'drop' || c.catchAll !== null),
-  );
-  return { tables, inputChains, filtered };
+  const inputChains: InputChain[] = base.map(({ key, c }) => {
+    const policy = typeof c.policy === 'string' ? c.policy : 'accept';
+    const end = walk(rules, key, `${c.family}/${c.table}`);
+    const catchAll = end === 'return' ? null : end;
+    return {
+      family: String(c.family),
+      table: String(c.table),
+      name: String(c.name),
+      policy,
+      catchAll,
+      rules: count.get(key) ?? 0,
+      filters: catchAll === 'drop' || catchAll === 'reject' || (catchAll === null && policy === 'drop'),
+    };
+  });
+  // A packet must get through every base chain on its hook: one that drops is enough.
+  const filteredV4 = inputChains.some((c) => c.filters && (c.family === 'inet' || c.family === 'ip'));
+  const filteredV6 = inputChains.some((c) => c.filters && (c.family === 'inet' || c.family === 'ip6'));
+  return { tables, inputChains, filteredV4, filteredV6, filtered: filteredV4 && filteredV6 };
 }
 
-/** `iptables -S INPUT` → policy and a trailing unconditional DROP/REJECT. */
-export function parseIptablesS(text: string): { policy: string | null; catchAll: string | null; rules: number; filtered: boolean } | null {
+export interface IptablesInput {
+  policy: string | null;
+  /** First unconditional verdict rule in INPUT: 'drop' | 'reject' | 'accept' | null. */
+  catchAll: string | null;
+  rules: number;
+  filtered: boolean;
+}
+
+/**
+ * `iptables -S INPUT` / `ip6tables -S INPUT` (`-P INPUT DROP`, `-A INPUT -j REJECT …`) or
+ * `iptables-save` (`:INPUT DROP [0:0]`, only the *filter table is read). An unconditional
+ * ACCEPT before any catch-all DROP/REJECT means everything is accepted.
+ */
+export function parseIptablesS(text: string): IptablesInput | null {
   let policy: string | null = null;
   let catchAll: string | null = null;
   let rules = 0;
-  for (const line of text.split('\n').map((l) => l.trim())) {
-    const p = /^-P INPUT (\w+)/.exec(line);
+  let table = 'filter';
+  for (const line of text.split(/\r?\n/).map((l) => l.trim())) {
+    const t = /^\*(\w+)/.exec(line);
+    if (t) table = t[1];
+    if (table !== 'filter') continue;
+    const p = /^-P INPUT (\w+)/.exec(line) ?? /^:INPUT (\w+)/.exec(line);
     if (p) policy = p[1].toLowerCase();
-    if (line.startsWith('-A INPUT')) {
+    if (line.startsWith('-A INPUT ')) {
       rules++;
-      const m = /^-A INPUT -j (DROP|REJECT)\b/.exec(line);
+      // Only rules whose whole text is a jump (comments and counters aside) are unconditional.
+      const bare = line.replace(/\s+-m comment --comment ("[^"]*"|\S+)/g, '').replace(/\s+-c \d+ \d+/g, '').replace(/\s+--reject-with \S+/g, '');
+      const m = /^-A INPUT -j (DROP|REJECT|ACCEPT)$/.exec(bare);
       if (m) catchAll ??= m[1].toLowerCase();
     }
   }
   if (policy === null) return null;
-  return { policy, catchAll, rules, filtered: policy === 'drop' || catchAll !== null };
+  const filtered = catchAll === 'drop' || catchAll === 'reject' || (catchAll === null && policy === 'drop');
+  return { policy, catchAll, rules, filtered };
+}
+
+/** /proc/net/if_inet6 → interfaces other than lo that carry an IPv6 address. */
+export function ipv6Interfaces(procIfInet6: string): string[] {
+  const names = procIfInet6
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length >= 6 && f[5] !== 'lo')
+    .map((f) => f[5]);
+  return [...new Set(names)];
 }
 
 export interface UfwStatus {
@@ -114,4 +185,9 @@ export function parseUfwStatus(text: string): UfwStatus | null {
 export function parseUfwConfig(ufwConf: string, defaults: string): { enabled: boolean; defaultInput: string | null } {
   const val = (text: string, key: string) => new RegExp(`^\\s*${key}\\s*=\\s*"?([^"\\s]*)"?`, 'm').exec(text)?.[1] ?? null;
   return { enabled: val(ufwConf, 'ENABLED')?.toLowerCase() === 'yes', defaultInput: val(defaults, 'DEFAULT_INPUT_POLICY')?.toLowerCase() ?? null };
+}
+
+/** firewalld zone XML → its target ('ACCEPT' | 'DROP' | '%%REJECT%%' | null = default). */
+export function parseZoneTarget(xml: string): string | null {
+  return /<zone\b[^>]*\btarget="([^"]+)"/.exec(xml)?.[1] ?? null;
 }
