@@ -83,3 +83,22 @@ describe.each(backends())('socket authentication on %s', (backend) => {
     await refused('not.a.jwt', CLOSE.badToken);
   });
 });
+
+describe('a device whose clock runs ahead', () => {
+  it('is told to retry a future-dated report later (not stored now, not thrown away)', async () => {
+    const c = await startTestCollector('pglite');
+    try {
+      const d = await enrollDevice(c.url);
+      const s = await connectDevice(d);
+      const r = await signedReport(d, { collectedAt: new Date(Date.now() + 3_600_000) });
+      s.ws.send(JSON.stringify({ type: 'report', id: r.id, jws: r.jws }));
+      const m = await nextMessage(s.messages, (x) => x.id === r.id);
+      expect(m.type).toBe('retry');
+      expect(m.retryAfterMs).toBeGreaterThan(3_000_000);
+      expect((await c.db.query('SELECT 1 FROM reports WHERE report_id = $1', [r.id])).rows).toEqual([]);
+      s.ws.close();
+    } finally {
+      await c.cleanup();
+    }
+  });
+});

@@ -123,7 +123,8 @@ export function attachConnection(ws: WebSocket, deviceId: string, kid: string, d
     if (!vr.ok) {
       deps.metrics?.reportRejected();
       deps.log.warn({ deviceId, reportId: id, code: vr.code }, 'report rejected');
-      conn.send({ type: 'reject', id, code: vr.code, message: vr.message });
+      if (vr.retryAfterMs !== undefined) conn.send({ type: 'retry', id, retryAfterMs: vr.retryAfterMs });
+      else conn.send({ type: 'reject', id, code: vr.code, message: vr.message });
       return null;
     }
     return { outcome: deps.batcher.submit(vr.report) };

@@ -14,7 +14,7 @@ import type { VerifiedReport } from './apply.js';
 const reportValidator = compile(ReportPayload);
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-export type VerifyResult = { ok: true; report: VerifiedReport } | { ok: false; code: string; message: string };
+export type VerifyResult = { ok: true; report: VerifiedReport } | { ok: false; code: string; message: string; retryAfterMs?: number };
 
 const no = (code: string, message: string): VerifyResult => ({ ok: false, code, message });
 
@@ -55,7 +55,12 @@ export async function verifyReport(info: DeviceAuthInfo, messageId: string, jws:
   if (p.reportId !== messageId) return no('id_mismatch', 'message id and signed report id differ');
   const at = Date.parse(p.collectedAt);
   if (!Number.isFinite(at)) return no('bad_time', 'collectedAt is not a time');
-  if (at > now + LIMITS.maxReportFutureSkewSec * 1000) return no('future', 'report is dated too far in the future');
+  if (at > now + LIMITS.maxReportFutureSkewSec * 1000) {
+    // Not stored now; a device whose clock runs ahead keeps it and may deliver once real time
+    // has caught up (bounded by its spool's age limit), so no evidence is thrown away.
+    const wait = at - now - LIMITS.maxReportFutureSkewSec * 1000;
+    return { ok: false, code: 'future', message: 'report is dated too far in the future (check the device clock)', retryAfterMs: Math.min(Math.max(wait, 60_000), 3_600_000) };
+  }
   if (key.retiredAt && at > key.retiredAt.getTime()) return no('key_rotated_out', 'report was signed after this key was rotated out');
   return { ok: true, report: { payload: p, jws, kid } };
 }
