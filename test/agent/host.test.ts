@@ -115,6 +115,40 @@ describe.skipIf(!isLinux)('agent on the real Linux host', () => {
     expect(JSON.stringify(after.evidence.nftInputChains)).toContain('"policy":"drop"');
   });
 
+  it.skipIf(!hasNetns)('firewall: an IPv4-only drop ruleset fails while IPv6 is up on an interface, and passes once IPv6 is filtered too', () => {
+    const ns = `posture-v6-${process.pid}`;
+    const add = spawnSync('ip', ['netns', 'add', ns], { encoding: 'utf8' });
+    if (add.status !== 0) {
+      console.warn(`SKIP IPv6 firewall case: ip netns add failed: ${add.stderr}`);
+      return;
+    }
+    cleanups.push(() => spawnSync('ip', ['netns', 'del', ns]));
+    const inNs = (...argv: string[]) => spawnSync('ip', ['netns', 'exec', ns, ...argv], { encoding: 'utf8' });
+    // A veth pair with a global IPv6 address: the namespace now has IPv6 beyond lo.
+    for (const argv of [['ip', 'link', 'add', 'd0', 'type', 'veth', 'peer', 'name', 'd1'], ['ip', 'link', 'set', 'd0', 'up'], ['ip', 'link', 'set', 'd1', 'up'], ['ip', '-6', 'addr', 'add', '2001:db8::10/64', 'dev', 'd0', 'nodad']]) {
+      const r = inNs(...argv);
+      if (r.status !== 0) {
+        console.warn(`SKIP IPv6 firewall case: ${argv.join(' ')} failed: ${r.stderr}`);
+        return;
+      }
+    }
+    const chain = (family: string) => `table ${family} posture_${family} {\n  chain input {\n    type filter hook input priority filter; policy drop;\n    iif "lo" accept\n  }\n}\n`;
+    const v4 = join(tempDir(), 'v4.nft');
+    writeFileSync(v4, chain('ip'));
+    expect(inNs('nft', '-f', v4).status).toBe(0);
+    const only4 = byId(check(['--only', 'firewall'], { netns: ns }), 'firewall');
+    expect(only4.status).toBe('fail');
+    expect(only4.evidence.ipv6).toMatchObject({ interfaces: expect.arrayContaining(['d0']), filtered: false });
+    expect(only4.reason).toMatch(/IPv6 is not/);
+
+    const v6 = join(tempDir(), 'v6.nft');
+    writeFileSync(v6, chain('ip6'));
+    expect(inNs('nft', '-f', v6).status).toBe(0);
+    const both = byId(check(['--only', 'firewall'], { netns: ns }), 'firewall');
+    expect(both.status).toBe('pass');
+    expect(both.evidence.ipv6).toMatchObject({ filtered: true });
+  });
+
   const hasClamd = isRoot && existsSync('/usr/sbin/clamd');
   it.skipIf(!hasClamd)('antivirus reports ClamAV running once a real clamd is started', async () => {
     const dir = tempDir();
