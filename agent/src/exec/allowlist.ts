@@ -70,6 +70,7 @@ const WIN32 = {
   'manage-bde': [sys32('manage-bde.exe')],
   reg: [sys32('reg.exe')],
   netsh: [sys32('netsh.exe')],
+  powercfg: [sys32('powercfg.exe')],
 } as const;
 
 export type CommandName = keyof typeof LINUX | keyof typeof DARWIN | keyof typeof WIN32;

@@ -5,6 +5,7 @@ import { collectDarwin } from './darwin.js';
 import { macIdleToLock, parsePmsetDisplaySleep, parseSysadminctlScreenLock } from './parse-darwin.js';
 import { windowsScreenLock } from './parse-windows.js';
 import { spec } from './spec.js';
+import { CONSOLELOCK, parsePowercfgSetting, powerPlanLock, STANDBYIDLE } from './parse-powercfg.js';
 import { collectWin32 } from './win32.js';
 
 const fx = (n: string) => fixture('screen-lock', n);
@@ -22,6 +23,31 @@ describe('Windows', () => {
     expect(spec.evaluate(obs, spec.defaults)).toEqual({ status: 'pass', summary: 'The screen locks after 600s idle' });
     const none = await collectWin32(fakeContext({ platform: 'win32' }));
     expect(spec.evaluate(none, spec.defaults).status).toBe('unknown');
+  });
+});
+
+describe('Windows power plan', () => {
+  it('powercfg /query: GUID and hex indexes in English and German', () => {
+    expect(parsePowercfgSetting(fx('powercfg-query-CONSOLELOCK.win11.on.txt'), CONSOLELOCK)).toEqual({ ac: 1, dc: 1 });
+    expect(parsePowercfgSetting(fx('powercfg-query-CONSOLELOCK.win10.de-DE.off.txt'), CONSOLELOCK)).toEqual({ ac: 0, dc: 0 });
+    expect(parsePowercfgSetting(fx('powercfg-query-STANDBYIDLE.win11.txt'), STANDBYIDLE)).toEqual({ ac: 1800, dc: 900 });
+    expect(parsePowercfgSetting('Invalid Parameters -- try "/?" for help', CONSOLELOCK)).toBeNull();
+  });
+  it('sleep + password on wakeup locks after the longer of AC/DC; no password or never sleeping does not', () => {
+    expect(powerPlanLock({ ac: 1, dc: 1 }, { ac: 1800, dc: 900 })).toEqual({ lockEnabled: true, idleTimeoutSeconds: 1800 });
+    expect(powerPlanLock({ ac: 0, dc: 0 }, { ac: 1800, dc: 900 })).toEqual({ lockEnabled: false, idleTimeoutSeconds: null });
+    expect(powerPlanLock({ ac: 1, dc: 1 }, { ac: 0, dc: 900 }).lockEnabled).toBe(false);
+    expect(powerPlanLock(null, { ac: 600, dc: 600 }).lockEnabled).toBeNull();
+  });
+  it('collector: no screen saver, the power plan locks after 600 s → pass; password off on wake and insecure saver → fail', async () => {
+    const standby600 = fx('powercfg-query-STANDBYIDLE.win11.txt').replace('0x00000708', '0x00000258').replace('0x00000384', '0x00000258');
+    const powercfg = (lockFx: string) => (args: string[]) => ok(args.includes('CONSOLELOCK') ? fx(lockFx) : standby600);
+    const pass = await collectWin32(fakeContext({ platform: 'win32', commands: { powercfg: powercfg('powercfg-query-CONSOLELOCK.win11.on.txt') } }));
+    expect(spec.evaluate(pass, spec.defaults)).toEqual({ status: 'pass', summary: 'The screen locks after 600s idle' });
+    expect(pass.detail?.source).toMatch(/power plan/);
+    const reg = (args: string[]) => (args[1].endsWith('Desktop') && !args[1].includes('Policies') ? ok(fx('reg-query-ControlPanelDesktop.win10.insecure.txt')) : fail('failed'));
+    const failObs = await collectWin32(fakeContext({ platform: 'win32', commands: { reg, powercfg: powercfg('powercfg-query-CONSOLELOCK.win10.de-DE.off.txt') } }));
+    expect(spec.evaluate(failObs, spec.defaults).status).toBe('fail');
   });
 });
 
