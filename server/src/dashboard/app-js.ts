@@ -21,6 +21,9 @@ export const APP_JS = `
     if (!b) return;
     var id = encodeURIComponent(b.getAttribute('data-device')), a = b.getAttribute('data-action');
     try {
+      // Generic API button (settings page): optional confirm, then reload to show the new state.
+      if (a === 'api') { var m = b.getAttribute('data-confirm'), meth = b.getAttribute('data-method') || 'POST'; if (m && !confirm(m)) return; await call(meth, b.getAttribute('data-url'), meth === 'DELETE' ? null : {}); location.reload(); return; }
+      if (a === 'copy') { await navigator.clipboard.writeText(document.getElementById(b.getAttribute('data-copy')).textContent); status('Copied to the clipboard.'); return; }
       if (a === 'check-now') { status('Asking the agent to re-check…'); var r = await call('POST', '/api/v1/devices/' + id + '/check-now'); status('Re-check requested (' + r.commandId + '); results appear when the agent reports.'); setTimeout(function(){ location.reload(); }, 4000); }
       if (a === 'revoke') { if (!confirm('Revoke this device? Its agent is disconnected and can no longer report.')) return; await call('POST', '/api/v1/devices/' + id + '/revoke', { reason: 'revoked from dashboard' }); location.reload(); }
       if (a === 'revoke-exclusion') { await call('DELETE', '/api/v1/devices/' + id + '/exclusions/' + encodeURIComponent(b.getAttribute('data-exclusion')), null); location.reload(); }
@@ -40,9 +43,25 @@ export const APP_JS = `
         var el = f.elements[k];
         // A date picked in the form means "through the end of that day" (UTC).
         if (el && el.hasAttribute && el.hasAttribute('data-end-of-day')) v = v + 'T23:59:59Z';
+        if (el && el.hasAttribute && el.hasAttribute('data-number')) v = Number(v);
         body[k] = v;
       });
-      try { await call('POST', f.getAttribute('action'), body); location.reload(); } catch (e) { if (s) s.textContent = 'Failed: ' + e.message; }
+      var j;
+      try { j = await call('POST', f.getAttribute('action'), body); } catch (e) { if (s) s.textContent = 'Failed: ' + e.message; return; }
+      // A secret the server returns once (new token, enrollment secret) goes into a result box
+      // instead of a reload, which would lose it; only the named table is refreshed.
+      var box = f.hasAttribute('data-result') && document.getElementById(f.getAttribute('data-result'));
+      if (!box) { location.reload(); return; }
+      box.querySelectorAll('[data-field]').forEach(function (el) { el.textContent = (el.getAttribute('data-before') || '') + String(j[el.getAttribute('data-field')] || ''); });
+      box.hidden = false; f.reset(); if (s) s.textContent = 'Created.';
+      var rid = f.getAttribute('data-refresh');
+      if (rid) {
+        try {
+          var doc = new DOMParser().parseFromString(await (await fetch(location.href, { credentials: 'same-origin' })).text(), 'text/html');
+          var fresh = doc.getElementById(rid), old = document.getElementById(rid);
+          if (fresh && old) old.replaceWith(document.importNode(fresh, true));
+        } catch (e) { /* the list catches up on the next reload */ }
+      }
     }
     if (f.hasAttribute('data-policy')) {
       ev.preventDefault();

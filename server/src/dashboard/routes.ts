@@ -1,7 +1,7 @@
 /** Dashboard pages (server-rendered; every value escaped by the html tag; strict CSP, see security.ts). */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Ctx } from '../context.js';
-import { ALL_ROLES } from '../auth/roles.js';
+import { ADMIN, ALL_ROLES } from '../auth/roles.js';
 import { ApiError } from '../shared/errors.js';
 import { AUDIT_ROLES } from '../audit/routes.js';
 import { html, qs } from './html.js';
@@ -15,6 +15,7 @@ import { devicesPage, parseDeviceFilters } from './devices-page.js';
 import { devicePage } from './device-page.js';
 import { policyPage } from './policy-page.js';
 import { auditPage, parseAuditFilters } from './audit-page.js';
+import { settingsPage } from './settings-page.js';
 
 type Q = FastifyRequest<{ Querystring: Record<string, string | undefined> }>;
 
@@ -48,6 +49,12 @@ export function dashboardRoutes(ctx: Ctx) {
     });
 
     app.get('/policy', { config: { auth: ALL_ROLES } }, async (req, reply) => reply.type('text/html').send(page('Policy', req, await policyPage(ctx.policy, req.principal))));
+
+    app.get('/settings', { config: { auth: ADMIN } }, async (req, reply) => {
+      // The enrollment command shown with a new secret must name the URL agents reach us at.
+      const publicUrl = ctx.config.publicUrl ?? `${req.protocol}://${req.host}`;
+      return reply.type('text/html').header('cache-control', 'no-store').send(page('Settings', req, await settingsPage(ctx.db, publicUrl, req.principal?.userId)));
+    });
 
     app.get('/audit', { config: { auth: AUDIT_ROLES } }, async (req: Q, reply) =>
       reply.type('text/html').send(page('Audit log', req, await auditPage(ctx.db, parseAuditFilters(req.query)))),
