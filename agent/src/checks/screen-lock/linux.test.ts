@@ -56,6 +56,28 @@ describe('linux collector + spec', () => {
     expect(spec.evaluate(none, spec.defaults).status).toBe('unknown');
     expect(none.reason).toMatch(/timed out/);
   });
+  it('XFCE (xfce4-screensaver): 10 min + 1 min lock delay passes; lock disabled fails; no screensaver daemon is unknown', async () => {
+    const xfce = (xml: string) => session('xfce4-session', { '/proc/2300/comm': 'xfce4-screensav\n', '/home/alice/.config/xfce4/xfconf/xfce-perchannel-xml/xfce4-screensaver.xml': xml });
+    const good = await collectLinux(fakeContext({ files: xfce(fx('xfce4-screensaver.xml.debian12.10min.xml')) }));
+    expect(good.facts).toMatchObject({ session: 'xfce', lockEnabled: true, idleTimeoutSeconds: 660 });
+    expect(spec.evaluate(good, spec.defaults).status).toBe('pass');
+    const off = await collectLinux(fakeContext({ files: xfce(fx('xfce4-screensaver.xml.xubuntu24.lock-off.xml')) }));
+    expect(spec.evaluate(off, spec.defaults).status).toBe('fail');
+    const noDaemon = await collectLinux(fakeContext({ files: session('xfce4-session') }));
+    expect(spec.evaluate(noDaemon, spec.defaults).status).toBe('unknown');
+  });
+  it('Cinnamon and MATE through their gsettings schemas (MATE in minutes)', async () => {
+    const cin = (args: string[]) => ok(args[2] === 'idle-delay' ? 'uint32 600\n' : args[2] === 'lock-enabled' ? 'true\n' : 'uint32 0\n');
+    const c = await collectLinux(fakeContext({ files: session('cinnamon'), commands: { gsettings: cin } }));
+    expect(c.facts).toMatchObject({ session: 'cinnamon', lockEnabled: true, idleTimeoutSeconds: 600 });
+    const mate = (lock: string) => (args: string[]) => ok(args[2] === 'idle-delay' ? '10\n' : args[2] === 'lock-enabled' ? `${lock}\n` : args[2] === 'idle-activation-enabled' ? 'true\n' : '2\n');
+    const m = await collectLinux(fakeContext({ files: session('mate-session'), commands: { gsettings: mate('true') } }));
+    expect(m.facts).toMatchObject({ session: 'mate', lockEnabled: true, idleTimeoutSeconds: 720 });
+    const mOff = await collectLinux(fakeContext({ files: session('mate-session'), commands: { gsettings: mate('false') } }));
+    expect(spec.evaluate(mOff, spec.defaults).status).toBe('fail');
+    const mMissing = await collectLinux(fakeContext({ files: session('mate-session') }));
+    expect(spec.evaluate(mMissing, spec.defaults).status).toBe('unknown');
+  });
   it('KDE: over the threshold fails, autolock off fails', async () => {
     const slow = await collectLinux(fakeContext({ files: session('plasmashell', { '/home/alice/.config/kscreenlockerrc': '[Daemon]\nTimeout=30\n' }) }));
     expect(spec.evaluate(slow, spec.defaults)).toMatchObject({ status: 'fail', summary: expect.stringContaining('1805s') });

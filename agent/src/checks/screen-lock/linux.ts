@@ -2,14 +2,15 @@
  * Linux: find the graphical session by its shell process, then read that user's
  * settings. GNOME is read with `gsettings`, pointed at the session user's dconf database
  * via HOME/XDG_CONFIG_HOME (dconf reads the file directly; no D-Bus session needed),
- * with system dconf keyfiles as the fallback. KDE is a plain ini file. A machine
+ * with system dconf keyfiles as the fallback; Cinnamon and MATE the same way under their
+ * own schemas. KDE is a plain ini file, XFCE's xfce4-screensaver an xfconf XML file. A machine
  * without a desktop session has no screen to lock: unknown, "no desktop session".
  */
 import type { ScreenLockFacts } from '../../../../shared/src/checks/facts.js';
 import { listProcesses } from '../../exec/processes.js';
 import type { Collector, ProbeContext } from '../types.js';
 import { describeFailure } from '../types.js';
-import { gnomeLock, parseDconfKeyfile, parseGvariant, parseKscreenlockerrc, passwdEntry, statusUid } from './parse-linux.js';
+import { gnomeLock, mateLock, parseDconfKeyfile, parseGvariant, parseKscreenlockerrc, parseXfceScreensaver, passwdEntry, statusUid } from './parse-linux.js';
 
 const DESKTOPS: { session: string; procs: string[] }[] = [
   { session: 'gnome', procs: ['gnome-shell'] },
@@ -48,6 +49,33 @@ async function gnome(ctx: ProbeContext, home: string, uid: number): Promise<{ lo
   return { lock: gnomeLock(val(s['idle-delay'], 300), val(ss['lock-enabled'], true), val(ss['lock-delay'], 0)), source: '/etc/dconf/db/local.d' };
 }
 
+/** Cinnamon and MATE keep GNOME-like keys under their own schemas (MATE in minutes). */
+async function gsettingsDesktop(ctx: ProbeContext, desktop: 'cinnamon' | 'mate', home: string, uid: number): Promise<{ lock: ReturnType<typeof gnomeLock>; error?: string }> {
+  const env = { HOME: home, XDG_CONFIG_HOME: `${home}/.config`, XDG_RUNTIME_DIR: `/run/user/${uid}` };
+  const get = async (schema: string, key: string) => {
+    const r = await ctx.run('gsettings', ['get', schema, key], { env });
+    return r.ok ? parseGvariant(r.stdout) : { error: r.error };
+  };
+  if (desktop === 'cinnamon') {
+    const [idle, enabled, delay] = await Promise.all([
+      get('org.cinnamon.desktop.session', 'idle-delay'),
+      get('org.cinnamon.desktop.screensaver', 'lock-enabled'),
+      get('org.cinnamon.desktop.screensaver', 'lock-delay'),
+    ]);
+    if (isErr(idle) || isErr(enabled)) return { lock: { lockEnabled: null, idleTimeoutSeconds: null }, error: describeFailure('gsettings (cinnamon)', (isErr(idle) ? idle : (enabled as { error: string | null })).error) };
+    return { lock: gnomeLock(idle, enabled, isErr(delay) ? 0 : delay) };
+  }
+  const [idle, activation, enabled, delay] = await Promise.all([
+    get('org.mate.session', 'idle-delay'),
+    get('org.mate.screensaver', 'idle-activation-enabled'),
+    get('org.mate.screensaver', 'lock-enabled'),
+    get('org.mate.screensaver', 'lock-delay'),
+  ]);
+  if (isErr(idle) || isErr(enabled) || isErr(activation)) return { lock: { lockEnabled: null, idleTimeoutSeconds: null }, error: 'gsettings (mate) could not read org.mate.screensaver' };
+  return { lock: mateLock(idle, activation, enabled, isErr(delay) ? 0 : delay) };
+}
+const isErr = (v: unknown): v is { error: string | null } => typeof v === 'object' && v !== null && 'error' in v;
+
 export const collectLinux: Collector<'screen_lock'> = async (ctx) => {
   const procs = await listProcesses(ctx);
   if (!procs) return { facts: { lockEnabled: null, idleTimeoutSeconds: null, session: null }, reason: 'process list (/proc) is not readable' };
@@ -81,6 +109,21 @@ export const collectLinux: Collector<'screen_lock'> = async (ctx) => {
     detail.source = rc.ok ? 'kscreenlockerrc' : 'KDE defaults (no kscreenlockerrc)';
     detail.lockOnResume = k.lockOnResume;
     return { facts: { ...facts, lockEnabled: k.lockEnabled, idleTimeoutSeconds: k.idleTimeoutSeconds }, detail };
+  }
+  if (found.session === 'cinnamon' || found.session === 'mate') {
+    const g = await gsettingsDesktop(ctx, found.session, user.home, uid);
+    detail.source = 'gsettings';
+    return { facts: { ...facts, ...g.lock }, detail, reason: g.error };
+  }
+  if (found.session === 'xfce') {
+    // XFCE locks through xfce4-screensaver (read here) or light-locker/xscreensaver (not read).
+    if (!procs.some((p) => p.name.startsWith('xfce4-screensav'))) {
+      return { facts, detail, reason: 'XFCE without xfce4-screensaver running (light-locker/xscreensaver settings are not read)' };
+    }
+    const xml = await ctx.fs.read(`${user.home}/.config/xfce4/xfconf/xfce-perchannel-xml/xfce4-screensaver.xml`, 65536);
+    if (!xml.ok && xml.error !== 'not_found') return { facts, detail, reason: `cannot read xfce4-screensaver.xml (${xml.error})`, needsElevation: !ctx.elevated || undefined };
+    detail.source = xml.ok ? 'xfce4-screensaver.xml' : 'xfce4-screensaver defaults (no xfconf file)';
+    return { facts: { ...facts, ...parseXfceScreensaver(xml.ok ? xml.value : '') }, detail };
   }
   return { facts, detail, reason: `${found.session} desktop screen lock settings are not supported yet` };
 };

@@ -60,6 +60,46 @@ export function parseKscreenlockerrc(text: string): GnomeLock & { lockOnResume: 
   };
 }
 
+/** MATE: idle-delay and lock-delay are minutes; the screensaver must activate on idle and lock. */
+export function mateLock(idleMinutes: unknown, idleActivation: unknown, lockEnabled: unknown, lockDelayMinutes: unknown): GnomeLock {
+  const idle = typeof idleMinutes === 'number' ? idleMinutes : null;
+  const act = typeof idleActivation === 'boolean' ? idleActivation : null;
+  const enabled = typeof lockEnabled === 'boolean' ? lockEnabled : null;
+  const delay = typeof lockDelayMinutes === 'number' ? lockDelayMinutes : 0;
+  if (act === false || enabled === false || idle === 0) return { lockEnabled: false, idleTimeoutSeconds: null };
+  if (act === null || enabled === null || idle === null) return { lockEnabled: null, idleTimeoutSeconds: null };
+  return { lockEnabled: true, idleTimeoutSeconds: (idle + delay) * 60 };
+}
+
+/**
+ * xfconf channel file for xfce4-screensaver → nested properties by path
+ * (`/saver/idle-activation/delay`). Defaults where a property is absent (xfce4-screensaver
+ * 4.16–4.18): saver enabled, idle activation on after 5 minutes, lock enabled with the
+ * saver, lock delay 0 minutes.
+ */
+export function parseXfceScreensaver(xml: string): GnomeLock {
+  const props = new Map<string, string>();
+  const stack: string[] = [];
+  for (const m of xml.matchAll(/<property\b([^>]*?)(\/?)>|<\/property>/g)) {
+    if (m[0] === '</property>') {
+      stack.pop();
+      continue;
+    }
+    const name = /\bname="([^"]*)"/.exec(m[1])?.[1] ?? '';
+    const value = /\bvalue="([^"]*)"/.exec(m[1])?.[1];
+    const path = [...stack, name].join('/');
+    if (value !== undefined) props.set(`/${path}`, value);
+    if (m[2] !== '/') stack.push(name);
+  }
+  const bool = (k: string, d: boolean) => (props.has(k) ? props.get(k) === 'true' : d);
+  const int = (k: string, d: number) => (props.has(k) && /^\d+$/.test(props.get(k)!) ? Number(props.get(k)) : d);
+  const saver = bool('/saver/enabled', true) && bool('/saver/idle-activation/enabled', true);
+  const lock = bool('/lock/enabled', true) && bool('/lock/saver-activation/enabled', true);
+  const idle = int('/saver/idle-activation/delay', 5);
+  if (!saver || !lock || idle === 0) return { lockEnabled: false, idleTimeoutSeconds: null };
+  return { lockEnabled: true, idleTimeoutSeconds: (idle + int('/lock/saver-activation/delay', 0)) * 60 };
+}
+
 /** `/proc/<pid>/status` → real uid. */
 export function statusUid(status: string): number | null {
   const m = /^Uid:\s+(\d+)/m.exec(status);
