@@ -4,7 +4,7 @@ import { Inventory } from '../../shared/src/protocol/inventory.js';
 import { compile } from '../../shared/src/schema/validate.js';
 import { checkCommand, formatTable, parseCheckArgs } from '../../agent/src/cli/check.js';
 import { collectInventory, networkFromOs } from '../../agent/src/inventory/collect.js';
-import { parseRegUninstall, parseTabbedPackages } from '../../agent/src/inventory/software.js';
+import { bundleVersion, parsePacmanQ, parseRegUninstall, parseTabbedPackages } from '../../agent/src/inventory/software.js';
 
 describe('inventory', () => {
   it('is schema-valid and collected in under 1.5 s', async () => {
@@ -21,6 +21,14 @@ describe('inventory', () => {
     expect(parseTabbedPackages('adduser\t3.134\nbash\t5.2.15-2+b7\n')).toEqual([{ name: 'adduser', version: '3.134' }, { name: 'bash', version: '5.2.15-2+b7' }]);
     const reg = 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\7-Zip\r\n    DisplayName    REG_SZ    7-Zip 23.01 (x64)\r\n    DisplayVersion    REG_SZ    23.01\r\n\r\nHKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\KB123\r\n    SystemComponent    REG_DWORD    0x1\r\n';
     expect(parseRegUninstall(reg)).toEqual([{ name: '7-Zip 23.01 (x64)', version: '23.01' }]);
+    const hidden =
+      'HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\{A1}\r\n    DisplayName    REG_SZ    Microsoft Visual C++ 2022 X64 Minimum Runtime\r\n    SystemComponent    REG_DWORD    0x1\r\n\r\n' +
+      'HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\KB5034441\r\n    DisplayName    REG_SZ    Security Update for Office\r\n    ParentKeyName    REG_SZ    Office16.PROPLUS\r\n\r\n' +
+      'HKEY_CURRENT_USER\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\Microsoft VS Code\r\n    DisplayName    REG_SZ    Microsoft Visual Studio Code (User)\r\n    DisplayVersion    REG_SZ    1.88.1\r\n';
+    expect(parseRegUninstall(hidden)).toEqual([{ name: 'Microsoft Visual Studio Code (User)', version: '1.88.1' }]);
+    expect(parsePacmanQ('bash 5.2.026-2\nlinux 6.8.7.arch1-1\n')).toEqual([{ name: 'bash', version: '5.2.026-2' }, { name: 'linux', version: '6.8.7.arch1-1' }]);
+    expect(bundleVersion('<dict>\n\t<key>CFBundleShortVersionString</key>\n\t<string>124.0.6367.91</string>\n</dict>')).toBe('124.0.6367.91');
+    expect(bundleVersion('bplist00\u0000binary')).toBeNull();
   });
   it('maps interfaces with MACs', () => {
     const n = networkFromOs({ eth0: [{ address: '10.0.0.5', netmask: '255.0.0.0', family: 'IPv4', mac: '02:42:ac:11:00:02', internal: false, cidr: '10.0.0.5/8' }] });
