@@ -4,7 +4,7 @@
  * cycle's wall time and CPU against the CPU of the commands it ran (scripts/bench/agent-cycle.ts).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BENCH_ENROLL_SECRET, ROOT, round, rssMiB, sleep, api } from './collector-proc.js';
@@ -12,6 +12,9 @@ import { BENCH_ENROLL_SECRET, ROOT, round, rssMiB, sleep, api } from './collecto
 export interface FootprintResult {
   agentForm: string;
   idleRssMiB: number;
+  /** RSS split: private (heap, stacks) vs file-backed pages of the executable (shared, reclaimable). */
+  idleRssAnonMiB: number;
+  idleRssFileMiB: number;
   cycle: string[];
 }
 
@@ -44,9 +47,11 @@ export async function agentFootprint(url: string, idleSeconds: number): Promise<
         await sleep(1000);
       }
       const idleRssMiB = round(Math.max(...samples));
+      const st = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      const kb = (k: string) => round(Number(new RegExp(`${k}:\\s+(\\d+)`).exec(st)?.[1]) / 1024);
       const cyc = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'bench', 'agent-cycle.ts'), '3'], { cwd: ROOT, encoding: 'utf8', timeout: 180_000 });
       const cycle = (cyc.stdout + cyc.stderr).trim().split('\n').filter(Boolean);
-      return { agentForm: form, idleRssMiB, cycle };
+      return { agentForm: form, idleRssMiB, idleRssAnonMiB: kb('RssAnon'), idleRssFileMiB: kb('RssFile'), cycle };
     } finally {
       const exited = new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
       child.kill('SIGTERM');

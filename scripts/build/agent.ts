@@ -36,6 +36,9 @@ async function main(): Promise<void> {
     // systeminformation's optional macOS temperature sensor is a native module loaded in a
     // try/catch; it is never needed for inventory, so it stays out of the bundle.
     external: ['macos-temperature-sensor', 'osx-temperature-sensor'],
+    // ws probes for optional native helpers with require() in a try block; inside a single
+    // executable that prints a warning on every start. They are optional: switch the probes off.
+    banner: { js: "process.env.WS_NO_BUFFER_UTIL ??= '1'; process.env.WS_NO_UTF_8_VALIDATE ??= '1';" },
     logLevel: 'warning',
     metafile: true,
   });
