@@ -1,7 +1,7 @@
 /** macOS: managed mount-controls and Santa; attached external disks from diskutil. */
 import type { UsbStorageFacts } from '../../../../shared/src/checks/facts.js';
 import type { Collector } from '../types.js';
-import { parseExternalDisks, parseMountControls, parseSantaStatus } from './parse-darwin.js';
+import { parseExternalDisks, parseMountControls, parseSantaStatus, parseSantaStatusText } from './parse-darwin.js';
 
 export const collectDarwin: Collector<'usb_storage'> = async (ctx) => {
   const [managed, santa, ext] = await Promise.all([
@@ -10,7 +10,11 @@ export const collectDarwin: Collector<'usb_storage'> = async (ctx) => {
     ctx.run('diskutil', ['list', '-plist', 'external', 'physical']),
   ]);
   const mount = managed.ok ? parseMountControls(managed.stdout) : null;
-  const s = santa.ok ? parseSantaStatus(santa.stdout) : null;
+  let s = santa.ok ? parseSantaStatus(santa.stdout) : null;
+  if (!s && santa.error !== 'not_found') {
+    const text = await ctx.run('santactl', ['status']);
+    s = text.ok ? parseSantaStatusText(text.stdout) : null;
+  }
   const mechanisms: string[] = [];
   let policy: UsbStorageFacts['policy'] = 'allowed';
   if (mount === 'blocked' || (s?.blockUsb && !s.remountMode)) {

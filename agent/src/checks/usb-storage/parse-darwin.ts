@@ -28,6 +28,18 @@ export function parseSantaStatus(json: string): { blockUsb: boolean; remountMode
   }
 }
 
+/**
+ * `santactl status` text (versions or setups where --json is unavailable): a table with
+ * `USB Blocking | Yes` and `USB Remounting Mode | rdonly, noexec` rows.
+ */
+export function parseSantaStatusText(text: string): { blockUsb: boolean; remountMode: string | null } | null {
+  const row = (label: string) => new RegExp(`^[ \\t]*${label}[ \\t]*\\|[ \\t]*(.*?)[ \\t]*\\r?$`, 'mi').exec(text)?.[1] ?? null;
+  const block = row('USB Blocking');
+  if (block === null) return null;
+  const mode = row('USB Remounting Mode');
+  return { blockUsb: /^yes$/i.test(block), remountMode: mode && !/^(none|)$/i.test(mode) ? mode.replace(/\s+/g, '') : null };
+}
+
 /** `diskutil list -plist external physical` → external disk identifiers. */
 export function parseExternalDisks(xml: string): string[] {
   const d = asDict(parsePlist(xml));

@@ -9,6 +9,8 @@ import type { UsbStorageFacts } from '../../../../shared/src/checks/facts.js';
 import { regGet, type RegKeys } from '../platform/reg.js';
 
 export const USBSTOR_KEY = 'HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\USBSTOR';
+/** USB Attached SCSI driver: UAS-capable (USB 3) disks use it instead of USBSTOR. */
+export const UASPSTOR_KEY = 'HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\UASPStor';
 export const RSD_KEY = 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows\\RemovableStorageDevices';
 export const RSD_USER_KEY = 'HKEY_CURRENT_USER\\Software\\Policies\\Microsoft\\Windows\\RemovableStorageDevices';
 export const WRITE_PROTECT_KEY = 'HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\StorageDevicePolicies';
@@ -18,7 +20,7 @@ export function windowsUsbPolicy(keys: RegKeys): { policy: UsbStorageFacts['poli
   const blocked: string[] = [];
   const readOnly: string[] = [];
   const start = regGet(keys, USBSTOR_KEY, 'Start');
-  if (start === 4) blocked.push('USBSTOR Start=4');
+  if (start === 4) blocked.push(regGet(keys, UASPSTOR_KEY, 'Start') === 4 ? 'USBSTOR+UASPStor Start=4' : 'USBSTOR Start=4');
   for (const [root, scope] of [
     [RSD_KEY, 'HKLM'],
     [RSD_USER_KEY, 'HKCU'],

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fail, fakeContext, fixture, ok } from '../../../../test/agent/fake-context.js';
 import { parseRegQuery } from '../platform/reg.js';
 import { collectDarwin } from './darwin.js';
-import { parseExternalDisks, parseMountControls, parseSantaStatus } from './parse-darwin.js';
+import { parseExternalDisks, parseMountControls, parseSantaStatus, parseSantaStatusText } from './parse-darwin.js';
 import { windowsUsbPolicy } from './parse-windows.js';
 import { spec } from './spec.js';
 import { collectWin32 } from './win32.js';
@@ -28,9 +28,32 @@ describe('Windows registry policy', () => {
     const unknown = await collectWin32(fakeContext({ platform: 'win32', commands: { reg: fail('timeout', '', null) } }));
     expect(spec.evaluate(unknown, spec.defaults).status).toBe('unknown');
   });
+  it('collector: USBSTOR Start=4 blocks and notes an enabled UASPStor; both disabled is named as such', async () => {
+    const uasp = (start: string) => (args: string[]) =>
+      args[1].endsWith('USBSTOR')
+        ? ok(fx('reg-query-USBSTOR.win11.start4.txt'))
+        : args[1].endsWith('UASPStor')
+          ? ok(`\r\nHKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\UASPStor\r\n    Start    REG_DWORD    ${start}\r\n\r\n`)
+          : notFound;
+    const only = await collectWin32(fakeContext({ platform: 'win32', commands: { reg: uasp('0x3') } }));
+    expect(only.facts.policy).toBe('blocked');
+    expect(only.detail?.note).toMatch(/UASPStor/);
+    const both = await collectWin32(fakeContext({ platform: 'win32', commands: { reg: uasp('0x4') } }));
+    expect(both.facts.mechanisms).toEqual(['USBSTOR+UASPStor Start=4']);
+    expect(both.detail?.note).toBeUndefined();
+  });
 });
 
 describe('macOS', () => {
+  it('santactl status text: USB Blocking Yes / remount read-only / No', async () => {
+    expect(parseSantaStatusText(fx('santactl-status.macos13.block-usb.txt'))).toEqual({ blockUsb: true, remountMode: null });
+    expect(parseSantaStatusText(fx('santactl-status.macos14.remount-rdonly.txt'))).toEqual({ blockUsb: true, remountMode: 'rdonly,noexec' });
+    expect(parseSantaStatusText(fx('santactl-status.macos14.no-blocking.txt'))).toEqual({ blockUsb: false, remountMode: null });
+    expect(parseSantaStatusText('')).toBeNull();
+    const santactl = (args: string[]) => (args.includes('--json') ? fail('failed', 'Unknown option --json') : ok(fx('santactl-status.macos13.block-usb.txt')));
+    const obs = await collectDarwin(fakeContext({ platform: 'darwin', commands: { santactl } }));
+    expect(obs.facts).toMatchObject({ policy: 'blocked', mechanisms: ['santa block_usb'] });
+  });
   it('mount-controls, Santa, external disks', () => {
     expect(parseMountControls(fx('managed-systemuiserver.macos14.deny.xml'))).toBe('blocked');
     expect(parseMountControls(fx('managed-systemuiserver.macos13.read-only.xml'))).toBe('read_only');
