@@ -57,7 +57,12 @@ describe('fresh clone', () => {
   }, 300_000);
 
   it('the test toolchain runs in the clone (type-check and a unit subset)', () => {
-    const out = execFileSync('sh', ['-c', 'npm run typecheck && npx vitest run shared agent/src/spool'], { cwd: dir, encoding: 'utf8', env: { ...process.env, DATABASE_URL: '' } });
-    expect(out).toMatch(/Tests\s+\d+ passed/);
+    const out = execFileSync('sh', ['-c', 'npm run typecheck && npx vitest run shared/src agent/src/spool'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, DATABASE_URL: '', NO_COLOR: '1', FORCE_COLOR: '0' },
+    });
+    // eslint-disable-next-line no-control-regex
+    expect(out.replace(/\x1b\[[0-9;]*m/g, '')).toMatch(/Tests\s+\d+ passed/);
   }, 180_000);
 });
