@@ -3,6 +3,7 @@ import { fail, fakeContext, fixture, ok } from '../../../../test/agent/fake-cont
 import { collectLinux } from './linux.js';
 import { clearPendingMemory } from './pending-cache.js';
 import {
+  aptReadsFile,
   parseAptHistoryLastUpdate,
   parseAptList,
   parseAptPeriodic,
@@ -39,6 +40,13 @@ describe('package manager parsers', () => {
     expect([d.getFullYear(), d.getMonth() + 1, d.getDate(), d.getHours()]).toEqual([2024, 4, 10, 9]);
     expect(parseAptHistoryLastUpdate('')).toBeNull();
   });
+  it('apt periodic variants: nested scopes, "0", comments and key case; ignored file names', () => {
+    expect(parseAptPeriodic([fx('apt-conf-20auto-upgrades.debian12.nested.txt')])).toEqual({ unattendedUpgrade: '1', updatePackageLists: '1' });
+    expect(parseAptPeriodic([fx('apt-conf-20auto-upgrades.ubuntu24.disabled.txt')]).unattendedUpgrade).toBe('0');
+    expect(parseAptPeriodic([fx('apt-conf-50local.comments-case.txt')]).unattendedUpgrade).toBe('7');
+    expect(parseAptPeriodic(['/* APT::Periodic::Unattended-Upgrade "1"; */\n'])).toEqual({ unattendedUpgrade: null, updatePackageLists: null });
+    expect(['20auto-upgrades', '50unattended-upgrades.dpkg-old', '99x.disabled', '10foo~', '01proxy.conf'].filter(aptReadsFile)).toEqual(['20auto-upgrades', '01proxy.conf']);
+  });
   it('apt periodic: later files override earlier ones', () => {
     expect(parseAptPeriodic([fx('apt-conf-20auto-upgrades.ubuntu22.txt')]).unattendedUpgrade).toBe('1');
     expect(parseAptPeriodic([fx('apt-conf-20auto-upgrades.ubuntu22.txt'), fx('apt-conf-99-disable.ubuntu22.txt')]).unattendedUpgrade).toBe('0');
@@ -49,6 +57,10 @@ describe('package manager parsers', () => {
     expect(parseZypperXml(fx('zypper-list-updates.leap15.xml'))).toMatchObject({ packages: 2, sample: ['libopenssl3', 'vim'] });
     expect(parseZypperXml(fx('zypper-list-patches-security.leap15.xml')).securityPatches).toBe(1);
     expect(parseCheckupdates(fx('checkupdates.arch.txt'))).toMatchObject({ pending: 3, security: null });
+  });
+  it('dnf5 (Fedora 41): check-update lines and the Type/Severity columns of updateinfo', () => {
+    expect(parseDnfCheckUpdate(fx('dnf5-check-update.fedora41.txt'))).toMatchObject({ pending: 4, sample: ['firefox', 'openssl', 'openssl-libs', 'tzdata'] });
+    expect(parseDnfUpdateinfo(fx('dnf5-updateinfo-list-security.fedora41.txt'))).toBe(3);
   });
   it('os-release', () => {
     expect(parseOsRelease(fx('os-release.debian12.txt'))).toMatchObject({ name: 'Debian GNU/Linux', versionId: '12', id: 'debian' });
@@ -71,6 +83,15 @@ describe('linux collector + spec', () => {
     const obs = await collectLinux(debian(ok(fx('apt-get-s-upgrade.ubuntu22.uptodate.txt')), { '/var/lib/dpkg/status': 'Package: a\n' }));
     expect(obs.facts).toMatchObject({ osName: 'Debian GNU/Linux', osVersion: '12', pendingUpdates: 0, pendingSecurityUpdates: 0, daysSinceLastUpdate: 10, packageManager: 'apt', autoUpdatesEnabled: false });
     expect(spec.evaluate(obs, spec.defaults).status).toBe('pass');
+  });
+  it('auto updates: missing 20auto-upgrades is off; a .dpkg-old copy does not count', async () => {
+    const base = { '/var/lib/dpkg/status': 'Package: auto\n', '/usr/bin/unattended-upgrade': '#!/usr/bin/python3' };
+    const missing = await collectLinux(debian(ok(fx('apt-get-s-upgrade.ubuntu22.uptodate.txt')), { ...base, '/etc/apt/apt.conf.d/50unattended-upgrades': 'Unattended-Upgrade::Allowed-Origins { "${distro_id}:${distro_codename}-security"; };\n' }));
+    expect(missing.facts.autoUpdatesEnabled).toBe(false);
+    const old = await collectLinux(debian(ok(fx('apt-get-s-upgrade.ubuntu22.uptodate.txt')), { ...base, '/etc/apt/apt.conf.d/20auto-upgrades.dpkg-old': fx('apt-conf-20auto-upgrades.ubuntu22.txt') }));
+    expect(old.facts.autoUpdatesEnabled).toBe(false);
+    const nested = await collectLinux(debian(ok(fx('apt-get-s-upgrade.ubuntu22.uptodate.txt')), { ...base, '/etc/apt/apt.conf.d/20auto-upgrades': fx('apt-conf-20auto-upgrades.debian12.nested.txt') }));
+    expect(nested.facts.autoUpdatesEnabled).toBe(true);
   });
   it('fail: pending security updates', async () => {
     const obs = await collectLinux(

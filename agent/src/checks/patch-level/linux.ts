@@ -9,6 +9,7 @@ import type { PatchLevelFacts } from '../../../../shared/src/checks/facts.js';
 import type { Collector, ProbeContext } from '../types.js';
 import { daysSince, describeFailure } from '../types.js';
 import {
+  aptReadsFile,
   parseAptHistoryLastUpdate,
   parseAptList,
   parseAptPeriodic,
@@ -105,7 +106,7 @@ export const collectLinux: Collector<'patch_level'> = async (ctx) => {
     const [res, history, confs, uu] = await Promise.all([
       apt(ctx),
       ctx.fs.read('/var/log/apt/history.log', 4 * 1024 * 1024),
-      Promise.all((confDir.ok ? confDir.value : []).map((f) => ctx.fs.read(`/etc/apt/apt.conf.d/${f}`, 65536))),
+      Promise.all((confDir.ok ? confDir.value.filter(aptReadsFile) : []).map((f) => ctx.fs.read(`/etc/apt/apt.conf.d/${f}`, 65536))),
       has('/usr/bin/unattended-upgrade'),
     ]);
     result = res;

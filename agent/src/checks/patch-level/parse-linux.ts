@@ -62,19 +62,42 @@ export function parseAptHistoryLastUpdate(text: string): Date | null {
 
 /**
  * apt.conf.d files, in the order apt reads them (lexical), → the effective
- * `APT::Periodic::Unattended-Upgrade` value. Later files override earlier ones.
+ * `APT::Periodic::Unattended-Upgrade` value. Later files override earlier ones. Both the
+ * flat form (`APT::Periodic::Unattended-Upgrade "1";`) and nested scopes
+ * (`APT { Periodic { Unattended-Upgrade "1"; }; };`) are read; keys are case-insensitive
+ * as in apt; `//`, `/* *\/` and `#` comments are skipped.
  */
 export function parseAptPeriodic(files: string[]): { unattendedUpgrade: string | null; updatePackageLists: string | null } {
   let unattendedUpgrade: string | null = null;
   let updatePackageLists: string | null = null;
+  const TOKEN = /\/\*[\s\S]*?\*\/|\/\/[^\n]*|#[^\n]*|"([^"]*)"|([{};])|([^\s{};"]+)/g;
   for (const text of files) {
-    const clean = text.replace(/\/\/.*$/gm, '').replace(/#.*$/gm, '');
-    for (const m of clean.matchAll(/APT::Periodic::(Unattended-Upgrade|Update-Package-Lists)\s+"([^"]*)"\s*;/g)) {
-      if (m[1] === 'Unattended-Upgrade') unattendedUpgrade = m[2];
-      else updatePackageLists = m[2];
+    const stack: string[] = [];
+    let key: string | null = null;
+    for (const m of text.matchAll(TOKEN)) {
+      if (m[1] !== undefined) {
+        if (key !== null) {
+          const full = [...stack, key].filter(Boolean).join('::').toLowerCase();
+          if (full === 'apt::periodic::unattended-upgrade') unattendedUpgrade = m[1];
+          else if (full === 'apt::periodic::update-package-lists') updatePackageLists = m[1];
+        }
+        key = null;
+      } else if (m[2] === '{') {
+        stack.push(key ?? '');
+        key = null;
+      } else if (m[2] === '}') {
+        stack.pop();
+        key = null;
+      } else if (m[2] === ';') key = null;
+      else if (m[3] !== undefined) key = m[3];
     }
   }
   return { unattendedUpgrade, updatePackageLists };
+}
+
+/** apt skips these names in its .d directories (Dir::Ignore-Files-Silently). */
+export function aptReadsFile(name: string): boolean {
+  return /^[A-Za-z0-9_.-]+$/.test(name) && !/(~|\.disabled|\.bak|\.dpkg-[a-z]+|\.ucf-[a-z]+|\.save|\.orig|\.distUpgrade)$/.test(name);
 }
 
 /** `dnf -q check-update` (exit 100 when updates exist) → package lines `name.arch  version  repo`. */
@@ -91,12 +114,22 @@ export function parseDnfCheckUpdate(text: string): Pending {
   return { pending, security: null, sample };
 }
 
-/** `dnf -q updateinfo list --security` → `ADVISORY  Severity/Sec.  nevra`; counts distinct packages. */
+/**
+ * `dnf -q updateinfo list --security` → distinct packages with a security advisory.
+ * dnf4: `RHSA-2024:1234 Important/Sec. kernel-5.14.0-362.24.1.el9_3.x86_64`;
+ * dnf5 (Fedora 41+): `FEDORA-2024-5f1a security Moderate openssl-libs-1:3.2.2-3.fc41.x86_64 2024-07-30 …`.
+ * The package is the column shaped like a NEVRA (name-version-release.arch), wherever it is.
+ */
 export function parseDnfUpdateinfo(text: string): number {
   const pkgs = new Set<string>();
   for (const line of text.split('\n')) {
-    const m = /^\S+\s+\S*\/?Sec\.\s+(\S+)/.exec(line) ?? /^\S+\s+security\s+(\S+)/i.exec(line);
-    if (m) pkgs.add(m[1]);
+    if (!/\/Sec\.|\ssecurity\s/i.test(line)) continue;
+    const nevra = line
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .find((t) => /^[^\s/]+-[^-\s]+-[^-\s]+\.(x86_64|noarch|aarch64|i686|i386|ppc64le|s390x|armv7hl|src)$/.test(t));
+    if (nevra) pkgs.add(nevra);
   }
   return pkgs.size;
 }
