@@ -35,6 +35,12 @@ describe('macOS', () => {
     expect(parseSwVers(fx('sw_vers.macos14.txt'))).toEqual({ name: 'macOS', version: '14.4', build: '23E214' });
     expect(parseSoftwareUpdateList(fx('softwareupdate-list.macos14.pending.txt'))).toEqual({ pending: 2, security: 1, labels: ['macOS Sonoma 14.4.1-23E224', 'Command Line Tools for Xcode-15.3'] });
     expect(parseSoftwareUpdateList(fx('softwareupdate-list.macos14.none.txt'))).toEqual({ pending: 0, security: 0, labels: [] });
+    // macOS 15 (restart required, recommended), macOS 13 Safari + a non-security item, nothing pending on 15.
+    expect(parseSoftwareUpdateList(fx('softwareupdate-list.macos15.pending-restart.txt'))).toMatchObject({ pending: 2, security: 1 });
+    expect(parseSoftwareUpdateList(fx('softwareupdate-list.macos13.safari.txt'))).toMatchObject({ pending: 2, security: 1 });
+    expect(parseSoftwareUpdateList(fx('softwareupdate-list.macos15.none.txt'))).toEqual({ pending: 0, security: 0, labels: [] });
+    // interrupted (no catalogue answer): not "nothing pending"
+    expect(parseSoftwareUpdateList('Software Update Tool\n\nFinding available software\n')).toBeNull();
     expect(parseSoftwareUpdateList('')).toBeNull();
     expect(parseSoftwareUpdatePrefs(fx('SoftwareUpdate-prefs.macos14.xml'))).toEqual({ autoCheck: true, securityResponses: false, autoInstallMacOS: false });
   });
