@@ -4,6 +4,7 @@
  * `unknown` result, so one broken probe can never take the report down with it.
  * Every result is validated against the shared CheckResult schema before it leaves.
  */
+import { closeSync, openSync } from 'node:fs';
 import { CHECK_IDS, type CheckId, type Platform } from '../../../shared/src/checks/ids.js';
 import { CheckResult } from '../../../shared/src/checks/result.js';
 import { compile } from '../../../shared/src/schema/validate.js';
@@ -56,6 +57,21 @@ export function boundFs(root: string): ProbeFs {
   };
 }
 
+/**
+ * Root on POSIX. On Windows there is no uid: only an elevated token (Administrator or
+ * SYSTEM) may open the first physical disk for reading, which is a cheap, spawn-free test.
+ */
+export function isElevated(): boolean {
+  if (typeof process.getuid === 'function') return process.getuid() === 0;
+  if (process.platform !== 'win32') return false;
+  try {
+    closeSync(openSync('\\\\.\\PHYSICALDRIVE0', 'r'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function currentPlatform(): Platform | null {
   return (['linux', 'darwin', 'win32'] as const).find((p) => p === process.platform) ?? null;
 }
@@ -69,7 +85,7 @@ export function liveContext(opts: RunChecksOptions = {}): ProbeContext {
     run: opts.run ?? defaultRunner().run,
     fs: boundFs(root),
     now: new Date(),
-    elevated: typeof process.getuid === 'function' ? process.getuid() === 0 : false,
+    elevated: isElevated(),
     cacheDir: opts.cacheDir ?? null,
   };
 }
