@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import type { CollectorConfig } from './config/env.js';
 import { openDb } from './db/open.js';
 import { migrate } from './db/migrate.js';
-import type { Db } from './db/types.js';
+import { isDbUnavailable, type Db } from './db/types.js';
 import { loadIdentity } from './meta/collector-identity.js';
 import { PolicyStore } from './policy/store.js';
 import { DeviceKeyCache } from './gateway/device-keys.js';
@@ -34,9 +34,20 @@ export interface RunningCollector {
 }
 
 export async function startCollector(config: CollectorConfig, opts: { logger?: boolean | object } = {}): Promise<RunningCollector> {
+  const startedAt = Date.now();
   const log = pino({ level: config.logLevel, ...(opts.logger === false ? { enabled: false } : {}) });
   const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.dbPoolMax });
-  await migrate(db);
+  // A collector that starts before its database (boot order, failover) waits instead of crash-looping.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await migrate(db);
+      break;
+    } catch (e) {
+      if (!isDbUnavailable(e) || Date.now() - startedAt > config.dbWaitSec * 1000) throw e;
+      log.warn({ err: (e as Error).message }, 'database unavailable at start; waiting for it');
+      await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * 2 ** attempt)));
+    }
+  }
   const identity = await loadIdentity(db);
   const boot = await bootstrap(db, { adminToken: config.adminToken, enrollSecret: config.enrollSecret });
   const policy = new PolicyStore(db, config.policyFile, log);

@@ -22,6 +22,8 @@ export interface CollectorConfig {
   /** Stale-marking and outbox job period. */
   jobIntervalMs: number;
   dbPoolMax: number;
+  /** How long to wait for an unreachable database at start before giving up. */
+  dbWaitSec: number;
 }
 
 export class ConfigError extends Error {}
@@ -71,5 +73,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CollectorConfi
       : undefined,
     jobIntervalMs: int('POSTURE_JOB_INTERVAL_MS', env.POSTURE_JOB_INTERVAL_MS, 30_000, 100, 3_600_000),
     dbPoolMax: int('POSTURE_DB_POOL_MAX', env.POSTURE_DB_POOL_MAX, 10, 1, 200),
+    dbWaitSec: int('POSTURE_DB_WAIT_SEC', env.POSTURE_DB_WAIT_SEC, 60, 0, 3600),
   };
 }
