@@ -63,6 +63,14 @@ describe('macOS firewall', () => {
     expect(parsePfInfo(fx('pfctl-s-info.macos14.enabled.txt'))).toBe(true);
     expect(parsePfInfo(fx('pfctl-s-info.macos14.not-root.txt'))).toBeNull();
   });
+  it('macOS 15: State = 1 and State = 2 (block all) both filter; block-all reported', async () => {
+    expect(parseAlfGlobalState(fx('socketfilterfw-getglobalstate.macos15.on.txt'))).toBe(1);
+    expect(parseAlfGlobalState(fx('socketfilterfw-getglobalstate.macos15.block-all.txt'))).toBe(2);
+    const sff = (args: string[]) => ok(fx(args[0] === '--getglobalstate' ? 'socketfilterfw-getglobalstate.macos15.block-all.txt' : args[0] === '--getblockall' ? 'socketfilterfw-getblockall.macos15.on.txt' : 'socketfilterfw-getstealthmode.macos14.on.txt'));
+    const obs = await collectDarwin(fakeContext({ platform: 'darwin', commands: { socketfilterfw: sff } }));
+    expect(obs.facts).toMatchObject({ inboundFiltered: true, backends: ['macos-alf'] });
+    expect(obs.detail).toMatchObject({ alfGlobalState: 2, blockAll: true, stealthMode: true });
+  });
   const sff = (state: string) => (args: string[]) =>
     ok(args[0] === '--getglobalstate' ? fx(state) : args[0] === '--getblockall' ? fx('socketfilterfw-getblockall.macos14.txt') : fx('socketfilterfw-getstealthmode.macos14.on.txt'));
   it('collector: on passes, off fails (pf enabled does not rescue it), missing is unknown', async () => {
