@@ -28,6 +28,15 @@ Common options:
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === '--version' || command === 'version') {
+    const { AGENT_VERSION } = await import('../version.js');
+    console.log(AGENT_VERSION);
+    return 0;
+  }
+  if (command === '--help' || command === '-h') {
+    console.log(USAGE);
+    return 0;
+  }
   const { values } = parseArgs({
     args: rest,
     allowPositionals: true,
