@@ -71,4 +71,23 @@ describe('macOS', () => {
     const missing = await collectDarwin(fakeContext({ platform: 'darwin', commands: base }));
     expect(spec.evaluate(missing, spec.defaults).status).toBe('unknown');
   });
+  it('as root (LaunchDaemon): the console user\'s ByHost idleTime is read, not root\'s defaults', async () => {
+    const plutil = (args: string[]) => (args.at(-1)!.includes('/ByHost/') ? ok(fx('ByHost-com.apple.screensaver.macos14.idle300.xml')) : fail('failed', 'file does not exist'));
+    const ctx = fakeContext({
+      platform: 'darwin',
+      elevated: true,
+      commands: {
+        stat: ok('501 alice\n'),
+        plutil,
+        pmset: ok('System-wide power settings:\n displaysleep         0\n'),
+        sysadminctl: ok('', { stderr: fx('sysadminctl-screenLock-status.macos14.immediate.txt') }),
+        defaults: ok('3600\n'), // root's own value: must not be used
+      },
+      files: { '/Users/alice/Library/Preferences/ByHost/com.apple.screensaver.5A1B2C3D-0000-1111-2222-333344445555.plist': 'bplist00' },
+    });
+    const obs = await collectDarwin(ctx);
+    expect(obs.facts).toEqual({ lockEnabled: true, idleTimeoutSeconds: 300, session: 'macos' });
+    expect(obs.detail?.user).toBe('alice');
+    expect(ctx.calls.some((c) => c.startsWith('defaults'))).toBe(false);
+  });
 });
