@@ -29,9 +29,11 @@ export function parseSecurityCenter2(json: string): Sc2Product[] | null {
     return null;
   }
   const list = (Array.isArray(v) ? v : v ? [v] : []) as Record<string, unknown>[];
+  // productState is a UInt32; tolerate it as a numeric string from other serializers.
+  const state = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : null);
   return list
-    .filter((p) => p && typeof p.displayName === 'string' && typeof p.productState === 'number')
-    .map((p) => ({ displayName: p.displayName as string, productState: p.productState as number, timestamp: typeof p.timestamp === 'string' ? p.timestamp : undefined }));
+    .filter((p) => p && typeof p.displayName === 'string' && state(p.productState) !== null)
+    .map((p) => ({ displayName: p.displayName as string, productState: state(p.productState)!, timestamp: typeof p.timestamp === 'string' ? p.timestamp : undefined }));
 }
 
 /** CIM booleans arrive as JSON booleans, but tolerate "True"/"False" and 1/0 from other serializers. */

@@ -17,6 +17,7 @@ describe('Security Center productState', () => {
     expect(decodeProductState(266240)).toEqual({ enabled: true, upToDate: true, state: 'on' }); // 0x041000 third party on
     expect(decodeProductState(274432)).toMatchObject({ enabled: false, state: 'expired' }); // 0x043000 licence expired
     expect(decodeProductState(270336)).toMatchObject({ enabled: false, state: 'snoozed' }); // 0x042000
+    expect(parseSecurityCenter2('{"displayName":"Bitdefender Antivirus","productState":"266240"}')).toEqual([{ displayName: 'Bitdefender Antivirus', productState: 266240, timestamp: undefined }]);
   });
   it('windows 11 with Defender and ESET both on → pass', () => {
     const products = windowsProducts(parseSecurityCenter2(fx('SecurityCenter2-AntiVirusProduct.win11.json')), null);
