@@ -47,7 +47,7 @@ describe('iptables and ufw', () => {
     expect(parseIptablesS(fx('ip6tables-S-INPUT.debian12.open.txt'))).toMatchObject({ policy: 'accept', filtered: false });
     expect(parseIptablesS(fx('ip6tables-S-INPUT.ubuntu22.ufw-drop.txt'))).toMatchObject({ policy: 'drop', filtered: true });
   });
-  it('/proc/net/if_inet6: interfaces with IPv6 other than lo', () => {
+  it('/proc/net/if_inet6: interfaces with IPv6 other than lo and container bridges', () => {
     expect(ipv6Interfaces(fx('proc-net-if_inet6.ubuntu22.txt'))).toEqual(['enp0s3']);
     expect(ipv6Interfaces(fx('proc-net-if_inet6.debian12.lo-only.txt'))).toEqual([]);
   });

@@ -155,12 +155,15 @@ export function parseIptablesS(text: string): IptablesInput | null {
   return { policy, catchAll, rules, filtered };
 }
 
-/** /proc/net/if_inet6 → interfaces other than lo that carry an IPv6 address. */
+/** Local container/VM bridges and their veth ends: IPv6 there is reachable from guests only. */
+const LOCAL_VIRTUAL = /^(lo|docker\d+|br-[0-9a-f]{6,}|veth[0-9a-f]|virbr\d|vnet\d|cni\d|cni-|flannel\.|cali[0-9a-f]|podman\d|lxcbr\d|lxdbr\d)/;
+
+/** /proc/net/if_inet6 → interfaces that carry an IPv6 address and face a network (not lo or container bridges). */
 export function ipv6Interfaces(procIfInet6: string): string[] {
   const names = procIfInet6
     .split('\n')
     .map((l) => l.trim().split(/\s+/))
-    .filter((f) => f.length >= 6 && f[5] !== 'lo')
+    .filter((f) => f.length >= 6 && !LOCAL_VIRTUAL.test(f[5]))
     .map((f) => f[5]);
   return [...new Set(names)];
 }
