@@ -41,6 +41,9 @@ describe('iptables and ufw', () => {
     expect(parseZoneTarget(fx('firewalld-zone-trusted.fedora40.xml'))).toBe('ACCEPT');
     expect(parseZoneTarget(fx('firewalld-zone-public.fedora40.xml'))).toBeNull();
   });
+  it('iptables-nft compat target (xt REJECT) counts as a catch-all for IPv4', () => {
+    expect(parseNftRuleset(fx('nft-j-list-ruleset.rhel8.iptables-nft-xt-reject.json'))).toMatchObject({ filteredV4: true, filteredV6: false, inputChains: [{ catchAll: 'reject' }] });
+  });
   it('iptables-save (legacy): ACCEPT policy with a trailing REJECT filters; an ACCEPT-all first does not', () => {
     expect(parseIptablesS(fx('iptables-save.debian11.legacy-final-reject.txt'))).toMatchObject({ policy: 'accept', catchAll: 'reject', rules: 4, filtered: true });
     expect(parseIptablesS(fx('iptables-save.rhel9.accept-all-first.txt'))).toMatchObject({ catchAll: 'accept', filtered: false });

@@ -45,7 +45,12 @@ function unconditionalVerdict(expr: unknown): { verdict: string; target?: string
     const key = Object.keys(e)[0];
     if (['accept', 'drop', 'reject', 'return'].includes(key)) out = { verdict: key };
     else if (key === 'jump' || key === 'goto') out = { verdict: key, target: String((e[key] as { target?: unknown })?.target ?? '') };
-    else if (!NEUTRAL.has(key)) return null;
+    else if (key === 'xt' && (e.xt as { type?: string })?.type === 'target') {
+      // iptables-nft compat target nft cannot translate (older versions: REJECT).
+      const name = String((e.xt as { name?: unknown }).name ?? '').toUpperCase();
+      if (name === 'REJECT' || name === 'DROP') out = { verdict: name.toLowerCase() };
+      else return null;
+    } else if (!NEUTRAL.has(key)) return null;
   }
   return out;
 }
