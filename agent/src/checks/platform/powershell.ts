@@ -7,7 +7,10 @@ import type { RunOptions, RunResult } from '../../exec/runner.js';
 import type { ProbeContext } from '../types.js';
 
 export function runPowerShell(ctx: ProbeContext, script: string, opts: RunOptions = {}): Promise<RunResult> {
-  const prelude = "$ErrorActionPreference='Stop';$ProgressPreference='SilentlyContinue';[Console]::OutputEncoding=[Text.Encoding]::UTF8;";
+  // Constrained Language Mode (AppLocker/WDAC machines) refuses setting OutputEncoding; the
+  // probe must still run there, so the assignment may fail quietly (output then uses the
+  // OEM code page, which parsers of numeric/JSON values do not mind).
+  const prelude = "$ErrorActionPreference='Stop';$ProgressPreference='SilentlyContinue';try{[Console]::OutputEncoding=[Text.Encoding]::UTF8}catch{};";
   return ctx.run('powershell', ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-Command', prelude + script], { timeoutMs: 20_000, ...opts });
 }
 
