@@ -32,7 +32,7 @@ export const INVENTORY_ITEMS: CollectedItem[] = [
   { field: 'inventory.disks', what: 'Disk names, types, sizes, vendors and serial numbers (not their contents)', sources: { linux: ['cmd: lsblk (via systeminformation)'], darwin: ['cmd: system_profiler (via systeminformation)'], win32: ['WMI Win32_DiskDrive (via systeminformation)'] } },
   { field: 'inventory.network', what: 'Network interface names, MAC addresses and IP addresses', sources: { linux: [node], darwin: [node], win32: [node] } },
   { field: 'inventory.users', what: 'User names currently logged in (not passwords, not activity)', sources: { linux: ['cmd: who (via systeminformation)'], darwin: ['cmd: who (via systeminformation)'], win32: ['cmd: query user (via systeminformation)'] } },
-  { field: 'inventory.software', what: 'Installed package / application names and versions (up to 2000)', sources: { linux: ['cmd: dpkg-query -W (or rpm -qa)'], darwin: ['file: /Applications/*.app/Contents/Info.plist'], win32: ['cmd: reg query HKLM\\…\\Uninstall /s'] } },
+  { field: 'inventory.software', what: 'Installed package / application names and versions (up to 2000)', sources: { linux: ['cmd: dpkg-query -W (or rpm -qa, pacman -Q)'], darwin: ['file: /Applications/*.app/Contents/Info.plist'], win32: ['cmd: reg query HKLM\\…\\Uninstall /s'] } },
 ];
 
 export const CHECK_ITEMS: Record<CheckId, CheckTransparency> = {
@@ -42,24 +42,24 @@ export const CHECK_ITEMS: Record<CheckId, CheckTransparency> = {
     sources: {
       linux: ['cmd: lsblk -J -b -o NAME,TYPE,FSTYPE,MOUNTPOINT,…', 'cmd: zfs get encryption,keystatus (ZFS root only)', 'file: /proc/mounts', 'file: /proc/cmdline', 'file: /etc/crypttab'],
       darwin: ['cmd: fdesetup status', 'cmd: diskutil info -plist /System/Volumes/Data'],
-      win32: ['cmd: powershell Get-BitLockerVolume', 'cmd: manage-bde -status'],
+      win32: ['cmd: powershell Get-BitLockerVolume', 'cmd: powershell Get-CimInstance Win32_EncryptableVolume (BitLocker state, numeric)', 'cmd: manage-bde -status', 'cmd: powershell Shell.Application System.Volume.BitLockerProtection (system drive)'],
     },
   },
   firewall: {
     id: 'firewall',
     facts: ['whether unsolicited inbound traffic is filtered', 'which firewall is in use', 'per profile: enabled and default inbound action'],
     sources: {
-      linux: ['cmd: nft -j list ruleset', 'cmd: ufw status verbose', 'cmd: firewall-cmd --state / --get-default-zone', 'cmd: iptables -S INPUT', 'file: /etc/ufw/ufw.conf', 'file: /etc/default/ufw'],
+      linux: ['cmd: nft -j list ruleset', 'cmd: ufw status verbose', 'cmd: firewall-cmd --state / --get-default-zone', 'cmd: iptables -S INPUT', 'cmd: ip6tables -S INPUT', 'file: /etc/ufw/ufw.conf', 'file: /etc/default/ufw', 'file: /etc/firewalld/firewalld.conf and zones/*.xml (zone target)', 'file: /proc/net/if_inet6 (which interfaces have IPv6)'],
       darwin: ['cmd: socketfilterfw --getglobalstate / --getblockall / --getstealthmode', 'cmd: pfctl -s info (packet filter state)'],
-      win32: ['cmd: powershell Get-NetFirewallProfile -PolicyStore ActiveStore', 'cmd: netsh advfirewall show allprofiles state'],
+      win32: ['cmd: powershell Get-NetFirewallProfile -PolicyStore ActiveStore', 'cmd: netsh advfirewall show allprofiles'],
     },
   },
   antivirus: {
     id: 'antivirus',
     facts: ['per antivirus/EDR product: name, running, real-time protection, definitions age'],
     sources: {
-      linux: ['file: /proc/*/comm and /proc/*/cmdline (process names only, to see whether the product runs)', 'file: /etc/clamav/clamd.conf', 'file: ClamAV database headers (first 512 bytes)', 'cmd: clamscan --version', 'cmd: mdatp health --output json'],
-      darwin: ['cmd: ps -axo pid=,comm= (process names only)', 'cmd: spctl --status', 'cmd: plutil (XProtect.bundle Info.plist: version)', 'cmd: mdatp health --output json'],
+      linux: ['file: /proc/*/comm and /proc/*/cmdline (process names only, to see whether the product runs)', 'file: /etc/clamav/clamd.conf', 'file: ClamAV database headers (first 512 bytes)', 'cmd: clamscan --version', 'cmd: mdatp health --output json (or mdatp health)', 'cmd: falconctl -g --rfm-state (CrowdStrike, reduced functionality mode)'],
+      darwin: ['cmd: ps -axo pid=,comm= (process names only)', 'cmd: spctl --status', 'cmd: plutil (XProtect.bundle Info.plist: version)', 'cmd: mdatp health --output json (or mdatp health)'],
       win32: ['cmd: powershell Get-CimInstance root/SecurityCenter2 AntiVirusProduct', 'cmd: powershell Get-CimInstance MSFT_MpComputerStatus (Defender)'],
     },
   },
@@ -67,7 +67,7 @@ export const CHECK_ITEMS: Record<CheckId, CheckTransparency> = {
     id: 'patch_level',
     facts: ['OS name and version', 'number of pending updates and pending security updates', 'days since the last update', 'whether automatic updates are on'],
     sources: {
-      linux: ['cmd: apt-get -s upgrade (simulation, changes nothing)', 'cmd: dnf/yum -C check-update, updateinfo list --security', 'cmd: zypper list-updates / list-patches', 'cmd: checkupdates', 'file: /etc/os-release', 'file: /var/log/apt/history.log', 'file: /etc/apt/apt.conf.d/*'],
+      linux: ['cmd: apt list --upgradable', 'cmd: apt-get -s upgrade (fallback; simulation, changes nothing)', 'cmd: dnf/yum -C check-update, updateinfo list --security', 'cmd: zypper list-updates / list-patches', 'cmd: checkupdates', 'file: /etc/os-release', 'file: /var/log/apt/history.log', 'file: /etc/apt/apt.conf.d/*'],
       darwin: ['cmd: softwareupdate --list', 'cmd: defaults export /Library/Preferences/com.apple.SoftwareUpdate', 'cmd: plutil (/Library/Managed Preferences/com.apple.SoftwareUpdate.plist)'],
       win32: ['cmd: powershell Get-HotFix, Get-ItemProperty HKLM:\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion and the WindowsUpdate policy keys'],
     },
@@ -76,18 +76,18 @@ export const CHECK_ITEMS: Record<CheckId, CheckTransparency> = {
     id: 'usb_storage',
     facts: ['whether USB mass storage is blocked, read-only or allowed, and by what mechanism', 'attached USB disks: name, vendor, size (not their contents)'],
     sources: {
-      linux: ['file: /etc/modprobe.d, /run/modprobe.d, /usr/lib/modprobe.d, /lib/modprobe.d (*.conf)', 'file: /proc/cmdline', 'file: /proc/modules', 'file: /etc/usbguard/usbguard-daemon.conf, rules.conf', 'file: /sys/block/sd*/device/{vendor,model}, size'],
-      darwin: ['cmd: plutil (/Library/Managed Preferences/com.apple.systemuiserver.plist: media restrictions)', 'cmd: santactl status --json', 'cmd: diskutil list -plist external physical'],
-      win32: ['cmd: reg query HKLM\\SYSTEM\\CurrentControlSet\\Services\\USBSTOR /v Start', 'cmd: reg query …\\Policies\\Microsoft\\Windows\\RemovableStorageDevices (machine and user)', 'cmd: powershell Get-CimInstance Win32_DiskDrive (USB disks: model, size)'],
+      linux: ['file: /etc/modprobe.d, /run/modprobe.d, /usr/lib/modprobe.d, /lib/modprobe.d (*.conf)', 'file: /proc/cmdline', 'file: /proc/modules', 'file: /etc/usbguard/usbguard-daemon.conf, rules.conf', 'file: /lib/modules/<kernel>/modules.builtin', 'file: /sys/block/sd*/device/{vendor,model}, size'],
+      darwin: ['cmd: plutil (/Library/Managed Preferences/com.apple.systemuiserver.plist: media restrictions)', 'cmd: santactl status --json (or santactl status)', 'cmd: diskutil list -plist external physical'],
+      win32: ['cmd: reg query HKLM\\SYSTEM\\CurrentControlSet\\Services\\USBSTOR and UASPStor /v Start', 'cmd: reg query …\\Policies\\Microsoft\\Windows\\RemovableStorageDevices (machine and user)', 'cmd: powershell Get-CimInstance Win32_DiskDrive (USB disks: model, size)'],
     },
   },
   screen_lock: {
     id: 'screen_lock',
     facts: ['whether the screen locks when idle', 'the idle timeout in seconds'],
     sources: {
-      linux: ['cmd: gsettings get org.gnome.desktop.screensaver lock-enabled / org.gnome.desktop.session idle-delay (as the desktop user)', 'file: /etc/dconf/db/local.d/*', 'file: ~/.config/kscreenlockerrc (KDE)', 'file: /etc/passwd (to find the desktop user\'s home)'],
-      darwin: ['cmd: sysadminctl -screenLock status', 'cmd: defaults -currentHost read com.apple.screensaver idleTime', 'cmd: pmset -g', 'cmd: plutil (/Library/Managed Preferences/com.apple.screensaver.plist)'],
-      win32: ['cmd: reg query HKCU\\Control Panel\\Desktop and the screen saver / inactivity policy keys'],
+      linux: ['cmd: gsettings get org.gnome.desktop.screensaver lock-enabled / org.gnome.desktop.session idle-delay (as the desktop user)', 'file: /etc/dconf/db/local.d/*', 'file: ~/.config/kscreenlockerrc (KDE)', 'cmd: gsettings get org.cinnamon.* / org.mate.* (Cinnamon, MATE)', 'file: ~/.config/xfce4/xfconf/xfce-perchannel-xml/xfce4-screensaver.xml (XFCE)', 'file: /etc/passwd (to find the desktop user\'s home)'],
+      darwin: ['cmd: sysadminctl -screenLock status', 'cmd: defaults -currentHost read com.apple.screensaver idleTime', 'cmd: stat -f %u %Su /dev/console (the console user, when the agent runs as root)', 'cmd: plutil (the console user\'s ByHost com.apple.screensaver plist and /Library/Managed Preferences/<user>/com.apple.screensaver.plist)', 'cmd: pmset -g', 'cmd: plutil (/Library/Managed Preferences/com.apple.screensaver.plist)'],
+      win32: ['cmd: reg query HKCU\\Control Panel\\Desktop and the screen saver / inactivity policy keys', 'cmd: powercfg /query SCHEME_CURRENT (CONSOLELOCK, STANDBYIDLE)'],
     },
   },
 };

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 /** `posture-agent run`: the long-running agent (foreground; the service manager supervises it). */
 import { AgentRuntime } from '../runtime/agent.js';
 import { runCycle } from '../runtime/cycle.js';
@@ -8,7 +9,7 @@ export async function runAgent(stateDir: string): Promise<number> {
   const log = (l: 'info' | 'warn' | 'error', m: string, e?: object) => console[l === 'info' ? 'log' : l](`[posture-agent] ${m}`, e ? JSON.stringify(e) : '');
   // Desktop notifications for failing checks and nearing deadlines (agent/src/notify/).
   const notifier = new Notifier({ stateDir, log });
-  const agent = new AgentRuntime({ stateDir, runCycle: (o) => runCycle(o), log, onCycle: (cycle, cfg) => notifier.onCycle(cycle, cfg) });
+  const agent = new AgentRuntime({ stateDir, runCycle: (o) => runCycle({ ...o, cacheDir: join(stateDir, 'cache') }), log, onCycle: (cycle, cfg) => notifier.onCycle(cycle, cfg) });
   await agent.start();
   console.log(`[posture-agent] running; checks every ${agent.intervalSec}s; state in ${stateDir}`);
   const stop = async () => {

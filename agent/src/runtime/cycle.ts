@@ -4,10 +4,11 @@ import { runChecks } from '../checks/registry.js';
 import { collectInventory } from '../inventory/collect.js';
 import type { CycleResult } from '../report/build.js';
 
-export async function runCycle(opts: { only?: CheckId[]; thresholds?: Record<string, unknown>; root?: string } = {}): Promise<CycleResult> {
+/** `cacheDir` keeps expensive answers (pending updates) across restarts; the agent's state dir holds it. */
+export async function runCycle(opts: { only?: CheckId[]; thresholds?: Record<string, unknown>; root?: string; cacheDir?: string } = {}): Promise<CycleResult> {
   const [inventory, checks] = await Promise.all([
     collectInventory(),
-    runChecks({ only: opts.only, root: opts.root, thresholds: opts.thresholds as Record<string, number | string | boolean> | undefined }),
+    runChecks({ only: opts.only, root: opts.root, cacheDir: opts.cacheDir, thresholds: opts.thresholds as Record<string, number | string | boolean> | undefined }),
   ]);
   return { inventory, checks };
 }
