@@ -1,5 +1,5 @@
-import { join } from 'node:path';
 /** `posture-agent run`: the long-running agent (foreground; the service manager supervises it). */
+import { join } from 'node:path';
 import { AgentRuntime } from '../runtime/agent.js';
 import { runCycle } from '../runtime/cycle.js';
 import { Notifier } from '../notify/notifier.js';
