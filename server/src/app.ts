@@ -52,6 +52,11 @@ export async function buildApp(ctx: Omit<Ctx, 'log'>, opts: { logger?: boolean |
     return reply.code(500).send({ error: { code: 'POSTURE_ERR_INTERNAL', message: 'Internal error; it has been logged.' } });
   });
 
+  // Unknown routes answer in the documented error shape too (scripts parse error.code).
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ error: { code: 'POSTURE_ERR_NOT_FOUND', message: `No route ${req.method} ${req.url.split('?')[0]}.` } }),
+  );
+
   // Every HTML page gets the strict page policy unless its plugin set a tighter one itself.
   app.addHook('onSend', async (_req, reply, payload) => {
     if (String(reply.getHeader('content-type') ?? '').startsWith('text/html') && !reply.getHeader('content-security-policy')) {

@@ -1,5 +1,6 @@
 /** Device reads shared by the API and the dashboard. Filtering, sorting and paging happen in SQL. */
 import type { Db } from '../db/types.js';
+import { ApiError } from '../shared/errors.js';
 
 export interface DeviceListQuery {
   state?: string;
@@ -104,7 +105,10 @@ export async function deviceReports(db: Db, id: string, limit: number, cursor?: 
   let cond = '';
   if (cursor) {
     const [at, rid] = cursor.split('|');
-    params.push(at, rid ?? '');
+    // A cursor is only ever one we handed out; anything else is the caller's mistake, not a 500.
+    if (!rid || !/^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/.test(at ?? '') || Number.isNaN(Date.parse(at!)))
+      throw new ApiError(400, 'POSTURE_ERR_VALIDATION', 'querystring/cursor: not a cursor returned by this API (use nextCursor as given).');
+    params.push(at, rid);
     cond = 'AND (collected_at, report_id) < ($2::timestamptz, $3)';
   }
   params.push(limit + 1);

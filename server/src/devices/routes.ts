@@ -65,6 +65,7 @@ export function deviceRoutes(ctx: Ctx) {
         },
       },
       async (req) => {
+        await requireDevice(ctx, req.params.id);
         const r = await deviceReports(ctx.db, req.params.id, req.query.limit ?? 20, req.query.cursor);
         return {
           items: r.items.map((x) => ({
@@ -82,9 +83,10 @@ export function deviceRoutes(ctx: Ctx) {
       },
     );
 
-    app.get<{ Params: { id: string } }>('/api/v1/devices/:id/events', { config: { auth: ALL_ROLES }, schema: { params: IdParams } }, async (req) => ({
-      items: await deviceEvents(ctx.db, req.params.id),
-    }));
+    app.get<{ Params: { id: string } }>('/api/v1/devices/:id/events', { config: { auth: ALL_ROLES }, schema: { params: IdParams } }, async (req) => {
+      await requireDevice(ctx, req.params.id);
+      return { items: await deviceEvents(ctx.db, req.params.id) };
+    });
 
     app.post<{ Params: { id: string }; Body: { checks?: string[] } }>(
       '/api/v1/devices/:id/check-now',
@@ -149,6 +151,12 @@ export function deviceRoutes(ctx: Ctx) {
       return r.rows[0];
     });
   };
+}
+
+/** 404 for an unknown device id, so an empty history is not mistaken for "no reports yet". */
+async function requireDevice(ctx: Ctx, id: string): Promise<void> {
+  const r = await ctx.db.query('SELECT 1 FROM devices WHERE id = $1', [id]);
+  if (!r.rows[0]) throw Errors.notFound('Device');
 }
 
 /** Record a check-now command and deliver it to the device wherever it is connected. */

@@ -1,0 +1,42 @@
+/** Acceptance QA: API error shapes a help-desk script relies on (unknown routes, bad cursors, unknown devices). */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestCollector, type TestCollector } from '../helpers/collector.js';
+import { backends } from '../helpers/db.js';
+import { enrollDevice } from '../helpers/device.js';
+
+for (const backend of backends()) {
+  describe(`API error shapes (${backend})`, () => {
+    let c: TestCollector;
+    let deviceId: string;
+    beforeAll(async () => {
+      c = await startTestCollector(backend);
+      deviceId = (await enrollDevice(c.url)).deviceId;
+    }, 60_000);
+    afterAll(async () => {
+      await c?.cleanup();
+    });
+
+    it('an unknown API route answers 404 in the documented error shape', async () => {
+      const r = await c.api('/api/v1/no-such-thing');
+      expect(r.status).toBe(404);
+      expect(r.body.error.code).toBe('POSTURE_ERR_NOT_FOUND');
+    });
+
+    it('a malformed report-history cursor is a 400 validation error, not a 500', async () => {
+      for (const cursor of ['garbage', 'not-a-date|x', '2026-01-01T00:00:00.000Z']) {
+        const r = await c.api(`/api/v1/devices/${deviceId}/reports?cursor=${encodeURIComponent(cursor)}`);
+        expect(r.status, cursor).toBe(400);
+        expect(r.body.error.code).toBe('POSTURE_ERR_VALIDATION');
+      }
+    });
+
+    it('reports and events of an unknown device are 404, not an empty list', async () => {
+      for (const p of ['reports', 'events']) {
+        const r = await c.api(`/api/v1/devices/dev_unknown/${p}`);
+        expect(r.status, p).toBe(404);
+        expect(r.body.error.code).toBe('POSTURE_ERR_NOT_FOUND');
+      }
+      expect((await c.api(`/api/v1/devices/${deviceId}/events`)).status).toBe(200);
+    });
+  });
+}
