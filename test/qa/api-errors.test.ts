@@ -1,6 +1,6 @@
 /** Acceptance QA: API error shapes a help-desk script relies on (unknown routes, bad cursors, unknown devices). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestCollector, type TestCollector } from '../helpers/collector.js';
+import { ADMIN_TOKEN, startTestCollector, type TestCollector } from '../helpers/collector.js';
 import { backends } from '../helpers/db.js';
 import { enrollDevice } from '../helpers/device.js';
 
@@ -28,6 +28,17 @@ for (const backend of backends()) {
         expect(r.status, cursor).toBe(400);
         expect(r.body.error.code).toBe('POSTURE_ERR_VALIDATION');
       }
+    });
+
+    it('actions whose body is optional accept a POST with no body at all (curl -X POST)', async () => {
+      const post = (path: string) => fetch(c.url + path, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      const r = await post(`/api/v1/devices/${deviceId}/check-now`);
+      expect(r.status, await r.clone().text()).toBe(202);
+      expect((await r.json()).commandId).toMatch(/^cmd_/);
+      const other = (await enrollDevice(c.url)).deviceId;
+      const rv = await post(`/api/v1/devices/${other}/revoke`);
+      expect(rv.status, await rv.clone().text()).toBe(200);
+      expect((await c.api(`/api/v1/devices/${other}`)).body.revokedAt).toBeTruthy();
     });
 
     it('reports and events of an unknown device are 404, not an empty list', async () => {

@@ -5,13 +5,17 @@
 import type { FastifySchemaCompiler } from 'fastify';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
-import type { TSchema } from '@sinclair/typebox';
+import { OptionalKind, type TSchema } from '@sinclair/typebox';
 import '#shared/schema/formats.js';
 
 export const TypeBoxValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
   const check = TypeCompiler.Compile(schema);
   const coerce = httpPart === 'querystring' || httpPart === 'params' || httpPart === 'headers';
+  // An optional body (`Type.Optional(Type.Object(...))`) may be absent altogether: `curl -X POST` with
+  // no body and no content-type reaches us as undefined/null and must not fail "Expected object".
+  const mayBeAbsent = httpPart === 'body' && (schema as Record<symbol, unknown>)[OptionalKind] === 'Optional';
   return (value: unknown) => {
+    if (mayBeAbsent && (value === undefined || value === null)) return { value: undefined };
     let v = value;
     if (coerce) v = Value.Convert(schema, v);
     v = Value.Default(schema, v);
