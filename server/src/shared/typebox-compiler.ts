@@ -13,7 +13,7 @@ export const TypeBoxValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schem
   const coerce = httpPart === 'querystring' || httpPart === 'params' || httpPart === 'headers';
   // An optional body (`Type.Optional(Type.Object(...))`) may be absent altogether: `curl -X POST` with
   // no body and no content-type reaches us as undefined/null and must not fail "Expected object".
-  const mayBeAbsent = httpPart === 'body' && (schema as Record<symbol, unknown>)[OptionalKind] === 'Optional';
+  const mayBeAbsent = httpPart === 'body' && (schema as unknown as Record<symbol, unknown>)[OptionalKind] === 'Optional';
   return (value: unknown) => {
     if (mayBeAbsent && (value === undefined || value === null)) return { value: undefined };
     let v = value;
