@@ -154,7 +154,8 @@ export class AgentLink {
     this.inFlight.clear();
 
     ws.on('open', () => {
-      this.attempt = 0;
+      // Backoff resets on the collector's welcome, not here: auth refusals (4002-4007) close the
+      // socket after the handshake, and resetting on 'open' made a refused agent retry at base rate.
       this.lastError = null;
       this.setState('connected');
       this.send({ type: 'hello', agentVersion: this.opts.agentVersion, spoolPending: this.opts.spool.size });
@@ -250,6 +251,7 @@ export class AgentLink {
     this.ev.onMessage?.(msg);
     switch (msg.type) {
       case 'welcome':
+        this.attempt = 0;
         return;
       case 'ack':
         this.inFlight.delete(msg.id);
