@@ -12,7 +12,7 @@ import { loadConfig, saveConfig, type AgentConfig } from '../state/config.js';
 import { generateDeviceKey, loadDeviceKey, loadNextKey, promoteNextKey, saveKey, signJson, type DeviceKey } from '../identity/keys.js';
 import { AgentLink, type LinkState } from '../transport/link.js';
 import { buildPayload, type CycleResult } from '../report/build.js';
-import { writeStatus, type AgentStatus } from './status-file.js';
+import { readStatus, writeStatus, type AgentStatus } from './status-file.js';
 import { AGENT_VERSION } from '../version.js';
 import { ReportPayload } from '#shared/protocol/messages.js';
 import { compile } from '#shared/schema/validate.js';
@@ -50,7 +50,11 @@ export class AgentRuntime {
       maxAgeMs: this.cfg.spool ? this.cfg.spool.maxAgeDays * 86_400_000 : undefined,
     });
     this.log = opts.log ?? ((l, m, e) => console[l === 'info' ? 'log' : l](`[posture-agent] ${m}`, e ? JSON.stringify(e) : ''));
-    this.status = { deviceId: this.cfg.deviceId, server: this.cfg.server, connection: 'waiting', revoked: false, lastCycleAt: null, lastAckAt: null, lastError: null, spool: this.spool.stats, checks: [] };
+    // Carry the last delivery over a restart, or `status` would say "last delivered never" while
+    // the collector is unreachable.
+    const prev = readStatus(opts.stateDir);
+    const lastAckAt = prev?.deviceId === this.cfg.deviceId ? prev.lastAckAt : null;
+    this.status = { deviceId: this.cfg.deviceId, server: this.cfg.server, connection: 'waiting', revoked: false, lastCycleAt: null, lastAckAt, lastError: null, spool: this.spool.stats, checks: [] };
   }
 
   get intervalSec(): number {
