@@ -62,7 +62,7 @@ const log = (s: string) => console.log(`[bench ${new Date().toISOString().slice(
 
 async function main(): Promise<void> {
   // Pools reconnect on their own: other work on this server may restart PostgreSQL.
-  const admin = new pg.Pool({ connectionString: cfg.pgUrl, max: 1 });
+  const admin = new pg.Pool({ connectionString: cfg.pgUrl, max: 1, connectionTimeoutMillis: 15_000 });
   admin.on('error', () => {});
   const dbName = `posture_bench_${Date.now().toString(36)}`;
   await admin.query(`CREATE DATABASE ${dbName}`);
@@ -73,7 +73,8 @@ async function main(): Promise<void> {
   // e.g. BENCH_COLLECTOR_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the collector.
   const nodeFlags = (process.env.BENCH_COLLECTOR_FLAGS ?? '').split(' ').filter(Boolean);
   let collector: CollectorProc = await startCollectorProc(env, nodeFlags);
-  const db = new pg.Pool({ connectionString: dbUrl, max: 2 });
+  // A connect that hangs (a restarting server) fails after 15 s instead of stalling the run.
+  const db = new pg.Pool({ connectionString: dbUrl, max: 2, connectionTimeoutMillis: 15_000 });
   db.on('error', () => {});
   const fleets: Fleet[] = [];
   // Never leave a collector behind, whatever happens to this process.
@@ -96,6 +97,7 @@ async function main(): Promise<void> {
 
     const cacheFile = join(ROOT, 'node_modules', '.cache', 'posture-simulate', `identities-${info.collectorId.replace(/[^A-Za-z0-9_-]/g, '_')}.jsonl`);
     const t0 = performance.now();
+    log(`seeding ${cfg.agents + cfg.ingestAgents} agent identities`);
     await seedIdentities(db, info.collectorId, cacheFile, 0, cfg.agents + cfg.ingestAgents);
     log(`seeded ${cfg.agents + cfg.ingestAgents} agent identities in ${round((performance.now() - t0) / 1000)}s`);
     const fleetOpts = { server: collector.url, secret: BENCH_ENROLL_SECRET, sourceIps: cfg.sourceIps };

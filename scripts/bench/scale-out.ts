@@ -38,12 +38,16 @@ try {
   const cacheFile = join(ROOT, 'node_modules', '.cache', 'posture-simulate', `identities-${info.collectorId.replace(/[^A-Za-z0-9_-]/g, '_')}.jsonl`);
   await seedIdentities(db, info.collectorId, cacheFile, 0, agents);
   await db.end();
+  console.log(`collectors ${A.url} and ${B.url}; seeded ${agents} identities; connecting`);
   const half = Math.floor(agents / 2);
   const t0 = Date.now();
   fleets.push(await Fleet.start({ server: A.url, secret: BENCH_ENROLL_SECRET, agents: half, offset: 0, intervalSec: 600, processes: 3, sourceIps: parseIps('127.0.0.2-127.0.0.9') }));
   fleets.push(await Fleet.start({ server: B.url, secret: BENCH_ENROLL_SECRET, agents: agents - half, offset: half, intervalSec: 600, processes: 3, sourceIps: parseIps('127.0.0.10-127.0.0.17') }));
   const total = () => fleets.reduce((n, f) => n + f.stats.connected, 0);
-  while (total() < agents && Date.now() - t0 < 600_000) await sleep(1000);
+  while (total() < agents && Date.now() - t0 < 600_000) {
+    await sleep(5000);
+    console.log(`  connected ${total()}/${agents}`);
+  }
   const rampSeconds = (Date.now() - t0) / 1000;
   await sleep(hold * 1000);
   const health = await Promise.all([A, B].map(async (c) => ((await (await fetch(`${c.url}/healthz`)).json()) as { connectedAgents: number }).connectedAgents));

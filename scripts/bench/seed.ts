@@ -31,15 +31,15 @@ export async function seedIdentities(client: pg.Pool, collectorId: string, cache
     }
     const c = await client.connect();
     try {
-    await c.query('BEGIN');
-    await c.query(
-      `INSERT INTO devices (id, fingerprint, hostname, platform, os_name, os_version, model, serial, owner, agent_version, inventory, last_seen_at)
-       SELECT id, fp, host, plat, osn, osv, model, serial, owner, $2, inv, now() FROM jsonb_to_recordset($1::jsonb)
-         AS r(id text, fp text, host text, plat text, osn text, osv text, model text, serial text, owner text, inv jsonb)`,
-      [JSON.stringify(rows), SIM_AGENT_VERSION],
-    );
-    await c.query(`INSERT INTO device_keys (kid, device_id, public_jwk) SELECT kid, id, jwk FROM jsonb_to_recordset($1::jsonb) AS r(kid text, id text, jwk jsonb)`, [JSON.stringify(rows)]);
-    await c.query('COMMIT');
+      await c.query('BEGIN');
+      await c.query(
+        `INSERT INTO devices (id, fingerprint, hostname, platform, os_name, os_version, model, serial, owner, agent_version, inventory, last_seen_at)
+         SELECT id, fp, host, plat, osn, osv, model, serial, owner, $2, inv, now() FROM jsonb_to_recordset($1::jsonb)
+           AS r(id text, fp text, host text, plat text, osn text, osv text, model text, serial text, owner text, inv jsonb)`,
+        [JSON.stringify(rows), SIM_AGENT_VERSION],
+      );
+      await c.query(`INSERT INTO device_keys (kid, device_id, public_jwk) SELECT kid, id, jwk FROM jsonb_to_recordset($1::jsonb) AS r(kid text, id text, jwk jsonb)`, [JSON.stringify(rows)]);
+      await c.query('COMMIT');
     } finally {
       c.release();
     }

@@ -64,7 +64,9 @@ export class SimAgent {
         resolve();
       });
       ws.on('message', (data) => this.onMessage(data.toString()));
+      let refused = false;
       ws.on('unexpected-response', (_req, res) => {
+        refused = true;
         stats.error(`http-${res.statusCode}`);
         // Honour Retry-After like the agent's link does (hint plus up to 5 s of jitter).
         const ra = Number(res.headers['retry-after']);
@@ -72,7 +74,8 @@ export class SimAgent {
         ws.terminate();
       });
       ws.on('error', (e: Error & { code?: string }) => {
-        stats.error(e.code ?? e.message.slice(0, 40));
+        // terminate() after an HTTP refusal raises its own error: already counted as http-NNN.
+        if (!refused) stats.error(e.code ?? e.message.slice(0, 40));
       });
       ws.on('close', (code, reason) => {
         if (this.open) stats.connected--;
