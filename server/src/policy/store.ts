@@ -5,6 +5,7 @@
  * and other collectors are told to reload through NOTIFY.
  */
 import { readFileSync, watch, type FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import type { Db } from '../db/types.js';
 import type { Policy } from '#shared/policy/schema.js';
 import { DEFAULT_POLICY } from '#shared/policy/default-policy.js';
@@ -65,7 +66,12 @@ export class PolicyStore {
       await this.reloadFile('file:start');
       try {
         let timer: NodeJS.Timeout | null = null;
-        this.watcher = watch(this.file, () => {
+        // Watch the directory, not the file: editors and config management replace the file
+        // (rename over it, delete and recreate, a ConfigMap's ..data symlink swap), and a watch
+        // on the old inode would go deaf after the first replacement.
+        const base = basename(this.file);
+        this.watcher = watch(dirname(this.file), (_ev, name) => {
+          if (name && name !== base && !String(name).startsWith('..')) return;
           // Editors write in several steps; settle before reading.
           if (timer) clearTimeout(timer);
           timer = setTimeout(() => void this.reloadFile('file:watch').catch(() => {}), 200);
