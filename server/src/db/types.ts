@@ -27,5 +27,8 @@ export function isDbUnavailable(err: unknown): boolean {
   // 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now, 08xxx connection exceptions, 53300 too many connections
   if (/^(57P0[123]|08...|53300)$/.test(code)) return true;
   const msg = e.message ?? '';
+  // 55000 is broad (object_not_in_prerequisite_state); only its connection refusal (ALLOW_CONNECTIONS
+  // false during maintenance or a failover) means the database is away.
+  if (code === '55000' && /not currently accepting connections/i.test(msg)) return true;
   return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(msg);
 }
