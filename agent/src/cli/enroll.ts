@@ -2,7 +2,7 @@
  * `posture-agent enroll --server URL --secret S`: generate the device key pair, compute the
  * salted hardware fingerprint, register with the collector and save the configuration.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { CollectorInfo, EnrollResponse, type EnrollRequest } from '#shared/protocol/messages.js';
 import { compile } from '#shared/schema/validate.js';
 import { files } from '../state/paths.js';
@@ -105,6 +105,8 @@ export async function enroll(a: EnrollArgs): Promise<AgentConfig> {
     ...(a.pinSha256?.length ? { pinSha256: a.pinSha256 } : {}),
   };
   saveConfig(a.stateDir, cfg);
+  // The previous enrollment's status (e.g. "revoked") no longer describes this one.
+  rmSync(files(a.stateDir).status, { force: true });
   return cfg;
 }
 

@@ -6,6 +6,8 @@ import { loadConfig } from '../state/config.js';
 import { myDeviceLink } from '../notify/link.js';
 import { defaultRunner } from '../exec/runner.js';
 import type { CommandName } from '../exec/allowlist.js';
+import { readStatus } from '../runtime/status-file.js';
+import { STATUS_EXIT } from './status.js';
 
 /** The browser-opening command per platform, as an argv (no shell). */
 export function openCommandFor(platform: string, url: string): { name: CommandName; args: string[] } | null {
@@ -18,6 +20,11 @@ export function openCommandFor(platform: string, url: string): { name: CommandNa
 
 export async function openCommand(a: { stateDir: string; print: boolean }): Promise<number> {
   const cfg = loadConfig(a.stateDir);
+  // A revoked device's link would only meet a 403; say why instead, with `status`'s exit code.
+  if (readStatus(a.stateDir)?.revoked) {
+    console.error('posture-agent open: an administrator revoked this computer in Posture; it has no device page any more. Ask IT to restore it and re-enroll.');
+    return STATUS_EXIT.revoked;
+  }
   let url: string;
   try {
     url = await myDeviceLink(a.stateDir, cfg);
