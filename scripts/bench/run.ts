@@ -31,7 +31,7 @@ const int = (name: string, def: number) => Math.max(0, Math.floor(Number(opt(nam
 const cfg = {
   agents: int('agents', 2000),
   ingestAgents: int('ingest-agents', 600),
-  ingestRate: int('ingest-rate', 1500),
+  ingestRate: int('ingest-rate', 3000),
   ingestSeconds: int('ingest-seconds', 20),
   idleInterval: int('idle-interval', 300),
   checkNow: int('checknow', 200),
