@@ -3,9 +3,15 @@ import { join } from 'node:path';
 import { AgentRuntime } from '../runtime/agent.js';
 import { runCycle } from '../runtime/cycle.js';
 import { Notifier } from '../notify/notifier.js';
+import { acquireRunLock } from '../state/lock.js';
 
 /** Resolves with -1 (keep running) and exits the process on SIGINT/SIGTERM after a clean stop. */
 export async function runAgent(stateDir: string): Promise<number> {
+  const lock = acquireRunLock(stateDir);
+  if (!lock.ok) {
+    console.error(`posture-agent run: another agent is already running with state in ${stateDir}${lock.pid > 0 ? ` (pid ${lock.pid})` : ''}; stop it first.`);
+    return 1;
+  }
   const log = (l: 'info' | 'warn' | 'error', m: string, e?: object) => console[l === 'info' ? 'log' : l](`[posture-agent] ${m}`, e ? JSON.stringify(e) : '');
   // Desktop notifications for failing checks and nearing deadlines (agent/src/notify/).
   const notifier = new Notifier({ stateDir, log });
