@@ -15,6 +15,8 @@ import { systemRoutes } from './system/routes.js';
 import { registerDomainPlugins } from './plugins.js';
 import { registerOpenApi } from './docs/openapi.js';
 import { PAGE_CSP } from './dashboard/security.js';
+import { layout } from './dashboard/layout.js';
+import { html } from './dashboard/html.js';
 
 export interface BuiltApp {
   app: FastifyInstance;
@@ -53,9 +55,15 @@ export async function buildApp(ctx: Omit<Ctx, 'log'>, opts: { logger?: boolean |
   });
 
   // Unknown routes answer in the documented error shape too (scripts parse error.code).
-  app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send({ error: { code: 'POSTURE_ERR_NOT_FOUND', message: `No route ${req.method} ${req.url.split('?')[0]}.` } }),
-  );
+  // A person following a stale link gets a page, not JSON.
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0];
+    const message = `No route ${req.method} ${path}.`;
+    const wantsPage = req.method === 'GET' && !/^\/(api|agent)\//.test(path) && String(req.headers.accept ?? '').includes('text/html');
+    if (wantsPage)
+      return reply.code(404).type('text/html').send(layout({ title: 'Not found', principal: null, body: html`<h1>Page not found</h1><p class="err" id="error-message">${message}</p><p><a href="/">Back to the fleet</a></p>` }));
+    return reply.code(404).send({ error: { code: 'POSTURE_ERR_NOT_FOUND', message } });
+  });
 
   // Every HTML page gets the strict page policy unless its plugin set a tighter one itself.
   app.addHook('onSend', async (_req, reply, payload) => {

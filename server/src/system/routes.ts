@@ -16,6 +16,9 @@ export function systemRoutes(ctx: Ctx) {
       return { status: db === 'ok' ? 'ok' : 'degraded', db, version: ctx.version, connectedAgents: ctx.hub.size };
     });
 
+    // Browsers ask for it on every page; answering "no icon" keeps a 404 out of their consoles.
+    app.get('/favicon.ico', { config: { auth: 'public' } }, async (_req, reply) => reply.code(204).header('cache-control', 'public, max-age=86400').send());
+
     app.get('/.well-known/jwks.json', { config: { auth: 'public' } }, async () => ({ keys: [ctx.identity.publicJwk] }));
 
     app.get('/metrics', { config: { auth: ['admin', 'auditor', 'helpdesk'] } }, async (_req, reply) => {
