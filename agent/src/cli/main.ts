@@ -117,6 +117,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof NotEnrolledError) {
       console.error(`posture-agent: ${e.message}`);
+      // Scripts asked for JSON: give them a parsable answer too, not an empty stdout.
+      if (command === 'status' && v.json) console.log(JSON.stringify({ state: 'not_enrolled', exitCode: 3, stateDir }, null, 2));
       return 3;
     }
     const name = (e as Error).constructor?.name;

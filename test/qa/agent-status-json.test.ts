@@ -1,0 +1,15 @@
+/** Acceptance QA: `status --json` always prints JSON a script can parse, even before enrollment (exit 3). */
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/db.js';
+import { runAgentCli } from '../helpers/agent.js';
+
+describe('posture-agent status --json when not enrolled', () => {
+  it('prints {state: "not_enrolled", exitCode: 3} and exits 3', async () => {
+    const dir = tempDir('qa-status-');
+    const r = await runAgentCli(['status', '--json', '--state-dir', dir]);
+    expect(r.code).toBe(3);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ state: 'not_enrolled', exitCode: 3 });
+    expect(r.stderr).toMatch(/not enrolled/);
+  }, 60_000);
+});
