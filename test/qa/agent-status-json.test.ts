@@ -13,3 +13,12 @@ describe('posture-agent status --json when not enrolled', () => {
     expect(r.stderr).toMatch(/not enrolled/);
   }, 60_000);
 });
+
+describe('posture-agent rejects unknown options', () => {
+  it('a mistyped flag exits 2 naming it, instead of running with defaults', async () => {
+    const r = await runAgentCli(['check', '--jsn']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown option --jsn/);
+    expect(r.stdout).toBe('');
+  }, 60_000);
+});

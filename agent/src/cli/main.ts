@@ -57,6 +57,14 @@ export async function main(argv: string[]): Promise<number> {
     },
   });
   const v = values as Record<string, string | boolean | string[] | undefined>;
+  // A mistyped flag (`--jsn`) must not silently give a different output with exit 0.
+  // install/uninstall read --binary and --dry-run themselves (service.ts).
+  const known = new Set(['server', 'secret', 'state-dir', 'ca-file', 'pin', 'interval', 'json', 'root', 'only', 'print', 'what-is-collected', 'help', 'h', 'binary', 'dry-run']);
+  const unknown = Object.keys(v).filter((k) => !known.has(k));
+  if (unknown.length) {
+    console.error(`posture-agent ${command}: unknown option ${unknown.map((k) => (k.length === 1 ? `-${k}` : `--${k}`)).join(', ')}\n\n${USAGE}`);
+    return 2;
+  }
   if (!command || v.help || command === 'help') {
     console.log(USAGE);
     return command ? 0 : 2;
