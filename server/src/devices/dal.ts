@@ -88,8 +88,14 @@ export async function getDevice(db: Db, id: string) {
   );
   if (!d.rows[0]) return null;
   const checks = await db.query(
-    `SELECT check_id AS id, agent_status, state, since, failing_since, deadline, summary, reasons, evidence, remediation, report_id, collected_at
-       FROM check_states WHERE device_id = $1 ORDER BY check_id`,
+    // checked_at: when the check was last run. The row keeps the report where its result was
+    // first seen; if the device's latest report carried this check, it was re-confirmed then.
+    `SELECT c.check_id AS id, c.agent_status, c.state, c.since, c.failing_since, c.deadline, c.summary, c.reasons, c.evidence, c.remediation,
+            c.report_id, c.collected_at,
+            CASE WHEN lr.summary->'checks' ? c.check_id THEN GREATEST(c.collected_at, lr.collected_at) ELSE c.collected_at END AS checked_at
+       FROM check_states c
+       LEFT JOIN LATERAL (SELECT summary, collected_at FROM reports WHERE device_id = $1 ORDER BY collected_at DESC, report_id DESC LIMIT 1) lr ON true
+      WHERE c.device_id = $1 ORDER BY c.check_id`,
     [id],
   );
   const exclusions = await db.query(

@@ -39,5 +39,6 @@ export function presentCheck(c: Record<string, unknown>) {
     deadline: iso(c.deadline as Date),
     reportId: c.report_id,
     collectedAt: iso(c.collected_at as Date),
+    checkedAt: iso((c.checked_at ?? c.collected_at) as Date),
   };
 }

@@ -209,7 +209,13 @@ export async function applyBatch(q: Queryable, policy: Policy, batch: VerifiedRe
          deadline timestamptz, summary text, reasons jsonb, evidence jsonb, remediation jsonb, report_id text, collected_at timestamptz)
        ON CONFLICT (device_id, check_id) DO UPDATE SET agent_status = EXCLUDED.agent_status, state = EXCLUDED.state, since = EXCLUDED.since,
          failing_since = EXCLUDED.failing_since, deadline = EXCLUDED.deadline, summary = EXCLUDED.summary, reasons = EXCLUDED.reasons,
-         evidence = EXCLUDED.evidence, remediation = EXCLUDED.remediation, report_id = EXCLUDED.report_id, collected_at = EXCLUDED.collected_at`,
+         evidence = EXCLUDED.evidence, remediation = EXCLUDED.remediation, report_id = EXCLUDED.report_id, collected_at = EXCLUDED.collected_at
+       -- An unchanged result is not rewritten: report_id/collected_at then name the report in which
+       -- this exact result was first seen, and most reports (nothing changed) write no check rows.
+       WHERE (check_states.agent_status, check_states.state, check_states.since, check_states.failing_since, check_states.deadline,
+              check_states.summary, check_states.reasons, check_states.evidence, check_states.remediation)
+         IS DISTINCT FROM (EXCLUDED.agent_status, EXCLUDED.state, EXCLUDED.since, EXCLUDED.failing_since, EXCLUDED.deadline,
+              EXCLUDED.summary, EXCLUDED.reasons, EXCLUDED.evidence, EXCLUDED.remediation)`,
       [asJson(checkUpserts)],
     );
   if (events.length)
@@ -221,7 +227,9 @@ export async function applyBatch(q: Queryable, policy: Policy, batch: VerifiedRe
   if (deviceUpdates.length)
     await q.query(
       `UPDATE devices d SET hostname = x.hostname, platform = x.platform, os_name = x.os_name, os_version = x.os_version, model = x.model,
-         serial = x.serial, owner = x.owner, agent_version = x.agent_version, inventory = x.inventory, last_report_at = x.last_report_at,
+         serial = x.serial, owner = x.owner, agent_version = x.agent_version,
+         -- keep the stored value when equal, so an unchanged inventory is not written to TOAST again
+         inventory = CASE WHEN d.inventory = x.inventory THEN d.inventory ELSE x.inventory END, last_report_at = x.last_report_at,
          last_seq = x.last_seq, state = x.state, state_since = CASE WHEN x.state_changed THEN x.last_report_at ELSE d.state_since END,
          failing_checks = ARRAY(SELECT jsonb_array_elements_text(x.failing_checks)), next_deadline = x.next_deadline,
          spool_evicted = GREATEST(d.spool_evicted, x.spool_evicted), last_seen_at = now()

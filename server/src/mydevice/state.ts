@@ -58,7 +58,7 @@ export async function myDeviceState(ctx: Ctx, deviceId: string): Promise<MyDevic
       reasons: Array.isArray(c?.reasons) ? (c!.reasons as unknown[]).map(String) : [],
       failingSince: iso(c?.failing_since),
       deadline: iso(c?.deadline),
-      collectedAt: iso(c?.collected_at),
+      collectedAt: iso(c?.checked_at ?? c?.collected_at),
       remediation: presentRemediation(policy, d.platform, id, c?.remediation),
     };
   });
