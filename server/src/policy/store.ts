@@ -63,7 +63,10 @@ export class PolicyStore {
   async start(): Promise<void> {
     await this.loadLatest();
     if (this.file) {
-      await this.reloadFile('file:start');
+      const loaded = await this.reloadFile('file:start');
+      // A first start with an unusable file still needs a recorded version: reports are judged
+      // against it and evidence must name the policy in force.
+      if (!loaded.ok && !this.current) await this.record(DEFAULT_POLICY, 'default', 'system', `built-in default policy (${this.file} could not be loaded)`);
       try {
         let timer: NodeJS.Timeout | null = null;
         // Watch the directory, not the file: editors and config management replace the file
