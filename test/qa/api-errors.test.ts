@@ -41,6 +41,18 @@ for (const backend of backends()) {
       expect((await c.api(`/api/v1/devices/${other}`)).body.revokedAt).toBeTruthy();
     });
 
+    it('device history accepts an open-ended period and names a bad date', async () => {
+      const since = new Date(Date.now() - 3_600_000).toISOString();
+      const open = await c.api(`/api/v1/devices/${deviceId}/history?from=${since}`);
+      expect(open.status, JSON.stringify(open.body)).toBe(200);
+      expect(open.body.period.from).toBe(since);
+      const until = await c.api(`/api/v1/devices/${deviceId}/history?to=${new Date().toISOString()}`);
+      expect(until.status).toBe(200);
+      const bad = await c.api(`/api/v1/devices/${deviceId}/history?from=junk`);
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.message).toMatch(/"from" is not a date/);
+    });
+
     it('reports and events of an unknown device are 404, not an empty list', async () => {
       for (const p of ['reports', 'events']) {
         const r = await c.api(`/api/v1/devices/dev_unknown/${p}`);

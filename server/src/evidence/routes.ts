@@ -38,9 +38,12 @@ export function exportRoles(ctx: Ctx): readonly Role[] {
 
 function period(q: PeriodQuery, defaultDays?: number): { from: Date; to: Date } {
   let { from, to } = q;
-  if (defaultDays && !from && !to) {
-    to = new Date().toISOString();
-    from = new Date(Date.now() - defaultDays * 86_400_000).toISOString();
+  // History: an open end means "until now", an open start the default span before the end
+  // (`?from=2026-01-01` alone is the natural question "since January").
+  if (defaultDays && (!from || !to)) {
+    if (!to) to = new Date().toISOString();
+    const end = Date.parse(to);
+    if (!from && Number.isFinite(end)) from = new Date(end - defaultDays * 86_400_000).toISOString();
   }
   const p = parsePeriod(from, to);
   if (!p.ok) throw Errors.badRequest(p.error, 'POSTURE_ERR_VALIDATION');
