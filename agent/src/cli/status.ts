@@ -44,6 +44,10 @@ export interface StatusView {
   lastCycleAt: string | null;
   lastAckAt: string | null;
   queuedReports: number;
+  /** Why the agent is not delivering (connection refused, key not accepted, ...), when it is not. */
+  lastError: string | null;
+  /** Reports the collector refused or that were unreadable, kept aside in spool-quarantine/. */
+  quarantinedReports: number;
   checks: StatusRow[];
 }
 
@@ -91,6 +95,8 @@ export function buildStatusView(cfg: Pick<AgentConfig, 'deviceId' | 'server'>, s
     lastCycleAt: s?.lastCycleAt ?? null,
     lastAckAt: s?.lastAckAt ?? null,
     queuedReports: s?.spool.pending ?? 0,
+    lastError: s?.connection === 'connected' ? null : (s?.lastError ?? null),
+    quarantinedReports: s?.spool.quarantined ?? 0,
     checks: rows,
   };
 }
@@ -110,6 +116,8 @@ export function renderStatus(v: StatusView, now = new Date()): string {
     `Posture: ${HEADLINE[v.state]}`,
     `Device ${v.deviceId} → ${v.server}`,
     `Connection: ${v.connection ?? 'agent not running'} · last check ${ago(v.lastCycleAt)} · last delivered ${ago(v.lastAckAt)} · queued reports ${v.queuedReports}`,
+    ...(v.lastError ? [`Problem: ${v.lastError}`] : []),
+    ...(v.quarantinedReports ? [`Set aside: ${v.quarantinedReports} report(s) the collector refused or that were unreadable (spool-quarantine/); tell IT if this grows.`] : []),
     v.source === 'collector' ? 'Results: the collector’s verdict under your company’s policy.' : v.source === 'local' ? 'Results: this computer’s own last check (the collector was not reachable or has not processed it yet).' : 'Results: none yet — is the agent running? (`posture-agent run` or the system service)',
     '',
   ];

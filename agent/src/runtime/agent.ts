@@ -79,6 +79,8 @@ export class AgentRuntime {
         onCommand: (c) => this.onCommand(c),
         onState: (s, d) => this.onLinkState(s, d),
         onAck: () => this.saveStatusSoon(),
+        // A refused report moved to quarantine: `status` should count it now, not at the next cycle.
+        onReject: () => this.saveStatusSoon(),
         onMessage: (m) => this.onServerMessage(m),
         onKeyRefused: () => this.tryNextKey(),
         log: this.log,
