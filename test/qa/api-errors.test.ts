@@ -53,6 +53,19 @@ for (const backend of backends()) {
       expect(bad.body.error.message).toMatch(/"from" is not a date/);
     });
 
+    it('a mistyped (short) enrollment secret is "not valid" (401), like any wrong secret', async () => {
+      const { generateDeviceKey } = await import('../../agent/src/identity/keys.js');
+      const { sampleInventory } = await import('../helpers/device.js');
+      const key = (await generateDeviceKey()).key;
+      const r = await c.api('/agent/v1/enroll', {
+        method: 'POST',
+        token: null,
+        body: JSON.stringify({ secret: 'wrong', publicJwk: key.publicJwk, fingerprint: 'f'.repeat(64), agentVersion: 't', inventory: sampleInventory() }),
+      });
+      expect(r.status, JSON.stringify(r.body)).toBe(401);
+      expect(r.body.error.code).toBe('POSTURE_ERR_ENROLL_SECRET_INVALID');
+    });
+
     it('reports and events of an unknown device are 404, not an empty list', async () => {
       for (const p of ['reports', 'events']) {
         const r = await c.api(`/api/v1/devices/dev_unknown/${p}`);

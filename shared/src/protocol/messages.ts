@@ -131,7 +131,7 @@ export const FATAL_CLOSE_CODES: readonly number[] = [CLOSE.revoked, CLOSE.unknow
 // ---- enrollment (HTTP) ----
 export const EnrollRequest = Type.Object(
   {
-    secret: Type.String({ minLength: 8, maxLength: 256 }),
+    secret: Type.String({ minLength: 1, maxLength: 256 }), // a mistyped short secret is "not valid" (401), not a schema error
     publicJwk: Type.Object(
       { kty: Type.Literal('OKP'), crv: Type.Literal('Ed25519'), x: Type.String({ minLength: 40, maxLength: 64 }) },
       { additionalProperties: true },
