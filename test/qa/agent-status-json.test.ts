@@ -22,3 +22,11 @@ describe('posture-agent rejects unknown options', () => {
     expect(r.stdout).toBe('');
   }, 60_000);
 });
+
+describe('posture-agent enroll --server without a scheme', () => {
+  it('explains that the URL needs http:// or https:// (exit 1), instead of "Failed to parse URL"', async () => {
+    const r = await runAgentCli(['enroll', '--server', '127.0.0.1:8080', '--secret', 'pst_enr_x', '--state-dir', tempDir('qa-enroll-')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/must be the collector's URL starting with https:\/\/ or http:\/\//);
+  }, 60_000);
+});

@@ -67,6 +67,7 @@ async function postJson(url: string, body: unknown, tls: Record<string, unknown>
 
 export async function enroll(a: EnrollArgs): Promise<AgentConfig> {
   const base = a.server.replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/]/i.test(base)) throw new EnrollError(`--server must be the collector's URL starting with https:// or http:// (got "${a.server}"), e.g. https://posture.example.com`);
   const tls = tlsOptions({ caFile: a.caFile, pinSha256: a.pinSha256 });
   let info;
   try {
