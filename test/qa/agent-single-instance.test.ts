@@ -36,6 +36,23 @@ describe('one agent per state directory', () => {
     expect(existsSync(join(dir, 'agent.lock'))).toBe(false);
   }, 120_000);
 
+  it('status after the agent was killed -9 says it is not running, not the last "connected"', async () => {
+    const a = startAgentProcess(['run', '--state-dir', dir]);
+    await waitFor(async () => {
+      try {
+        return JSON.parse(readFileSync(join(dir, 'status.json'), 'utf8')).connection === 'connected' && a.output().includes('running;');
+      } catch {
+        return false;
+      }
+    }, 60_000);
+    const live = await runAgentCli(['status', '--json', '--state-dir', dir]);
+    expect(JSON.parse(live.stdout).connection).toBe('connected');
+    a.child.kill('SIGKILL');
+    await new Promise((r) => a.child.once('exit', r));
+    const dead = await runAgentCli(['status', '--json', '--state-dir', dir]);
+    expect(JSON.parse(dead.stdout).connection).toBe('agent not running');
+  }, 120_000);
+
   it('a stale lock (owner gone) is taken over', async () => {
     writeFileSync(join(dir, 'agent.lock'), JSON.stringify({ pid: 999_999_9, bootAt: 0 }));
     const b = startAgentProcess(['run', '--state-dir', dir]);

@@ -6,6 +6,7 @@
  */
 import { CHECK_TITLES, isCheckId } from '#shared/checks/ids.js';
 import { readStatus, type AgentStatus } from '../runtime/status-file.js';
+import { runLockHeld } from '../state/lock.js';
 import { loadConfig, type AgentConfig } from '../state/config.js';
 import { fetchCollectorState, type CollectorDeviceState } from '../notify/link.js';
 import { formatDeadline, relative } from '../notify/text.js';
@@ -140,7 +141,10 @@ export async function statusCommand(a: { stateDir: string; json: boolean; whatIs
     return 0;
   }
   const cfg = loadConfig(a.stateDir);
-  const s = readStatus(a.stateDir);
+  const read = readStatus(a.stateDir);
+  // status.json outlives the agent (kill -9, crash, stopped service): do not show its last
+  // "connected" as if the agent were still running.
+  const s = read && runLockHeld(a.stateDir) === false && read.connection !== 'revoked' ? { ...read, connection: 'agent not running' } : read;
   // Revoked: the collector will refuse us; do not wait for it.
   const col = s?.revoked ? null : await fetchCollectorState(a.stateDir, cfg, 3000);
   const v = buildStatusView(cfg, s, col);

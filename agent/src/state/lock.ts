@@ -71,3 +71,19 @@ export function acquireRunLock(dir: string): { ok: true; release(): void } | { o
   }
   return { ok: false, pid: -1 };
 }
+
+/** Whether a live agent holds the directory's run lock: true, false, or null when it cannot be told (unreadable lock). */
+export function runLockHeld(dir: string): boolean | null {
+  let text: string;
+  try {
+    text = readFileSync(files(dir).lock, 'utf8');
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? false : null;
+  }
+  try {
+    const info = JSON.parse(text) as LockInfo;
+    return typeof info.pid === 'number' && alive(info);
+  } catch {
+    return false;
+  }
+}
