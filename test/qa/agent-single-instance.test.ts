@@ -53,6 +53,14 @@ describe('one agent per state directory', () => {
     expect(JSON.parse(dead.stdout).connection).toBe('agent not running');
   }, 120_000);
 
+  it('a state directory where the lock cannot be written does not stop the agent', async () => {
+    const { acquireRunLock } = await import('../../agent/src/state/lock.js');
+    const missing = join(dir, 'no-such-subdir');
+    expect(acquireRunLock(missing).ok).toBe(true);
+    const fileNotDir = join(dir, 'agent.json'); // ENOTDIR: as unwritable as a read-only directory
+    expect(acquireRunLock(fileNotDir).ok).toBe(true);
+  });
+
   it('a stale lock (owner gone) is taken over', async () => {
     writeFileSync(join(dir, 'agent.lock'), JSON.stringify({ pid: 999_999_9, bootAt: 0 }));
     const b = startAgentProcess(['run', '--state-dir', dir]);

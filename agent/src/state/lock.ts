@@ -52,9 +52,9 @@ export function acquireRunLock(dir: string): { ok: true; release(): void } | { o
       return { ok: true, release };
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      // No state directory: not enrolled, which the runtime reports in its own words.
-      if (code === 'ENOENT') return { ok: true, release: () => {} };
-      if (code !== 'EEXIST') throw e;
+      // No state directory (not enrolled) or a read-only one: the lock is a safeguard, not a
+      // precondition; the runtime reports those states in its own words and keeps trying.
+      if (code !== 'EEXIST') return { ok: true, release: () => {} };
     }
     let info: LockInfo | null = null;
     try {
