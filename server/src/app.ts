@@ -32,6 +32,12 @@ export async function buildApp(ctx: Omit<Ctx, 'log'>, opts: { logger?: boolean |
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   } as object) as unknown as FastifyInstance;
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  // `curl -X POST -H 'content-type: application/json'` with no body is an absent body, not a 400;
+  // anything else goes through fastify's own (prototype-poisoning safe) JSON parser.
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) =>
+    body === '' ? done(null, undefined) : json(req, body as string, done),
+  );
   // OpenAPI first: it collects every route registered after it.
   await registerOpenApi(app, ctx.version);
   const full: Ctx = { ...ctx, log: app.log };

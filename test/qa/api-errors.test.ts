@@ -66,8 +66,22 @@ for (const backend of backends()) {
       expect(r.body.error.code).toBe('POSTURE_ERR_ENROLL_SECRET_INVALID');
     });
 
+    it('a JSON content-type with an empty body is an absent body, not a 400; bad JSON is still refused', async () => {
+      const post = (path: string, body?: string) =>
+        fetch(c.url + path, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body });
+      const r = await post(`/api/v1/devices/${deviceId}/check-now`);
+      expect(r.status, await r.clone().text()).toBe(202);
+      const bad = await post(`/api/v1/devices/${deviceId}/check-now`, '{"checks":');
+      expect(bad.status).toBe(400);
+      const poisoned = await post(`/api/v1/devices/${deviceId}/check-now`, '{"__proto__":{"x":1}}');
+      expect(poisoned.status).toBe(400);
+      const required = await post('/api/v1/users');
+      expect(required.status).toBe(400);
+      expect((await required.json()).error.code).toBe('POSTURE_ERR_VALIDATION');
+    });
+
     it('reports and events of an unknown device are 404, not an empty list', async () => {
-      for (const p of ['reports', 'events']) {
+      for (const p of ['reports', 'events', 'exclusions']) {
         const r = await c.api(`/api/v1/devices/dev_unknown/${p}`);
         expect(r.status, p).toBe(404);
         expect(r.body.error.code).toBe('POSTURE_ERR_NOT_FOUND');
