@@ -22,7 +22,8 @@ export function openPg(url: string, opts: { max?: number } = {}): Db {
     async tx(fn) {
       const client = await pool.connect();
       let broken = false;
-      client.on('error', () => (broken = true));
+      const onError = () => (broken = true);
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const q: Queryable = {
@@ -42,6 +43,8 @@ export function openPg(url: string, opts: { max?: number } = {}): Db {
         }
         throw err;
       } finally {
+        // Pooled clients live on: remove our listener or they accumulate one per transaction.
+        client.off('error', onError);
         client.release(broken);
       }
     },

@@ -39,6 +39,17 @@ interface CheckRow {
 
 const asJson = (v: unknown) => JSON.stringify(v);
 
+const sameTime = (a: Date | string | null | undefined, b: Date | string | null | undefined) =>
+  (a == null && b == null) || (a != null && b != null && new Date(a).getTime() === new Date(b).getTime());
+
+/** JSON with object keys sorted: jsonb hands objects back with its own key order. */
+function stableJson(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`).join(',')}}`;
+}
+
 export interface ApplyResult {
   /** report ids that were newly stored (the rest were duplicates) */
   stored: Set<string>;
@@ -81,13 +92,18 @@ export async function applyBatch(q: Queryable, policy: Policy, batch: VerifiedRe
     `SELECT id, platform, hostname, state, last_report_at FROM devices WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)) ORDER BY id FOR UPDATE`,
     [freshJson],
   );
-  const checks = await q.query<CheckRow & { agent_status: CheckResult['status']; summary: string; evidence: CheckResult['evidence']; remediation: CheckResult['remediation'] }>(
-    `SELECT device_id, check_id, state, since, failing_since, agent_status, summary, evidence, remediation, report_id, collected_at
+  const checks = await q.query<
+    CheckRow & { agent_status: CheckResult['status']; summary: string; evidence: CheckResult['evidence']; remediation: CheckResult['remediation']; deadline: Date | null; reasons: unknown }
+  >(
+    `SELECT device_id, check_id, state, since, failing_since, deadline, reasons, agent_status, summary, evidence, remediation, report_id, collected_at
        FROM check_states WHERE device_id IN (SELECT jsonb_array_elements_text($1::jsonb))`,
     [freshJson],
   );
-  for (const c of checks.rows)
+  const storedChecks = new Map<string, (typeof checks.rows)[number]>();
+  for (const c of checks.rows) {
     c.result = { id: c.check_id, status: c.agent_status, summary: c.summary, evidence: c.evidence, remediation: c.remediation };
+    storedChecks.set(`${c.device_id}\0${c.check_id}`, c);
+  }
   const excl = await q.query<{ device_id: string; check_id: string; expires_at: Date }>(
     `SELECT device_id, check_id, expires_at FROM exclusions
       WHERE device_id IN (SELECT jsonb_array_elements_text($1::jsonb)) AND revoked_at IS NULL AND expires_at > now()`,
@@ -164,6 +180,22 @@ export async function applyBatch(q: Queryable, policy: Policy, batch: VerifiedRe
     for (const c of ev.checks) {
       const p = prev.get(c.id)!;
       const res = p.result;
+      const row = storedChecks.get(`${dev.id}\0${c.id}`);
+      // Most reports change nothing: skip the write (the upsert's WHERE would skip it too,
+      // but not sending the row saves the conflict lookup and jsonb comparison).
+      if (
+        row &&
+        row.state === c.state &&
+        row.agent_status === (res?.status ?? 'unknown') &&
+        row.summary === (res?.summary ?? 'no result reported') &&
+        sameTime(row.since, p.since) &&
+        sameTime(row.failing_since, c.failingSince) &&
+        sameTime(row.deadline, c.deadline) &&
+        stableJson(row.reasons) === stableJson(c.reasons) &&
+        stableJson(row.evidence) === stableJson(res?.evidence ?? {}) &&
+        stableJson(row.remediation) === stableJson(res?.remediation ?? { steps: [] })
+      )
+        continue;
       checkUpserts.push({
         device_id: dev.id,
         check_id: c.id,
