@@ -1,12 +1,20 @@
 import { PGlite } from '@electric-sql/pglite';
 import type { Db, Queryable } from './types.js';
+import { lockDataDir } from './dir-lock.js';
 
 /**
  * The embedded default: real PostgreSQL compiled to WASM, in a data directory.
  * One process owns it, so LISTEN/NOTIFY is delivered in-process.
  */
 export async function openPglite(dataDir: string): Promise<Db> {
-  const lite = await PGlite.create(dataDir);
+  const unlock = lockDataDir(dataDir);
+  let lite: PGlite;
+  try {
+    lite = await PGlite.create(dataDir);
+  } catch (e) {
+    unlock();
+    throw e;
+  }
   const subs = new Map<string, Set<(p: string) => void>>();
   const wrap = (q: { query: PGlite['query'] }): Queryable => ({
     async query(sql, params) {
@@ -34,7 +42,11 @@ export async function openPglite(dataDir: string): Promise<Db> {
       for (const fn of subs.get(channel) ?? []) queueMicrotask(() => fn(payload));
     },
     async close() {
-      await lite.close();
+      try {
+        await lite.close();
+      } finally {
+        unlock();
+      }
     },
   };
 }
