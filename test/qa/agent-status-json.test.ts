@@ -30,3 +30,12 @@ describe('posture-agent enroll --server without a scheme', () => {
     expect(r.stderr).toMatch(/must be the collector's URL starting with https:\/\/ or http:\/\//);
   }, 60_000);
 });
+
+describe('posture-agent check --root with a missing directory', () => {
+  it('exits 2 naming it instead of reporting verdicts for nothing', async () => {
+    const r = await runAgentCli(['check', '--root', '/nonexistent-posture-root']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--root \/nonexistent-posture-root: no such directory/);
+    expect(r.stdout).toBe('');
+  }, 60_000);
+});

@@ -4,6 +4,7 @@
  * Exit codes: 0 ok, 1 error, 2 usage, 3 not enrolled, 4 revoked (see `status` for more).
  */
 import { parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
 import { resolveStateDir } from '../state/paths.js';
 import { NotEnrolledError, loadConfig, saveConfig } from '../state/config.js';
 
@@ -101,6 +102,12 @@ export async function main(argv: string[]): Promise<number> {
         const bad = only?.filter((x) => !isCheckId(x));
         if (bad?.length) {
           console.error(`posture-agent check: unknown check id(s): ${bad.join(', ')}`);
+          return 2;
+        }
+        // A mistyped --root would silently read nothing under it and report misleading verdicts.
+        const root = (v.root as string | undefined) ?? process.env.POSTURE_ROOT;
+        if (root && !existsSync(root)) {
+          console.error(`posture-agent check: --root ${root}: no such directory`);
           return 2;
         }
         return await checkCommand({ json: !!v.json, root: v.root as string | undefined, only: only as never });
