@@ -80,6 +80,30 @@ for (const backend of backends()) {
       expect((await required.json()).error.code).toBe('POSTURE_ERR_VALIDATION');
     });
 
+    it('device events page with limit/before and nextBefore, newest first, no gaps or repeats', async () => {
+      const { reportingDevice } = await import('../dashboard/fleet.js');
+      const dev = await reportingDevice(c.url, 'events-host');
+      try {
+        await dev.report({ fail: ['firewall', 'usb_storage'] });
+        await dev.report({ fail: [] });
+      } finally {
+        dev.close();
+      }
+      const all = (await c.api(`/api/v1/devices/${dev.deviceId}/events?limit=1000`)).body;
+      expect(all.items.length).toBeGreaterThan(6);
+      expect(all.nextBefore).toBeNull();
+      const seen: number[] = [];
+      let before: string | null = null;
+      for (let i = 0; i < 20; i++) {
+        const page: any = (await c.api(`/api/v1/devices/${dev.deviceId}/events?limit=3${before ? `&before=${encodeURIComponent(before)}` : ''}`)).body;
+        seen.push(...page.items.map((e: { id: number }) => Number(e.id)));
+        before = page.nextBefore;
+        if (!before) break;
+      }
+      expect(seen).toEqual(all.items.map((e: { id: number }) => Number(e.id)));
+      expect((await c.api(`/api/v1/devices/${dev.deviceId}/events?before=junk`)).status).toBe(400);
+    });
+
     it('reports and events of an unknown device are 404, not an empty list', async () => {
       for (const p of ['reports', 'events', 'exclusions']) {
         const r = await c.api(`/api/v1/devices/dev_unknown/${p}`);

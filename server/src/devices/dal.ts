@@ -130,9 +130,26 @@ export async function deviceReports(db: Db, id: string, limit: number, cursor?: 
 }
 
 export async function deviceEvents(db: Db, id: string, limit = 200) {
-  const r = await db.query(
-    `SELECT id, check_id, from_state, to_state, at, report_id, detail FROM state_events WHERE device_id = $1 ORDER BY at DESC, id DESC LIMIT $2`,
-    [id, limit],
+  return (await deviceEventsPage(db, id, limit)).items;
+}
+
+/** Newest first, keyset-paginated on (at, id): `before` is the nextBefore of the previous page. */
+export async function deviceEventsPage(db: Db, id: string, limit: number, before?: string) {
+  const params: unknown[] = [id];
+  let cond = '';
+  if (before) {
+    const [at, eid] = before.split('|');
+    if (!/^\d+$/.test(eid ?? '') || Number.isNaN(Date.parse(at ?? '')))
+      throw new ApiError(400, 'POSTURE_ERR_VALIDATION', 'querystring/before: not a cursor returned by this API (use nextBefore as given).');
+    params.push(at, eid);
+    cond = 'AND (at, id) < ($2::timestamptz, $3::bigint)';
+  }
+  params.push(limit + 1);
+  const r = await db.query<{ id: string | number; at: Date }>(
+    `SELECT id, check_id, from_state, to_state, at, report_id, detail FROM state_events WHERE device_id = $1 ${cond} ORDER BY at DESC, id DESC LIMIT $${params.length}`,
+    params,
   );
-  return r.rows;
+  const items = r.rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items, nextBefore: r.rows.length > limit && last ? `${new Date(last.at).toISOString()}|${last.id}` : null };
 }

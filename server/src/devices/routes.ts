@@ -8,7 +8,7 @@ import type { Ctx } from '../context.js';
 import { ALL_ROLES, OPERATORS } from '../auth/roles.js';
 import { Errors } from '../shared/errors.js';
 import { audit } from '../audit/log.js';
-import { deviceEvents, deviceReports, getDevice, listDevices } from './dal.js';
+import { deviceEventsPage, deviceReports, getDevice, listDevices } from './dal.js';
 import { presentCheck, presentDevice } from './present.js';
 import { presentRemediation } from '../mydevice/remediation.js';
 import type { CheckId } from '#shared/checks/ids.js';
@@ -83,10 +83,18 @@ export function deviceRoutes(ctx: Ctx) {
       },
     );
 
-    app.get<{ Params: { id: string } }>('/api/v1/devices/:id/events', { config: { auth: ALL_ROLES }, schema: { params: IdParams } }, async (req) => {
-      await requireDevice(ctx, req.params.id);
-      return { items: await deviceEvents(ctx.db, req.params.id) };
-    });
+    app.get<{ Params: { id: string }; Querystring: { limit?: number; before?: string } }>(
+      '/api/v1/devices/:id/events',
+      {
+        config: { auth: ALL_ROLES },
+        schema: { params: IdParams, querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 200 })), before: Type.Optional(Type.String({ maxLength: 100 })) }) },
+      },
+      async (req) => {
+        await requireDevice(ctx, req.params.id);
+        // A long-lived laptop has more than one page of state changes; nextBefore fetches the older ones.
+        return deviceEventsPage(ctx.db, req.params.id, req.query.limit ?? 200, req.query.before);
+      },
+    );
 
     app.post<{ Params: { id: string }; Body: { checks?: string[] } }>(
       '/api/v1/devices/:id/check-now',
