@@ -41,7 +41,9 @@ function span(s: number): string {
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m`;
   if (s < 86400) return `${Math.floor(s / 3600)}h`;
-  return `${Math.floor(s / 86400)}d`;
+  // Under a week the hours matter: a deadline 2 d 23 h away is not "in 2d" (the agent says "in 3 days").
+  const d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600);
+  return d < 7 && h ? `${d}d ${h}h` : `${d}d`;
 }
 
 /** "5m ago" / "in 3h" / "never". */
