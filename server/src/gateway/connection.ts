@@ -193,7 +193,24 @@ export function attachConnection(ws: WebSocket, deviceId: string, kid: string, d
 
   deps.hub.add(conn, CLOSE.replaced);
   conn.send(deps.welcome(deviceId));
+  void resendPendingCheckNow(conn, deps).catch(() => {});
   return conn;
+}
+
+/**
+ * A re-check asked for while the laptop was offline (lid closed, no network) is delivered when
+ * it reconnects: the most recent unfinished check-now of the last 24 hours is sent again.
+ */
+async function resendPendingCheckNow(conn: AgentConnection, deps: ConnectionDeps): Promise<void> {
+  const r = await deps.db.query<{ id: string; payload: { checks?: string[] | null } | null }>(
+    `SELECT id, payload FROM commands WHERE device_id = $1 AND command = 'check-now' AND completed_at IS NULL
+        AND created_at > now() - interval '24 hours' ORDER BY created_at DESC LIMIT 1`,
+    [conn.deviceId],
+  );
+  const cmd = r.rows[0];
+  if (!cmd) return;
+  const checks = (cmd.payload?.checks ?? undefined) as ServerCommand['checks'];
+  conn.send({ type: 'command', commandId: cmd.id, command: 'check-now', ...(checks ? { checks } : {}) } satisfies ServerCommand);
 }
 
 export type { ServerCommand };
