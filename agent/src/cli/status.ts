@@ -47,6 +47,7 @@ export interface StatusView {
   queuedReports: number;
   /** Why the agent is not delivering (connection refused, key not accepted, ...), when it is not. */
   lastError: string | null;
+  clockSkewSec: number | null;
   /** Reports the collector refused or that were unreadable, kept aside in spool-quarantine/. */
   quarantinedReports: number;
   checks: StatusRow[];
@@ -97,6 +98,7 @@ export function buildStatusView(cfg: Pick<AgentConfig, 'deviceId' | 'server'>, s
     lastAckAt: s?.lastAckAt ?? null,
     queuedReports: s?.spool.pending ?? 0,
     lastError: s?.connection === 'connected' ? null : (s?.lastError ?? null),
+    clockSkewSec: s?.clockSkewSec ?? null,
     quarantinedReports: s?.spool.quarantined ?? 0,
     checks: rows,
   };
@@ -118,6 +120,9 @@ export function renderStatus(v: StatusView, now = new Date()): string {
     `Device ${v.deviceId} → ${v.server}`,
     `Connection: ${v.connection ?? 'agent not running'} · last check ${ago(v.lastCycleAt)} · last delivered ${ago(v.lastAckAt)} · queued reports ${v.queuedReports}`,
     ...(v.lastError ? [`Problem: ${v.lastError}`] : []),
+    ...(v.clockSkewSec != null && Math.abs(v.clockSkewSec) > 120
+      ? [`Clock: this computer's clock is ${Math.abs(Math.round(v.clockSkewSec / 60))} minute(s) ${v.clockSkewSec > 0 ? 'behind' : 'ahead of'} the collector; turn on automatic date and time.`]
+      : []),
     ...(v.quarantinedReports ? [`Set aside: ${v.quarantinedReports} report(s) the collector refused or that were unreadable (spool-quarantine/); tell IT if this grows.`] : []),
     v.source === 'collector' ? 'Results: the collector’s verdict under your company’s policy.' : v.source === 'local' ? 'Results: this computer’s own last check (the collector was not reachable or has not processed it yet).' : 'Results: none yet — is the agent running? (`posture-agent run` or the system service)',
     '',

@@ -196,6 +196,17 @@ export class AgentRuntime {
   }
 
   private onServerMessage(m: ServerMessage): void {
+    if (m.type === 'welcome') {
+      // Reports carry this machine's time; a clock far off makes evidence wrong (and a clock
+      // ahead makes the collector hold reports back), so measure it and tell the employee.
+      const skew = Math.round((Date.parse(m.serverTime) - Date.now()) / 1000);
+      if (Number.isFinite(skew)) {
+        if (Math.abs(skew) > 120 && this.status.clockSkewSec !== skew) this.log('warn', `this computer's clock differs from the collector's by ${skew}s; please correct the time`);
+        this.status.clockSkewSec = skew;
+        this.saveStatusSoon();
+      }
+      return;
+    }
     if (this.rotating && m.type === 'ack' && m.id === this.rotating.commandId) {
       promoteNextKey(this.opts.stateDir);
       this.rotating = null;

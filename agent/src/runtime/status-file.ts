@@ -11,6 +11,8 @@ export interface AgentStatus {
   lastCycleAt: string | null;
   lastAckAt: string | null;
   lastError: string | null;
+  /** Collector time minus local time at the last connection (seconds); large values break evidence. */
+  clockSkewSec?: number | null;
   spool: { pending: number; evicted: number; quarantined: number; bytes: number; nextSeq: number };
   checks: { id: string; status: string; summary: string; remediation: string[] }[];
 }
