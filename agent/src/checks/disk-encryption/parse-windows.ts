@@ -97,13 +97,16 @@ const LABELS = {
 const ON = /Protection On|Schutz ist aktiviert|Protection activée/i;
 const OFF = /Protection Off|Schutz ist deaktiviert|Protection désactivée/i;
 // "Used Space Only Encrypted" is complete encryption of the used space (the Windows 10/11 default).
-const FULLY_ENCRYPTED = /Fully Encrypted|Used Space Only Encrypted|Vollständig verschlüsselt|Chiffrement complet|Entièrement chiffré/i;
+// German prints the used-space case as "Nur verwendeter Speicherplatz verschlüsselt" (seen in the field).
+const FULLY_ENCRYPTED = /Fully Encrypted|Used Space Only Encrypted|Vollständig verschlüsselt|Nur verwendeter Speicherplatz (ist )?verschlüsselt|Chiffrement complet|Entièrement chiffré/i;
+const ENCRYPTING = /^(Encryption in Progress|Verschlüsselung wird durchgeführt|Chiffrement en cours)/i;
+const DECRYPTING = /^(Decryption in Progress|Entschlüsselung wird durchgeführt|Déchiffrement en cours)/i;
 const FULLY_DECRYPTED = /Fully Decrypted|Vollständig entschlüsselt|Déchiffrement complet|Entièrement déchiffré/i;
 
 /** `manage-bde -status` (any drive set) → volumes. */
 export function parseManageBde(text: string, systemDrive = 'C:'): Volume[] | null {
   const volumes: Volume[] = [];
-  for (const block of text.split(/\r?\n(?=Volume\s)/).slice(1)) {
+  for (const block of `\n${text}`.split(/\r?\n(?=Volume\s)/).slice(1)) {
     const drive = /^Volume\s+"?([A-Z]:)"?/.exec(block)?.[1];
     if (!drive) continue;
     let protection: string | null = null;
@@ -113,11 +116,11 @@ export function parseManageBde(text: string, systemDrive = 'C:'): Volume[] | nul
       const val = line.slice(line.indexOf(':') + 1).trim();
       if (LABELS.protection.test(line)) protection = ON.test(val) ? 'On' : OFF.test(val) ? 'Off' : null;
       else if (LABELS.conversion.test(line))
-        status = FULLY_ENCRYPTED.test(val) ? 'FullyEncrypted' : FULLY_DECRYPTED.test(val) ? 'FullyDecrypted' : /^Encryption in Progress/i.test(val) ? 'EncryptionInProgress' : /^Decryption in Progress/i.test(val) ? 'DecryptionInProgress' : 'InProgress';
+        status = FULLY_ENCRYPTED.test(val) ? 'FullyEncrypted' : FULLY_DECRYPTED.test(val) ? 'FullyDecrypted' : ENCRYPTING.test(val) ? 'EncryptionInProgress' : DECRYPTING.test(val) ? 'DecryptionInProgress' : 'InProgress';
       else if (LABELS.method.test(line)) method = val.replace(/\s+/g, '') || null;
     }
     if (protection === null && status === null) continue; // a language we do not read: leave it unknown
-    volumes.push(toVolume(drive, null, protection, status, method === 'Keine' || method === 'None' || method === 'Aucune' ? 'None' : method, systemDrive));
+    volumes.push(toVolume(drive, null, protection, status, method === 'Kein' || method === 'Keine' || method === 'None' || method === 'Aucune' ? 'None' : method, systemDrive));
   }
   return volumes.length ? volumes : null;
 }

@@ -48,6 +48,18 @@ describe('BitLocker parsers', () => {
     expect(parseEncryptableVolumes('2')).toBeNull();
     expect(parseEncryptableVolumes('')).toBeNull();
   });
+  // Real German captures (Windows 10 Pro 22H2): github.com/bnachtwey/IT-Stuff
+  // Windows/N2K/Bitlocker-Notes.md: "Kein" as method, and "Verschlüsselung wird durchgeführt"
+  // still shown at 100 % with protection on. The used-space wording is the one quoted in a
+  // German BitLocker lab report ("Nur verwendeter Speicherplatz ist verschlüsselt").
+  it('manage-bde German field captures: Kein, encrypting at 100 %, used space only', () => {
+    expect(parseManageBde(fx('manage-bde-status.win10-22h2.de-DE.kein.txt'))![0]).toMatchObject({ name: 'C:', encrypted: false, protection: 'off', method: 'none' });
+    const enc = parseManageBde(fx('manage-bde-status.win10-22h2.de-DE.encrypting.txt'))![0];
+    expect(enc).toMatchObject({ encrypted: false, protection: 'on' });
+    expect(enc.method).toMatch(/EncryptionInProgress/);
+    expect(parseManageBde(fx('manage-bde-status.win11.de-DE.used-space-only.txt'))![0]).toMatchObject({ encrypted: true, protection: 'on', system: true });
+    expect(parseManageBde('Volume "C:" []\r\n    Konvertierungsstatus:  Nur verwendeter Speicherplatz ist verschlüsselt\r\n    Schutzstatus:  Der Schutz ist aktiviert.\r\n')![0].encrypted).toBe(true);
+  });
   it('manage-bde: encryption in progress, used-space-only, several volumes', () => {
     const v = parseManageBde(fx('manage-bde-status.win11.encrypting-multi.txt'))!;
     expect(v.map((x) => [x.name, x.encrypted, x.protection])).toEqual([['C:', false, 'off'], ['D:', true, 'on'], ['E:', false, 'off']]);
