@@ -15,8 +15,12 @@ export function parseSwVers(text: string): { name: string | null; version: strin
 export function parseSoftwareUpdateList(text: string): { pending: number; security: number; labels: string[] } | null {
   if (/No new software available/i.test(text)) return { pending: 0, security: 0, labels: [] };
   if (!/Software Update found the following/i.test(text)) return null;
-  const labels = [...text.matchAll(/^\s*\* Label:\s*(.+)$/gm)].map((m) => m[1].trim());
-  const security = labels.filter((l) => /macOS|Security|Safari|Rapid Security Response|Background Security/i.test(l)).length;
+  let labels = [...text.matchAll(/^\s*\* Label:\s*(.+)$/gm)].map((m) => m[1].trim());
+  // macOS 10.15 and earlier list `   * name` (recommended) or `   - name` with no "Label:";
+  // reading only "Label:" lines would report nothing pending there.
+  if (!labels.length) labels = [...text.matchAll(/^\s*[*-]\s+(.+)$/gm)].map((m) => m[1].trim());
+  // "Command Line Tools (macOS Mojave version 10.14)" names macOS but is a developer tool.
+  const security = labels.filter((l) => !/^Command Line Tools/i.test(l) && /macOS|OS X|Security|Safari|Rapid Security Response|Background Security/i.test(l)).length;
   return { pending: labels.length, security, labels: labels.slice(0, 20) };
 }
 

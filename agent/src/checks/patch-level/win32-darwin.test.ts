@@ -38,6 +38,15 @@ describe('macOS', () => {
     // macOS 15 (restart required, recommended), macOS 13 Safari + a non-security item, nothing pending on 15.
     expect(parseSoftwareUpdateList(fx('softwareupdate-list.macos15.pending-restart.txt'))).toMatchObject({ pending: 2, security: 1 });
     expect(parseSoftwareUpdateList(fx('softwareupdate-list.macos13.safari.txt'))).toMatchObject({ pending: 2, security: 1 });
+    // Pre-Big Sur format without "Label:" (a false "nothing pending" before): macOS 10.14 output
+    // as gathered in saltstack/salt tests/unit/modules/test_mac_softwareupdate.py (MOJAVE_LIST_OUTPUT),
+    // and a real OS X 10.11 console capture with a Chinese title from a public macOS notes file (code-search id 31285378677).
+    expect(parseSoftwareUpdateList(fx('softwareupdate-list.macos10.14.old-format.txt'))).toEqual({
+      pending: 4,
+      security: 1,
+      labels: ['Command Line Tools (macOS Mojave version 10.14) for Xcode-10.3', 'macOS 10.14.1 Update', 'BridgeOSUpdateCustomer', 'iCal-1.0.2'],
+    });
+    expect(parseSoftwareUpdateList(fx('softwareupdate-list.macos10.11.zh.txt'))).toEqual({ pending: 1, security: 1, labels: ['OS X El Capitan Update-10.11.6'] });
     expect(parseSoftwareUpdateList(fx('softwareupdate-list.macos15.none.txt'))).toEqual({ pending: 0, security: 0, labels: [] });
     // interrupted (no catalogue answer): not "nothing pending"
     expect(parseSoftwareUpdateList('Software Update Tool\n\nFinding available software\n')).toBeNull();
