@@ -9,8 +9,12 @@ import { asDict, parsePlist } from '../platform/plist.js';
 export function parseSysadminctlScreenLock(text: string): { enabled: boolean; delaySeconds: number | null } | null {
   if (/screenLock is off/i.test(text)) return { enabled: false, delaySeconds: null };
   if (/screenLock delay is immediate/i.test(text)) return { enabled: true, delaySeconds: 0 };
-  const m = /screenLock delay is (\d+) seconds?/i.exec(text);
-  return m ? { enabled: true, delaySeconds: Number(m[1]) } : null;
+  // Some releases print the delay as a float, and the disabled state as a negative delay
+  // ("screenLock delay is -1.000000 seconds").
+  const m = /screenLock delay is (-?\d+(?:\.\d+)?) seconds?/i.exec(text);
+  if (!m) return null;
+  const delay = Number(m[1]);
+  return delay < 0 ? { enabled: false, delaySeconds: null } : { enabled: true, delaySeconds: Math.round(delay) };
 }
 
 /** `pmset -g` → displaysleep in minutes (0 = never). */

@@ -55,6 +55,11 @@ describe('macOS', () => {
   it('sysadminctl, pmset, idle arithmetic', () => {
     expect(parseSysadminctlScreenLock(fx('sysadminctl-screenLock-status.macos14.immediate.txt'))).toEqual({ enabled: true, delaySeconds: 0 });
     expect(parseSysadminctlScreenLock(fx('sysadminctl-screenLock-status.macos14.300s.txt'))).toEqual({ enabled: true, delaySeconds: 300 });
+    // Disabled shown as a negative float delay, a form listed as seen in the field by the yuruna
+    // project's macOS host checks (Get-MacScreenLockDisabled: "screenLock delay is -1(.000000) seconds");
+    // the fixture reconstructs that line with sysadminctl's log prefix. Was unknown, now off.
+    expect(parseSysadminctlScreenLock(fx('sysadminctl-screenLock-status.macos14.negative-off.txt'))).toEqual({ enabled: false, delaySeconds: null });
+    expect(parseSysadminctlScreenLock('screenLock delay is 5.000000 seconds')).toEqual({ enabled: true, delaySeconds: 5 });
     expect(parseSysadminctlScreenLock(fx('sysadminctl-screenLock-status.macos13.off.txt'))).toEqual({ enabled: false, delaySeconds: null });
     expect(parseSysadminctlScreenLock('')).toBeNull();
     expect(parsePmsetDisplaySleep(fx('pmset-g.macos14.txt'))).toBe(10);
