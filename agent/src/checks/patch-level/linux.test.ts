@@ -53,6 +53,9 @@ describe('package manager parsers', () => {
   });
   it('dnf, zypper, pacman', () => {
     expect(parseDnfCheckUpdate(fx('dnf-check-update.fedora39.txt'))).toMatchObject({ pending: 5, sample: ['firefox', 'kernel', 'kernel-core', 'openssl-libs', 'xz-libs'] });
+    // dnf4/yum print a name too wide for its column on its own line (the layout of real RHEL
+    // outputs); it was not counted before.
+    expect(parseDnfCheckUpdate(fx('dnf-check-update.rhel9.wrapped-name.txt'))).toMatchObject({ pending: 3, sample: ['NetworkManager', 'NetworkManager-initscripts-updown', 'kernel'] });
     expect(parseDnfUpdateinfo(fx('dnf-updateinfo-list-security.rhel9.txt'))).toBe(4);
     expect(parseZypperXml(fx('zypper-list-updates.leap15.xml'))).toMatchObject({ packages: 2, sample: ['libopenssl3', 'vim'] });
     expect(parseZypperXml(fx('zypper-list-patches-security.leap15.xml')).securityPatches).toBe(1);

@@ -104,7 +104,14 @@ export function aptReadsFile(name: string): boolean {
 export function parseDnfCheckUpdate(text: string): Pending {
   const sample: string[] = [];
   let pending = 0;
-  for (const line of text.split('\n')) {
+  // dnf4/yum wrap a name wider than its column: `name.arch` alone, then the indented
+  // `version  repo` on the next line. Rejoin those before matching.
+  const lines = text.split('\n').reduce<string[]>((acc, line) => {
+    if (/^\s+\S+\s+\S+\s*$/.test(line) && acc.length && /^\S+\.\w+\s*$/.test(acc[acc.length - 1])) acc[acc.length - 1] = `${acc[acc.length - 1].trim()} ${line.trim()}`;
+    else acc.push(line);
+    return acc;
+  }, []);
+  for (const line of lines) {
     if (/^(Obsoleting|Security:)/.test(line)) break;
     const m = /^(\S+)\.(\w+)\s+\S+\s+\S+\s*$/.exec(line);
     if (!m) continue;
