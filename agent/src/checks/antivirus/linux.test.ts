@@ -64,6 +64,22 @@ describe('mdatp health', () => {
     });
     expect(parseMdatpHealthText('Unknown command\n', NOW)).toBeNull();
   });
+  // Real `mdatp health` from a Linux VM (app 101.23062), quoted in a public MDE-on-Linux write-up
+  // (code-search id 38386963815); note the value wrapped onto a second line. Microsoft's own
+  // sample prints "false[managed]" without a space. "could_be_older" is reported as a transient
+  // status (a public Jamf MDE definitions workflow README): the age decides, not a fail.
+  it('text output (Linux, mdatp 101.23062, real capture) and could_be_older', () => {
+    expect(parseMdatpHealthText(fx('mdatp-health.linux-101.23062.text.txt'), NOW)).toEqual({
+      healthy: true,
+      realTimeProtection: true,
+      definitionsUpToDate: true,
+      definitionsAgeDays: 0,
+      passiveMode: false,
+      healthIssues: [],
+    });
+    const older = parseMdatpHealthText('healthy : true\nreal_time_protection_enabled : true[managed]\ndefinitions_updated_minutes_ago : 2900\ndefinitions_status : "could_be_older"\n', NOW)!;
+    expect(older).toMatchObject({ realTimeProtection: true, definitionsUpToDate: null, definitionsAgeDays: 2 });
+  });
   it('passive mode means no real-time protection', () => {
     expect(parseMdatpHealth(fx('mdatp-health.ubuntu24.passive.json'), NOW)).toMatchObject({ passiveMode: true, realTimeProtection: false });
   });

@@ -30,7 +30,8 @@ function fromRecord(d: Record<string, unknown>, now: Date): MdatpHealth {
   return {
     healthy: bool(unwrap(d.healthy)),
     realTimeProtection: passive === true ? false : rtp,
-    definitionsUpToDate: typeof status === 'string' ? status === 'up_to_date' : null,
+    // "could_be_older" (and "updating") is transient and says nothing firm: the age decides then.
+    definitionsUpToDate: typeof status !== 'string' ? null : status === 'up_to_date' ? true : /could_be_older|updating/i.test(status) ? null : false,
     definitionsAgeDays: age,
     passiveMode: passive,
     healthIssues: Array.isArray(issues) ? issues.map(String).slice(0, 10) : undefined,
