@@ -12,8 +12,9 @@ export function parseFdesetupStatus(text: string): FdeStatus | null {
   const t = text.trim();
   if (!t) return null;
   const on = /FileVault is On/i.test(t) ? true : /FileVault is Off/i.test(t) ? false : null;
-  const enc = /Encryption in progress: Percent completed = ([\d.]+)/i.exec(t);
-  const dec = /Decryption in progress: Percent completed = ([\d.]+)/i.exec(t);
+  // "paused" is read like "in progress": a conversion that has not finished is not protection.
+  const enc = /Encryption (?:in progress|paused):? Percent completed = (\d+(?:\.\d+)?)/i.exec(t);
+  const dec = /Decryption (?:in progress|paused):? Percent completed = (\d+(?:\.\d+)?)/i.exec(t);
   const deferred = /Deferred enablement appears to be active|will be enabled after the next restart/i.test(t);
   if (on === null && !enc && !dec) return null;
   return {

@@ -107,6 +107,16 @@ describe('macOS', () => {
     expect(parseFdesetupStatus(fx('fdesetup-status.macos14.deferred.txt'))).toMatchObject({ on: false, inProgress: 'deferred' });
     expect(parseFdesetupStatus('')).toBeNull();
   });
+  // The "restart to finish" wordings are the ones independent public macOS posture tools
+  // enumerate for fdesetup (e.g. a Swift #expect table and a Rust classify_filevault table in
+  // the code index); "Percent completed = 43.2%" and "= 42." shapes also appear in public notes.
+  it('fdesetup: restart-to-finish wordings, percent with % or trailing dot, paused', () => {
+    expect(parseFdesetupStatus(fx('fdesetup-status.macos14.off-restart-to-finish.txt'))).toEqual({ on: false, inProgress: null, percent: null });
+    expect(parseFdesetupStatus(fx('fdesetup-status.macos14.on-restart-to-finish.txt'))).toEqual({ on: true, inProgress: null, percent: null });
+    expect(parseFdesetupStatus('Encryption in progress: Percent completed = 43.2%\n')).toEqual({ on: false, inProgress: 'encrypting', percent: 43.2 });
+    expect(parseFdesetupStatus('FileVault is On. Decryption in progress: Percent completed = 42.\n')).toEqual({ on: false, inProgress: 'decrypting', percent: 42 });
+    expect(parseFdesetupStatus('FileVault is On.\nEncryption paused: Percent completed = 17.0\n')).toEqual({ on: false, inProgress: 'encrypting', percent: 17 });
+  });
   it('fdesetup variants: on (15), on while encrypting or decrypting, enabled at next restart', () => {
     expect(parseFdesetupStatus(fx('fdesetup-status.macos15.on.txt'))).toEqual({ on: true, inProgress: null, percent: null });
     expect(parseFdesetupStatus(fx('fdesetup-status.macos15.on-encrypting.txt'))).toEqual({ on: false, inProgress: 'encrypting', percent: 3.1 });
