@@ -5,7 +5,7 @@
  */
 import type { Collector } from '../types.js';
 import { describeFailure } from '../types.js';
-import { parseAlfBlockAll, parseAlfGlobalState, parseAlfStealth, parsePfInfo } from './parse-darwin.js';
+import { ALF_MANAGED_REFUSAL, parseAlfBlockAll, parseAlfGlobalState, parseAlfStealth, parseManagedFirewallProfile, parsePfInfo } from './parse-darwin.js';
 
 export const collectDarwin: Collector<'firewall'> = async (ctx) => {
   const [g, b, s, pf] = await Promise.all([
@@ -14,8 +14,16 @@ export const collectDarwin: Collector<'firewall'> = async (ctx) => {
     ctx.run('socketfilterfw', ['--getstealthmode']),
     ctx.run('pfctl', ['-s', 'info']),
   ]);
-  const state = g.ok ? parseAlfGlobalState(g.stdout) : null;
+  let state = g.ok ? parseAlfGlobalState(g.stdout) : null;
+  let source = 'socketfilterfw';
+  // Managed Macs may refuse the getter; the firewall profile then says what is enforced.
+  if (state === null && ALF_MANAGED_REFUSAL.test(`${g.stdout}\n${g.stderr}`)) {
+    const prof = await ctx.run('plutil', ['-convert', 'xml1', '-o', '-', '/Library/Managed Preferences/com.apple.security.firewall.plist']);
+    state = prof.ok ? parseManagedFirewallProfile(prof.stdout) : null;
+    if (state !== null) source = 'configuration profile';
+  }
   const detail = {
+    source,
     alfGlobalState: state,
     blockAll: b.ok ? parseAlfBlockAll(b.stdout) : null,
     stealthMode: s.ok ? parseAlfStealth(s.stdout) : null,

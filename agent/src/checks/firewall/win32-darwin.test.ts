@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fail, fakeContext, fixture, ok } from '../../../../test/agent/fake-context.js';
 import { collectDarwin } from './darwin.js';
-import { parseAlfBlockAll, parseAlfGlobalState, parseAlfStealth, parsePfInfo } from './parse-darwin.js';
+import { parseAlfBlockAll, parseAlfGlobalState, parseAlfStealth, parseManagedFirewallProfile, parsePfInfo } from './parse-darwin.js';
 import { parseNetFirewallProfiles, parseNetshAllProfiles, windowsInboundFiltered } from './parse-windows.js';
 import { spec } from './spec.js';
 import { collectWin32 } from './win32.js';
@@ -70,6 +70,21 @@ describe('macOS firewall', () => {
     const obs = await collectDarwin(fakeContext({ platform: 'darwin', commands: { socketfilterfw: sff } }));
     expect(obs.facts).toMatchObject({ inboundFiltered: true, backends: ['macos-alf'] });
     expect(obs.detail).toMatchObject({ alfGlobalState: 2, blockAll: true, stealthMode: true });
+  });
+  // Managed Macs (macOS 26.5 with a firewall profile, as modelled in mondoohq's mql macOS
+  // firewall tests) may refuse the getter with the "managed Mac computers" sentence; the
+  // profile in /Library/Managed Preferences holds the enforced state. Was unknown.
+  it('managed Mac: socketfilterfw refuses, the firewall profile answers', async () => {
+    const refusal = (args: string[]) => (args[0] === '--getglobalstate' ? ok(fx('socketfilterfw-getglobalstate.macos26.managed-refusal.txt')) : ok(fx('socketfilterfw-getstealthmode.macos14.on.txt')));
+    const obs = await collectDarwin(fakeContext({ platform: 'darwin', commands: { socketfilterfw: refusal, plutil: ok(fx('ManagedPreferences-com.apple.security.firewall.macos26.on.xml')) } }));
+    expect(obs.facts).toMatchObject({ inboundFiltered: true, backends: ['macos-alf'] });
+    expect(obs.detail).toMatchObject({ source: 'configuration profile', alfGlobalState: 1 });
+    expect(spec.evaluate(obs, spec.defaults).status).toBe('pass');
+    // Older wording quoted by krypted.com ("Tiny Deathstars of Foulness", firewall tag page).
+    expect(parseAlfBlockAll('Firewall is set to block all non-essential incoming connections\n')).toBe(true);
+    expect(parseManagedFirewallProfile('<plist version="1.0"><dict><key>EnableFirewall</key><false/></dict></plist>')).toBe(0);
+    const noProfile = await collectDarwin(fakeContext({ platform: 'darwin', commands: { socketfilterfw: refusal } }));
+    expect(spec.evaluate(noProfile, spec.defaults).status).toBe('unknown');
   });
   const sff = (state: string) => (args: string[]) =>
     ok(args[0] === '--getglobalstate' ? fx(state) : args[0] === '--getblockall' ? fx('socketfilterfw-getblockall.macos14.txt') : fx('socketfilterfw-getstealthmode.macos14.on.txt'));
