@@ -9,7 +9,9 @@ import type { Volume } from '../../../../shared/src/checks/facts.js';
 
 const VOLUME_TYPES = ['OperatingSystem', 'Data', 'Removable'];
 const PROTECTION = ['Off', 'On', 'Unknown'];
-const VOLUME_STATUS = ['FullyDecrypted', 'FullyEncrypted', 'EncryptionInProgress', 'DecryptionInProgress', 'EncryptionPaused', 'DecryptionPaused'];
+// 6/7 exist only in Get-BitLockerVolume (the BitLocker module derives them from a fully
+// encrypted volume whose free space is being wiped); Win32 ConversionStatus stops at 5.
+const VOLUME_STATUS = ['FullyDecrypted', 'FullyEncrypted', 'EncryptionInProgress', 'DecryptionInProgress', 'EncryptionPaused', 'DecryptionPaused', 'FullyEncryptedWipeInProgress', 'FullyEncryptedWipeSuspended'];
 /** An enum as number, numeric string ("1") or name ("On"); names are matched case-insensitively. */
 const enumName = (v: unknown, names: string[]): string | null => {
   if (typeof v === 'string' && /^\s*\d+\s*$/.test(v)) v = Number(v);
@@ -21,7 +23,8 @@ const enumName = (v: unknown, names: string[]): string | null => {
 const ENCRYPTION_METHODS = ['None', 'Aes128Diffuser', 'Aes256Diffuser', 'Aes128', 'Aes256', 'Hardware', 'XtsAes128', 'XtsAes256'];
 
 function toVolume(mount: string, type: string | null, protection: string | null, status: string | null, method: string | null, systemDrive: string): Volume {
-  const encryptedFully = status === 'FullyEncrypted';
+  // Wiping free space happens on a volume that is already fully encrypted.
+  const encryptedFully = status === 'FullyEncrypted' || /^FullyEncryptedWipe/i.test(status ?? '');
   // Encrypting (or paused) with protectors on is not yet protection of the whole volume.
   const converting = status !== null && !encryptedFully && status !== 'FullyDecrypted';
   const prot = protection === 'On' ? 'on' : protection === 'Off' ? (encryptedFully ? 'suspended' : 'off') : null;

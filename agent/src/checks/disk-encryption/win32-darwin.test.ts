@@ -14,6 +14,16 @@ describe('BitLocker parsers', () => {
     expect(v[0]).toMatchObject({ name: 'C:', system: true, encrypted: true, protection: 'on', method: 'bitlocker XtsAes128' });
     expect(v[1]).toMatchObject({ name: 'D:', removable: true, encrypted: false, protection: 'off' });
   });
+  // The BitLocker module's own source (BitLocker.psm1 as published in public copies) reports
+  // FullyEncryptedWipeInProgress/-Suspended for a fully encrypted volume whose free space is being
+  // wiped (manage-bde -w); posture tools in the code index list them among encrypted states.
+  // Before, that read as a conversion in progress (a false fail on a protected C:).
+  it('wiping free space on a fully encrypted volume is still encrypted', () => {
+    const v = parseBitLockerVolumes(fx('Get-BitLockerVolume.win11.wipe-in-progress.projected.json'))!;
+    expect(v[0]).toMatchObject({ name: 'C:', system: true, encrypted: true, protection: 'on', method: 'bitlocker XtsAes128' });
+    expect(v[1]).toMatchObject({ name: 'D:', encrypted: false, protection: 'suspended' });
+    expect(parseBitLockerVolumes('{"MountPoint":"C:","VolumeType":0,"ProtectionStatus":1,"VolumeStatus":6,"EncryptionMethod":6}')![0]).toMatchObject({ encrypted: true, protection: 'on' });
+  });
   it('suspended protection is a fail', () => {
     const v = parseBitLockerVolumes(fx('Get-BitLockerVolume.win11.suspended.projected.json'))!;
     expect(v[0]).toMatchObject({ encrypted: false, protection: 'suspended' });
