@@ -16,7 +16,8 @@ describe('BitLocker parsers', () => {
   });
   // The BitLocker module's own source (BitLocker.psm1 as published in public copies) reports
   // FullyEncryptedWipeInProgress/-Suspended for a fully encrypted volume whose free space is being
-  // wiped (manage-bde -w); posture tools in the code index list them among encrypted states.
+  // wiped (manage-bde -w); a table measured on Windows 10 1909 (YAMASHITA Katsuhiro's misc.cpp,
+  // MIT) shows it as "Fully Encrypted / Protection On", shell BitLockerProtection 1.
   // Before, that read as a conversion in progress (a false fail on a protected C:).
   it('wiping free space on a fully encrypted volume is still encrypted', () => {
     const v = parseBitLockerVolumes(fx('Get-BitLockerVolume.win11.wipe-in-progress.projected.json'))!;
