@@ -22,6 +22,12 @@ export function windowsScreenLock(keys: RegKeys): { lockEnabled: boolean | null;
   const secure = get('ScreenSaverIsSecure');
   const timeout = get('ScreenSaveTimeOut');
   if (active === undefined && secure === undefined && timeout === undefined) return { lockEnabled: null, idleTimeoutSeconds: null, source: null };
-  const enabled = active === 1 && secure === 1 && (timeout ?? 0) > 0;
+  // With "(None)" chosen, Windows drops SCRNSAVE.EXE but keeps ScreenSaveActive=1 (and any
+  // ScreenSaverIsSecure/ScreenSaveTimeOut): nothing runs, nothing locks. Absence only counts
+  // when the user's Desktop key itself was read.
+  const exe = regGet(keys, DESKTOP_POLICY_KEY, 'SCRNSAVE.EXE') ?? regGet(keys, DESKTOP_KEY, 'SCRNSAVE.EXE');
+  const desktopRead = keys[DESKTOP_KEY.toUpperCase()] !== undefined;
+  const saverChosen = exe !== undefined ? String(exe).trim() !== '' : !desktopRead;
+  const enabled = active === 1 && secure === 1 && (timeout ?? 0) > 0 && saverChosen;
   return { lockEnabled: enabled, idleTimeoutSeconds: timeout && timeout > 0 ? timeout : null, source: 'screen saver' };
 }

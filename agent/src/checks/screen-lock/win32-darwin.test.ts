@@ -17,6 +17,14 @@ describe('Windows', () => {
     const both = { ...parseRegQuery(fx('reg-query-ControlPanelDesktop.win10.insecure.txt')), ...parseRegQuery(fx('reg-query-PoliciesSystem.win11.inactivity900.txt')) };
     expect(windowsScreenLock(both)).toEqual({ lockEnabled: true, idleTimeoutSeconds: 900, source: 'InactivityTimeoutSecs' });
   });
+  // Real `reg query "HKCU\Control Panel\Desktop"` dump from a Windows 11 machine (a public
+  // DPI-scaling notes README, code-search id 3977682799): ScreenSaveActive=1 with no screen saver
+  // chosen. The second fixture adds ScreenSaverIsSecure=1/ScreenSaveTimeOut=600 to that dump,
+  // the shape left when "(None)" is picked after a secure saver: it read as a 600 s lock before.
+  it('screen saver "(None)": no SCRNSAVE.EXE means no lock, whatever the other values say', () => {
+    expect(windowsScreenLock(parseRegQuery(fx('reg-query-ControlPanelDesktop.win11.no-saver.txt'))).lockEnabled).toBe(false);
+    expect(windowsScreenLock(parseRegQuery(fx('reg-query-ControlPanelDesktop.win11.none-chosen-secure600.txt')))).toEqual({ lockEnabled: false, idleTimeoutSeconds: 600, source: 'screen saver' });
+  });
   it('collector: pass, and unknown when reg is unavailable', async () => {
     const reg = (args: string[]) => (args[1].endsWith('Desktop') && !args[1].includes('Policies') ? ok(fx('reg-query-ControlPanelDesktop.win11.secure600.txt')) : fail('failed'));
     const obs = await collectWin32(fakeContext({ platform: 'win32', commands: { reg } }));
