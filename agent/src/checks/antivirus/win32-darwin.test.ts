@@ -37,6 +37,14 @@ describe('several Security Center products', () => {
     const products = windowsProducts(parseSecurityCenter2(fx('SecurityCenter2-AntiVirusProduct.win11.third-party-defender-off.json')), null);
     expect(spec.evaluate({ facts: { products } }, spec.defaults)).toMatchObject({ status: 'pass', summary: expect.stringMatching(/^Sophos Anti-Virus is running/) });
   });
+  // Values transcribed from a real `Get-CimInstance -Namespace root/SecurityCenter2 -ClassName
+  // AntivirusProduct` capture (TryHackMe AV-evasion notes, quoted in several public repos):
+  // Bitdefender 266240 (0x041000, on, current) and Windows Defender 393472 (0x060100, off).
+  it('real capture: Bitdefender on, Defender off → pass on Bitdefender', () => {
+    const products = windowsProducts(parseSecurityCenter2(fx('SecurityCenter2-AntiVirusProduct.win10.bitdefender-defender-off.thm.json')), null);
+    expect(products.map((p) => [p.name, p.realTimeProtection, p.definitionsUpToDate])).toEqual([['Bitdefender Antivirus', true, true], ['Windows Defender', false, true]]);
+    expect(spec.evaluate({ facts: { products } }, spec.defaults)).toMatchObject({ status: 'pass', summary: expect.stringMatching(/^Bitdefender Antivirus is running/) });
+  });
   it('an expired product and one with real-time off (Defender off too) → fail naming each', () => {
     const products = windowsProducts(parseSecurityCenter2(fx('SecurityCenter2-AntiVirusProduct.win10.expired-and-rtp-off.json')), null);
     const v = spec.evaluate({ facts: { products } }, spec.defaults);
