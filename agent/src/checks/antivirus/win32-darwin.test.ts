@@ -57,6 +57,14 @@ describe('several Security Center products', () => {
     expect(products).toEqual([{ name: 'Microsoft Defender Antivirus', kind: 'antivirus', running: true, realTimeProtection: false, definitionsUpToDate: null, definitionsAgeDays: 2 }]);
     expect(windowsProducts(null, parseMpComputerStatus('{"AMServiceEnabled":true,"AntivirusEnabled":true,"RealTimeProtectionEnabled":true,"AntivirusSignatureAge":0,"AMRunningMode":"EDR Block Mode"}'))[0].realTimeProtection).toBe(false);
   });
+  // Microsoft's Defender docs (translated pages keep the English console output) show a
+  // "Not running" Defender with 4294967295 as signature age (never updated): a fail, not a
+  // 4294967295-day age or an unknown.
+  it('Defender "Not running" (Microsoft docs capture) → fail', () => {
+    const products = windowsProducts(null, parseMpComputerStatus(fx('MSFT_MpComputerStatus.win10.not-running.json')));
+    expect(products).toEqual([{ name: 'Microsoft Defender Antivirus', kind: 'antivirus', running: false, realTimeProtection: false, definitionsUpToDate: null, definitionsAgeDays: null }]);
+    expect(spec.evaluate({ facts: { products } }, spec.defaults).status).toBe('fail');
+  });
 });
 
 describe('win32 collector', () => {
