@@ -94,11 +94,12 @@ export function parseEncryptableVolumes(json: string, systemDrive = 'C:'): Volum
 
 const LABELS = {
   conversion: /^(Conversion Status|Konvertierungsstatus|[ÉE]tat de la conversion)\s*:/i,
-  protection: /^(Protection Status|Schutzstatus|[ÉE]tat de la protection)\s*:/i,
+  // Microsoft's French manage-bde page names the field "État de protection".
+  protection: /^(Protection Status|Schutzstatus|[ÉE]tat de (la )?protection)\s*:/i,
   method: /^(Encryption Method|Verschlüsselungsmethode|Méthode de chiffrement)\s*:/i,
 };
-const ON = /Protection On|Schutz ist aktiviert|Protection activée/i;
-const OFF = /Protection Off|Schutz ist deaktiviert|Protection désactivée/i;
+const ON = /Protection On|Schutz ist aktiviert|Protection (est )?activée/i;
+const OFF = /Protection Off|Schutz ist deaktiviert|Protection (est )?désactivée/i;
 // "Used Space Only Encrypted" is complete encryption of the used space (the Windows 10/11 default).
 // German prints the used-space case as "Nur verwendeter Speicherplatz verschlüsselt" (seen in the field).
 const FULLY_ENCRYPTED = /Fully Encrypted|Used Space Only Encrypted|Vollständig verschlüsselt|Nur verwendeter Speicherplatz (ist )?verschlüsselt|Chiffrement complet|Entièrement chiffré/i;

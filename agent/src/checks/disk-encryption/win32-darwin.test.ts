@@ -71,6 +71,15 @@ describe('BitLocker parsers', () => {
     expect(parseManageBde(fx('manage-bde-status.win11.de-DE.used-space-only.txt'))![0]).toMatchObject({ encrypted: true, protection: 'on', system: true });
     expect(parseManageBde('Volume "C:" []\r\n    Konvertierungsstatus:  Nur verwendeter Speicherplatz ist verschlüsselt\r\n    Schutzstatus:  Der Schutz ist aktiviert.\r\n')![0].encrypted).toBe(true);
   });
+  // French: the field list of Microsoft's fr-FR manage-bde page ("État de protection"); the
+  // sentence form of the value mirrors German's "Der Schutz ist aktiviert.". No French capture
+  // was found, so these only widen what is read; "désactivée" must never read as on.
+  it('manage-bde French label variants', () => {
+    const fr = (prot: string) => parseManageBde(`\r\nVolume C: [OS]\r\n    État de la conversion :    Entièrement chiffré\r\n    État de protection :    ${prot}\r\n`)![0];
+    expect(fr('La protection est activée.')).toMatchObject({ encrypted: true, protection: 'on' });
+    expect(fr('La protection est désactivée.')).toMatchObject({ encrypted: false, protection: 'suspended' });
+    expect(fr('Protection désactivée')).toMatchObject({ encrypted: false, protection: 'suspended' });
+  });
   it('manage-bde: encryption in progress, used-space-only, several volumes', () => {
     const v = parseManageBde(fx('manage-bde-status.win11.encrypting-multi.txt'))!;
     expect(v.map((x) => [x.name, x.encrypted, x.protection])).toEqual([['C:', false, 'off'], ['D:', true, 'on'], ['E:', false, 'off']]);
