@@ -24,7 +24,8 @@ export function windowsScreenLock(keys: RegKeys): { lockEnabled: boolean | null;
   if (active === undefined && secure === undefined && timeout === undefined) return { lockEnabled: null, idleTimeoutSeconds: null, source: null };
   // With "(None)" chosen, Windows drops SCRNSAVE.EXE but keeps ScreenSaveActive=1 (and any
   // ScreenSaverIsSecure/ScreenSaveTimeOut): nothing runs, nothing locks. Absence only counts
-  // when the user's Desktop key itself was read.
+  // when the user's Desktop key itself was read. (Microsoft's "Enable screen saver" policy
+  // text, quoted by the CIS benchmarks: a screen saver runs only if a valid one is specified.)
   const exe = regGet(keys, DESKTOP_POLICY_KEY, 'SCRNSAVE.EXE') ?? regGet(keys, DESKTOP_KEY, 'SCRNSAVE.EXE');
   const desktopRead = keys[DESKTOP_KEY.toUpperCase()] !== undefined;
   const saverChosen = exe !== undefined ? String(exe).trim() !== '' : !desktopRead;
