@@ -38,8 +38,9 @@ const PROFILE_HEADERS: [RegExp, string][] = [
   [/(Private Profile|Privates Profil|Profil privé|Perfil privado).*:\s*$/i, 'Private'],
   [/(Public Profile|Öffentliches Profil|Profil public|Perfil público).*:\s*$/i, 'Public'],
 ];
-const ON = new Set(['ON', 'EIN', 'ACTIF', 'ACTIVADO', 'ACTIVO']);
-const OFF = new Set(['OFF', 'AUS', 'INACTIF', 'DESACTIVADO', 'INACTIVO']);
+// Spanish Windows prints the verb: "Estado   ACTIVAR" / "DESACTIVAR".
+const ON = new Set(['ON', 'EIN', 'ACTIF', 'ACTIVADO', 'ACTIVO', 'ACTIVAR']);
+const OFF = new Set(['OFF', 'AUS', 'INACTIF', 'DESACTIVADO', 'INACTIVO', 'DESACTIVAR']);
 
 /**
  * `netsh advfirewall show allprofiles` → profiles. The state word is translated (known

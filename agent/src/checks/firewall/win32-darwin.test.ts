@@ -36,6 +36,17 @@ describe('Windows firewall', () => {
     expect(spec.evaluate(obs, spec.defaults).status).toBe('fail'); // Private allows unsolicited inbound
     expect(parseNetshAllProfiles('Profilo di dominio:\nStato   Attivo\n')).toBeNull(); // Italian is not read: unknown, not a guess
   });
+  // Spanish netsh prints the state as a verb ("Estado ACTIVAR"), as recorded in a Spanish-language
+  // project's tests of real netsh output (code-search id 70863996398); it was unknown before.
+  it('netsh Spanish: ACTIVAR / DESACTIVAR', () => {
+    const es = parseNetshAllProfiles(
+      'Configuración de Perfil de dominio:\r\n----------------------------------------------------------------------\r\nEstado                                ACTIVAR\r\nDirectiva de firewall                 BlockInbound,AllowOutbound\r\n\r\n' +
+        'Configuración de Perfil privado:\r\n----------------------------------------------------------------------\r\nEstado                                ACTIVAR\r\nDirectiva de firewall                 BlockInbound,AllowOutbound\r\n\r\n' +
+        'Configuración de Perfil público:\r\n----------------------------------------------------------------------\r\nEstado                                DESACTIVAR\r\nDirectiva de firewall                 BlockInbound,AllowOutbound\r\n',
+    )!;
+    expect(es.map((p) => [p.name, p.enabled, p.defaultInbound])).toEqual([['Domain', true, 'block'], ['Private', true, 'block'], ['Public', false, 'block']]);
+    expect(windowsInboundFiltered(es)).toBe(false);
+  });
   it('Get-NetFirewallProfile value shapes: booleans, numbers, names in any case, numeric strings', () => {
     const shapes = JSON.stringify([
       { Name: 'Domain', Enabled: true, DefaultInboundAction: 'NotConfigured' },
