@@ -101,6 +101,10 @@ describe.each(backends())('revocation and rotation on %s', (backend) => {
     const dev = { deviceId, audience: c.ctx.identity.collectorId, key, fingerprint: '', server: c.url, seq: 0 };
     expect((await (await connectDevice(dev)).closed).code).toBe(CLOSE.revoked);
     await expect(enrollDevice(c.url, { key })).rejects.toThrow(/POSTURE_ERR_KEY_REVOKED/);
+    // Revoking again says so, rather than "not found".
+    const again = await c.api(`/api/v1/devices/${deviceId}/revoke`, { method: 'POST', body: '{}' });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('POSTURE_ERR_CONFLICT');
     // The revocation is in the audit log with who and why.
     const audit = await c.db.query<{ actor: string; detail: { reason: string } }>(`SELECT actor, detail FROM audit_log WHERE action = 'device.revoke' AND target = $1`, [deviceId]);
     expect(audit.rows[0].detail.reason).toBe('laptop stolen');

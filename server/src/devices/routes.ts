@@ -120,7 +120,10 @@ export function deviceRoutes(ctx: Ctx) {
           await audit(q, { actor: req.principal!.actor, action: 'device.revoke', target: req.params.id, ip: req.ip, detail: { reason: req.body?.reason ?? null } });
           return true;
         });
-        if (!ok) throw Errors.notFound('Active device');
+        if (!ok) {
+          const exists = await ctx.db.query('SELECT 1 FROM devices WHERE id = $1', [req.params.id]);
+          throw exists.rows.length ? Errors.conflict('This device is already revoked.', 'POSTURE_ERR_CONFLICT') : Errors.notFound('Device');
+        }
         // Closes the live socket at once, here or on whichever collector holds it.
         await ctx.hub.deviceChanged(req.params.id, 'revoked');
         return { ok: true };
