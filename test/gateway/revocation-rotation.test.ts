@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compactVerify, importJWK } from 'jose';
-import { backends, tempDir } from '../helpers/db.js';
+import { backends } from '../helpers/db.js';
 import { ENROLL_SECRET, startTestCollector, type TestCollector } from '../helpers/collector.js';
-import { runAgentCli, startAgentProcess, waitFor } from '../helpers/agent.js';
+import { enrollAgent, runAgentCli, startAgentProcess, waitFor } from '../helpers/agent.js';
 import { connectDevice, enrollDevice, nextMessage, signedReport } from '../helpers/device.js';
 import { loadKey } from '../../agent/src/identity/keys.js';
 import { CLOSE } from '../../shared/src/protocol/messages.js';
@@ -26,10 +26,7 @@ describe.each(backends())('revocation and rotation on %s', (backend) => {
   });
 
   async function enrolledAgent() {
-    const dir = tempDir('posture-agent-');
-    const r = await runAgentCli(['enroll', '--server', c.url, '--secret', ENROLL_SECRET, '--state-dir', dir]);
-    expect(r.code).toBe(0);
-    const deviceId = /device (dev_\S+)/.exec(r.stdout)![1];
+    const { dir, deviceId } = await enrollAgent(c.url, ENROLL_SECRET);
     const p = startAgentProcess(['run', '--state-dir', dir, '--interval', '3600']);
     procs.push(p);
     await waitFor(async () => (await c.api(`/api/v1/devices/${deviceId}`)).body.lastReportAt, 45_000);

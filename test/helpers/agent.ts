@@ -52,3 +52,13 @@ export async function waitFor<T>(fn: () => Promise<T | null | undefined | false>
   }
   throw new Error(`waitFor timed out${last ? `: ${(last as Error).message}` : ''}`);
 }
+
+/** Enroll a real agent process into `dir` (a new temp dir by default); fails the test if enrollment fails. */
+export async function enrollAgent(server: string, secret: string, dir = ''): Promise<{ dir: string; deviceId: string }> {
+  const { tempDir } = await import('./db.js');
+  const { expect } = await import('vitest');
+  const stateDir = dir || tempDir('posture-agent-');
+  const r = await runAgentCli(['enroll', '--server', server, '--secret', secret, '--state-dir', stateDir]);
+  expect(r.code, r.stderr).toBe(0);
+  return { dir: stateDir, deviceId: /device (dev_\S+)/.exec(r.stdout)?.[1] ?? '' };
+}

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENROLL_SECRET, startTestCollector, type TestCollector } from '../helpers/collector.js';
 import { tempDir } from '../helpers/db.js';
-import { runAgentCli, startAgentProcess, waitFor } from '../helpers/agent.js';
+import { enrollAgent, runAgentCli, startAgentProcess, waitFor } from '../helpers/agent.js';
 
 describe('agent restart keeps the last delivery time', () => {
   let c: TestCollector;
@@ -21,8 +21,7 @@ describe('agent restart keeps the last delivery time', () => {
   };
   beforeAll(async () => {
     c = await startTestCollector('pglite');
-    const r = await runAgentCli(['enroll', '--server', c.url, '--secret', ENROLL_SECRET, '--state-dir', dir]);
-    expect(r.code, r.stderr).toBe(0);
+    await enrollAgent(c.url, ENROLL_SECRET, dir);
   }, 90_000);
   afterAll(async () => {
     await c?.cleanup();

@@ -8,15 +8,14 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENROLL_SECRET, startTestCollector, type TestCollector } from '../helpers/collector.js';
 import { tempDir } from '../helpers/db.js';
-import { runAgentCli, startAgentProcess, waitFor } from '../helpers/agent.js';
+import { enrollAgent, runAgentCli, startAgentProcess, waitFor } from '../helpers/agent.js';
 
 describe('one agent per state directory', () => {
   let c: TestCollector;
   const dir = tempDir('qa-lock-');
   beforeAll(async () => {
     c = await startTestCollector('pglite');
-    const r = await runAgentCli(['enroll', '--server', c.url, '--secret', ENROLL_SECRET, '--state-dir', dir]);
-    expect(r.code, r.stderr).toBe(0);
+    await enrollAgent(c.url, ENROLL_SECRET, dir);
   }, 90_000);
   afterAll(async () => {
     await c?.cleanup();
