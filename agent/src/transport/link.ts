@@ -16,7 +16,7 @@ import { tlsOptions, type TlsSettings } from './tls.js';
 
 const validateServer = compile(ServerMessage);
 
-export type LinkState = 'connecting' | 'connected' | 'waiting' | 'revoked' | 'stopped';
+export type LinkState = 'connecting' | 'connected' | 'waiting' | 'revoked' | 'replaced' | 'stopped';
 
 export interface LinkEvents {
   onCommand(cmd: ServerCommand): void;
@@ -123,7 +123,7 @@ export class AgentLink {
   }
 
   private scheduleReconnect(hintMs?: number): void {
-    if (this.stopped || this.state === 'revoked') return;
+    if (this.stopped || this.state === 'revoked' || this.state === 'replaced') return;
     const base = this.opts.backoffBaseMs ?? 1_000;
     const cap = this.opts.backoffCapMs ?? 300_000;
     // A server hint is a floor; jitter on top keeps a restarted collector from a thundering herd.
@@ -206,6 +206,13 @@ export class AgentLink {
       this.lastError = code === CLOSE.revoked ? 'this device was revoked by an administrator' : 'the collector does not know this device';
       this.ev.log('error', `${this.lastError}; not reconnecting`);
       this.setState('revoked', this.lastError);
+      return;
+    }
+    if (code === CLOSE.keyReplaced) {
+      // Another install of this machine was approved by an administrator: this key is done for good.
+      this.lastError = 'an administrator replaced this device’s key (another installation of this computer was approved); this agent no longer reports. If that is wrong, tell IT; to report from here again, re-enroll.';
+      this.ev.log('error', `${this.lastError}; not reconnecting`);
+      this.setState('replaced', this.lastError);
       return;
     }
     if (code === CLOSE.retryLater) {
