@@ -51,7 +51,7 @@ describe('credentials across restarts (PGlite, real processes)', () => {
     // Never echoed: the operator set them.
     expect(first.p.output()).not.toContain(ENROLL_SECRET);
     expect(first.p.output()).not.toContain(ADMIN_TOKEN);
-    const other = await api(first.url, '/api/v1/tokens', { method: 'POST', token: ADMIN_TOKEN, body: JSON.stringify({ role: 'admin', label: 'ops' }) });
+    const other = await api(first.url, '/api/v1/tokens', { method: 'POST', token: ADMIN_TOKEN, body: JSON.stringify({ role: 'admin', label: 'ops', expiresInDays: 1 }) });
     expect(other.status).toBe(201);
     const ops = other.body.token as string;
     const secrets = await api(first.url, '/api/v1/enroll-secrets', { token: ops });

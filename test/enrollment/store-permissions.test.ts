@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, lstatSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestCollector, type TestCollector } from '../helpers/collector.js';
+import { applyStorePermissions } from '../../server/src/db/permissions.js';
 
 const NOBODY = { uid: 65534, gid: 65534 };
 function walk(dir: string, out: string[] = []): string[] {
@@ -39,6 +40,9 @@ describe('embedded store permissions', () => {
     // Open up the temp parent as a careless operator would: the data dir's own mode must hold.
     chmodSync(c.dataDir, 0o755);
     await c.ctx.db.query('CHECKPOINT');
+    // The collector's own pass (at open and every minute) fixes what PGlite created 0666.
+    applyStorePermissions(c.dataDir);
+    chmodSync(c.dataDir, 0o755);
     const all = walk(c.dataDir);
     const files = all.filter((p) => lstatSync(p).isFile());
     expect(files.length).toBeGreaterThan(20);
