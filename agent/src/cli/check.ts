@@ -3,6 +3,7 @@
  * when checks fail: the command reports posture, it does not enforce it.
  */
 import { isCheckId, type CheckId } from '../../../shared/src/checks/ids.js';
+import type { CustomCheck } from '../../../shared/src/custom-checks/schema.js';
 import type { CheckResult } from '../../../shared/src/checks/result.js';
 import type { Inventory } from '../../../shared/src/protocol/inventory.js';
 import { runChecks } from '../checks/registry.js';
@@ -13,6 +14,8 @@ export interface CheckArgs {
   /** Root prefix for file-based probes (inspect a mounted image or container rootfs). */
   root?: string;
   only?: CheckId[];
+  /** The policy's custom checks (enrolled agent's policy or --policy FILE). */
+  customChecks?: CustomCheck[];
 }
 
 export interface CheckOutput {
@@ -34,7 +37,7 @@ export function formatTable(out: CheckOutput): string {
 }
 
 export async function checkCommand(args: CheckArgs): Promise<number> {
-  const [device, checks] = await Promise.all([collectInventory({ root: args.root }), runChecks({ root: args.root, only: args.only })]);
+  const [device, checks] = await Promise.all([collectInventory({ root: args.root }), runChecks({ root: args.root, only: args.only, customChecks: args.customChecks })]);
   const out: CheckOutput = { device, checks };
   process.stdout.write(args.json ? `${JSON.stringify(out)}\n` : `${formatTable(out)}\n`);
   return 0;

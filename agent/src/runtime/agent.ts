@@ -6,6 +6,7 @@
 import { existsSync, unlinkSync } from 'node:fs';
 import type { ServerCommand, ServerMessage } from '#shared/protocol/messages.js';
 import type { CheckId } from '#shared/checks/ids.js';
+import type { CustomCheck } from '#shared/custom-checks/schema.js';
 import { Spool } from '../spool/spool.js';
 import { files } from '../state/paths.js';
 import { loadConfig, saveConfig, type AgentConfig } from '../state/config.js';
@@ -19,7 +20,7 @@ import { compile } from '#shared/schema/validate.js';
 
 const validatePayload = compile(ReportPayload);
 
-export type CycleRunner = (opts: { only?: CheckId[]; thresholds?: Record<string, unknown> }) => Promise<CycleResult>;
+export type CycleRunner = (opts: { only?: CheckId[]; thresholds?: Record<string, unknown>; customChecks?: readonly CustomCheck[] }) => Promise<CycleResult>;
 
 export interface AgentRuntimeOptions {
   stateDir: string;
@@ -136,7 +137,7 @@ export class AgentRuntime {
 
   private async cycle(trigger: string, only?: CheckId[]): Promise<void> {
     try {
-      const result = await this.opts.runCycle({ only, thresholds: this.cfg.policy.thresholds });
+      const result = await this.opts.runCycle({ only, thresholds: this.cfg.policy.thresholds, customChecks: this.cfg.policy.customChecks });
       const st = this.spool.stats;
       const payload = buildPayload({ deviceId: this.cfg.deviceId, seq: this.spool.nextSeq(), cycle: result, trigger, spool: { pending: st.pending, evicted: st.evicted, quarantined: st.quarantined } });
       const valid = validatePayload.validate(payload);

@@ -4,6 +4,7 @@
  * overrides of any of those under `platforms`.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { CustomChecks } from '../custom-checks/schema.js';
 
 const Hours = Type.Number({ minimum: 0, maximum: 24 * 365 });
 const Version = Type.String({ maxLength: 32, pattern: '^[0-9]+(\\.[0-9]+)*$' });
@@ -77,6 +78,8 @@ export const Policy = Type.Object(
       },
       { additionalProperties: false },
     ),
+    /** Checks the customer defines as data (shared/src/custom-checks/): `custom.<slug>` ids. */
+    customChecks: Type.Optional(CustomChecks),
     /** Control mapping for the asset inventory itself (evidence only). */
     inventoryControls: Type.Optional(
       Type.Object({ soc2: Type.Array(Type.String({ maxLength: 16 })), cis: Type.Array(Type.String({ maxLength: 16 })) }),
