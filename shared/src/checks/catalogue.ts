@@ -63,3 +63,20 @@ export function checkCatalogue(policy: PolicyLike | null | undefined): CheckInfo
     };
   });
 }
+
+/**
+ * Check ids across several policy versions (an evidence period may span policy changes):
+ * built-ins, then every custom id in order of first appearance. A custom check removed
+ * mid-period still gets its columns for the time it was in force.
+ */
+export function checkIdsAcross(policies: readonly (PolicyLike | null | undefined)[]): CheckId[] {
+  const ids: CheckId[] = [...BUILTIN_CHECK_IDS];
+  for (const p of policies) for (const c of p?.customChecks ?? []) if (!ids.includes(c.id)) ids.push(c.id);
+  return ids;
+}
+
+/** The newest of `policies` (oldest first) that declares `id`, for its title and controls; else the newest. */
+export function latestDeclaring<P extends PolicyLike>(policies: readonly P[], id: string): P | undefined {
+  for (let i = policies.length - 1; i >= 0; i--) if (isBuiltinCheckId(id) || customCheckOf(policies[i], id)) return policies[i];
+  return policies[policies.length - 1];
+}
