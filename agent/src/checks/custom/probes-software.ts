@@ -110,6 +110,8 @@ export async function probeService(p: ProbeOf<'service'>, ctx: ProbeContext): Pr
   if (ctx.platform === 'linux') {
     const [en, act] = await Promise.all([ctx.run('systemctl', ['is-enabled', '--', p.name]), ctx.run('systemctl', ['is-active', '--', p.name])]);
     if (en.error === 'not_found' && !en.stdout) return { missing: false, observed: null, reason: 'systemctl not found (not a systemd system)' };
+    // A container or chroot without systemd as PID 1 cannot say whether a unit runs.
+    if (/not been booted with systemd|Failed to connect to bus/i.test(en.stderr + act.stderr)) return { missing: false, observed: null, reason: 'systemd is not running (no service manager to ask)' };
     const enabled = systemdEnabled(en.stdout);
     const running = act.stdout.trim() === 'active';
     if (enabled === null && /not-found|No such file/i.test(en.stdout + en.stderr)) return { missing: false, observed: { enabled: false, running: false, exists: false } };
