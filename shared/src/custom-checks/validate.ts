@@ -54,7 +54,7 @@ export function customCheckSchemaErrors(value: unknown): Problem[] {
     const base = `/customChecks/${i}`;
     if (!c || typeof c !== 'object' || Array.isArray(c)) return void out.push({ path: base, message: 'must be an object' });
     const { probes, ...rest } = c as Record<string, unknown>;
-    for (const e of checkOnly.Errors({ ...rest, probes: {} })) out.push({ path: `${base}${e.path}`, message: e.message });
+    for (const e of checkOnly.Errors(rest)) out.push({ path: `${base}${e.path}`, message: e.message });
     if (!probes || typeof probes !== 'object' || Array.isArray(probes)) return void out.push({ path: `${base}/probes`, message: 'must be an object with linux, darwin and/or win32 probes' });
     for (const [plat, p] of Object.entries(probes)) {
       const at = `${base}/probes/${plat}`;
