@@ -205,3 +205,38 @@ describe('hostile input is bounded or refused', () => {
     expect(o).toMatchObject({ observed: null, reason: expect.stringMatching(/unknown probe kind "shell"/) });
   });
 });
+
+describe('the agent re-validates what it receives and bounds time', () => {
+  it('refuses an invalid or hostile check with an unknown result naming the problem; runs the valid ones', async () => {
+    const { runCustomChecks } = await import('./run.js');
+    put('/etc/ok.conf', 'x');
+    const out = await runCustomChecks(
+      [
+        { id: 'custom.shell', title: 'S', probes: { linux: { kind: 'command', argv: ['/bin/sh', '-c', 'id'] } } },
+        { id: 'custom.dots', title: 'D', probes: { linux: { kind: 'file', path: '/etc/../etc/shadow' } } },
+        { id: 'custom.redos', title: 'R', probes: { linux: { kind: 'file-content', path: '/etc/ok.conf', match: '(a)\\1' } } },
+        { id: 'custom.ok', title: 'OK', probes: { linux: { kind: 'file', path: '/etc/ok.conf' } } },
+        { id: 'not-custom', title: 'N', probes: {} },
+      ],
+      ctx('linux'),
+    );
+    const by = Object.fromEntries(out.map((r) => [r.id, r]));
+    expect(Object.keys(by).sort()).toEqual(['custom.dots', 'custom.ok', 'custom.redos', 'custom.shell']);
+    for (const id of ['custom.shell', 'custom.dots', 'custom.redos']) {
+      expect(by[id].status).toBe('unknown');
+      expect(by[id].reason).toMatch(/^custom check refused by the agent: /);
+    }
+    expect(by['custom.dots'].reason).toMatch(/'\.\.'/);
+    expect(by['custom.redos'].reason).toMatch(/RE2/);
+    expect(by['custom.ok'].status).toBe('pass');
+  });
+
+  it('a probe that never answers is cut off by the budget: unknown, not a hang', async () => {
+    const { runCustomCheck } = await import('./run.js');
+    const stuck = { ...ctx('linux'), run: () => new Promise<never>(() => {}) };
+    const t = performance.now();
+    const r = await runCustomCheck({ id: 'custom.svc', title: 'Svc', probes: { linux: { kind: 'service', name: 'sshd' } } }, stuck, 300);
+    expect(performance.now() - t).toBeLessThan(3000);
+    expect(r).toMatchObject({ status: 'unknown', reason: expect.stringMatching(/probe exceeded 300 ms/) });
+  });
+});
