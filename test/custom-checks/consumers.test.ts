@@ -43,3 +43,12 @@ describe('custom checks in consumers', () => {
     expect(parseDeviceFilters({ check: 'firewall' }).failingCheck).toBe('firewall');
   });
 });
+
+describe('agent what-is-collected', () => {
+  it('lists the custom checks the agent holds for its platform', async () => {
+    const { transparencyFor } = await import('../../agent/src/transparency/render.js');
+    const t = transparencyFor('linux', [vpn]);
+    expect(t.checks.at(-1)).toEqual({ id: 'custom.vpn-client', title: 'Company VPN client is installed (company check)', evidence: ['whether one of openvpn is installed, and its version'], sources: ['the list of installed packages/applications'] });
+    expect(transparencyFor('win32', [vpn]).checks).toHaveLength(6);
+  });
+});

@@ -5,6 +5,7 @@
  * results (status.json), marked as such. Exit codes let scripts act on the state.
  */
 import { checkTitle } from '#shared/checks/catalogue.js';
+import type { CustomCheck } from '#shared/custom-checks/schema.js';
 import { readStatus, type AgentStatus } from '../runtime/status-file.js';
 import { runLockHeld } from '../state/lock.js';
 import { loadConfig, type AgentConfig } from '../state/config.js';
@@ -142,7 +143,14 @@ export function renderStatus(v: StatusView, now = new Date()): string {
 
 export async function statusCommand(a: { stateDir: string; json: boolean; whatIsCollected: boolean }): Promise<number> {
   if (a.whatIsCollected) {
-    console.log(a.json ? JSON.stringify(transparencyFor(process.platform), null, 2) : renderTransparency(process.platform));
+    // The custom checks of the policy this agent last received (none before enrollment).
+    let custom: CustomCheck[] = [];
+    try {
+      custom = (loadConfig(a.stateDir).policy.customChecks ?? []) as CustomCheck[];
+    } catch {
+      /* not enrolled */
+    }
+    console.log(a.json ? JSON.stringify(transparencyFor(process.platform, custom), null, 2) : renderTransparency(process.platform, custom));
     return 0;
   }
   const cfg = loadConfig(a.stateDir);
