@@ -6,7 +6,6 @@
  */
 import { closeSync, openSync } from 'node:fs';
 import { BUILTIN_CHECK_IDS as CHECK_IDS, type BuiltinCheckId as CheckId, type CheckId as AnyCheckId, type Platform } from '../../../shared/src/checks/ids.js';
-import type { CustomCheck } from '../../../shared/src/custom-checks/schema.js';
 import { runCustomChecks } from './custom/run.js';
 import { CheckResult } from '../../../shared/src/checks/result.js';
 import { compile } from '../../../shared/src/schema/validate.js';
@@ -25,7 +24,7 @@ export interface RunChecksOptions {
   /** Built-in and/or custom ids; absent = every check. */
   only?: AnyCheckId[];
   /** The policy's custom checks (agent/src/checks/custom/); re-validated before any runs. */
-  customChecks?: readonly CustomCheck[];
+  customChecks?: readonly unknown[];
   /** Overrides of the specs' default thresholds, e.g. { maxIdleSeconds: 600 }. */
   thresholds?: Thresholds;
   /** Overall budget per check; commands have their own, shorter timeouts. */

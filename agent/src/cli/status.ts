@@ -73,7 +73,7 @@ export function buildStatusView(cfg: Pick<AgentConfig, 'deviceId' | 'server'> & 
       let state: RowState = c.status === 'pass' ? 'pass' : c.status === 'fail' ? 'failing' : 'unknown';
       const deadline = state === 'failing' ? (colRow?.deadline ?? null) : null;
       if (deadline && Date.parse(deadline) <= now.getTime()) state = 'noncompliant';
-      return { id: c.id, title: colRow?.title ?? checkTitle(c.id, cfg.policy), state, summary: c.summary, deadline, remediation: { steps: colRow?.remediation.steps.length ? colRow.remediation.steps : c.remediation, url: colRow?.remediation.url ?? null } };
+      return { id: c.id, title: colRow?.title ?? checkTitle(c.id, cfg.policy as { customChecks?: CustomCheck[] } | undefined), state, summary: c.summary, deadline, remediation: { steps: colRow?.remediation.steps.length ? colRow.remediation.steps : c.remediation, url: colRow?.remediation.url ?? null } };
     });
   } else {
     source = 'none';

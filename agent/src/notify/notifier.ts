@@ -102,7 +102,7 @@ export class Notifier {
     const cadence: CadenceOptions = { ...DEFAULT_CADENCE, quietHours: settings.quietHours ?? null, remindersHoursBefore: settings.remindersHoursBefore ?? DEFAULT_CADENCE.remindersHoursBefore };
     const collector = await (this.opts.fetchState ?? ((c) => fetchCollectorState(this.opts.stateDir, c)))(cfg);
     const prev = loadNotified(this.opts.stateDir);
-    const { send, next } = plan(prev, situations(checks, collector, cycleAt, now, cfg.policy), now, cadence);
+    const { send, next } = plan(prev, situations(checks, collector, cycleAt, now, cfg.policy as { customChecks?: CustomCheck[] }), now, cadence);
     if (!send.length) {
       this.save(next);
       return { notice: null, result: null };

@@ -6,7 +6,6 @@
 import { existsSync, unlinkSync } from 'node:fs';
 import type { ServerCommand, ServerMessage } from '#shared/protocol/messages.js';
 import type { CheckId } from '#shared/checks/ids.js';
-import type { CustomCheck } from '#shared/custom-checks/schema.js';
 import { Spool } from '../spool/spool.js';
 import { files } from '../state/paths.js';
 import { loadConfig, saveConfig, type AgentConfig } from '../state/config.js';
@@ -20,7 +19,7 @@ import { compile } from '#shared/schema/validate.js';
 
 const validatePayload = compile(ReportPayload);
 
-export type CycleRunner = (opts: { only?: CheckId[]; thresholds?: Record<string, unknown>; customChecks?: readonly CustomCheck[] }) => Promise<CycleResult>;
+export type CycleRunner = (opts: { only?: CheckId[]; thresholds?: Record<string, unknown>; customChecks?: readonly unknown[] }) => Promise<CycleResult>;
 
 export interface AgentRuntimeOptions {
   stateDir: string;

@@ -37,13 +37,15 @@ export function policyCheckIds(policy: PolicyLike | null | undefined): CheckId[]
 }
 
 export function customCheckOf(policy: PolicyLike | null | undefined, id: string): CustomCheck | null {
-  return policy?.customChecks?.find((c) => c.id === id) ?? null;
+  return policy?.customChecks?.find((c) => c?.id === id) ?? null;
 }
 
 export function checkTitle(id: string, policy?: PolicyLike | null): string {
   if (id === '*') return 'whole device';
   if (isBuiltinCheckId(id)) return CHECK_TITLES[id];
-  return customCheckOf(policy, id)?.title ?? id;
+  // An agent holds custom checks it has not validated yet: use a title only if it is one.
+  const t: unknown = customCheckOf(policy, id)?.title;
+  return typeof t === 'string' && t ? t.slice(0, 120) : id;
 }
 
 export function checkControls(policy: PolicyLike | null | undefined, id: string): CheckControls {

@@ -6,7 +6,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { CheckIdSchema } from '../checks/ids.js';
-import { CustomChecks, MAX_CUSTOM_CHECKS } from '../custom-checks/schema.js';
+import { MAX_CUSTOM_CHECKS } from '../custom-checks/schema.js';
 import { CheckResult } from '../checks/result.js';
 import { Inventory } from './inventory.js';
 import { LIMITS } from './limits.js';
@@ -76,8 +76,12 @@ export const AgentPolicy = Type.Object(
     intervalSec: Type.Integer({ minimum: 10, maximum: 86_400 }),
     /** Thresholds the agent uses to judge locally (the collector re-judges authoritatively). */
     thresholds: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.Union([Type.Number(), Type.String({ maxLength: 64 }), Type.Boolean()]))),
-    /** The policy's custom checks; the agent re-validates them (custom-checks/validate.ts) before running any. */
-    customChecks: Type.Optional(CustomChecks),
+    /**
+     * The policy's custom checks (shape: custom-checks/schema.ts CustomCheck). Deliberately not
+     * schema-checked per entry here: an agent that does not know a newer probe kind must still
+     * accept the welcome; it validates each check itself and reports a refused one as unknown.
+     */
+    customChecks: Type.Optional(Type.Array(Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { maxProperties: 32 }), { maxItems: MAX_CUSTOM_CHECKS })),
   },
   { additionalProperties: false },
 );

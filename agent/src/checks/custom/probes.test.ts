@@ -222,6 +222,7 @@ describe('the agent re-validates what it receives and bounds time', () => {
     );
     const by = Object.fromEntries(out.map((r) => [r.id, r]));
     expect(Object.keys(by).sort()).toEqual(['custom.dots', 'custom.ok', 'custom.redos', 'custom.shell']);
+    expect(by['custom.shell'].reason).toMatch(/unknown probe kind "command"/);
     for (const id of ['custom.shell', 'custom.dots', 'custom.redos']) {
       expect(by[id].status).toBe('unknown');
       expect(by[id].reason).toMatch(/^custom check refused by the agent: /);
@@ -238,5 +239,18 @@ describe('the agent re-validates what it receives and bounds time', () => {
     const r = await runCustomCheck({ id: 'custom.svc', title: 'Svc', probes: { linux: { kind: 'service', name: 'sshd' } } }, stuck, 300);
     expect(performance.now() - t).toBeLessThan(3000);
     expect(r).toMatchObject({ status: 'unknown', reason: expect.stringMatching(/probe exceeded 300 ms/) });
+  });
+});
+
+describe('forward compatibility', () => {
+  it('a welcome carrying a probe kind this agent does not know still validates; the check is refused alone', async () => {
+    const { compile } = await import('../../../../shared/src/schema/validate.js');
+    const { ServerWelcome } = await import('../../../../shared/src/protocol/messages.js');
+    const { runCustomChecks } = await import('./run.js');
+    const customChecks = [{ id: 'custom.future', title: 'F', probes: { linux: { kind: 'wmi-query', query: 'x' } } }];
+    const welcome = { type: 'welcome', deviceId: 'dev_1', serverTime: new Date().toISOString(), policy: { intervalSec: 900, customChecks } };
+    expect(compile(ServerWelcome).validate(welcome).ok).toBe(true);
+    const [r] = await runCustomChecks(customChecks, ctx('linux'));
+    expect(r).toMatchObject({ id: 'custom.future', status: 'unknown', reason: expect.stringMatching(/refused by the agent: \/probes\/linux\/kind unknown probe kind "wmi-query"/) });
   });
 });

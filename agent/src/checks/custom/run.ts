@@ -10,7 +10,7 @@ import type { CheckResult } from '../../../../shared/src/checks/result.js';
 import { isCustomCheckId, type CheckId } from '../../../../shared/src/checks/ids.js';
 import { judgeObservation, probeFingerprint, probeFor, type CustomCheckFacts } from '../../../../shared/src/custom-checks/judge.js';
 import { CustomCheck, type Probe, type ProbeKind, type ProbeOf } from '../../../../shared/src/custom-checks/schema.js';
-import { customCheckProblems } from '../../../../shared/src/custom-checks/validate.js';
+import { customCheckProblems, customCheckSchemaErrors } from '../../../../shared/src/custom-checks/validate.js';
 import { compile } from '../../../../shared/src/schema/validate.js';
 import { buildEvidence, cut } from '../result.js';
 import type { ProbeContext } from '../types.js';
@@ -104,7 +104,9 @@ export async function runCustomChecks(checks: readonly unknown[], ctx: ProbeCont
     if (opts.only && !opts.only.includes(id)) continue;
     const v = checkValidator.validate(raw);
     if (!v.ok) {
-      out.push(Promise.resolve(refused(id, v.errors[0] ?? 'invalid')));
+      // The precise reason (e.g. unknown probe kind "x") rather than the generic union error.
+      const precise = customCheckSchemaErrors([raw])[0];
+      out.push(Promise.resolve(refused(id, precise ? `${precise.path.replace(/^\/customChecks\/0/, '')} ${precise.message}` : (v.errors[0] ?? 'invalid'))));
       continue;
     }
     const problems = customCheckProblems([v.value]);
