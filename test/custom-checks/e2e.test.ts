@@ -41,8 +41,8 @@ describe('custom check: collector → agent → dashboard → evidence (pglite)'
     expect(en.code).toBe(0);
     deviceId = /device (dev_\S+)/.exec(en.stdout)![1];
     agent = startAgentProcess(['run', '--state-dir', stateDir, '--interval', '3600']);
-    await waitFor(async () => (await c.api(`/api/v1/devices/${deviceId}`)).body.checks?.length === 6, 60_000);
-  }, 120_000);
+    await waitFor(async () => (await c.api(`/api/v1/devices/${deviceId}`)).body.checks?.length === 6, 120_000);
+  }, 240_000);
 
   afterAll(async () => {
     await browser?.close();

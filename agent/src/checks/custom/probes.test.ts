@@ -254,3 +254,17 @@ describe('forward compatibility', () => {
     expect(r).toMatchObject({ id: 'custom.future', status: 'unknown', reason: expect.stringMatching(/refused by the agent: \/probes\/linux\/kind unknown probe kind "wmi-query"/) });
   });
 });
+
+describe('intervalSec', () => {
+  it('a check with intervalSec reuses its last result until the interval passes or the probe changes', async () => {
+    const { runCustomChecks } = await import('./run.js');
+    put('/etc/interval.conf', 'on\n');
+    const check = { id: 'custom.interval', title: 'I', intervalSec: 3600, probes: { linux: { kind: 'file-content', path: '/etc/interval.conf', match: '^on$' } } };
+    expect((await runCustomChecks([check], ctx('linux')))[0].status).toBe('pass');
+    put('/etc/interval.conf', 'off\n');
+    expect((await runCustomChecks([check], ctx('linux')))[0].status).toBe('pass'); // memo: not re-run within the hour
+    const changed = { ...check, probes: { linux: { ...check.probes.linux, match: '^on\\s*$' } } };
+    expect((await runCustomChecks([changed], ctx('linux')))[0].status).toBe('fail'); // new definition: re-run
+    expect((await runCustomChecks([{ ...check, intervalSec: undefined }], ctx('linux')))[0].status).toBe('fail');
+  });
+});
