@@ -124,11 +124,17 @@ export async function runOne(id: CheckId, collector: Collector<CheckId> | undefi
   }
   let verdict;
   try {
-    verdict = spec.evaluate(obs, thresholds);
+    verdict = spec.evaluate(obs, thresholds, { now: ctx.now, platform: ctx.platform });
   } catch (e) {
     verdict = { status: 'unknown' as const, summary: `evaluation error: ${(e as Error).message}` };
   }
-  const result = buildResult(id, obs, verdict, spec.remediation[ctx.platform], performance.now() - started);
+  let steps = spec.remediation[ctx.platform];
+  try {
+    steps = spec.steps?.(obs, ctx.platform) ?? steps;
+  } catch {
+    /* the generic steps still help */
+  }
+  const result = buildResult(id, obs, verdict, steps, performance.now() - started);
   const v = validator.validate(result);
   if (v.ok) return result;
   // Should not happen (buildResult trims to the limits); if it does, report it rather than ship invalid data.

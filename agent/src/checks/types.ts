@@ -57,7 +57,19 @@ export interface CheckSpec<Id extends CheckId> {
   remediation: Record<Platform, string[]>;
   /** Defaults for this check's thresholds; overridable by runChecks({thresholds}). */
   defaults: Thresholds;
-  evaluate(obs: Observation<Id>, thresholds: Thresholds): Verdict;
+  /**
+   * Steps that fit this machine (its distribution, desktop and installed tools), from what
+   * the collector saw; null falls back to `remediation[platform]`. No markdown: the steps
+   * are shown as plain text in the CLI, notifications and web pages.
+   */
+  steps?(obs: Observation<Id>, platform: Platform): string[] | null;
+  /** `ctx` carries the observation time (end-of-support dates) and platform; absent in old callers. */
+  evaluate(obs: Observation<Id>, thresholds: Thresholds, ctx?: EvaluateContext): Verdict;
+}
+
+export interface EvaluateContext {
+  now: Date;
+  platform: Platform;
 }
 
 /** Read a numeric threshold, falling back to the spec default. */

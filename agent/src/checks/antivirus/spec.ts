@@ -16,6 +16,12 @@ export function productProblems(p: AvProduct, t: Thresholds): { bad: string[]; u
   // A signature scanner whose signatures cannot be dated is not proven current. EDRs
   // update their cloud models themselves and report no definition age.
   if (p.kind === 'antivirus' && p.definitionsUpToDate === null && p.definitionsAgeDays === null) unsure.push('definition age unknown');
+  // An EDR is protection only when its own tool confirms it; a running process is not enough.
+  if (p.kind === 'edr') {
+    const confirm = p.healthCommand ? `; confirm with: ${p.healthCommand}` : '';
+    if (p.healthConfirmed === false) bad.push(`its own health check reports it unhealthy (not registered, reduced functionality or disconnected)${confirm}`);
+    else if (p.healthConfirmed !== true && p.running !== false) unsure.push(`health not confirmed by the vendor's tool (only its process was seen)${confirm}`);
+  }
   return { bad, unsure };
 }
 
@@ -34,9 +40,9 @@ export const spec: CheckSpec<'antivirus'> = {
       'If a third-party product is installed, open it and update its definitions.',
     ],
     linux: [
-      'Install and start the company EDR agent as IT instructs, or ClamAV: `sudo apt-get install clamav-daemon clamav-freshclam`.',
-      'Start it: `sudo systemctl enable --now clamav-daemon clamav-freshclam`.',
-      'Refresh signatures: `sudo systemctl restart clamav-freshclam` (or `sudo freshclam`).',
+      'Install and start the company EDR agent as IT instructs, or ClamAV: sudo apt-get install clamav-daemon clamav-freshclam',
+      'Start it: sudo systemctl enable --now clamav-daemon clamav-freshclam',
+      'Refresh signatures: sudo systemctl restart clamav-freshclam (or sudo freshclam)',
     ],
   },
   evaluate(obs, t) {
