@@ -14,6 +14,8 @@ export interface Volume {
   protection?: string | null;
   system?: boolean;
   removable?: boolean;
+  /** BitLocker: how much of the volume is encrypted (0–100), when the tool says. */
+  percentEncrypted?: number | null;
 }
 
 export interface DiskEncryptionFacts {
