@@ -14,6 +14,7 @@ import { defaultCacheDir } from './cache.js';
 import { buildResult, cut } from './result.js';
 import { SPECS } from './specs.js';
 import type { CheckSpec, Collector, Observation, ProbeContext, ProbeFs, Thresholds } from './types.js';
+import { buildTrace, tracedContext, type TraceEntry, type TraceSink } from './trace.js';
 
 export type CollectorTable = { [K in CheckId]?: Collector<K> };
 
@@ -33,6 +34,8 @@ export interface RunChecksOptions {
    * The daemon passes `<state dir>/cache`; undefined picks defaultCacheDir(); null disables.
    */
   cacheDir?: string | null;
+  /** `check --explain`: receives each check's trace (commands, files, facts, verdict). Unset = no tracing. */
+  trace?: TraceSink;
 }
 
 const validator = compile(CheckResult);
@@ -108,6 +111,8 @@ export async function runOne(id: CheckId, collector: Collector<CheckId> | undefi
   const spec = SPECS[id] as unknown as CheckSpec<CheckId>;
   const started = performance.now();
   const thresholds = { ...spec.defaults, ...opts.thresholds };
+  const entries: TraceEntry[] = [];
+  const probeCtx = opts.trace ? tracedContext(ctx, entries) : ctx;
   let obs: Observation<CheckId>;
   if (!collector) obs = unknownObservation(id, `not supported on ${ctx.platform}`);
   else {
@@ -115,7 +120,7 @@ export async function runOne(id: CheckId, collector: Collector<CheckId> | undefi
     try {
       const budget = opts.checkTimeoutMs ?? 60_000;
       const overrun = new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`probe exceeded ${budget} ms`)), budget)));
-      obs = await Promise.race([collector(ctx), overrun]);
+      obs = await Promise.race([collector(probeCtx), overrun]);
     } catch (e) {
       obs = unknownObservation(id, cut(`probe error: ${(e as Error)?.message ?? String(e)}`, 500));
     } finally {
@@ -135,6 +140,7 @@ export async function runOne(id: CheckId, collector: Collector<CheckId> | undefi
     /* the generic steps still help */
   }
   const result = buildResult(id, obs, verdict, steps, performance.now() - started);
+  opts.trace?.(buildTrace(id, entries, obs, thresholds, verdict));
   const v = validator.validate(result);
   if (v.ok) return result;
   // Should not happen (buildResult trims to the limits); if it does, report it rather than ship invalid data.

@@ -14,8 +14,10 @@ Commands:
   enroll --server URL --secret SECRET [--ca-file PEM] [--pin SHA256]
                           Register this machine with a Posture collector.
   run [--interval SECONDS] Run the agent: check on schedule and report (foreground).
-  check [--json] [--root DIR] [--only ID,ID]
+  check [--json] [--root DIR] [--only ID,ID] [--explain]
                           Run all checks once and print the results (no report is sent).
+                          --explain: per check, every command/file read, what was
+                          extracted and which rule decided.
   status [--json] [--what-is-collected]
                           Show this machine's compliance state and how to fix failures.
                           Exit: 0 compliant, 5 failing (within grace), 6 noncompliant,
@@ -50,6 +52,7 @@ export async function main(argv: string[]): Promise<number> {
       pin: { type: 'string', multiple: true },
       interval: { type: 'string' },
       json: { type: 'boolean' },
+      explain: { type: 'boolean' },
       root: { type: 'string' },
       only: { type: 'string' },
       print: { type: 'boolean' },
@@ -60,7 +63,7 @@ export async function main(argv: string[]): Promise<number> {
   const v = values as Record<string, string | boolean | string[] | undefined>;
   // A mistyped flag (`--jsn`) must not silently give a different output with exit 0.
   // install/uninstall read --binary and --dry-run themselves (service.ts).
-  const known = new Set(['server', 'secret', 'state-dir', 'ca-file', 'pin', 'interval', 'json', 'root', 'only', 'print', 'what-is-collected', 'help', 'h', 'binary', 'dry-run']);
+  const known = new Set(['server', 'secret', 'state-dir', 'ca-file', 'pin', 'interval', 'json', 'explain', 'root', 'only', 'print', 'what-is-collected', 'help', 'h', 'binary', 'dry-run']);
   const unknown = Object.keys(v).filter((k) => !known.has(k));
   if (unknown.length) {
     console.error(`posture-agent ${command}: unknown option ${unknown.map((k) => (k.length === 1 ? `-${k}` : `--${k}`)).join(', ')}\n\n${USAGE}`);
@@ -110,7 +113,7 @@ export async function main(argv: string[]): Promise<number> {
           console.error(`posture-agent check: --root ${root}: no such directory`);
           return 2;
         }
-        return await checkCommand({ json: !!v.json, root: v.root as string | undefined, only: only as never });
+        return await checkCommand({ json: !!v.json, explain: !!v.explain, root: v.root as string | undefined, only: only as never });
       }
       case 'status': {
         const { statusCommand } = await import('./status.js');
