@@ -110,7 +110,7 @@ describe('win32 collector', () => {
     expect(obs.detail?.source).toBe('manage-bde');
   });
   it('unprivileged: shell property answers for the system drive and asks for elevation', async () => {
-    const ps = (args: string[]) => (args.at(-1)!.includes('Get-BitLockerVolume') ? fail('permission_denied', 'Access is denied') : ok('2\r\n'));
+    const ps = (args: string[]) => (args.at(-1)!.includes('Get-BitLockerVolume') ? fail('permission_denied', 'Access is denied') : ok('BitLockerProtection=2\r\n'));
     const obs = await collectWin32(fakeContext({ platform: 'win32', commands: { powershell: ps, 'manage-bde': { ok: false, code: 4294967295, stdout: fx('manage-bde-status.win11.not-admin.txt'), error: 'permission_denied' } } }));
     expect(obs).toMatchObject({ facts: { systemVolumeEncrypted: false }, needsElevation: true });
   });

@@ -27,6 +27,11 @@ describe('iptables custom chains (#4)', () => {
   it('NixOS: chains of unconditional jumps, LOG in between, counters in iptables-save', () => {
     expect(parseIptablesS(fx('iptables-save.nixos24.nixos-fw-goto.txt'))).toMatchObject({ catchAll: 'drop', filtered: true });
   });
+  it('an iptables-save *filter table cut off before COMMIT is not read (a later ACCEPT-all may be missing)', () => {
+    const full = fixture('firewall', 'iptables-legacy-save.debian12.drop.txt');
+    expect(parseIptablesS(full)?.filtered).toBe(true);
+    expect(parseIptablesS(full.slice(0, full.indexOf('COMMIT')))).toBeNull();
+  });
   it('fail2ban alone (conditional jump, RETURN) does not filter', () => {
     expect(parseIptablesS(fx('iptables-S.debian12.fail2ban-only.txt'))).toMatchObject({ catchAll: null, filtered: false });
   });

@@ -194,11 +194,17 @@ export function parseIptablesS(text: string): IptablesInput | null {
   let table = 'filter';
   const chains = new Map<string, string[]>();
   const legacyWarning = /iptables-legacy tables present/i.test(text);
+  // iptables-save ends every table with COMMIT: a *filter without one was cut off.
+  let filterOpen = false;
   for (const raw of text.replace(/\0/g, '').split(/\r?\n/)) {
     const line = raw.trim().replace(/^\[\d+:\d+\]\s+/, '');
     const t = /^\*(\w+)/.exec(line);
-    if (t) table = t[1];
+    if (t) {
+      table = t[1];
+      if (table === 'filter') filterOpen = true;
+    }
     if (table !== 'filter') continue;
+    if (line === 'COMMIT') filterOpen = false;
     const p = /^-P INPUT (\w+)/.exec(line) ?? /^:INPUT (\w+)/.exec(line);
     if (p) policy = p[1].toLowerCase();
     const n = /^-N (\S+)$/.exec(line) ?? /^:(\S+) - /.exec(line);
@@ -209,7 +215,7 @@ export function parseIptablesS(text: string): IptablesInput | null {
       chains.get(a[1])!.push(a[2]);
     }
   }
-  if (policy === null) return null;
+  if (policy === null || filterOpen) return null;
   const via: string[] = [];
   const declared = [...chains.keys()].some((c) => !['INPUT', 'FORWARD', 'OUTPUT'].includes(c));
   const end = iptWalk(chains, 'INPUT', via, 0, declared);

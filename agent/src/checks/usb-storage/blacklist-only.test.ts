@@ -12,7 +12,7 @@ import { spec } from './spec.js';
 
 const fx = (n: string) => fixture('usb-storage', n);
 const K = '6.1.0-18-amd64';
-const kernelFiles = { '/proc/sys/kernel/osrelease': `${K}\n`, [`/lib/modules/${K}/modules.builtin`]: 'kernel/drivers/usb/host/xhci-hcd.ko\n', [`/lib/modules/${K}/modules.dep`]: fx('modules.dep.debian12.excerpt.txt') };
+const kernelFiles = { '/proc/sys/kernel/osrelease': `${K}\n`, [`/lib/modules/${K}/modules.builtin`]: 'kernel/drivers/usb/common/usb-common.ko\nkernel/drivers/usb/core/usbcore.ko\nkernel/drivers/usb/host/xhci-hcd.ko\n', [`/lib/modules/${K}/modules.dep`]: fx('modules.dep.debian12.excerpt.txt') };
 const judge = async (files: Record<string, string>) => {
   const obs = await collectLinux(fakeContext({ files: { ...kernelFiles, ...files } }));
   return { obs, v: spec.evaluate(obs, spec.defaults) };
@@ -36,6 +36,8 @@ describe('USB storage: only what really stops the driver counts', () => {
     const none = await judge({ [`/lib/modules/${K}/modules.dep`]: 'kernel/drivers/scsi/scsi_mod.ko.zst:\n' });
     expect(none.v.status).toBe('pass');
     expect(none.obs.facts.mechanisms).toEqual(['usb-storage driver not built for this kernel']);
+    // Files that do not look like a kernel's module lists prove nothing.
+    expect((await judge({ [`/lib/modules/${K}/modules.builtin`]: 'null', [`/lib/modules/${K}/modules.dep`]: '' })).v.status).toBe('fail');
   });
   it('modules.dep parser', () => {
     expect(modulesDepHasUsbStorage(fx('modules.dep.debian12.excerpt.txt'))).toBe(true);

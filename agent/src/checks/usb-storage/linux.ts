@@ -50,7 +50,9 @@ export const collectLinux: Collector<'usb_storage'> = async (ctx) => {
   const loaded = modules.ok ? moduleLoaded(modules.value) : null;
   const isBuiltin = !!builtin?.ok && /\/usb-storage\.ko/.test(builtin.value);
   // Neither built in nor shipped as a module: this kernel has no USB storage driver at all.
-  const notBuilt = !!builtin?.ok && !isBuiltin && !!dep?.ok && !modulesDepHasUsbStorage(dep.value);
+  // Only trusted when the files are real: the USB core must appear in one of them.
+  const usbCore = (t: string) => /\/usbcore\.ko/.test(t);
+  const notBuilt = !!builtin?.ok && !isBuiltin && !!dep?.ok && (usbCore(builtin.value) || usbCore(dep.value)) && !modulesDepHasUsbStorage(dep.value);
   const guard = guardConf.ok ? parseUsbguard(guardConf.value, guardRules.ok ? guardRules.value : '') : null;
   const guardRunning = procs?.some((p) => p.name === 'usbguard-daemon') ?? null;
 
