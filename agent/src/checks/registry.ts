@@ -135,7 +135,7 @@ export async function runOne(id: CheckId, collector: Collector<CheckId> | undefi
   }
   let steps = spec.remediation[ctx.platform];
   try {
-    steps = spec.steps?.(obs, ctx.platform) ?? steps;
+    steps = spec.steps?.(obs, ctx.platform, thresholds) ?? steps;
   } catch {
     /* the generic steps still help */
   }

@@ -59,10 +59,11 @@ export interface CheckSpec<Id extends CheckId> {
   defaults: Thresholds;
   /**
    * Steps that fit this machine (its distribution, desktop and installed tools), from what
-   * the collector saw; null falls back to `remediation[platform]`. No markdown: the steps
-   * are shown as plain text in the CLI, notifications and web pages.
+   * the collector saw, with the numbers of the thresholds in force; null falls back to
+   * `remediation[platform]`. A command is written between backticks: web pages show it as
+   * code, the CLI without them.
    */
-  steps?(obs: Observation<Id>, platform: Platform): string[] | null;
+  steps?(obs: Observation<Id>, platform: Platform, thresholds: Thresholds): string[] | null;
   /** `ctx` carries the observation time (end-of-support dates) and platform; absent in old callers. */
   evaluate(obs: Observation<Id>, thresholds: Thresholds, ctx?: EvaluateContext): Verdict;
 }

@@ -74,5 +74,14 @@ export const collectLinux: Collector<'antivirus'> = async (ctx) => {
     }
     products.push(product);
   }
+  // For fix steps that fit the machine (the ClamAV install command of its package manager).
+  for (const [pm, path] of [['apt', '/usr/bin/apt-get'], ['dnf', '/usr/bin/dnf'], ['zypper', '/usr/bin/zypper'], ['pacman', '/usr/bin/pacman']] as const) {
+    if (!products.some((p) => p.kind === 'edr')) {
+      if ((await ctx.fs.stat(path)).ok) {
+        detail.packageManager = pm;
+        break;
+      }
+    }
+  }
   return { facts: { products }, detail, needsElevation: needsElevation && !ctx.elevated ? true : undefined };
 };

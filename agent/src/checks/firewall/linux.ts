@@ -142,6 +142,8 @@ export const collectLinux: Collector<'firewall'> = async (ctx) => {
     detail.firewalld = { state: 'not running' };
   }
 
+  // Which firewall tools this machine has, so the fix steps name only those.
+  detail.tools = { ufw: ufw.error !== 'not_found' || ufwConf.ok, firewalld: fwd.error !== 'not_found', nft: nft.error !== 'not_found' };
   const uniq = [...new Set(backends)];
   // The live ruleset is authoritative; configuration only fills in when we cannot read it.
   const nothingSeen = uniq.length === 0 && notes.length === 0;

@@ -10,29 +10,29 @@ export function linuxPatchSteps(f: Partial<PatchLevelFacts> | null): string[] {
   switch (f?.packageManager) {
     case 'apt':
       return [
-        f.osId === 'ubuntu' ? 'Run: sudo apt update && sudo apt upgrade (or open Software Updater → Install Now).' : 'Run: sudo apt update && sudo apt upgrade',
-        'Keep security updates automatic: sudo apt install unattended-upgrades && sudo dpkg-reconfigure -plow unattended-upgrades',
-        ...(f.osId === 'ubuntu' ? ['On an LTS past standard support, Ubuntu Pro ESM keeps security updates coming: sudo pro attach <token>, then sudo pro enable esm-infra'] : []),
+        f.osId === 'ubuntu' ? 'Run `sudo apt update && sudo apt upgrade` (or open Software Updater → Install Now).' : 'Run `sudo apt update && sudo apt upgrade`.',
+        'Keep security updates automatic: `sudo apt install unattended-upgrades && sudo dpkg-reconfigure -plow unattended-upgrades`.',
+        ...(f.osId === 'ubuntu' ? ['On an LTS past standard support, Ubuntu Pro ESM keeps security updates coming: `sudo pro attach TOKEN`, then `sudo pro enable esm-infra`.'] : []),
         restart,
         upgrade,
       ];
     case 'dnf':
     case 'yum':
       return [
-        `Run: sudo ${f.packageManager} upgrade --refresh`,
-        `Keep updates automatic: sudo ${f.packageManager} install dnf-automatic && sudo systemctl enable --now dnf-automatic-install.timer`,
+        `Run \`sudo ${f.packageManager} upgrade --refresh\`.`,
+        `Keep updates automatic: \`sudo ${f.packageManager} install dnf-automatic && sudo systemctl enable --now dnf-automatic-install.timer\`.`,
         restart,
         upgrade,
       ];
     case 'zypper':
-      return [f.osId === 'opensuse-tumbleweed' ? 'Run: sudo zypper refresh && sudo zypper dup' : 'Run: sudo zypper refresh && sudo zypper patch', restart, upgrade];
+      return [f.osId === 'opensuse-tumbleweed' ? 'Run `sudo zypper refresh && sudo zypper dup`.' : 'Run `sudo zypper refresh && sudo zypper patch`.', restart, upgrade];
     case 'pacman':
-      return ['Run: sudo pacman -Syu', restart];
+      return ['Run `sudo pacman -Syu`.', restart];
     default:
       return [
-        'Debian/Ubuntu: sudo apt update && sudo apt upgrade',
-        'Fedora/RHEL: sudo dnf upgrade --refresh',
-        'openSUSE: sudo zypper patch. Arch: sudo pacman -Syu',
+        'Debian/Ubuntu: `sudo apt update && sudo apt upgrade`.',
+        'Fedora/RHEL: `sudo dnf upgrade --refresh`.',
+        'openSUSE: `sudo zypper patch`. Arch: `sudo pacman -Syu`.',
         restart,
       ];
   }
