@@ -11,7 +11,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { fail, fakeContext, fixture, ok } from '../../../../test/agent/fake-context.js';
 import { collectLinux } from './linux.js';
 import { collectWin32 } from './win32.js';
-import { parseProStatus } from './parse-linux.js';
+import { oldestBuildTime, parseProStatus } from './parse-linux.js';
 import { windowsEsu } from './parse-windows.js';
 import { clearPendingMemory } from './pending-cache.js';
 import { spec } from './spec.js';
@@ -35,6 +35,12 @@ describe('no security metadata is not zero security updates', () => {
     const v = spec.evaluate(obs, T, { now: NOW, platform: 'linux' });
     expect(v.status).toBe('unknown');
     expect(v.summary).toMatch(/15 pending update\(s\) and no security classification from dnf/);
+  });
+  it('dnf without updateinfo: the oldest pending build time gives oldestPendingDays (for withoutSecurityMetadata)', async () => {
+    const built = (d: string) => String(Date.parse(d) / 1000);
+    const obs = await collectLinux(rocky((args) => (args.includes('repoquery') ? ok(`${built('2026-11-01T00:00:00Z')}\\n${built('2026-11-20T00:00:00Z')}\\n`) : ok(''))));
+    expect(obs.facts).toMatchObject({ pendingSecurityUpdates: null, oldestPendingDays: 32 });
+    expect(oldestBuildTime('garbage\n12\n')).toBeNull();
   });
   it('dnf: updateinfo present but nothing security-relevant pending → 0, pass', async () => {
     const obs = await collectLinux(rocky((args) => (args.includes('--all') ? ok('RLBA-2024:3325 bugfix  bash-5.1.8-9.el9.x86_64\n') : ok(''))));

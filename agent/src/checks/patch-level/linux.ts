@@ -11,6 +11,7 @@ import { daysSince, describeFailure } from '../types.js';
 import {
   aptListIsSecurity,
   aptReadsFile,
+  oldestBuildTime,
   parseProStatus,
   parseAptHistoryLastUpdate,
   parseAptList,
@@ -77,7 +78,14 @@ async function dnfNow(ctx: ProbeContext, tool: 'dnf' | 'yum'): Promise<PendingRe
     metadata = all.ok ? all.stdout.trim().length > 0 : null;
     if (metadata !== true) security = null;
   }
-  return { pending: { ...p, security, metadata }, transient: !sec.ok && sec.error !== 'not_found' };
+  // Without security metadata the policy may judge by the age of the oldest pending update:
+  // the build time of each available upgrade (epoch seconds), asked only then.
+  let oldestBuiltAt: number | null = null;
+  if (security === null && p.pending > 0) {
+    const q = await ctx.run(tool, ['-q', '-C', 'repoquery', '--upgrades', '--queryformat', '%{buildtime}\\n'], { timeoutMs: 30_000 });
+    oldestBuiltAt = q.ok ? oldestBuildTime(q.stdout) : null;
+  }
+  return { pending: { ...p, security, metadata, oldestBuiltAt }, transient: !sec.ok && sec.error !== 'not_found' };
 }
 
 function zypper(ctx: ProbeContext): Promise<PendingResult> {
@@ -172,6 +180,7 @@ export const collectLinux: Collector<'patch_level'> = async (ctx) => {
     facts.pendingUpdates = result.pending.pending;
     facts.pendingSecurityUpdates = result.pending.security;
     facts.securityMetadata = result.pending.metadata ?? (result.pending.security !== null ? true : false);
+    if (typeof result.pending.oldestBuiltAt === 'number') facts.oldestPendingDays = daysSince(result.pending.oldestBuiltAt, ctx.now);
     detail.pendingSample = result.pending.sample;
     if (result.cached) detail.pendingFrom = `cache (${result.cached}): package database and metadata unchanged`;
   }

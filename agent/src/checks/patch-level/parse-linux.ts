@@ -7,6 +7,8 @@ export interface Pending {
   sample: string[];
   /** Do the repositories publish security classification? (null = could not tell) */
   metadata?: boolean | null;
+  /** Build time (ms) of the oldest pending update, when asked (no security metadata). */
+  oldestBuiltAt?: number | null;
 }
 
 /**
@@ -208,4 +210,20 @@ export function parseProStatus(json: string): { kind: 'ubuntu-pro-esm'; active: 
   if (!svc) return { kind: 'ubuntu-pro-esm', active: false, expires, detail: 'esm-infra not listed' };
   const active = svc.entitled === 'yes' && svc.status === 'enabled';
   return { kind: 'ubuntu-pro-esm', active, expires, detail: `esm-infra ${String(svc.status)} (entitled: ${String(svc.entitled)})` };
+}
+
+/**
+ * `dnf repoquery --upgrades --queryformat '%{buildtime}\n'` → the oldest build time in ms
+ * (epoch seconds per line; anything else is ignored), or null when no line is a plausible time.
+ */
+export function oldestBuildTime(text: string): number | null {
+  let min: number | null = null;
+  // dnf4 ends each entry with a newline itself and may print the format's "\n" literally; dnf5 interprets it.
+  for (const t of text.split(/\\n|\s+/)) {
+    if (!/^\d{9,11}$/.test(t)) continue;
+    const ms = Number(t) * 1000;
+    if (ms < Date.UTC(2000, 0, 1)) continue;
+    if (min === null || ms < min) min = ms;
+  }
+  return min;
 }
