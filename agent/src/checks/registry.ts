@@ -15,6 +15,7 @@ import { defaultCacheDir } from './cache.js';
 import { buildResult, cut } from './result.js';
 import { SPECS } from './specs.js';
 import type { CheckSpec, Collector, Observation, ProbeContext, ProbeFs, Thresholds } from './types.js';
+import { buildTrace, tracedContext, type TraceEntry, type TraceSink } from './trace.js';
 
 export type CollectorTable = { [K in CheckId]?: Collector<K> };
 
@@ -37,6 +38,8 @@ export interface RunChecksOptions {
    * The daemon passes `<state dir>/cache`; undefined picks defaultCacheDir(); null disables.
    */
   cacheDir?: string | null;
+  /** `check --explain`: receives each check's trace (commands, files, facts, verdict). Unset = no tracing. */
+  trace?: TraceSink;
 }
 
 const validator = compile(CheckResult);
@@ -112,6 +115,8 @@ export async function runOne(id: CheckId, collector: Collector<CheckId> | undefi
   const spec = SPECS[id] as unknown as CheckSpec<CheckId>;
   const started = performance.now();
   const thresholds = { ...spec.defaults, ...opts.thresholds };
+  const entries: TraceEntry[] = [];
+  const probeCtx = opts.trace ? tracedContext(ctx, entries) : ctx;
   let obs: Observation<CheckId>;
   if (!collector) obs = unknownObservation(id, `not supported on ${ctx.platform}`);
   else {
@@ -119,7 +124,7 @@ export async function runOne(id: CheckId, collector: Collector<CheckId> | undefi
     try {
       const budget = opts.checkTimeoutMs ?? 60_000;
       const overrun = new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`probe exceeded ${budget} ms`)), budget)));
-      obs = await Promise.race([collector(ctx), overrun]);
+      obs = await Promise.race([collector(probeCtx), overrun]);
     } catch (e) {
       obs = unknownObservation(id, cut(`probe error: ${(e as Error)?.message ?? String(e)}`, 500));
     } finally {
@@ -128,11 +133,18 @@ export async function runOne(id: CheckId, collector: Collector<CheckId> | undefi
   }
   let verdict;
   try {
-    verdict = spec.evaluate(obs, thresholds);
+    verdict = spec.evaluate(obs, thresholds, { now: ctx.now, platform: ctx.platform });
   } catch (e) {
     verdict = { status: 'unknown' as const, summary: `evaluation error: ${(e as Error).message}` };
   }
-  const result = buildResult(id, obs, verdict, spec.remediation[ctx.platform], performance.now() - started);
+  let steps = spec.remediation[ctx.platform];
+  try {
+    steps = spec.steps?.(obs, ctx.platform, thresholds) ?? steps;
+  } catch {
+    /* the generic steps still help */
+  }
+  const result = buildResult(id, obs, verdict, steps, performance.now() - started);
+  opts.trace?.(buildTrace(id, entries, obs, thresholds, verdict));
   const v = validator.validate(result);
   if (v.ok) return result;
   // Should not happen (buildResult trims to the limits); if it does, report it rather than ship invalid data.

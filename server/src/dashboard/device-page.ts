@@ -9,6 +9,7 @@ import { badge } from './layout.js';
 import type { Policy } from '#shared/policy/schema.js';
 import type { CheckId } from '#shared/checks/ids.js';
 import { presentRemediation } from '../mydevice/remediation.js';
+import { stepHtml } from '../mydevice/view.js';
 
 const iso = (d: Date | string) => new Date(d).toISOString().replace('.000Z', 'Z');
 
@@ -42,7 +43,7 @@ ${d.checks.map(
   (c: any) => html`<div class="check" data-check="${c.id}"><b>${title(c.id)}</b> ${badge(c.state)} <span class="muted">agent: ${c.agent_status} · since ${timeAgo(c.since)}</span>
 ${c.deadline && c.state === 'failing' ? html`<span class="muted"> · deadline ${iso(c.deadline)} (${timeAgo(c.deadline)})</span>` : ''}
 <div>${c.summary}</div>${(c.reasons as string[]).length && c.state !== 'pass' ? html`<div class="muted">${(c.reasons as string[]).join('; ')}</div>` : ''}
-${c.state !== 'pass' && c.remediation?.steps?.length ? html`<div>How to fix:</div><ol class="fix">${c.remediation.steps.map((s: string) => html`<li>${s}</li>`)}</ol>` : ''}
+${c.state !== 'pass' && c.remediation?.steps?.length ? html`<div>How to fix:</div><ol class="fix">${c.remediation.steps.map((s: string) => html`<li>${stepHtml(s)}</li>`)}</ol>` : ''}
 ${c.remediation?.url ? html`<div><a href="${/^https?:\/\//.test(c.remediation.url) ? c.remediation.url : '#'}" rel="noopener noreferrer">More help</a></div>` : ''}
 <details><summary>Evidence (report ${c.report_id}, ${iso(c.collected_at)})</summary><pre>${JSON.stringify(c.evidence, null, 2)}</pre></details></div>`,
 )}

@@ -18,9 +18,18 @@ const STATE_WORDS: Record<string, string> = {
 
 const CHECK_WORDS: Record<string, string> = { pass: 'passing', failing: 'failing', noncompliant: 'overdue', unknown: 'unknown', not_reported: 'not yet checked', excluded: 'excluded', not_required: 'not required' };
 
+/**
+ * A moment as `<time>`: UTC text for readers without scripts; page.js rewrites it in the
+ * viewer's own time zone, as `posture-agent status` prints it in the machine's.
+ */
+export function when(iso: string): SafeHtml {
+  const d = new Date(iso);
+  return html`<time datetime="${d.toISOString()}" data-local="1">${d.toISOString().slice(0, 16).replace('T', ' ')} UTC</time>`;
+}
+
 function deadlineText(c: MyCheck): SafeHtml | string {
-  if (c.state === 'failing' && c.deadline) return html`Fix by <time datetime="${c.deadline}">${new Date(c.deadline).toUTCString()}</time> (${timeAgo(c.deadline)}).`;
-  if (c.state === 'noncompliant') return html`<b class="err">The deadline${c.deadline ? html` (${new Date(c.deadline).toUTCString()})` : ''} has passed.</b>`;
+  if (c.state === 'failing' && c.deadline) return html`Fix by ${when(c.deadline)} (${timeAgo(c.deadline)}).`;
+  if (c.state === 'noncompliant') return html`<b class="err">The deadline${c.deadline ? html` (${when(c.deadline)})` : ''} has passed.</b>`;
   return '';
 }
 

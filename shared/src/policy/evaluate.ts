@@ -75,7 +75,7 @@ export function evaluateDevice(input: EvaluateInput): DeviceEvaluation {
     let required = true;
     let graceHours = 0;
     if (r) {
-      const j = judgeCheck(policy, platform, r);
+      const j = judgeCheck(policy, platform, r, now);
       verdict = j.verdict;
       reasons = j.reasons;
       required = j.rule.required !== false;
