@@ -4,7 +4,7 @@
  * The trace is built only when asked for: the normal cycle runs the plain context, so
  * explaining costs nothing in the daemon.
  */
-import type { BuiltinCheckId as CheckId } from '../../../shared/src/checks/ids.js';
+import type { BuiltinCheckId as CheckId, CheckId as AnyCheckId } from '../../../shared/src/checks/ids.js';
 import type { FileResult } from '../exec/files.js';
 import type { RunResult } from '../exec/runner.js';
 import type { Observation, ProbeContext, Thresholds, Verdict } from './types.js';
@@ -25,7 +25,8 @@ export interface TraceEntry {
 }
 
 export interface CheckTrace {
-  id: CheckId;
+  /** Built-in or custom (custom checks trace their probe the same way, agent/src/checks/custom/run.ts). */
+  id: AnyCheckId;
   entries: TraceEntry[];
   facts: unknown;
   detail?: Record<string, unknown>;

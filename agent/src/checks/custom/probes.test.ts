@@ -268,3 +268,25 @@ describe('intervalSec', () => {
     expect((await runCustomChecks([{ ...check, intervalSec: undefined }], ctx('linux')))[0].status).toBe('fail');
   });
 });
+
+describe('check --explain for custom checks', () => {
+  it('traces the file read, the observation and the verdict; commands through the traced runner', async () => {
+    const { runCustomChecks } = await import('./run.js');
+    const { explainAll } = await import('../../cli/check.js');
+    put('/etc/ssh/sshd_config', 'PasswordAuthentication yes\n');
+    const checks = [
+      { id: 'custom.ssh', title: 'SSH', probes: { linux: { kind: 'file-content', path: '/etc/ssh/sshd_config', match: '^PasswordAuthentication\\s+no$' } } },
+      { id: 'custom.gs', title: 'GS', probes: { linux: { kind: 'gsettings', schema: 'org.gnome.desktop.session', key: 'idle-delay', pass: { lte: 600 } } } },
+    ] as const;
+    const traces: import('../trace.js').CheckTrace[] = [];
+    const results = await runCustomChecks(checks as never, ctx('linux', { gsettings: ok('uint32 900\n') }), { trace: (t) => traces.push(t) });
+    const ex = explainAll(traces, results, new Date(), checks as never);
+    const ssh = ex.find((e) => e.id === 'custom.ssh')!;
+    expect(ssh.entries[0]).toMatchObject({ op: 'read', target: `${root}/etc/ssh/sshd_config`, ok: true });
+    expect(ssh.facts).toMatchObject({ kind: 'file-content', observed: { matched: false } });
+    expect(ssh.policy.verdict).toBe('fail');
+    const gs = ex.find((e) => e.id === 'custom.gs')!;
+    expect(gs.entries.map((e) => e.target)).toContain('gsettings get org.gnome.desktop.session idle-delay');
+    expect(gs.policy.reasons[0]).toBe('value is 900, expected <= 600');
+  });
+});

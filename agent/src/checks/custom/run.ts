@@ -14,6 +14,7 @@ import { customCheckProblems, customCheckSchemaErrors } from '../../../../shared
 import { compile } from '../../../../shared/src/schema/validate.js';
 import { buildEvidence, cut } from '../result.js';
 import type { ProbeContext } from '../types.js';
+import { tracedContext, type TraceEntry, type TraceSink } from '../trace.js';
 import { probeConfigKey, probeFile, probeFileContent } from './probes-files.js';
 import { probeDefaults, probeGsettings, probeRegistry, probeSysctl } from './probes-settings.js';
 import { probePackage, probePort, probeProcess, probeService } from './probes-software.js';
@@ -44,6 +45,8 @@ export interface RunCustomOptions {
   only?: readonly CheckId[];
   checkTimeoutMs?: number;
   cacheDir?: string | null;
+  /** `check --explain`: each custom check's trace (commands run, the file or key read, the observation, the verdict). */
+  trace?: TraceSink;
 }
 
 /** Observe with one probe, inside a guard: never throws, never exceeds the budget. */
@@ -67,11 +70,12 @@ function refused(id: string, problem: string): CheckResult {
 }
 
 /** Run one validated check; null when it has no probe for this platform (not applicable). */
-export async function runCustomCheck(check: CustomCheck, ctx: ProbeContext, budgetMs?: number): Promise<CheckResult | null> {
+export async function runCustomCheck(check: CustomCheck, ctx: ProbeContext, budgetMs?: number, trace?: TraceSink): Promise<CheckResult | null> {
   const probe = probeFor(check, ctx.platform);
   if (!probe) return null;
   const started = performance.now();
-  const obs = await observe(probe, ctx, budgetMs);
+  const entries: TraceEntry[] = [];
+  const obs = await observe(probe, trace ? tracedContext(ctx, entries) : ctx, budgetMs);
   const facts: CustomCheckFacts = { kind: probe.kind, probe: probeFingerprint(probe), missing: obs.missing, observed: obs.observed };
   const v = judgeObservation(check, probe, facts, obs.reason);
   const target = 'path' in probe ? probe.path : 'names' in probe ? probe.names.join(', ') : 'name' in probe ? probe.name : 'key' in probe ? probe.key : 'port' in probe ? String(probe.port) : '';
@@ -85,6 +89,11 @@ export async function runCustomCheck(check: CustomCheck, ctx: ProbeContext, budg
     durationMs: Math.round(performance.now() - started),
   };
   if (obs.reason && v.verdict !== 'pass') result.reason = cut(obs.reason, 500);
+  if (trace) {
+    // Policy-given paths are read by fs.ts directly (not through ctx.fs): name the target here.
+    if ('path' in probe) entries.unshift({ op: 'read', target: `${ctx.root}${probe.path}`, ok: !obs.reason || obs.observed !== null, ...(obs.reason ? { error: obs.reason } : {}), ms: result.durationMs ?? 0 });
+    trace({ id: check.id, entries, facts, detail: { probe }, reason: obs.reason, thresholds: {}, verdict: { status: v.verdict, summary: result.summary } });
+  }
   return result;
 }
 
@@ -122,7 +131,7 @@ export async function runCustomChecks(checks: readonly unknown[], ctx: ProbeCont
       continue;
     }
     out.push(
-      runCustomCheck(c, ctx, opts.checkTimeoutMs).then((r) => {
+      runCustomCheck(c, ctx, opts.checkTimeoutMs, opts.trace).then((r) => {
         if (r && c.intervalSec) memo.set(c.id, { fp, at: Date.now(), result: r });
         return r;
       }),
