@@ -5,7 +5,8 @@
  * Every result is validated against the shared CheckResult schema before it leaves.
  */
 import { closeSync, openSync } from 'node:fs';
-import { CHECK_IDS, type CheckId, type Platform } from '../../../shared/src/checks/ids.js';
+import { BUILTIN_CHECK_IDS as CHECK_IDS, type BuiltinCheckId as CheckId, type CheckId as AnyCheckId, type Platform } from '../../../shared/src/checks/ids.js';
+import { runCustomChecks } from './custom/run.js';
 import { CheckResult } from '../../../shared/src/checks/result.js';
 import { compile } from '../../../shared/src/schema/validate.js';
 import { listDir, readLink, readText, resolveRoot, statFile } from '../exec/files.js';
@@ -21,7 +22,10 @@ export type CollectorTable = { [K in CheckId]?: Collector<K> };
 export interface RunChecksOptions {
   /** Root prefix for file-based probes (see exec/files.ts); defaults to POSTURE_ROOT. */
   root?: string;
-  only?: CheckId[];
+  /** Built-in and/or custom ids; absent = every check. */
+  only?: AnyCheckId[];
+  /** The policy's custom checks (agent/src/checks/custom/); re-validated before any runs. */
+  customChecks?: readonly unknown[];
   /** Overrides of the specs' default thresholds, e.g. { maxIdleSeconds: 600 }. */
   thresholds?: Thresholds;
   /** Overall budget per check; commands have their own, shorter timeouts. */
@@ -152,10 +156,14 @@ let defaultDir: Promise<string | null> | undefined;
 export async function runChecks(opts: RunChecksOptions = {}): Promise<CheckResult[]> {
   const cacheDir = opts.cacheDir !== undefined ? opts.cacheDir : await (defaultDir ??= defaultCacheDir());
   const ctx = liveContext({ ...opts, cacheDir });
-  const ids = (opts.only ?? CHECK_IDS).filter((id, i, a) => CHECK_IDS.includes(id) && a.indexOf(id) === i);
+  const ids = CHECK_IDS.filter((id) => !opts.only || opts.only.includes(id));
   const supported = currentPlatform() !== null || opts.platform !== undefined;
   const table: CollectorTable = supported ? await loadCollectors(ctx.platform) : {};
-  return Promise.all(ids.map((id) => runOne(id, table[id] as Collector<CheckId> | undefined, ctx, opts)));
+  const [builtin, custom] = await Promise.all([
+    Promise.all(ids.map((id) => runOne(id, table[id] as Collector<CheckId> | undefined, ctx, opts))),
+    runCustomChecks(opts.customChecks ?? [], ctx, { only: opts.only, checkTimeoutMs: opts.checkTimeoutMs, cacheDir: opts.cacheDir ?? null }),
+  ]);
+  return [...builtin, ...custom];
 }
 
 /** Employee-facing remediation steps for a check on a platform. */

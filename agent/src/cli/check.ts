@@ -3,6 +3,7 @@
  * when checks fail: the command reports posture, it does not enforce it.
  */
 import { isCheckId, type CheckId } from '../../../shared/src/checks/ids.js';
+import type { CustomCheck } from '../../../shared/src/custom-checks/schema.js';
 import type { CheckResult } from '../../../shared/src/checks/result.js';
 import type { Inventory } from '../../../shared/src/protocol/inventory.js';
 import { currentPlatform, runChecks } from '../checks/registry.js';
@@ -18,6 +19,8 @@ export interface CheckArgs {
   only?: CheckId[];
   /** Print, per check, every command/file read, what was extracted and which rule decided. */
   explain?: boolean;
+  /** The policy's custom checks (enrolled agent's policy or --policy FILE). */
+  customChecks?: CustomCheck[];
 }
 
 export interface CheckOutput {
@@ -69,7 +72,7 @@ export async function checkCommand(args: CheckArgs): Promise<number> {
   const traces: CheckTrace[] = [];
   const [device, checks] = await Promise.all([
     collectInventory({ root: args.root }),
-    runChecks({ root: args.root, only: args.only, ...(args.explain ? { trace: (t: CheckTrace) => traces.push(t) } : {}) }),
+    runChecks({ root: args.root, only: args.only, customChecks: args.customChecks, ...(args.explain ? { trace: (t: CheckTrace) => traces.push(t) } : {}) }),
   ]);
   const out: CheckOutput = { device, checks };
   if (args.explain) out.explain = explainAll(traces, checks);

@@ -1,5 +1,5 @@
 /** One device: state, actions, checks with evidence and remediation, exclusions, inventory, timeline, who did what. */
-import { CHECK_IDS, CHECK_TITLES } from '#shared/checks/ids.js';
+import { checkTitle, policyCheckIds } from '#shared/checks/catalogue.js';
 import type { Db } from '../db/types.js';
 import type { Principal } from '../auth/roles.js';
 import { deviceEvents, deviceReports, getDevice } from '../devices/dal.js';
@@ -12,9 +12,9 @@ import { presentRemediation } from '../mydevice/remediation.js';
 import { stepHtml } from '../mydevice/view.js';
 
 const iso = (d: Date | string) => new Date(d).toISOString().replace('.000Z', 'Z');
-const title = (id: string) => (id === '*' ? 'whole device' : (CHECK_TITLES[id as keyof typeof CHECK_TITLES] ?? id));
 
 export async function devicePage(db: Db, id: string, principal: Principal | null, policy: Policy): Promise<{ title: string; body: SafeHtml } | null> {
+  const title = (cid: string) => checkTitle(cid, policy);
   const d = await getDevice(db, id);
   if (!d) return null;
   // Show the fix steps the employee sees: the policy's company steps/link override the agent's.
@@ -56,7 +56,7 @@ ${d.exclusions.length
 ${canAct
   ? html`<details id="exclude-details"><summary>Add an exclusion</summary>
 <form class="stack" id="exclude-form" data-json action="/api/v1/devices/${d.id}/exclusions">
-<label>Check <select name="checkId">${CHECK_IDS.map((c) => html`<option value="${c}">${title(c)}</option>`)}<option value="*">Whole device</option></select></label>
+<label>Check <select name="checkId">${policyCheckIds(policy).map((c) => html`<option value="${c}">${title(c)}</option>`)}<option value="*">Whole device</option></select></label>
 <label>Rationale (why, at least 10 characters) <input name="rationale" required minlength="10" maxlength="2000"></label>
 <label>Expires on <input name="expiresAt" type="date" required min="${minDate}" max="${maxDate}" data-end-of-day></label>
 <button type="submit">Add exclusion</button><span class="form-status err"></span></form></details>`

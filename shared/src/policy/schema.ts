@@ -6,6 +6,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { LifecyclePolicy } from '../lifecycle/types.js';
 import { PatchRuleFields } from './patch.js';
+import { CustomChecks } from '../custom-checks/schema.js';
 
 const Hours = Type.Number({ minimum: 0, maximum: 24 * 365 });
 const Version = Type.String({ maxLength: 32, pattern: '^[0-9]+(\\.[0-9]+)*$' });
@@ -80,6 +81,8 @@ export const Policy = Type.Object(
       },
       { additionalProperties: false },
     ),
+    /** Checks the customer defines as data (shared/src/custom-checks/): `custom.<slug>` ids. */
+    customChecks: Type.Optional(CustomChecks),
     /** Control mapping for the asset inventory itself (evidence only). */
     inventoryControls: Type.Optional(
       Type.Object({ soc2: Type.Array(Type.String({ maxLength: 16 })), cis: Type.Array(Type.String({ maxLength: 16 })) }),
