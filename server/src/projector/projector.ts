@@ -40,7 +40,7 @@ export class Projector {
   private readonly batchSize: number;
   private readonly pollMs: number;
 
-  constructor(private readonly db: Db, private readonly policy: PolicyStore, private readonly opts: ProjectorOptions = {}) {
+  constructor(private readonly db: Db, private readonly policy: Pick<PolicyStore, 'policy'>, private readonly opts: ProjectorOptions = {}) {
     this.batchSize = opts.batchSize ?? 1000;
     this.pollMs = opts.pollMs ?? 250;
   }
@@ -134,7 +134,9 @@ export class Projector {
       const after: LogPosition = { xid: String(pos.rows[0].last_xid), seq: String(pos.rows[0].last_seq) };
       const entries = await readLog(q, partition, after, this.batchSize, this.opts.cache);
       if (entries.length === 0) return [];
-      await this.applyIsolated(q, partition, entries);
+      for (const e of entries.filter((x) => x.undecodable)) await this.recordFailure(q, partition, e.reportId, e.undecodable!);
+      const good = entries.filter((x) => !x.undecodable);
+      if (good.length) await this.applyIsolated(q, partition, good);
       const last = entries[entries.length - 1].position;
       await q.query('UPDATE projector_positions SET last_xid = $2::bigint, last_seq = $3::bigint, projected = projected + $4, updated_at = now() WHERE partition = $1', [
         partition, last.xid, last.seq, entries.length,
@@ -153,6 +155,12 @@ export class Projector {
    * apply the halves under savepoints so one report that cannot be applied is recorded in
    * projector_failures and passed over instead of stalling its partition forever.
    */
+  private async recordFailure(q: Queryable, partition: number, reportId: string, message: string): Promise<void> {
+    const msg = message.slice(0, 500);
+    this.opts.log?.error({ reportId, err: msg }, 'projector: report could not be applied; recorded and passed over');
+    await q.query('INSERT INTO projector_failures (report_id, partition, error) VALUES ($1, $2, $3) ON CONFLICT (report_id) DO NOTHING', [reportId, partition, msg]);
+  }
+
   private async applyIsolated(q: Queryable, partition: number, entries: LogEntry[]): Promise<void> {
     const alertOn = this.opts.alertOn?.() ?? [];
     await q.query('SAVEPOINT projector_batch');
@@ -163,12 +171,7 @@ export class Projector {
     } catch (e) {
       if (isDbUnavailable(e)) throw e;
       await q.query('ROLLBACK TO SAVEPOINT projector_batch');
-      if (entries.length === 1) {
-        const msg = (e as Error).message.slice(0, 500);
-        this.opts.log?.error({ reportId: entries[0].reportId, err: msg }, 'projector: report could not be applied; recorded and passed over');
-        await q.query('INSERT INTO projector_failures (report_id, partition, error) VALUES ($1, $2, $3) ON CONFLICT (report_id) DO NOTHING', [entries[0].reportId, partition, msg]);
-        return;
-      }
+      if (entries.length === 1) return this.recordFailure(q, partition, entries[0].reportId, (e as Error).message);
     }
     const mid = Math.ceil(entries.length / 2);
     await this.applyIsolated(q, partition, entries.slice(0, mid));

@@ -16,6 +16,8 @@ export interface LogPosition {
 export interface LogEntry extends LoggedReport {
   reportId: string;
   position: LogPosition;
+  /** Set when the stored JWS no longer decodes (edited in the database): recorded, not applied. */
+  undecodable?: string;
 }
 
 /** Payloads the local batcher just stored, so the projector need not fetch and decode the JWS again. */
@@ -71,6 +73,7 @@ export async function readLog(q: Queryable, partition: number, after: LogPositio
   );
   const payloads = new Map<string, ReportPayload>();
   const missing: string[] = [];
+  const undecodable = new Map<string, string>();
   for (const r of meta.rows) {
     const p = cache?.take(r.report_id);
     if (p) payloads.set(r.report_id, p);
@@ -81,12 +84,19 @@ export async function readLog(q: Queryable, partition: number, after: LogPositio
       'SELECT report_id, jws FROM reports WHERE report_id IN (SELECT jsonb_array_elements_text($1::jsonb))',
       [JSON.stringify(missing)],
     );
-    for (const r of j.rows) payloads.set(r.report_id, decodePayload(r.jws));
+    for (const r of j.rows) {
+      try {
+        payloads.set(r.report_id, decodePayload(r.jws));
+      } catch (e) {
+        undecodable.set(r.report_id, `stored JWS payload does not decode: ${(e as Error).message}`);
+      }
+    }
   }
   return meta.rows.map((r) => ({
     reportId: r.report_id,
     payload: payloads.get(r.report_id)!,
     receivedAt: new Date(r.received_at),
     position: { xid: String(r.ingest_xid), seq: String(r.ingest_seq) },
+    ...(payloads.has(r.report_id) ? {} : { undecodable: undecodable.get(r.report_id) ?? 'stored report row has no JWS' }),
   }));
 }
