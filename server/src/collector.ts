@@ -12,6 +12,7 @@ import { loadIdentity } from './meta/collector-identity.js';
 import { PolicyStore } from './policy/store.js';
 import { DeviceKeyCache } from './gateway/device-keys.js';
 import { Hub } from './gateway/hub.js';
+import { Presence } from './gateway/presence.js';
 import { IngestBatcher } from './ingest/batcher.js';
 import { Projector } from './projector/projector.js';
 import { RecentPayloads } from './projector/payload-cache.js';
@@ -59,6 +60,8 @@ export async function startCollector(config: CollectorConfig, opts: { logger?: b
   const keys = new DeviceKeyCache(db);
   const hub = new Hub(db, keys, CLOSE.revoked);
   await hub.start();
+  const presence = new Presence(db, { log });
+  await presence.start();
   const metrics = new Metrics();
   const payloads = new RecentPayloads();
   const projector = new Projector(db, policy, {
@@ -82,7 +85,7 @@ export async function startCollector(config: CollectorConfig, opts: { logger?: b
   const { app } = await buildApp(ctxBase, { logger: opts.logger === false ? false : { level: config.logLevel }, https });
   const ctx: Ctx = { ...ctxBase, log: app.log };
   const sockets = attachSocketServer(app.server as Server, identity.collectorId, {
-    db, keys, hub, batcher, log: app.log, metrics,
+    db, keys, hub, batcher, log: app.log, metrics, presence,
     welcome: (deviceId: string) => ({ type: 'welcome', deviceId, serverTime: new Date().toISOString(), policy: policy.agentPolicy() }),
   });
   policy.onChange(() => {
@@ -105,6 +108,7 @@ export async function startCollector(config: CollectorConfig, opts: { logger?: b
       await projector.stop(); // what it has not applied stays in the log for the next start
       await stopJobs();
       await app.close();
+      await presence.stop(); // after the sockets are gone: this instance's devices go offline now
       await hub.stop();
       await policy.stop();
       await db.close();
