@@ -82,9 +82,11 @@ export async function applyReports(q: Queryable, policy: Policy, fresh: LoggedRe
   if (fresh.length === 0) return;
   const freshIds = [...new Set(fresh.map((r) => r.payload.deviceId))];
   const freshJson = asJson(freshIds);
-  // Lock the devices so concurrent collectors apply reports for one device one batch at a time.
+  // Lock the devices so an exclusion re-evaluation and the projector do not interleave on one
+  // device. NO KEY UPDATE, not UPDATE: the socket path's INSERT INTO reports takes KEY SHARE on
+  // the device row (foreign key), which FOR UPDATE would block for the whole projection pass.
   const devs = await q.query<DeviceRow>(
-    `SELECT id, platform, hostname, state, last_report_at FROM devices WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)) ORDER BY id FOR UPDATE`,
+    `SELECT id, platform, hostname, state, last_report_at FROM devices WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)) ORDER BY id FOR NO KEY UPDATE`,
     [freshJson],
   );
   const checks = await q.query<

@@ -102,7 +102,9 @@ export class Projector {
   runOnce(): Promise<number> {
     const pass = this.queue.then(async () => {
       let total = 0;
-      for (let p = 0; p < PARTITIONS; p++) total += await this.projectPartition(p);
+      // One index probe per partition in one statement, so an idle poll or a wake-up for one
+      // device's report opens transactions only where there is something to apply.
+      for (const p of await this.partitionsWithWork()) total += await this.projectPartition(p);
       return total;
     });
     this.queue = pass.catch(() => 0);
@@ -124,9 +126,21 @@ export class Projector {
     return total;
   }
 
+  private async partitionsWithWork(): Promise<number[]> {
+    const r = await this.db.query<{ partition: number }>(
+      `SELECT p.partition FROM projector_positions p
+        WHERE p.partition < $1 AND EXISTS (SELECT 1 FROM reports r WHERE r.ingest_partition = p.partition AND r.ingest_xid IS NOT NULL
+          AND (r.ingest_xid, r.ingest_seq) > (p.last_xid, p.last_seq))
+        ORDER BY p.partition`,
+      [PARTITIONS],
+    );
+    return r.rows.map((x) => Number(x.partition));
+  }
+
   /** Apply the next batch of one partition; 0 if it is empty or another collector holds it. */
   async projectPartition(partition: number): Promise<number> {
     const entries = await this.db.tx(async (q) => {
+      // The lock first (its own statement), then the position read under it.
       const got = await q.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [partitionLockKey(partition)]);
       if (!got.rows[0]?.ok) return [];
       const pos = await q.query<{ last_xid: string | number; last_seq: string | number }>('SELECT last_xid, last_seq FROM projector_positions WHERE partition = $1', [partition]);
