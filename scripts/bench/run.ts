@@ -19,7 +19,7 @@ import { BENCH_ENROLL_SECRET, ROOT, collectorEntry, round, rssMiB, sleep, startC
 import { checkNowRoundTrip, holdConnections, reconnectStorm, verifyAcked } from './fleet-phases.js';
 import { rawBatchedInsert, sustainedIngest } from './ingest.js';
 import { deviceListLatency } from './device-list.js';
-import { agentFootprint } from './footprint.js';
+import { agentFootprint, childCycleCost } from './footprint.js';
 import { seedDevices, seedIdentities } from './seed.js';
 import { drain, lagPercentile, scrapeLag } from './projection.js';
 import { renderTargets, targets } from './targets.js';
@@ -162,7 +162,10 @@ async function main(): Promise<void> {
     }
 
     if (!cfg.skip.has('footprint')) {
+      // Side by side in one run: probes in a short-lived child (the default) and in one process.
       await phase('agent', () => agentFootprint(collector.url, 10));
+      await phase('agentOneProcess', () => agentFootprint(collector.url, 10, { POSTURE_CYCLE_IN_PROCESS: '1' }));
+      await phase('agentChildCycle', async () => childCycleCost(3));
     }
   } finally {
     for (const f of fleets) await f.stop().catch(() => {});
