@@ -17,7 +17,7 @@ import { isDbUnavailable } from '../db/types.js';
 import type { PolicyStore } from '../policy/store.js';
 import { applyReports } from '../ingest/apply.js';
 import { PARTITIONS, partitionLockKey } from './partition.js';
-import { readLog, type LogEntry, type LogPosition, type PayloadCache } from './read-log.js';
+import { horizon, readLog, type LogEntry, type LogPosition, type PayloadCache } from './read-log.js';
 
 export interface ProjectorOptions {
   /** Reports applied per transaction (default 1000): larger passes coalesce a device's writes. */
@@ -104,7 +104,11 @@ export class Projector {
       let total = 0;
       // One index probe per partition in one statement, so an idle poll or a wake-up for one
       // device's report opens transactions only where there is something to apply.
-      for (const p of await this.partitionsWithWork()) total += await this.projectPartition(p);
+      const work = await this.partitionsWithWork();
+      if (!work.length) return 0;
+      // One horizon for the whole pass: valid for every read that starts after it.
+      const h = await horizon(this.db);
+      for (const p of work) total += await this.projectPartition(p, h);
       return total;
     });
     this.queue = pass.catch(() => 0);
@@ -138,7 +142,7 @@ export class Projector {
   }
 
   /** Apply the next batch of one partition; 0 if it is empty or another collector holds it. */
-  async projectPartition(partition: number): Promise<number> {
+  async projectPartition(partition: number, h?: string): Promise<number> {
     const entries = await this.db.tx(async (q) => {
       // The lock first (its own statement), then the position read under it.
       const got = await q.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [partitionLockKey(partition)]);
@@ -146,7 +150,7 @@ export class Projector {
       const pos = await q.query<{ last_xid: string | number; last_seq: string | number }>('SELECT last_xid, last_seq FROM projector_positions WHERE partition = $1', [partition]);
       if (!pos.rows[0]) throw new Error(`projector_positions has no row for partition ${partition}`);
       const after: LogPosition = { xid: String(pos.rows[0].last_xid), seq: String(pos.rows[0].last_seq) };
-      const entries = await readLog(q, partition, after, this.batchSize, this.opts.cache);
+      const entries = await readLog(q, partition, after, this.batchSize, h ?? (await horizon(q)), this.opts.cache);
       if (entries.length === 0) return [];
       for (const e of entries.filter((x) => x.undecodable)) await this.recordFailure(q, partition, e.reportId, e.undecodable!);
       const good = entries.filter((x) => !x.undecodable);
