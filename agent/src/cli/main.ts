@@ -155,7 +155,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
+// The probe cycle's child process (runtime/child-cycle.ts): not a user command.
+const entry = process.argv[2] === '__cycle' ? import('../runtime/child-cycle.js').then((m) => m.cycleChildMain()) : main(process.argv.slice(2));
+entry.then(
   (code) => {
     if (code !== -1) process.exitCode = code;
   },

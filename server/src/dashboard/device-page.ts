@@ -10,8 +10,26 @@ import type { Policy } from '#shared/policy/schema.js';
 import type { CheckId } from '#shared/checks/ids.js';
 import { presentRemediation } from '../mydevice/remediation.js';
 import { stepHtml } from '../mydevice/view.js';
+import { CHECK_NOW_QUEUE_HOURS } from '../devices/check-now.js';
 
 const iso = (d: Date | string) => new Date(d).toISOString().replace('.000Z', 'Z');
+
+/** Connected/offline and since when; "last seen" is the last contact, not the last report. */
+export function presenceLine(d: { connected: boolean; connected_since: Date | null; disconnected_at: Date | null; last_seen_at: Date | null }): SafeHtml {
+  return d.connected
+    ? html`<p id="presence" data-presence="connected">${badge('connected')} since ${d.connected_since ? html`${iso(d.connected_since)} (${timeAgo(d.connected_since)})` : 'now'} · last seen now</p>`
+    : html`<p id="presence" data-presence="offline">${badge('offline')} ${d.disconnected_at ? html`since ${iso(d.disconnected_at)} (${timeAgo(d.disconnected_at)})` : 'never connected'} · last seen ${timeAgo(d.last_seen_at)}</p>`;
+}
+
+/** A re-check that has not produced its result yet: the page keeps polling it (app-js.ts). */
+function pendingLine(d: { connected: boolean; pendingCheckNow: { id: string; created_at: Date } | null }): SafeHtml | '' {
+  const p = d.pendingCheckNow;
+  if (!p) return '';
+  const until = new Date(new Date(p.created_at).getTime() + CHECK_NOW_QUEUE_HOURS * 3600_000);
+  return html`<p id="recheck-status" data-command="${p.id}" data-device-pending="${d.connected ? 'sent' : 'queued'}">Re-check requested ${timeAgo(p.created_at)}: ${
+    d.connected ? 'waiting for the result…' : html`queued: it runs when the device reconnects (until ${iso(until)}, ${timeAgo(until)}).`
+  }</p>`;
+}
 
 export async function devicePage(db: Db, id: string, principal: Principal | null, policy: Policy): Promise<{ title: string; body: SafeHtml } | null> {
   const title = (cid: string) => checkTitle(cid, policy);
@@ -35,8 +53,10 @@ export async function devicePage(db: Db, id: string, principal: Principal | null
   ].sort((a, b) => b.at.getTime() - a.at.getTime());
 
   const body = html`<h1><span id="device-hostname">${d.hostname}</span> ${badge(d.revoked_at ? 'revoked' : d.state)}</h1>
-<p class="muted">${d.platform} ${d.os_name ?? ''} ${d.os_version ?? ''} · ${d.model ?? ''} · serial ${d.serial ?? '?'} · owner ${d.owner ?? '?'} · agent ${d.agent_version ?? '?'} · last seen ${timeAgo(d.last_seen_at)} · last report ${timeAgo(d.last_report_at)}${d.next_deadline ? html` · next deadline ${timeAgo(d.next_deadline)}` : ''}</p>
-${canAct ? html`<p id="device-actions"><button data-action="check-now" data-device="${d.id}">Re-check now</button> <button data-action="revoke" data-device="${d.id}">Revoke device</button> <span id="action-status" class="muted"></span></p>` : ''}
+<p class="muted">${d.platform} ${d.os_name ?? ''} ${d.os_version ?? ''} · ${d.model ?? ''} · serial ${d.serial ?? '?'} · owner ${d.owner ?? '?'} · agent ${d.agent_version ?? '?'} · last report ${timeAgo(d.last_report_at)}${d.next_deadline ? html` · next deadline ${timeAgo(d.next_deadline)}` : ''}</p>
+${presenceLine(d)}
+${canAct ? html`<p id="device-actions"><button data-action="check-now" data-device="${d.id}" data-connected="${d.connected ? 'yes' : 'no'}">Re-check now</button> <button data-action="revoke" data-device="${d.id}">Revoke device</button> <span id="action-status" class="muted"></span></p>` : ''}
+${pendingLine(d)}
 <h2>Checks</h2>
 ${d.checks.length ? '' : html`<p class="muted">No report yet.</p>`}
 ${d.checks.map(

@@ -46,9 +46,9 @@ export async function devicesPage(db: Db, f: DashboardDeviceQuery, policy?: Poli
 <select name="seen"><option value="">any last seen</option>${Object.entries(SEEN_WINDOWS).map(([k, w]) => html`<option value="${k}" ${k === f.seen ? 'selected' : ''}>${w.label}</option>`)}</select>
 <button>Filter</button> <a href="/devices">clear</a></form>
 <p class="muted" id="result-count">${r.total} device(s)</p>
-<table id="device-table"><tr><th>${sortLink('hostname', 'Hostname')}</th><th>${sortLink('state', 'State')}</th><th>Failing checks</th><th>${sortLink('deadline', 'Deadline')}</th><th>${sortLink('os', 'OS')}</th><th>${sortLink('owner', 'Owner')}</th><th>${sortLink('last_seen', 'Last seen')}</th></tr>
+<table id="device-table"><tr><th>${sortLink('hostname', 'Hostname')}</th><th>${sortLink('state', 'State')}</th><th>Failing checks</th><th>${sortLink('deadline', 'Deadline')}</th><th>${sortLink('os', 'OS')}</th><th>${sortLink('owner', 'Owner')}</th><th>Online</th><th>${sortLink('last_seen', 'Last seen')}</th></tr>
 ${r.items.map(
-  (d) => html`<tr><td><a href="/devices/${d.id}">${d.hostname}</a></td><td>${badge(d.state)}</td><td>${d.failing_checks.join(', ')}</td><td>${d.next_deadline ? timeAgo(d.next_deadline) : ''}</td><td>${d.platform} ${d.os_name ?? ''} ${d.os_version ?? ''}</td><td>${d.owner ?? ''}</td><td>${timeAgo(d.last_seen_at)}</td></tr>`,
+  (d) => html`<tr><td><a href="/devices/${d.id}">${d.hostname}</a></td><td>${badge(d.state)}</td><td>${d.failing_checks.join(', ')}</td><td>${d.next_deadline ? timeAgo(d.next_deadline) : ''}</td><td>${d.platform} ${d.os_name ?? ''} ${d.os_version ?? ''}</td><td>${d.owner ?? ''}</td><td class="presence">${d.connected ? html`${badge('connected')} ${timeAgo(d.connected_since)}` : html`${badge('offline')} ${d.disconnected_at ? timeAgo(d.disconnected_at) : ''}`}</td><td>${d.connected ? 'now' : timeAgo(d.last_seen_at)}</td></tr>`,
 )}
 </table>
 <div class="pager">${f.offset > 0 ? html`<a href="${page(Math.max(0, f.offset - PAGE))}" rel="prev">← Previous</a>` : ''}

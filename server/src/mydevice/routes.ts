@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { Ctx } from '../context.js';
 import { ApiError } from '../shared/errors.js';
-import { issueCheckNow } from '../devices/routes.js';
+import { checkNowDelivery, issueCheckNow } from '../devices/check-now.js';
 import { verifyLinkToken, type LinkVerdict } from './token.js';
 import { cookieHeader, createMyDeviceSession, csrfOk, sessionFromRequest, type MyDeviceSession } from './session.js';
 import { myDeviceState } from './state.js';
@@ -119,7 +119,7 @@ export function myDeviceRoutes(ctx: Ctx) {
       if (lastCheckNow.size > 10_000) lastCheckNow.clear();
       const commandId = await issueCheckNow(ctx, s.deviceId, `device-link:${s.deviceId}`, undefined, req.ip);
       reply.code(202);
-      return { commandId, connected: ctx.hub.isLocal(s.deviceId) ? true : null };
+      return { commandId, ...(await checkNowDelivery(ctx, s.deviceId)) };
     });
 
     app.get<{ Params: { commandId: string } }>(

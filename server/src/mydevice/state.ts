@@ -75,7 +75,7 @@ export async function myDeviceState(ctx: Ctx, deviceId: string): Promise<MyDevic
       state: d.state,
       nextDeadline: iso(d.next_deadline),
       lastReportAt: iso(d.last_report_at),
-      connected: ctx.hub.isLocal(d.id),
+      connected: d.connected === true || ctx.hub.isLocal(d.id),
     },
     checks,
     serverTime: new Date().toISOString(),

@@ -290,3 +290,22 @@ describe('check --explain for custom checks', () => {
     expect(gs.policy.reasons[0]).toBe('value is 900, expected <= 600');
   });
 });
+
+describe('intervalSec across processes', () => {
+  it('the memo survives a fresh process (module reload) through the private cache dir', async () => {
+    const { vi } = await import('vitest');
+    const cacheDir = join(root, 'cache');
+    put('/etc/interval2.conf', 'on\n');
+    const check = { id: 'custom.interval2', title: 'I2', intervalSec: 3600, probes: { linux: { kind: 'file-content', path: '/etc/interval2.conf', match: '^on$' } } };
+    const first = await import('./run.js');
+    expect((await first.runCustomChecks([check], ctx('linux'), { cacheDir }))[0].status).toBe('pass');
+    put('/etc/interval2.conf', 'off\n');
+    vi.resetModules();
+    const second = await import('./run.js');
+    expect(second).not.toBe(first);
+    expect((await second.runCustomChecks([check], ctx('linux'), { cacheDir }))[0].status).toBe('pass');
+    vi.resetModules();
+    const third = await import('./run.js');
+    expect((await third.runCustomChecks([check], ctx('linux'), { cacheDir: null }))[0].status).toBe('fail');
+  });
+});

@@ -14,6 +14,9 @@ import { customCheckProblems, customCheckSchemaErrors } from '../../../../shared
 import { compile } from '../../../../shared/src/schema/validate.js';
 import { buildEvidence, cut } from '../result.js';
 import type { ProbeContext } from '../types.js';
+import { mkdir } from 'node:fs/promises';
+import { readCache, writeCache } from '../cache.js';
+import { CheckResult as CheckResultSchema } from '../../../../shared/src/checks/result.js';
 import { tracedContext, type TraceEntry, type TraceSink } from '../trace.js';
 import { probeConfigKey, probeFile, probeFileContent } from './probes-files.js';
 import { probeDefaults, probeGsettings, probeRegistry, probeSysctl } from './probes-settings.js';
@@ -38,6 +41,7 @@ const IMPLS: { [K in ProbeKind]: Impl<K> } = {
 /** Per-check budget; commands have their own shorter timeouts and file reads are bounded. */
 export const CUSTOM_CHECK_TIMEOUT_MS = 15_000;
 const checkValidator = compile(CustomCheck);
+const resultValidator = compile(CheckResultSchema);
 /** Last result per check (intervalSec): id → { fingerprint, at, result }. */
 const memo = new Map<string, { fp: string; at: number; result: CheckResult }>();
 
@@ -125,16 +129,22 @@ export async function runCustomChecks(checks: readonly unknown[], ctx: ProbeCont
   for (const c of valid) {
     const probe = probeFor(c, ctx.platform);
     const fp = probe ? probeFingerprint(probe) : '';
-    const last = memo.get(c.id);
-    if (c.intervalSec && last && last.fp === fp && Date.now() - last.at < c.intervalSec * 1000) {
-      out.push(Promise.resolve(last.result));
-      continue;
-    }
     out.push(
-      runCustomCheck(c, ctx, opts.checkTimeoutMs, opts.trace).then((r) => {
-        if (r && c.intervalSec) memo.set(c.id, { fp, at: Date.now(), result: r });
+      (async () => {
+        if (c.intervalSec && !opts.trace) {
+          // The daemon runs each cycle in a short-lived child: the memo also lives in the agent's private cache dir.
+          const last = memo.get(c.id) ?? (await readCache<{ fp: string; at: number; result: CheckResult }>(opts.cacheDir, `custom-${c.id}`, fp));
+          if (last && last.fp === fp && Date.now() - last.at < c.intervalSec * 1000 && last.at <= Date.now() && resultValidator.validate(last.result).ok) return last.result;
+        }
+        const r = await runCustomCheck(c, ctx, opts.checkTimeoutMs, opts.trace);
+        if (r && c.intervalSec) {
+          const entry = { fp, at: Date.now(), result: r };
+          memo.set(c.id, entry);
+          if (opts.cacheDir) await mkdir(opts.cacheDir, { recursive: true, mode: 0o700 }).catch(() => {});
+          await writeCache(opts.cacheDir, `custom-${c.id}`, fp, entry);
+        }
         return r;
-      }),
+      })(),
     );
   }
   return (await Promise.all(out)).filter((r): r is CheckResult => r !== null);
