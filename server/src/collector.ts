@@ -25,6 +25,7 @@ import { CLOSE } from '#shared/protocol/messages.js';
 import { COLLECTOR_VERSION } from './version.js';
 import type { Ctx } from './context.js';
 import pino from 'pino';
+import { lifecycleTableWarning } from '#shared/lifecycle/table.js';
 
 export interface RunningCollector {
   url: string;
@@ -57,6 +58,9 @@ export async function startCollector(config: CollectorConfig, opts: { logger?: b
   const boot = await bootstrap(db, { adminToken: config.adminToken, enrollSecret: config.enrollSecret });
   const policy = new PolicyStore(db, config.policyFile, log);
   await policy.start();
+  // patch_level dates end of support from this table: say so when it needs a review.
+  const lifecycleWarning = lifecycleTableWarning(new Date());
+  if (lifecycleWarning) log.warn(lifecycleWarning);
   const keys = new DeviceKeyCache(db);
   const hub = new Hub(db, keys, CLOSE.revoked);
   await hub.start();

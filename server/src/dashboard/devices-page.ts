@@ -1,5 +1,7 @@
 /** Device list: search, filters, sortable columns, server-side paging (50 a page). */
-import { CHECK_IDS, CHECK_TITLES, PLATFORMS } from '#shared/checks/ids.js';
+import { PLATFORMS } from '#shared/checks/ids.js';
+import { checkCatalogue, policyCheckIds } from '#shared/checks/catalogue.js';
+import type { Policy } from '#shared/policy/schema.js';
 import { DEVICE_STATES } from '#shared/policy/evaluate.js';
 import type { Db } from '../db/types.js';
 import { SEEN_WINDOWS, searchDevices, type DashboardDeviceQuery } from './device-query.js';
@@ -10,10 +12,11 @@ const PAGE = 50;
 const str = (v: unknown, max = 200) => (typeof v === 'string' && v.length <= max && v !== '' ? v : undefined);
 const SORT_KEYS = ['hostname', 'last_seen', 'state', 'os', 'owner', 'deadline'] as const;
 
-export function parseDeviceFilters(q: Record<string, string | undefined>): DashboardDeviceQuery {
+/** `policy` supplies the custom check ids the check filter accepts (built-ins only without it). */
+export function parseDeviceFilters(q: Record<string, string | undefined>, policy?: Policy): DashboardDeviceQuery {
   return {
     state: DEVICE_STATES.includes(q.state as never) ? q.state : undefined,
-    failingCheck: (CHECK_IDS as readonly string[]).includes(q.check ?? '') ? q.check : undefined,
+    failingCheck: (policyCheckIds(policy) as string[]).includes(q.check ?? '') ? q.check : undefined,
     platform: (PLATFORMS as readonly string[]).includes(q.platform ?? '') ? q.platform : undefined,
     osVersion: str(q.os, 64),
     owner: str(q.owner, 100),
@@ -26,7 +29,7 @@ export function parseDeviceFilters(q: Record<string, string | undefined>): Dashb
   };
 }
 
-export async function devicesPage(db: Db, f: DashboardDeviceQuery): Promise<SafeHtml> {
+export async function devicesPage(db: Db, f: DashboardDeviceQuery, policy?: Policy): Promise<SafeHtml> {
   const r = await searchDevices(db, f);
   const keep = { state: f.state, check: f.failingCheck, platform: f.platform, os: f.osVersion, owner: f.owner, q: f.q, seen: f.seen };
   const sortLink = (key: string, label: string) =>
@@ -36,7 +39,7 @@ export async function devicesPage(db: Db, f: DashboardDeviceQuery): Promise<Safe
 <form class="filters" method="get" action="/devices" id="device-filters">
 <input name="q" placeholder="hostname, serial, owner" value="${f.q ?? ''}">
 <select name="state"><option value="">any state</option>${DEVICE_STATES.map((s) => html`<option ${s === f.state ? 'selected' : ''}>${s}</option>`)}</select>
-<select name="check"><option value="">any failing check</option>${CHECK_IDS.map((c) => html`<option value="${c}" ${c === f.failingCheck ? 'selected' : ''}>${CHECK_TITLES[c]}</option>`)}</select>
+<select name="check"><option value="">any failing check</option>${checkCatalogue(policy).map((c) => html`<option value="${c.id}" ${c.id === f.failingCheck ? 'selected' : ''}>${c.title}</option>`)}</select>
 <select name="platform"><option value="">any platform</option>${PLATFORMS.map((p) => html`<option ${p === f.platform ? 'selected' : ''}>${p}</option>`)}</select>
 <input name="os" placeholder="OS version prefix" value="${f.osVersion ?? ''}" size="12">
 <input name="owner" placeholder="owner / user" value="${f.owner ?? ''}" size="12">

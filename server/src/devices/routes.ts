@@ -2,7 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { randomUUID } from 'node:crypto';
-import { CHECK_IDS } from '#shared/checks/ids.js';
+import { CheckIdSchema } from '#shared/checks/ids.js';
+import { MAX_CUSTOM_CHECKS } from '#shared/custom-checks/schema.js';
 import { DEVICE_STATES } from '#shared/policy/evaluate.js';
 import type { Ctx } from '../context.js';
 import { ALL_ROLES, OPERATORS } from '../auth/roles.js';
@@ -17,7 +18,7 @@ import type { CheckId } from '#shared/checks/ids.js';
 const ListQuery = Type.Object(
   {
     state: Type.Optional(Type.Union(DEVICE_STATES.map((s) => Type.Literal(s)))),
-    failingCheck: Type.Optional(Type.Union(CHECK_IDS.map((c) => Type.Literal(c)))),
+    failingCheck: Type.Optional(CheckIdSchema),
     platform: Type.Optional(Type.String({ maxLength: 32 })),
     osVersion: Type.Optional(Type.String({ maxLength: 64 })),
     q: Type.Optional(Type.String({ maxLength: 200 })),
@@ -102,7 +103,7 @@ export function deviceRoutes(ctx: Ctx) {
       '/api/v1/devices/:id/check-now',
       {
         config: { auth: OPERATORS },
-        schema: { params: IdParams, body: Type.Optional(Type.Object({ checks: Type.Optional(Type.Array(Type.Union(CHECK_IDS.map((c) => Type.Literal(c))), { maxItems: 6 })) }, { additionalProperties: false })) },
+        schema: { params: IdParams, body: Type.Optional(Type.Object({ checks: Type.Optional(Type.Array(CheckIdSchema, { maxItems: 6 + MAX_CUSTOM_CHECKS })) }, { additionalProperties: false })) },
       },
       async (req, reply) => {
         const commandId = await issueCheckNow(ctx, req.params.id, req.principal!.actor, req.body?.checks, req.ip);

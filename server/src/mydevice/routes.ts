@@ -94,7 +94,7 @@ export function myDeviceRoutes(ctx: Ctx) {
         if (!s) return problem(reply, 401, 'Your My-device link has expired', 'For your security, this page is available for 30 minutes after opening a link.');
         const state = s.revoked ? null : await myDeviceState(ctx, s.deviceId);
         if (!state) return problem(reply, 403, PROBLEM_TEXT.revoked, 'Ask IT if you think this is a mistake.');
-        return reply.code(200).headers(PAGE_HEADERS).type('text/html').send(myDevicePage(state, s.csrf));
+        return reply.code(200).headers(PAGE_HEADERS).type('text/html').send(myDevicePage(state, s.csrf, ctx.policy.policy.customChecks));
       },
     );
 
