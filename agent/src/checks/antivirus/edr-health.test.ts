@@ -23,7 +23,7 @@ import { parseMdatpHealth } from './parse-mdatp.js';
 const fx = (n: string) => fixture('antivirus', n);
 const NOW = new Date('2024-04-20T12:00:00Z');
 const procs = (comm: string, cmd: string) => ({ '/proc/700/comm': `${comm}\n`, '/proc/700/cmdline': cmd, '/proc/1/comm': 'systemd\n' });
-const run = async (files: Record<string, string>, commands: Parameters<typeof fakeContext>[0]['commands']) => {
+const run = async (files: Record<string, string>, commands: NonNullable<Parameters<typeof fakeContext>[0]>['commands']) => {
   const r = await runOne('antivirus', collectLinux as Collector<CheckId>, fakeContext({ files, commands, now: NOW, elevated: true }));
   return { r, policy: judgeCheck(DEFAULT_POLICY, 'linux', r, NOW) };
 };
