@@ -17,6 +17,7 @@ import { registerOpenApi } from './docs/openapi.js';
 import { PAGE_CSP } from './dashboard/security.js';
 import { layout } from './dashboard/layout.js';
 import { html } from './dashboard/html.js';
+import { refuseUnstorableInput } from './shared/storable-hook.js';
 
 export interface BuiltApp {
   app: FastifyInstance;
@@ -42,13 +43,14 @@ export async function buildApp(ctx: Omit<Ctx, 'log'>, opts: { logger?: boolean |
   await registerOpenApi(app, ctx.version);
   const full: Ctx = { ...ctx, log: app.log };
   const routes = installAuth(app, ctx.db);
+  refuseUnstorableInput(app);
 
-  app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, req, reply) => {
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown; field?: string }, req, reply) => {
     if (err instanceof ApiError) {
       if (err.statusCode === 503) reply.header('retry-after', '5');
       return reply.code(err.statusCode).send({ error: { code: err.code, message: err.message, ...err.extra } });
     }
-    if (err.validation) return reply.code(400).send({ error: { code: 'POSTURE_ERR_VALIDATION', message: err.message } });
+    if (err.validation) return reply.code(400).send({ error: { code: 'POSTURE_ERR_VALIDATION', message: err.message, ...(err.field ? { field: err.field } : {}) } });
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send({ error: { code: 'POSTURE_ERR_BODY_TOO_LARGE', message: `Request body exceeds ${LIMITS.maxHttpBodyBytes} bytes.` } });
     if (isDbUnavailable(err)) {
       reply.header('retry-after', '5');

@@ -14,6 +14,7 @@ import { defaultCacheDir } from './cache.js';
 import { buildResult, cut } from './result.js';
 import { SPECS } from './specs.js';
 import type { CheckSpec, Collector, Observation, ProbeContext, ProbeFs, Thresholds } from './types.js';
+import { toStorable } from '#shared/schema/storable.js';
 
 export type CollectorTable = { [K in CheckId]?: Collector<K> };
 
@@ -128,7 +129,8 @@ export async function runOne(id: CheckId, collector: Collector<CheckId> | undefi
   } catch (e) {
     verdict = { status: 'unknown' as const, summary: `evaluation error: ${(e as Error).message}` };
   }
-  const result = buildResult(id, obs, verdict, spec.remediation[ctx.platform], performance.now() - started);
+  // Storable before validation: a NUL or lone surrogate in evidence read from a file is dropped, not a schema failure.
+  const result = toStorable(buildResult(id, obs, verdict, spec.remediation[ctx.platform], performance.now() - started));
   const v = validator.validate(result);
   if (v.ok) return result;
   // Should not happen (buildResult trims to the limits); if it does, report it rather than ship invalid data.
