@@ -16,5 +16,7 @@ export default defineConfig({
     fileParallelism: !fault,
     maxWorkers: 2,
     pool: 'forks',
+    // One run id for the databases tests create; teardown drops any a failed test left behind.
+    globalSetup: ['test/helpers/global-setup.ts'],
   },
 });

@@ -59,8 +59,8 @@ export async function startCollector(config: CollectorConfig, opts: { logger?: b
   const batcher = new IngestBatcher(db, policy, { alertOn: () => alertKinds(policy), onCommitted: (n) => metrics.batchCommitted(n), log });
   const https = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;
   const ctxBase = { db, config, identity, policy, hub, keys, batcher, metrics, version: COLLECTOR_VERSION };
-  const { app } = await buildApp(ctxBase, { logger: opts.logger === false ? false : { level: config.logLevel }, https });
-  const ctx: Ctx = { ...ctxBase, log: app.log };
+  const { app, refusals } = await buildApp(ctxBase, { logger: opts.logger === false ? false : { level: config.logLevel }, https });
+  const ctx: Ctx = { ...ctxBase, log: app.log, refusals };
   const sockets = attachSocketServer(app.server as Server, identity.collectorId, {
     db, keys, hub, batcher, log: app.log, metrics,
     welcome: (deviceId: string) => ({ type: 'welcome', deviceId, serverTime: new Date().toISOString(), policy: policy.agentPolicy() }),
