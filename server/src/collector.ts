@@ -70,7 +70,7 @@ export async function startCollector(config: CollectorConfig, opts: { logger?: b
     const p = policy.agentPolicy();
     for (const c of hub.connections()) c.send({ type: 'command', commandId: `pol_${Date.now()}`, command: 'policy-update', policy: p });
   });
-  const stopJobs = startJobs(db, policy, { intervalMs: config.jobIntervalMs, webhookUrl: config.webhookUrl, log: app.log });
+  const stopJobs = startJobs(db, policy, { intervalMs: config.jobIntervalMs, webhookUrl: config.webhookUrl, webhookSecret: config.webhookSecret, publicUrl: config.publicUrl, log: app.log });
   await app.listen({ port: config.port, host: config.host });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;

@@ -13,6 +13,8 @@ export interface CollectorConfig {
   enrollSecret?: string;
   policyFile?: string;
   webhookUrl?: string;
+  /** HMAC-SHA256 key signing every webhook delivery (X-Posture-Signature). */
+  webhookSecret?: string;
   tlsCert?: string;
   tlsKey?: string;
   /** Public URL agents and browsers use (defaults to http://HOST:PORT). */
@@ -71,6 +73,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CollectorConfi
     enrollSecret: env.POSTURE_ENROLL_SECRET || undefined,
     policyFile: env.POSTURE_POLICY_FILE || undefined,
     webhookUrl: env.POSTURE_WEBHOOK_URL || undefined,
+    webhookSecret: env.POSTURE_WEBHOOK_SECRET || undefined,
     tlsCert: env.POSTURE_TLS_CERT || undefined,
     tlsKey: env.POSTURE_TLS_KEY || undefined,
     publicUrl: env.POSTURE_PUBLIC_URL || undefined,
