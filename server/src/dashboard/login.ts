@@ -45,7 +45,7 @@ const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$' + Buffer.alloc(3
 
 export function loginRoutes(ctx: Ctx) {
   const throttle = new LoginThrottle();
-  // Two hashes at a time (2 cores), a few waiting; beyond that sign-in answers 503 at once.
+  // Two hashes at a time (2 cores), a few waiting; beyond that sign-in answers 429 (Retry-After) at once.
   const hashing = new CostCap(2, 8);
   return async (app: FastifyInstance) => {
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_req, body, done) => {
@@ -101,7 +101,7 @@ export function loginRoutes(ctx: Ctx) {
         const ok = await hashing.tryRun(() => verifyPassword(String(b.password).slice(0, 1000), row?.password_hash ?? DUMMY_HASH));
         if (ok === null) {
           ctx.refusals.record({ action: 'auth.login', source: req.ip, reason: 'busy' });
-          return reply.code(503).header('retry-after', '2').type('text/html').send(loginPage(next, 'Sign-in is busy right now; try again in a few seconds.', !!ctx.config.oidc, csrf));
+          return reply.code(429).header('retry-after', '2').type('text/html').send(loginPage(next, 'Sign-in is busy right now; try again in a few seconds.', !!ctx.config.oidc, csrf));
         }
         if (ok && row?.password_hash && !row.disabled_at) userId = row.id;
       }
