@@ -25,7 +25,9 @@ export const APP_JS = `
       if (a === 'api') { var m = b.getAttribute('data-confirm'), meth = b.getAttribute('data-method') || 'POST'; if (m && !confirm(m)) return; await call(meth, b.getAttribute('data-url'), meth === 'DELETE' ? null : {}); location.reload(); return; }
       if (a === 'copy') { await navigator.clipboard.writeText(document.getElementById(b.getAttribute('data-copy')).textContent); status('Copied to the clipboard.'); return; }
       if (a === 'check-now') { status('Asking the agent to re-check…'); var r = await call('POST', '/api/v1/devices/' + id + '/check-now'); status('Re-check requested (' + r.commandId + '); results appear when the agent reports.'); setTimeout(function(){ location.reload(); }, 4000); }
-      if (a === 'revoke') { if (!confirm('Revoke this device? Its agent is disconnected and can no longer report.')) return; await call('POST', '/api/v1/devices/' + id + '/revoke', { reason: 'revoked from dashboard' }); location.reload(); }
+      // Revoking asks why: the reason goes into the audit log and shows on the device page.
+      if (a === 'revoke') { var why = prompt('Revoke this device? Its agent is disconnected and can no longer report.\nReason (recorded in the audit log):'); if (why === null) return; if (!why.trim()) { status('A reason is needed to revoke a device.'); return; } await call('POST', '/api/v1/devices/' + id + '/revoke', { reason: why.trim().slice(0, 500) }); location.reload(); }
+      if (a === 'restore') { if (!confirm('Restore this device? Its agent can enroll again with a new key.')) return; await call('POST', '/api/v1/devices/' + id + '/restore'); location.reload(); }
       if (a === 'revoke-exclusion') { await call('DELETE', '/api/v1/devices/' + id + '/exclusions/' + encodeURIComponent(b.getAttribute('data-exclusion')), null); location.reload(); }
     } catch (e) { status('Failed: ' + e.message); }
   });

@@ -12,7 +12,7 @@ const SORT_KEYS = ['hostname', 'last_seen', 'state', 'os', 'owner', 'deadline'] 
 
 export function parseDeviceFilters(q: Record<string, string | undefined>): DashboardDeviceQuery {
   return {
-    state: DEVICE_STATES.includes(q.state as never) ? q.state : undefined,
+    state: DEVICE_STATES.includes(q.state as never) || q.state === 'revoked' ? q.state : undefined,
     failingCheck: (CHECK_IDS as readonly string[]).includes(q.check ?? '') ? q.check : undefined,
     platform: (PLATFORMS as readonly string[]).includes(q.platform ?? '') ? q.platform : undefined,
     osVersion: str(q.os, 64),
@@ -35,7 +35,7 @@ export async function devicesPage(db: Db, f: DashboardDeviceQuery): Promise<Safe
   return html`<h1>Devices</h1>
 <form class="filters" method="get" action="/devices" id="device-filters">
 <input name="q" placeholder="hostname, serial, owner" value="${f.q ?? ''}">
-<select name="state"><option value="">any state</option>${DEVICE_STATES.map((s) => html`<option ${s === f.state ? 'selected' : ''}>${s}</option>`)}</select>
+<select name="state"><option value="">any state</option>${[...DEVICE_STATES, 'revoked'].map((s) => html`<option ${s === f.state ? 'selected' : ''}>${s}</option>`)}</select>
 <select name="check"><option value="">any failing check</option>${CHECK_IDS.map((c) => html`<option value="${c}" ${c === f.failingCheck ? 'selected' : ''}>${CHECK_TITLES[c]}</option>`)}</select>
 <select name="platform"><option value="">any platform</option>${PLATFORMS.map((p) => html`<option ${p === f.platform ? 'selected' : ''}>${p}</option>`)}</select>
 <input name="os" placeholder="OS version prefix" value="${f.osVersion ?? ''}" size="12">

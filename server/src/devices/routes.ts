@@ -15,7 +15,7 @@ import type { CheckId } from '#shared/checks/ids.js';
 
 const ListQuery = Type.Object(
   {
-    state: Type.Optional(Type.Union(DEVICE_STATES.map((s) => Type.Literal(s)))),
+    state: Type.Optional(Type.Union([...DEVICE_STATES, 'revoked'].map((s) => Type.Literal(s)))),
     failingCheck: Type.Optional(Type.Union(CHECK_IDS.map((c) => Type.Literal(c)))),
     platform: Type.Optional(Type.String({ maxLength: 32 })),
     osVersion: Type.Optional(Type.String({ maxLength: 64 })),
