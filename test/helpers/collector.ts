@@ -20,6 +20,17 @@ export interface TestCollector extends RunningCollector {
   cleanup(): Promise<void>;
 }
 
+/** In-process test collectors by URL, so helpers that only know the URL can wait for projection. */
+const running = new Map<string, RunningCollector>();
+
+/**
+ * Wait until the in-process collector at `server` has applied every stored report (the ack
+ * means "stored"; state is derived by the projector right after). No-op for child processes.
+ */
+export async function projected(server: string): Promise<void> {
+  await running.get(server)?.projector.catchUp();
+}
+
 export async function startTestCollector(backend: 'pglite' | 'pg', env: Record<string, string> = {}): Promise<TestCollector> {
   const dataDir = tempDir('posture-collector-');
   const db = backend === 'pg' ? await freshPgDatabase('c') : null;
@@ -47,6 +58,7 @@ export async function startTestCollector(backend: 'pglite' | 'pg', env: Record<s
     throw e;
   }
   const tc = c as TestCollector;
+  running.set(c.url, c);
   tc.dataDir = dataDir;
   tc.databaseUrl = db?.url;
   tc.api = async (path, init = {}) => {
@@ -65,6 +77,7 @@ export async function startTestCollector(backend: 'pglite' | 'pg', env: Record<s
     return { status: res.status, body };
   };
   tc.cleanup = async () => {
+    running.delete(c.url);
     try {
       await c.close().catch(() => {});
     } finally {

@@ -37,6 +37,8 @@ export interface CollectorConfig {
   maxPublicRequestsPerSource: number;
   /** Enrollments per source address per minute (per secret: ten times this). */
   enrollRatePerMin: number;
+  /** Run the report projector in this process (default on); off for an ingest-only collector. */
+  projector: boolean;
 }
 
 /** An IPv4/IPv6 address or CIDR, as proxy-addr (fastify's trustProxy) accepts them. */
@@ -49,6 +51,13 @@ function int(name: string, v: string | undefined, def: number, min: number, max:
   const n = Number(v);
   if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${v}"`);
   return n;
+}
+
+function bool(name: string, v: string | undefined, def: boolean): boolean {
+  if (v === undefined || v === '') return def;
+  if (/^(1|true|on|yes)$/i.test(v)) return true;
+  if (/^(0|false|off|no)$/i.test(v)) return false;
+  throw new ConfigError(`${name} must be on or off, got "${v}"`);
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): CollectorConfig {
@@ -95,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CollectorConfi
     requestTimeoutMs: int('POSTURE_REQUEST_TIMEOUT_MS', env.POSTURE_REQUEST_TIMEOUT_MS, 30_000, 1_000, 600_000),
     enrollRatePerMin: int('POSTURE_ENROLL_RATE_PER_MIN', env.POSTURE_ENROLL_RATE_PER_MIN, 60, 1, 10_000_000),
     maxPublicRequestsPerSource: int('POSTURE_MAX_PUBLIC_REQUESTS_PER_SOURCE', env.POSTURE_MAX_PUBLIC_REQUESTS_PER_SOURCE, 32, 1, 10_000),
+    projector: bool('POSTURE_PROJECTOR', env.POSTURE_PROJECTOR, true),
   };
 }
 
