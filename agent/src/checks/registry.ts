@@ -15,6 +15,7 @@ import { defaultCacheDir } from './cache.js';
 import { buildResult, cut } from './result.js';
 import { SPECS } from './specs.js';
 import type { CheckSpec, Collector, Observation, ProbeContext, ProbeFs, Thresholds } from './types.js';
+import { toStorable } from '#shared/schema/storable.js';
 import { buildTrace, tracedContext, type TraceEntry, type TraceSink } from './trace.js';
 
 export type CollectorTable = { [K in CheckId]?: Collector<K> };
@@ -143,7 +144,8 @@ export async function runOne(id: CheckId, collector: Collector<CheckId> | undefi
   } catch {
     /* the generic steps still help */
   }
-  const result = buildResult(id, obs, verdict, steps, performance.now() - started);
+  // Storable before validation: a NUL or lone surrogate in evidence read from a file is dropped, not a schema failure.
+  const result = toStorable(buildResult(id, obs, verdict, steps, performance.now() - started));
   opts.trace?.(buildTrace(id, entries, obs, thresholds, verdict));
   const v = validator.validate(result);
   if (v.ok) return result;
