@@ -12,6 +12,7 @@ import { ApiError, Errors } from '../shared/errors.js';
 import { newId } from '../shared/crypto.js';
 import { audit } from '../audit/log.js';
 import { ADMIN, OPERATORS } from '../auth/roles.js';
+import { ENROLL_RATE_LIMIT, SecretThrottle } from './throttle.js';
 import { validatePublicJwk, verifyPendingProof, verifyReenrollProof } from './proof.js';
 import { approvePending, getPending, listPending, rejectPending } from './pending.js';
 
@@ -22,6 +23,7 @@ type EnrollOutcome = { error: ApiError } | { pendingId: string } | { deviceId: s
 import { createEnrollSecret, expireEnrollSecret, listEnrollSecrets, revokeEnrollSecret, useEnrollSecret } from './secrets.js';
 
 export function enrollmentRoutes(ctx: Ctx) {
+  const perSecret = new SecretThrottle();
   return async (app: FastifyInstance) => {
     app.get('/agent/v1/info', { config: { auth: 'public' } }, async () => ({
       collectorId: ctx.identity.collectorId,
@@ -29,8 +31,9 @@ export function enrollmentRoutes(ctx: Ctx) {
       version: ctx.version,
     }));
 
-    app.post<{ Body: EnrollRequest }>('/agent/v1/enroll', { config: { auth: 'public' }, schema: { body: EnrollRequest } }, async (req, reply) => {
+    app.post<{ Body: EnrollRequest }>('/agent/v1/enroll', { config: { auth: 'public', rateLimit: ENROLL_RATE_LIMIT(ctx) }, schema: { body: EnrollRequest } }, async (req, reply) => {
       const b = req.body;
+      perSecret.check(ctx, req.ip, b.secret);
       // Before anything is looked up or stored: a junk key must never reach device_keys.
       const pub = validatePublicJwk(b.publicJwk as Record<string, unknown>);
       const kid = await calculateJwkThumbprint(pub);
@@ -88,7 +91,7 @@ export function enrollmentRoutes(ctx: Ctx) {
         return { deviceId, reenrolled: false };
       });
       if ('error' in result) {
-        await audit(ctx.db, { actor: 'anonymous', action: 'device.enroll', outcome: 'denied', ip: req.ip, detail: { reason: result.error.code, hostname: inv.hostname } }).catch(() => {});
+        ctx.refusals.record({ action: 'device.enroll', source: req.ip, reason: result.error.code });
         throw result.error;
       }
       if ('pendingId' in result) {
