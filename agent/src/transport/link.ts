@@ -12,6 +12,7 @@ import { parseJsonLimited } from '#shared/protocol/json.js';
 import type { Spool } from '../spool/spool.js';
 import { deviceToken, type DeviceKey } from '../identity/keys.js';
 import { backoffDelay } from './backoff.js';
+import { plainNetworkError } from '../identity/pending.js';
 import { tlsOptions, type TlsSettings } from './tls.js';
 
 const validateServer = compile(ServerMessage);
@@ -182,7 +183,8 @@ export class AgentLink {
       this.afterClose(0, '', Number.isFinite(ra) ? ra * 1000 : undefined);
     });
     ws.on('error', (e) => {
-      this.lastError = e.message;
+      // Shown by `status`: plain words ("connection refused: the collector is not running…"), not an errno dump.
+      this.lastError = plainNetworkError(e, this.opts.server);
       this.ev.log('warn', `connection error: ${e.message}`);
     });
     ws.on('close', (code, reasonBuf) => {
