@@ -22,6 +22,8 @@ export class EnrollError extends Error {}
 export interface EnrollArgs {
   server: string;
   secret: string;
+  /** The owner's email, assigned on the collector with source `enrollment`. */
+  owner?: string;
   stateDir: string;
   caFile?: string;
   pinSha256?: string[];
@@ -85,6 +87,7 @@ export async function enroll(a: EnrollArgs): Promise<AgentConfig> {
     fingerprint: await hardwareFingerprint(iv.value.fingerprintSalt),
     agentVersion: AGENT_VERSION,
     inventory: await collectInventory(),
+    ...(a.owner ? { owner: a.owner } : {}),
   };
   const res = await postJson(`${base}/agent/v1/enroll`, body, tls);
   if (res.status !== 200 && res.status !== 201) {

@@ -11,6 +11,7 @@ import { ApiError, Errors } from '../shared/errors.js';
 import { newId } from '../shared/crypto.js';
 import { audit } from '../audit/log.js';
 import { ADMIN } from '../auth/roles.js';
+import { ownerAtEnrollment } from '../people/owners.js';
 import { createEnrollSecret, expireEnrollSecret, listEnrollSecrets, revokeEnrollSecret, useEnrollSecret } from './secrets.js';
 
 export function enrollmentRoutes(ctx: Ctx) {
@@ -47,7 +48,7 @@ export function enrollmentRoutes(ctx: Ctx) {
           // Same machine re-enrolling (reinstall, lost state): same asset, new key.
           deviceId = dev.id;
           await q.query(
-            `UPDATE devices SET hostname=$2, platform=$3, os_name=$4, os_version=$5, model=$6, serial=$7, owner=COALESCE($8, owner), agent_version=$9, inventory=$10, last_seen_at=now() WHERE id=$1`,
+            `UPDATE devices SET hostname=$2, platform=$3, os_name=$4, os_version=$5, model=$6, serial=$7, owner=CASE WHEN owner_person_id IS NULL THEN COALESCE($8, owner) ELSE owner END, agent_version=$9, inventory=$10, last_seen_at=now() WHERE id=$1`,
             [deviceId, ...cols],
           );
           await q.query('UPDATE device_keys SET retired_at = now() WHERE device_id = $1 AND retired_at IS NULL AND kid <> $2', [deviceId, kid]);
@@ -60,6 +61,7 @@ export function enrollmentRoutes(ctx: Ctx) {
           );
           await q.query(`INSERT INTO state_events (device_id, check_id, from_state, to_state, at) VALUES ($1, '*', NULL, 'unknown', now())`, [deviceId]);
         }
+        await ownerAtEnrollment(q, deviceId, inv.users[0] ?? null, b.owner, `enroll-secret:${s.id}`, ctx.policy.policy);
         if (!keyRow.rows[0]) await q.query('INSERT INTO device_keys (kid, device_id, public_jwk) VALUES ($1,$2,$3)', [kid, deviceId, JSON.stringify(pub)]);
         await audit(q, { actor: `enroll-secret:${s.id}`, action: dev ? 'device.reenrolled' : 'device.enrolled', target: deviceId, ip: req.ip, detail: { hostname: inv.hostname, kid } });
         return { deviceId, reenrolled: !!dev };

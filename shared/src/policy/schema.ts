@@ -4,6 +4,7 @@
  * overrides of any of those under `platforms`.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { PeoplePolicy } from './people.js';
 
 const Hours = Type.Number({ minimum: 0, maximum: 24 * 365 });
 const Version = Type.String({ maxLength: 32, pattern: '^[0-9]+(\\.[0-9]+)*$' });
@@ -99,6 +100,7 @@ export const Policy = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    people: Type.Optional(PeoplePolicy),
   },
   { additionalProperties: false },
 );

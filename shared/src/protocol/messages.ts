@@ -139,6 +139,8 @@ export const EnrollRequest = Type.Object(
     fingerprint: Type.String({ pattern: '^[a-f0-9]{64}$' }),
     agentVersion: Type.String({ maxLength: 64 }),
     inventory: Inventory,
+    /** The owner's email (`posture-agent enroll --owner EMAIL`); assigned with source `enrollment`. */
+    owner: Type.Optional(Type.String({ minLength: 3, maxLength: 320, pattern: '^[^\\s@]+@[^\\s@]+$' })),
   },
   { additionalProperties: false },
 );
