@@ -35,6 +35,14 @@ export interface DeviceSummary {
   last_report_at: Date | null;
   enrolled_at: Date;
   revoked_at: Date | null;
+  owner_person_id: string | null;
+  owner_source: string | null;
+  inferred_owner: string | null;
+  offboard_since: Date | null;
+  offboard_deadline: Date | null;
+  offboard_outcome: string | null;
+  offboard_outcome_at: Date | null;
+  reported_after_offboard_at: Date | null;
 }
 
 const SORTS: Record<NonNullable<DeviceListQuery['sort']>, string> = {
@@ -47,7 +55,8 @@ const SORTS: Record<NonNullable<DeviceListQuery['sort']>, string> = {
 };
 
 export const DEVICE_COLUMNS = `id, hostname, platform, os_name, os_version, model, serial, owner, agent_version, state, state_since,
-  failing_checks, next_deadline, last_seen_at, last_report_at, enrolled_at, revoked_at`;
+  failing_checks, next_deadline, last_seen_at, last_report_at, enrolled_at, revoked_at,
+  owner_person_id, owner_source, inferred_owner, offboard_since, offboard_deadline, offboard_outcome, offboard_outcome_at, reported_after_offboard_at`;
 
 export async function listDevices(db: Db, f: DeviceListQuery): Promise<{ total: number; items: DeviceSummary[] }> {
   const where: string[] = [];

@@ -117,3 +117,12 @@ export function presentPerson(p: PersonWithDevices | PersonRow) {
     ...('devices' in p ? { devices: p.devices.map(presentPersonDevice) } : {}),
   };
 }
+
+/** Owner and offboarding events of one device, newest first (the device timeline merges them). */
+export async function deviceEvents(q: Queryable, deviceId: string, limit = 200) {
+  const r = await q.query<{ id: string; at: Date; kind: string; actor: string; detail: Record<string, unknown> | null }>(
+    'SELECT id, at, kind, actor, detail FROM device_events WHERE device_id = $1 ORDER BY at DESC, id DESC LIMIT $2',
+    [deviceId, limit],
+  );
+  return r.rows;
+}

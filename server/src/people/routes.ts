@@ -13,7 +13,7 @@ import { audit } from '../audit/log.js';
 import type { Queryable } from '../db/types.js';
 import { EMAIL_RE, findOrCreatePerson, insertPerson, personByEmail, personById, PERSON_STATUSES } from './dal.js';
 import { assignOwner, closeOffboarding, OFFBOARD_OUTCOMES, setPersonStatus, type AssignResult } from './owners.js';
-import { listPeople, offboardedDevices, presentPerson, presentPersonDevice, unownedDevices, withDevices } from './query.js';
+import { deviceEvents, listPeople, offboardedDevices, presentPerson, presentPersonDevice, unownedDevices, withDevices } from './query.js';
 
 const Email = Type.String({ minLength: 3, maxLength: 320, pattern: '^[^\\s@]+@[^\\s@]+$' });
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
@@ -144,6 +144,10 @@ export function peopleRoutes(ctx: Ctx) {
       });
       return { items: results, updated: results.filter((r) => r.ok).length, refused: results.filter((r) => !r.ok).length };
     });
+
+    app.get<{ Params: { id: string } }>('/api/v1/devices/:id/owner-events', { config: { auth: ALL_ROLES }, schema: { params: IdParams } }, async (req) => ({
+      items: (await deviceEvents(ctx.db, req.params.id)).map((e) => ({ id: Number(e.id), at: new Date(e.at).toISOString(), kind: e.kind, actor: e.actor, detail: e.detail })),
+    }));
 
     app.post<{ Params: { id: string }; Body: Static<typeof OutcomeBody> }>(
       '/api/v1/devices/:id/offboarding',
