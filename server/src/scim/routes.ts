@@ -46,6 +46,20 @@ const applyPatch = <T extends object>(resource: T, ops: ScimPatchOperation[]): T
   }
 };
 
+/**
+ * Entra removes members as `{op:"Remove", path:"members", value:[{value:id}]}`; scim-patch
+ * matches such values by the whole member object (display, $ref included), so each is turned
+ * into the equivalent `members[value eq "id"]` removal, which matches by id as RFC 7644 §3.5.2.2 means.
+ */
+function memberRemovalByValue(op: ScimPatchOperation): ScimPatchOperation[] {
+  const v = (op as { value?: unknown }).value;
+  if (!/^remove$/i.test(op.op) || !/^members$/i.test(op.path ?? '') || !Array.isArray(v)) return [op];
+  return v.map((m: { value?: unknown }) => {
+    if (typeof m?.value !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(m.value)) throw new ScimHttpError(400, 'members: each removed member needs a user id as value', 'invalidValue');
+    return { op: 'remove', path: `members[value eq "${m.value}"]` } as ScimPatchOperation;
+  });
+}
+
 export function scimRoutes(ctx: Ctx) {
   return async (app: FastifyInstance) => {
     app.addContentTypeParser(MEDIA, { parseAs: 'string' }, (_req, body, done) => {
@@ -172,7 +186,7 @@ export function scimRoutes(ctx: Ctx) {
       await ctx.db.tx(async (q) => {
         const current = req.params.id.length <= 64 ? await scimGroup(q, req.params.id, base(req), true) : null;
         if (!current) throw new ScimHttpError(404, `Group ${req.params.id} not found`);
-        const patched = applyPatch({ ...current, members: current.members ?? [] }, ops);
+        const patched = applyPatch({ ...current, members: current.members ?? [] }, ops.flatMap(memberRemovalByValue));
         const g = readGroup(patched);
         await writeScimGroup(q, req.params.id, { ...g, members: g.members ?? [] }, actor(req));
       });
