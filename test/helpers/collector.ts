@@ -20,6 +20,17 @@ export interface TestCollector extends RunningCollector {
   cleanup(): Promise<void>;
 }
 
+/** In-process test collectors by URL, so helpers that only know the URL can wait for projection. */
+const running = new Map<string, RunningCollector>();
+
+/**
+ * Wait until the in-process collector at `server` has applied every stored report (the ack
+ * means "stored"; state is derived by the projector right after). No-op for child processes.
+ */
+export async function projected(server: string): Promise<void> {
+  await running.get(server)?.projector.catchUp();
+}
+
 export async function startTestCollector(backend: 'pglite' | 'pg', env: Record<string, string> = {}): Promise<TestCollector> {
   const dataDir = tempDir('posture-collector-');
   const db = backend === 'pg' ? await freshPgDatabase('c') : null;
@@ -38,6 +49,7 @@ export async function startTestCollector(backend: 'pglite' | 'pg', env: Record<s
   };
   const c = await startCollector(config, { logger: false });
   const tc = c as TestCollector;
+  running.set(c.url, c);
   tc.dataDir = dataDir;
   tc.databaseUrl = db?.url;
   tc.api = async (path, init = {}) => {
@@ -56,6 +68,7 @@ export async function startTestCollector(backend: 'pglite' | 'pg', env: Record<s
     return { status: res.status, body };
   };
   tc.cleanup = async () => {
+    running.delete(c.url);
     await c.close().catch(() => {});
     await db?.drop();
   };

@@ -15,8 +15,12 @@ Commands:
                           Register this machine with a Posture collector
                           (--owner: the employee who uses it).
   run [--interval SECONDS] Run the agent: check on schedule and report (foreground).
-  check [--json] [--root DIR] [--only ID,ID]
+  check [--json] [--root DIR] [--only ID,ID] [--policy FILE] [--explain]
                           Run all checks once and print the results (no report is sent).
+                          Custom checks come from the enrolled agent's policy, or from a
+                          policy file (YAML/JSON) with --policy.
+                          --explain: per check, every command/file read, what was
+                          extracted and which rule decided.
   status [--json] [--what-is-collected]
                           Show this machine's compliance state and how to fix failures.
                           Exit: 0 compliant, 5 failing (within grace), 6 noncompliant,
@@ -52,8 +56,10 @@ export async function main(argv: string[]): Promise<number> {
       pin: { type: 'string', multiple: true },
       interval: { type: 'string' },
       json: { type: 'boolean' },
+      explain: { type: 'boolean' },
       root: { type: 'string' },
       only: { type: 'string' },
+      policy: { type: 'string' },
       print: { type: 'boolean' },
       'what-is-collected': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -62,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
   const v = values as Record<string, string | boolean | string[] | undefined>;
   // A mistyped flag (`--jsn`) must not silently give a different output with exit 0.
   // install/uninstall read --binary and --dry-run themselves (service.ts).
-  const known = new Set(['server', 'secret', 'owner', 'state-dir', 'ca-file', 'pin', 'interval', 'json', 'root', 'only', 'print', 'what-is-collected', 'help', 'h', 'binary', 'dry-run']);
+  const known = new Set(['server', 'secret', 'owner', 'state-dir', 'ca-file', 'pin', 'interval', 'json', 'explain', 'policy', 'root', 'only', 'print', 'what-is-collected', 'help', 'h', 'binary', 'dry-run']);
   const unknown = Object.keys(v).filter((k) => !known.has(k));
   if (unknown.length) {
     console.error(`posture-agent ${command}: unknown option ${unknown.map((k) => (k.length === 1 ? `-${k}` : `--${k}`)).join(', ')}\n\n${USAGE}`);
@@ -116,7 +122,13 @@ export async function main(argv: string[]): Promise<number> {
           console.error(`posture-agent check: --root ${root}: no such directory`);
           return 2;
         }
-        return await checkCommand({ json: !!v.json, root: v.root as string | undefined, only: only as never });
+        const { loadCustomChecks } = await import('./check-policy.js');
+        const custom = loadCustomChecks(stateDir, v.policy as string | undefined);
+        if (!custom.ok) {
+          console.error(`posture-agent check: ${custom.errors.join('\n  ')}`);
+          return 2;
+        }
+        return await checkCommand({ json: !!v.json, explain: !!v.explain, root: v.root as string | undefined, only: only as never, customChecks: custom.checks });
       }
       case 'status': {
         const { statusCommand } = await import('./status.js');
@@ -149,7 +161,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
+// The probe cycle's child process (runtime/child-cycle.ts): not a user command.
+const entry = process.argv[2] === '__cycle' ? import('../runtime/child-cycle.js').then((m) => m.cycleChildMain()) : main(process.argv.slice(2));
+entry.then(
   (code) => {
     if (code !== -1) process.exitCode = code;
   },

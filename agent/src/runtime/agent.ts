@@ -19,7 +19,7 @@ import { compile } from '#shared/schema/validate.js';
 
 const validatePayload = compile(ReportPayload);
 
-export type CycleRunner = (opts: { only?: CheckId[]; thresholds?: Record<string, unknown> }) => Promise<CycleResult>;
+export type CycleRunner = (opts: { only?: CheckId[]; thresholds?: Record<string, unknown>; customChecks?: readonly unknown[] }) => Promise<CycleResult>;
 
 export interface AgentRuntimeOptions {
   stateDir: string;
@@ -136,7 +136,7 @@ export class AgentRuntime {
 
   private async cycle(trigger: string, only?: CheckId[]): Promise<void> {
     try {
-      const result = await this.opts.runCycle({ only, thresholds: this.cfg.policy.thresholds });
+      const result = await this.opts.runCycle({ only, thresholds: this.cfg.policy.thresholds, customChecks: this.cfg.policy.customChecks });
       const st = this.spool.stats;
       const payload = buildPayload({ deviceId: this.cfg.deviceId, seq: this.spool.nextSeq(), cycle: result, trigger, spool: { pending: st.pending, evicted: st.evicted, quarantined: st.quarantined } });
       const valid = validatePayload.validate(payload);

@@ -24,6 +24,8 @@ export interface CollectorConfig {
   dbPoolMax: number;
   /** How long to wait for an unreachable database at start before giving up. */
   dbWaitSec: number;
+  /** Run the report projector in this process (default on); off for an ingest-only collector. */
+  projector: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -33,6 +35,13 @@ function int(name: string, v: string | undefined, def: number, min: number, max:
   const n = Number(v);
   if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${v}"`);
   return n;
+}
+
+function bool(name: string, v: string | undefined, def: boolean): boolean {
+  if (v === undefined || v === '') return def;
+  if (/^(1|true|on|yes)$/i.test(v)) return true;
+  if (/^(0|false|off|no)$/i.test(v)) return false;
+  throw new ConfigError(`${name} must be on or off, got "${v}"`);
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): CollectorConfig {
@@ -74,5 +83,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CollectorConfi
     jobIntervalMs: int('POSTURE_JOB_INTERVAL_MS', env.POSTURE_JOB_INTERVAL_MS, 30_000, 100, 3_600_000),
     dbPoolMax: int('POSTURE_DB_POOL_MAX', env.POSTURE_DB_POOL_MAX, 10, 1, 200),
     dbWaitSec: int('POSTURE_DB_WAIT_SEC', env.POSTURE_DB_WAIT_SEC, 60, 0, 3600),
+    projector: bool('POSTURE_PROJECTOR', env.POSTURE_PROJECTOR, true),
   };
 }

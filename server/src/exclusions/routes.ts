@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { CHECK_IDS } from '#shared/checks/ids.js';
+import { CheckIdSchema } from '#shared/checks/ids.js';
 import type { Ctx } from '../context.js';
 import { ALL_ROLES, OPERATORS } from '../auth/roles.js';
 import { Errors } from '../shared/errors.js';
@@ -19,7 +19,7 @@ const MAX_DAYS = 366;
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 const Body = Type.Object(
   {
-    checkId: Type.Union([...CHECK_IDS.map((c) => Type.Literal(c)), Type.Literal('*')]),
+    checkId: Type.Union([CheckIdSchema, Type.Literal('*')]),
     rationale: Type.String({ minLength: 10, maxLength: 2000 }),
     expiresAt: Type.String({ format: 'date-time', maxLength: 40 }),
   },

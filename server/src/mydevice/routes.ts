@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { Ctx } from '../context.js';
 import { ApiError } from '../shared/errors.js';
-import { issueCheckNow } from '../devices/routes.js';
+import { checkNowDelivery, issueCheckNow } from '../devices/check-now.js';
 import { verifyLinkToken, type LinkVerdict } from './token.js';
 import { cookieHeader, createMyDeviceSession, csrfOk, sessionFromRequest, type MyDeviceSession } from './session.js';
 import { myDeviceState } from './state.js';
@@ -94,7 +94,7 @@ export function myDeviceRoutes(ctx: Ctx) {
         if (!s) return problem(reply, 401, 'Your My-device link has expired', 'For your security, this page is available for 30 minutes after opening a link.');
         const state = s.revoked ? null : await myDeviceState(ctx, s.deviceId);
         if (!state) return problem(reply, 403, PROBLEM_TEXT.revoked, 'Ask IT if you think this is a mistake.');
-        return reply.code(200).headers(PAGE_HEADERS).type('text/html').send(myDevicePage(state, s.csrf));
+        return reply.code(200).headers(PAGE_HEADERS).type('text/html').send(myDevicePage(state, s.csrf, ctx.policy.policy.customChecks));
       },
     );
 
@@ -119,7 +119,7 @@ export function myDeviceRoutes(ctx: Ctx) {
       if (lastCheckNow.size > 10_000) lastCheckNow.clear();
       const commandId = await issueCheckNow(ctx, s.deviceId, `device-link:${s.deviceId}`, undefined, req.ip);
       reply.code(202);
-      return { commandId, connected: ctx.hub.isLocal(s.deviceId) ? true : null };
+      return { commandId, ...(await checkNowDelivery(ctx, s.deviceId)) };
     });
 
     app.get<{ Params: { commandId: string } }>(
