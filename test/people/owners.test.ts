@@ -113,3 +113,46 @@ describe('device owners (pglite)', () => {
     }
   });
 });
+
+describe('people.csv in the evidence bundle (pglite)', () => {
+  let c: TestCollector;
+  beforeAll(async () => {
+    c = await startTestCollector('pglite');
+  }, 180_000);
+  afterAll(async () => c?.cleanup());
+
+  it('lists each person, their status and each device with its return/wipe outcome', async () => {
+    const { unpackTarGz } = await import('../../scripts/evidence/unpack.js');
+    const { parseCsv } = await import('../../shared/src/evidence/csv.js');
+    const { Readable } = await import('node:stream');
+    const { readFileSync } = await import('node:fs');
+    const { tempDir } = await import('../helpers/db.js');
+    const dev = await reportingDevice(c.url, 'returned-laptop');
+    try {
+      await dev.report();
+    } finally {
+      dev.close();
+    }
+    await c.api(`/api/v1/devices/${dev.deviceId}/owner`, { method: 'PUT', body: JSON.stringify({ email: 'gina@example.com' }) });
+    await c.api('/api/v1/people', { method: 'POST', body: JSON.stringify({ email: 'nodevice@example.com' }) });
+    const gina = (await c.api('/api/v1/people?q=gina')).body.items[0];
+    await c.api(`/api/v1/people/${gina.id}/status`, { method: 'POST', body: JSON.stringify({ status: 'offboarded' }) });
+    await c.api(`/api/v1/devices/${dev.deviceId}/offboarding`, { method: 'POST', body: JSON.stringify({ outcome: 'returned' }) });
+    const from = new Date(Date.now() - 86_400_000).toISOString();
+    const to = new Date(Date.now() + 60_000).toISOString();
+    const res = await fetch(`${c.url}/api/v1/evidence?from=${from}&to=${to}`, { headers: { authorization: `Bearer ${(await import('../helpers/collector.js')).ADMIN_TOKEN}` } });
+    expect(res.status).toBe(200);
+    const dir = tempDir('posture-people-bundle-');
+    await unpackTarGz(Readable.fromWeb(res.body as never), dir);
+    const rows = parseCsv(readFileSync(`${dir}/people.csv`, 'utf8').replace(/^\uFEFF/, '')) as string[][];
+    const header = rows[0];
+    const byEmail = (e: string) => rows.slice(1).filter((r) => r[header.indexOf('email')] === e).map((r) => Object.fromEntries(header.map((h, i) => [h, r[i]])));
+    const g = byEmail('gina@example.com');
+    expect(g).toHaveLength(1);
+    expect(g[0]).toMatchObject({ status: 'offboarded', device_id: dev.deviceId, hostname: 'returned-laptop', owner_source: 'admin', outcome: 'returned' });
+    expect(g[0].offboarded_at).toMatch(/^\d{4}-/);
+    expect(g[0].outcome_at).toMatch(/^\d{4}-/);
+    expect(byEmail('nodevice@example.com')[0]).toMatchObject({ status: 'active', device_id: '' });
+    (await import('node:fs')).rmSync(dir, { recursive: true, force: true });
+  });
+});
