@@ -86,8 +86,8 @@ export async function startCollector(config: CollectorConfig, opts: { logger?: b
   if (config.projector) projector.start();
   const https = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;
   const ctxBase = { db, config, identity, policy, hub, keys, batcher, metrics, version: COLLECTOR_VERSION };
-  const { app } = await buildApp(ctxBase, { logger: opts.logger === false ? false : { level: config.logLevel }, https });
-  const ctx: Ctx = { ...ctxBase, log: app.log };
+  const { app, refusals } = await buildApp(ctxBase, { logger: opts.logger === false ? false : { level: config.logLevel }, https });
+  const ctx: Ctx = { ...ctxBase, log: app.log, refusals };
   const sockets = attachSocketServer(app.server as Server, identity.collectorId, {
     db, keys, hub, batcher, log: app.log, metrics, presence,
     welcome: (deviceId: string) => ({ type: 'welcome', deviceId, serverTime: new Date().toISOString(), policy: policy.agentPolicy() }),
@@ -97,7 +97,7 @@ export async function startCollector(config: CollectorConfig, opts: { logger?: b
     const p = policy.agentPolicy();
     for (const c of hub.connections()) c.send({ type: 'command', commandId: `pol_${Date.now()}`, command: 'policy-update', policy: p });
   });
-  const stopJobs = startJobs(db, policy, { intervalMs: config.jobIntervalMs, webhookUrl: config.webhookUrl, log: app.log });
+  const stopJobs = startJobs(db, policy, { intervalMs: config.jobIntervalMs, webhookUrl: config.webhookUrl, webhookSecret: config.webhookSecret, publicUrl: config.publicUrl, log: app.log });
   await app.listen({ port: config.port, host: config.host });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;

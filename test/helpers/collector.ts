@@ -43,11 +43,20 @@ export async function startTestCollector(backend: 'pglite' | 'pg', env: Record<s
       POSTURE_ENROLL_SECRET: ENROLL_SECRET,
       POSTURE_JOB_INTERVAL_MS: '1000',
       LOG_LEVEL: 'warn',
+      // Fleet tests enroll hundreds of devices from 127.0.0.1; the throttle has its own tests.
+      POSTURE_ENROLL_RATE_PER_MIN: '1000000',
       ...(db ? { DATABASE_URL: db.url } : {}),
       ...env,
     }),
   };
-  const c = await startCollector(config, { logger: false });
+  let c: RunningCollector;
+  try {
+    c = await startCollector(config, { logger: false });
+  } catch (e) {
+    // A collector that fails to start (the case some tests provoke) must not leave its database behind.
+    await db?.drop().catch(() => {});
+    throw e;
+  }
   const tc = c as TestCollector;
   running.set(c.url, c);
   tc.dataDir = dataDir;
@@ -69,8 +78,11 @@ export async function startTestCollector(backend: 'pglite' | 'pg', env: Record<s
   };
   tc.cleanup = async () => {
     running.delete(c.url);
-    await c.close().catch(() => {});
-    await db?.drop();
+    try {
+      await c.close().catch(() => {});
+    } finally {
+      await db?.drop();
+    }
   };
   return tc;
 }
@@ -80,7 +92,7 @@ export function spawnCollectorProcess(env: Record<string, string>): { child: Chi
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server', 'src', 'main.ts'), '--no-local-agent'], {
     cwd: ROOT,
     // DATABASE_URL from the test runner's environment must not leak into a PGlite collector.
-    env: { ...process.env, DATABASE_URL: '', LOG_LEVEL: 'warn', POSTURE_ADMIN_TOKEN: ADMIN_TOKEN, POSTURE_ENROLL_SECRET: ENROLL_SECRET, ...env },
+    env: { ...process.env, DATABASE_URL: '', LOG_LEVEL: 'warn', POSTURE_ADMIN_TOKEN: ADMIN_TOKEN, POSTURE_ENROLL_SECRET: ENROLL_SECRET, POSTURE_ENROLL_RATE_PER_MIN: '1000000', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

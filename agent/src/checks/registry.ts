@@ -15,6 +15,7 @@ import { defaultCacheDir } from './cache.js';
 import { buildResult, cut } from './result.js';
 import { SPECS } from './specs.js';
 import type { CheckSpec, Collector, Observation, ProbeContext, ProbeFs, Thresholds } from './types.js';
+import { toStorable } from '#shared/schema/storable.js';
 import { buildTrace, tracedContext, type TraceEntry, type TraceSink } from './trace.js';
 
 export type CollectorTable = { [K in CheckId]?: Collector<K> };
@@ -143,7 +144,8 @@ export async function runOne(id: CheckId, collector: Collector<CheckId> | undefi
   } catch {
     /* the generic steps still help */
   }
-  const result = buildResult(id, obs, verdict, steps, performance.now() - started);
+  // Storable before validation: a NUL or lone surrogate in evidence read from a file is dropped, not a schema failure.
+  const result = toStorable(buildResult(id, obs, verdict, steps, performance.now() - started));
   opts.trace?.(buildTrace(id, entries, obs, thresholds, verdict));
   const v = validator.validate(result);
   if (v.ok) return result;
@@ -161,7 +163,7 @@ export async function runChecks(opts: RunChecksOptions = {}): Promise<CheckResul
   const table: CollectorTable = supported ? await loadCollectors(ctx.platform) : {};
   const [builtin, custom] = await Promise.all([
     Promise.all(ids.map((id) => runOne(id, table[id] as Collector<CheckId> | undefined, ctx, opts))),
-    runCustomChecks(opts.customChecks ?? [], ctx, { only: opts.only, checkTimeoutMs: opts.checkTimeoutMs, cacheDir: opts.cacheDir ?? null }),
+    runCustomChecks(opts.customChecks ?? [], ctx, { only: opts.only, checkTimeoutMs: opts.checkTimeoutMs, cacheDir: opts.cacheDir ?? null, trace: opts.trace }),
   ]);
   return [...builtin, ...custom];
 }

@@ -15,12 +15,12 @@ Commands:
                           Register this machine with a Posture collector
                           (--owner: the employee who uses it).
   run [--interval SECONDS] Run the agent: check on schedule and report (foreground).
-  check [--json] [--root DIR] [--only ID,ID] [--policy FILE] [--explain]
+  check [--json] [--root DIR] [--only ID,ID] [--explain] [--policy FILE]
                           Run all checks once and print the results (no report is sent).
-                          Custom checks come from the enrolled agent's policy, or from a
-                          policy file (YAML/JSON) with --policy.
                           --explain: per check, every command/file read, what was
                           extracted and which rule decided.
+                          Custom checks come from the enrolled agent's policy, or from a
+                          policy file (YAML/JSON, full or a policies/ snippet) with --policy.
   status [--json] [--what-is-collected]
                           Show this machine's compliance state and how to fix failures.
                           Exit: 0 compliant, 5 failing (within grace), 6 noncompliant,
@@ -128,7 +128,7 @@ export async function main(argv: string[]): Promise<number> {
           console.error(`posture-agent check: ${custom.errors.join('\n  ')}`);
           return 2;
         }
-        return await checkCommand({ json: !!v.json, explain: !!v.explain, root: v.root as string | undefined, only: only as never, customChecks: custom.checks });
+        return await checkCommand({ json: !!v.json, root: v.root as string | undefined, only: only as never, explain: !!v.explain, customChecks: custom.checks });
       }
       case 'status': {
         const { statusCommand } = await import('./status.js');

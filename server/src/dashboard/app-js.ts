@@ -45,7 +45,9 @@ export const APP_JS = `
           : 'The device is offline: the re-check is queued and runs when it reconnects (until ' + new Date(r.queuedUntil).toLocaleString() + '). Pending…');
         await waitForResult(id, r.commandId);
       }
-      if (a === 'revoke') { if (!confirm('Revoke this device? Its agent is disconnected and can no longer report.')) return; await call('POST', '/api/v1/devices/' + id + '/revoke', { reason: 'revoked from dashboard' }); location.reload(); }
+      // Revoking asks why: the reason goes into the audit log and shows on the device page.
+      if (a === 'revoke') { var why = prompt('Revoke this device? Its agent is disconnected and can no longer report.\nReason (recorded in the audit log):'); if (why === null) return; if (!why.trim()) { status('A reason is needed to revoke a device.'); return; } await call('POST', '/api/v1/devices/' + id + '/revoke', { reason: why.trim().slice(0, 500) }); location.reload(); }
+      if (a === 'restore') { if (!confirm('Restore this device? Its agent can enroll again with a new key.')) return; await call('POST', '/api/v1/devices/' + id + '/restore'); location.reload(); }
       if (a === 'revoke-exclusion') { await call('DELETE', '/api/v1/devices/' + id + '/exclusions/' + encodeURIComponent(b.getAttribute('data-exclusion')), null); location.reload(); }
     } catch (e) { status('Failed: ' + e.message); }
   });

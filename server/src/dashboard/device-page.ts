@@ -41,6 +41,9 @@ export async function devicePage(db: Db, id: string, principal: Principal | null
   const [events, reports, who] = [await deviceEvents(db, d.id, 100), await deviceReports(db, d.id, 30), await queryAudit(db, { target: d.id, limit: 50 })];
   const inv = d.inventory as Record<string, any>;
   const canAct = !!principal && principal.role !== 'auditor' && !d.revoked_at;
+  const revokeReason = d.revoked_at
+    ? (await db.query<{ detail: { reason?: string | null } | null }>("SELECT detail FROM audit_log WHERE action = 'device.revoke' AND target = $1 ORDER BY id DESC LIMIT 1", [d.id])).rows[0]?.detail?.reason ?? null
+    : null;
   const maxDate = new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
   const minDate = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
 
@@ -56,6 +59,7 @@ export async function devicePage(db: Db, id: string, principal: Principal | null
   const body = html`<h1><span id="device-hostname">${d.hostname}</span> ${badge(d.revoked_at ? 'revoked' : d.state)}</h1>
 <p class="muted">${d.platform} ${d.os_name ?? ''} ${d.os_version ?? ''} · ${d.model ?? ''} · serial ${d.serial ?? '?'} · owner ${d.owner ?? '?'} · agent ${d.agent_version ?? '?'} · last report ${timeAgo(d.last_report_at)}${d.next_deadline ? html` · next deadline ${timeAgo(d.next_deadline)}` : ''}</p>
 ${presenceLine(d)}
+${d.revoked_at ? html`<p id="device-revoked" class="err">Revoked ${iso(d.revoked_at)} by ${d.revoked_by ?? '?'}${revokeReason ? html` — reason: ${revokeReason}` : ''}.${principal?.role === 'admin' ? html` <button data-action="restore" data-device="${d.id}">Restore device</button> <span id="action-status" class="muted"></span>` : ''}</p>` : ''}
 ${canAct ? html`<p id="device-actions"><button data-action="check-now" data-device="${d.id}" data-connected="${d.connected ? 'yes' : 'no'}">Re-check now</button> <button data-action="revoke" data-device="${d.id}">Revoke device</button> <span id="action-status" class="muted"></span></p>` : ''}
 ${pendingLine(d)}
 ${await ownerSection(db, d, !!principal && principal.role !== 'auditor')}

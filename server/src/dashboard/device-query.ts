@@ -43,10 +43,10 @@ const SORTS: Record<NonNullable<DashboardDeviceQuery['sort']>, string> = {
 const like = (s: string) => s.toLowerCase().replace(/[%_\\]/g, '\\$&');
 
 export function buildDeviceQuery(f: DashboardDeviceQuery, now = new Date()): { where: string; params: unknown[]; order: string } {
-  const where = ['revoked_at IS NULL'];
+  const where = [f.state === 'revoked' ? 'revoked_at IS NOT NULL' : 'revoked_at IS NULL'];
   const params: unknown[] = [];
   const p = (v: unknown) => (params.push(v), `$${params.length}`);
-  if (f.state) where.push(`state = ${p(f.state)}`);
+  if (f.state && f.state !== 'revoked') where.push(`state = ${p(f.state)}`);
   // Array containment can use the GIN index on failing_checks (= ANY cannot).
   if (f.failingCheck) where.push(`failing_checks @> ARRAY[${p(f.failingCheck)}]::text[]`);
   if (f.platform) where.push(`platform = ${p(f.platform)}`);

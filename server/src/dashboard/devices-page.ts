@@ -15,7 +15,7 @@ const SORT_KEYS = ['hostname', 'last_seen', 'state', 'os', 'owner', 'deadline'] 
 /** `policy` supplies the custom check ids the check filter accepts (built-ins only without it). */
 export function parseDeviceFilters(q: Record<string, string | undefined>, policy?: Policy): DashboardDeviceQuery {
   return {
-    state: DEVICE_STATES.includes(q.state as never) ? q.state : undefined,
+    state: DEVICE_STATES.includes(q.state as never) || q.state === 'revoked' ? q.state : undefined,
     failingCheck: (policyCheckIds(policy) as string[]).includes(q.check ?? '') ? q.check : undefined,
     platform: (PLATFORMS as readonly string[]).includes(q.platform ?? '') ? q.platform : undefined,
     osVersion: str(q.os, 64),
@@ -38,7 +38,7 @@ export async function devicesPage(db: Db, f: DashboardDeviceQuery, policy?: Poli
   return html`<h1>Devices</h1>
 <form class="filters" method="get" action="/devices" id="device-filters">
 <input name="q" placeholder="hostname, serial, owner" value="${f.q ?? ''}">
-<select name="state"><option value="">any state</option>${DEVICE_STATES.map((s) => html`<option ${s === f.state ? 'selected' : ''}>${s}</option>`)}</select>
+<select name="state"><option value="">any state</option>${[...DEVICE_STATES, 'revoked'].map((s) => html`<option ${s === f.state ? 'selected' : ''}>${s}</option>`)}</select>
 <select name="check"><option value="">any failing check</option>${checkCatalogue(policy).map((c) => html`<option value="${c.id}" ${c.id === f.failingCheck ? 'selected' : ''}>${c.title}</option>`)}</select>
 <select name="platform"><option value="">any platform</option>${PLATFORMS.map((p) => html`<option ${p === f.platform ? 'selected' : ''}>${p}</option>`)}</select>
 <input name="os" placeholder="OS version prefix" value="${f.osVersion ?? ''}" size="12">

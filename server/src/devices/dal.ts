@@ -78,8 +78,12 @@ export async function listDevices(db: Db, f: DeviceListQuery): Promise<{ total: 
     params.push(v);
     return `$${params.length}`;
   };
-  if (!f.includeRevoked) where.push('revoked_at IS NULL');
-  if (f.state) where.push(`state = ${p(f.state)}`);
+  // "revoked" is not an evaluated state but the help desk's filter for revoked devices (issue 18 #5).
+  if (f.state === 'revoked') where.push('revoked_at IS NOT NULL');
+  else {
+    if (!f.includeRevoked) where.push('revoked_at IS NULL');
+    if (f.state) where.push(`state = ${p(f.state)}`);
+  }
   if (f.failingCheck) where.push(`${p(f.failingCheck)} = ANY(failing_checks)`);
   if (f.platform) where.push(`platform = ${p(f.platform)}`);
   if (f.osVersion) where.push(`os_version LIKE ${p(f.osVersion.replace(/[%_\\]/g, '\\$&') + '%')}`);

@@ -17,7 +17,7 @@ import type { CheckId } from '#shared/checks/ids.js';
 
 const ListQuery = Type.Object(
   {
-    state: Type.Optional(Type.Union(DEVICE_STATES.map((s) => Type.Literal(s)))),
+    state: Type.Optional(Type.Union([...DEVICE_STATES, 'revoked'].map((s) => Type.Literal(s)))),
     failingCheck: Type.Optional(CheckIdSchema),
     platform: Type.Optional(Type.String({ maxLength: 32 })),
     osVersion: Type.Optional(Type.String({ maxLength: 64 })),

@@ -80,7 +80,11 @@ export function evidenceRoutes(ctx: Ctx) {
         throw Errors.forbidden(`The policy allows evidence export to: ${roles.join(', ')}; you are ${p.role}.`);
       }
       const { from, to } = period(req.query);
-      if (running >= MAX_CONCURRENT_EXPORTS) throw new ApiError(429, 'POSTURE_ERR_RATE_LIMITED', 'Another evidence export is running; retry in a minute.', { retryAfterSec: 60 });
+      if (running >= MAX_CONCURRENT_EXPORTS) {
+        // Refused exports are evidence too (README: every export attempt is in the audit log).
+        await audit(ctx.db, { actor: p.actor, action: 'evidence.export', outcome: 'denied', ip: req.ip, detail: { reason: 'concurrency_cap', from: from.toISOString(), to: to.toISOString() } });
+        throw new ApiError(429, 'POSTURE_ERR_RATE_LIMITED', 'Another evidence export is running; retry in a minute.', { retryAfterSec: 60 });
+      }
       running++;
       const dir = await mkdtemp(join(tmpdir(), 'posture-evidence-'));
       let released = false;

@@ -14,7 +14,7 @@ import type { Policy } from '#shared/policy/schema.js';
 import { evaluateDevice, type ActiveExclusion, type CheckState, type PreviousCheckState } from '#shared/policy/evaluate.js';
 import type { CheckId } from '#shared/checks/ids.js';
 import type { CheckResult } from '#shared/checks/result.js';
-import { alertForTransition, type OutboxRow } from '../alerts/outbox.js';
+import { alertForTransition, noncompliantChecks, type OutboxRow } from '../alerts/outbox.js';
 import { OWNER_FROM_REPORT_SET } from '../people/ingest-owner.js';
 import { storeReports } from './store.js';
 
@@ -169,7 +169,7 @@ export async function applyReports(q: Queryable, policy: Policy, fresh: LoggedRe
       }
       if (devState !== ev.state) {
         events.push({ device_id: dev.id, check_id: '*', from_state: devState, to_state: ev.state, at: at.toISOString(), report_id: r.payload.reportId, detail: { failing: ev.failingChecks } });
-        const alert = alertForTransition(alertOn, dev.id, dev.hostname, devState, ev.state, at, ev.failingChecks);
+        const alert = alertForTransition(alertOn, dev.id, dev.hostname, devState, ev.state, at, noncompliantChecks(ev));
         if (alert) outbox.push(alert);
         devState = ev.state;
       }

@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { Ctx } from '../context.js';
 import { ApiError } from '../shared/errors.js';
+import { cookiesSecure } from '../http/origin.js';
 import { checkNowDelivery, issueCheckNow } from '../devices/check-now.js';
 import { verifyLinkToken, type LinkVerdict } from './token.js';
 import { cookieHeader, createMyDeviceSession, csrfOk, sessionFromRequest, type MyDeviceSession } from './session.js';
@@ -86,7 +87,7 @@ export function myDeviceRoutes(ctx: Ctx) {
           return reply
             .code(200)
             .headers(PAGE_HEADERS)
-            .header('set-cookie', cookieHeader(cookie, req.protocol === 'https'))
+            .header('set-cookie', cookieHeader(cookie, cookiesSecure(ctx.config, req)))
             .type('text/html')
             .send(`<!doctype html><meta http-equiv="refresh" content="0;url=/my-device"><title>Posture</title><a href="/my-device">Continue to My device</a>`);
         }
