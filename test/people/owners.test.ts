@@ -17,7 +17,7 @@ describe('device owners (pglite)', () => {
   let c: TestCollector;
   beforeAll(async () => {
     c = await startTestCollector('pglite');
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => c?.cleanup());
 
   it('a report sets only the inferred owner; an admin-set owner survives ten later reports', async () => {
