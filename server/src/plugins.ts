@@ -13,6 +13,8 @@ import { auditRoutes } from './audit/routes.js';
 import { oidcRoutes } from './auth/oidc-routes.js';
 import { evidenceRoutes } from './evidence/routes.js';
 import { docsRoutes } from './docs/routes.js';
+import { peopleRoutes } from './people/routes.js';
+import { scimRoutes } from './scim/routes.js';
 
 const PLUGINS: ((ctx: Ctx) => (app: FastifyInstance) => Promise<void>)[] = [
   dashboardRoutes,
@@ -24,6 +26,8 @@ const PLUGINS: ((ctx: Ctx) => (app: FastifyInstance) => Promise<void>)[] = [
   oidcRoutes,
   evidenceRoutes,
   docsRoutes,
+  peopleRoutes,
+  scimRoutes,
 ];
 
 export async function registerDomainPlugins(app: FastifyInstance, ctx: Ctx): Promise<void> {

@@ -49,6 +49,8 @@ async function reenrollProof(key: DeviceKey, deviceId: string, audience: string,
 export interface EnrollArgs {
   server: string;
   secret: string;
+  /** The owner's email, assigned on the collector with source `enrollment`. */
+  owner?: string;
   stateDir: string;
   caFile?: string;
   pinSha256?: string[];
@@ -74,6 +76,7 @@ export async function enroll(a: EnrollArgs): Promise<AgentConfig> {
     fingerprint: await hardwareFingerprint(iv.value.fingerprintSalt),
     agentVersion: AGENT_VERSION,
     inventory: await collectInventory(),
+    ...(a.owner ? { owner: a.owner } : {}),
   };
   // Re-enrolling the install that holds this device's key (lost or reset config): prove it,
   // so the collector re-keys the device instead of queuing the request for an administrator.

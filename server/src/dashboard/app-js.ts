@@ -69,7 +69,7 @@ export const APP_JS = `
         body[k] = v;
       });
       var j;
-      try { j = await call('POST', f.getAttribute('action'), body); } catch (e) { if (s) s.textContent = 'Failed: ' + e.message; return; }
+      try { j = await call(f.getAttribute('data-method') || 'POST', f.getAttribute('action'), body); } catch (e) { if (s) s.textContent = 'Failed: ' + e.message; return; }
       // A secret the server returns once (new token, enrollment secret) goes into a result box
       // instead of a reload, which would lose it; only the named table is refreshed.
       var box = f.hasAttribute('data-result') && document.getElementById(f.getAttribute('data-result'));

@@ -3,6 +3,7 @@ import { checkTitle, policyCheckIds } from '#shared/checks/catalogue.js';
 import type { Db } from '../db/types.js';
 import type { Principal } from '../auth/roles.js';
 import { deviceEvents, deviceReports, getDevice } from '../devices/dal.js';
+import { ownerSection } from './owner-section.js';
 import { queryAudit } from '../audit/query.js';
 import { html, timeAgo, type SafeHtml } from './html.js';
 import { badge } from './layout.js';
@@ -61,6 +62,7 @@ ${presenceLine(d)}
 ${d.revoked_at ? html`<p id="device-revoked" class="err">Revoked ${iso(d.revoked_at)} by ${d.revoked_by ?? '?'}${revokeReason ? html` — reason: ${revokeReason}` : ''}.${principal?.role === 'admin' ? html` <button data-action="restore" data-device="${d.id}">Restore device</button> <span id="action-status" class="muted"></span>` : ''}</p>` : ''}
 ${canAct ? html`<p id="device-actions"><button data-action="check-now" data-device="${d.id}" data-connected="${d.connected ? 'yes' : 'no'}">Re-check now</button> <button data-action="revoke" data-device="${d.id}">Revoke device</button> <span id="action-status" class="muted"></span></p>` : ''}
 ${pendingLine(d)}
+${await ownerSection(db, d, !!principal && principal.role !== 'auditor')}
 <h2>Checks</h2>
 ${d.checks.length ? '' : html`<p class="muted">No report yet.</p>`}
 ${d.checks.map(

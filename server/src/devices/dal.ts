@@ -37,6 +37,14 @@ export interface DeviceSummary {
   last_report_at: Date | null;
   enrolled_at: Date;
   revoked_at: Date | null;
+  owner_person_id: string | null;
+  owner_source: string | null;
+  inferred_owner: string | null;
+  offboard_since: Date | null;
+  offboard_deadline: Date | null;
+  offboard_outcome: string | null;
+  offboard_outcome_at: Date | null;
+  reported_after_offboard_at: Date | null;
   /** Socket held by a live collector right now (gateway/presence.ts). */
   connected: boolean;
   connected_since: Date | null;
@@ -54,7 +62,8 @@ const SORTS: Record<NonNullable<DeviceListQuery['sort']>, string> = {
 
 export const DEVICE_COLUMNS = `id, hostname, platform, os_name, os_version, model, serial, owner, agent_version, state, state_since,
   failing_checks, next_deadline, ${LAST_CONTACT_SQL} AS last_seen_at, last_report_at, enrolled_at, revoked_at,
-  ${CONNECTED_SQL} AS connected, connected_since, disconnected_at`;
+  ${CONNECTED_SQL} AS connected, connected_since, disconnected_at,
+  owner_person_id, owner_source, inferred_owner, offboard_since, offboard_deadline, offboard_outcome, offboard_outcome_at, reported_after_offboard_at`;
 
 /** Whether the device's socket is held by a live collector now, wherever that is. */
 export async function isConnected(db: Db, id: string): Promise<boolean> {

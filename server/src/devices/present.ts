@@ -13,6 +13,15 @@ export function presentDevice(d: DeviceSummary) {
     model: d.model,
     serial: d.serial,
     owner: d.owner,
+    /** admin | employee | enrollment | idp | inferred (server/src/people/trust.ts); null = nobody */
+    ownerSource: d.owner_source,
+    ownerPersonId: d.owner_person_id,
+    /** The logged-in user the last report named (a hint, never an assignment). */
+    inferredOwner: d.inferred_owner,
+    /** Set while (and after) the owner left: the return/wipe deadline and its outcome. */
+    offboarding: d.offboard_since
+      ? { since: iso(d.offboard_since), deadline: iso(d.offboard_deadline), outcome: d.offboard_outcome, outcomeAt: iso(d.offboard_outcome_at), reportedAfterOffboardAt: iso(d.reported_after_offboard_at) }
+      : null,
     agentVersion: d.agent_version,
     state: d.state,
     stateSince: iso(d.state_since),

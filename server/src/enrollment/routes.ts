@@ -12,6 +12,7 @@ import { ApiError, Errors } from '../shared/errors.js';
 import { newId } from '../shared/crypto.js';
 import { audit } from '../audit/log.js';
 import { ADMIN, OPERATORS } from '../auth/roles.js';
+import { ownerAtEnrollment } from '../people/owners.js';
 import { ENROLL_RATE_LIMIT, SecretThrottle } from './throttle.js';
 import { validatePublicJwk, verifyPendingProof, verifyReenrollProof } from './proof.js';
 import { approvePending, getPending, listPending, rejectPending } from './pending.js';
@@ -71,7 +72,7 @@ export function enrollmentRoutes(ctx: Ctx) {
           }
           // Same install re-enrolling with the key it holds (lost config, new key): same asset, new key.
           await q.query(
-            `UPDATE devices SET hostname=$2, platform=$3, os_name=$4, os_version=$5, model=$6, serial=$7, owner=COALESCE($8, owner), agent_version=$9, inventory=$10, last_seen_at=now() WHERE id=$1`,
+            `UPDATE devices SET hostname=$2, platform=$3, os_name=$4, os_version=$5, model=$6, serial=$7, owner=CASE WHEN owner_person_id IS NULL THEN COALESCE($8, owner) ELSE owner END, agent_version=$9, inventory=$10, last_seen_at=now() WHERE id=$1`,
             [dev.id, ...cols],
           );
           await q.query(`UPDATE device_keys SET retired_at = now(), retired_reason = 'rotated' WHERE device_id = $1 AND retired_at IS NULL`, [dev.id]);
@@ -86,6 +87,7 @@ export function enrollmentRoutes(ctx: Ctx) {
           [deviceId, b.fingerprint, ...cols],
         );
         await q.query(`INSERT INTO state_events (device_id, check_id, from_state, to_state, at) VALUES ($1, '*', NULL, 'unknown', now())`, [deviceId]);
+        await ownerAtEnrollment(q, deviceId, inv.users[0] ?? null, b.owner, `enroll-secret:${s.id}`, ctx.policy.policy);
         await q.query('INSERT INTO device_keys (kid, device_id, public_jwk) VALUES ($1,$2,$3)', [kid, deviceId, JSON.stringify(pub)]);
         await audit(q, { actor: `enroll-secret:${s.id}`, action: 'device.enrolled', target: deviceId, ip: req.ip, detail: { hostname: inv.hostname, kid } });
         return { deviceId, reenrolled: false };

@@ -19,6 +19,7 @@ import { FleetAggregate } from './aggregate.js';
 import { devicePage, eventPage, exclusionPage, historyInputs, keysByKid, policyVersionsUntil, reportPage, type PolicyRow, type TimeCursor } from './dal.js';
 import { HashedFile, writeWhole } from './files.js';
 import { renderSummary } from './summary.js';
+import { writePeopleCsv } from './people-csv.js';
 
 export interface BundleDeps {
   db: Db;
@@ -125,6 +126,7 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
     await exf.write(page.map((x) => csvRow([x.id, x.device_id, x.hostname, x.check_id, x.rationale, x.approved_by, iso(x.created_at), iso(x.expires_at), iso(x.revoked_at), x.revoked_by])).join(''));
   }
   files.push(await exf.close());
+  files.push(await writePeopleCsv(db, dir, to)); // people.csv: leavers and their devices' outcome
 
   // reports.jsonl — the device-signed JWS exactly as received; the kids used are remembered
   // (one short string per device key) to ship their public keys.

@@ -15,6 +15,7 @@ import { evaluateDevice, type ActiveExclusion, type CheckState, type PreviousChe
 import type { CheckId } from '#shared/checks/ids.js';
 import type { CheckResult } from '#shared/checks/result.js';
 import { alertForTransition, noncompliantChecks, type OutboxRow } from '../alerts/outbox.js';
+import { OWNER_FROM_REPORT_SET } from '../people/ingest-owner.js';
 import { storeReports } from './store.js';
 
 export interface VerifiedReport {
@@ -261,7 +262,7 @@ export async function applyReports(q: Queryable, policy: Policy, fresh: LoggedRe
   if (deviceUpdates.length)
     await q.query(
       `UPDATE devices d SET hostname = x.hostname, platform = x.platform, os_name = x.os_name, os_version = x.os_version, model = x.model,
-         serial = x.serial, owner = x.owner, agent_version = x.agent_version,
+         serial = x.serial, ${OWNER_FROM_REPORT_SET}, agent_version = x.agent_version,
          -- keep the stored value when equal, so an unchanged inventory is not written to TOAST again
          inventory = CASE WHEN d.inventory = x.inventory THEN d.inventory ELSE x.inventory END, last_report_at = x.last_report_at,
          last_seq = x.last_seq, state = x.state, state_since = CASE WHEN x.state_changed THEN x.last_report_at ELSE d.state_since END,

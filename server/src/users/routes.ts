@@ -5,13 +5,15 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import type { Ctx } from '../context.js';
-import { ADMIN, ROLES, type Role } from '../auth/roles.js';
+import { ADMIN, HUMAN_ROLES, ROLES, type Role } from '../auth/roles.js';
 import { createApiToken } from '../auth/tokens.js';
 import { Errors } from '../shared/errors.js';
 import { hashPassword, newId } from '../shared/crypto.js';
 import { audit } from '../audit/log.js';
 
-const RoleT = Type.Union(ROLES.map((r) => Type.Literal(r)));
+/** Users hold human roles only; a token may also be the identity provider's `scim` token. */
+const RoleT = Type.Union(HUMAN_ROLES.map((r) => Type.Literal(r)));
+const TokenRoleT = Type.Union(ROLES.map((r) => Type.Literal(r)));
 const UserBody = Type.Object(
   {
     username: Type.String({ minLength: 2, maxLength: 100, pattern: '^[A-Za-z0-9._@-]+$' }),
@@ -23,7 +25,7 @@ const UserBody = Type.Object(
 );
 const TokenBody = Type.Object(
   {
-    role: RoleT,
+    role: TokenRoleT,
     label: Type.String({ minLength: 1, maxLength: 100 }),
     /** Days until expiry; tokens always expire (at most two years). */
     expiresInDays: Type.Integer({ minimum: 1, maximum: 730 }),

@@ -4,6 +4,7 @@
  * overrides of any of those under `platforms`.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { PeoplePolicy } from './people.js';
 import { CustomChecks } from '../custom-checks/schema.js';
 import { LifecyclePolicy } from '../lifecycle/types.js';
 import { PatchRuleFields } from './patch.js';
@@ -107,6 +108,7 @@ export const Policy = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    people: Type.Optional(PeoplePolicy),
   },
   { additionalProperties: false },
 );

@@ -155,6 +155,8 @@ export const EnrollRequest = Type.Object(
      * only creates a pending enrollment an administrator must approve.
      */
     proof: Type.Optional(Type.String({ minLength: 10, maxLength: 4096 })),
+    /** The owner's email (`posture-agent enroll --owner EMAIL`); assigned with source `enrollment`. */
+    owner: Type.Optional(Type.String({ minLength: 3, maxLength: 320, pattern: '^[^\\s@]+@[^\\s@]+$' })),
   },
   { additionalProperties: false },
 );
