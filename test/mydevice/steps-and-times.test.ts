@@ -14,7 +14,7 @@ import { collectLinux as patchLinux } from '../../agent/src/checks/patch-level/l
 import { collectLinux as firewallLinux } from '../../agent/src/checks/firewall/linux.js';
 import { collectLinux as screenLinux } from '../../agent/src/checks/screen-lock/linux.js';
 import type { Collector } from '../../agent/src/checks/types.js';
-import type { CheckId } from '../../shared/src/checks/ids.js';
+import type { BuiltinCheckId as CheckId } from '../../shared/src/checks/ids.js';
 import { PAGE_JS } from '../../server/src/mydevice/page-js.js';
 import { stepHtml, when } from '../../server/src/mydevice/view.js';
 

@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { CheckId, Platform } from '../../../shared/src/checks/ids.js';
+import type { BuiltinCheckId as CheckId, Platform } from '../../../shared/src/checks/ids.js';
 import { CHECK_IDS } from '../../../shared/src/checks/ids.js';
 import { DEFAULT_POLICY } from '../../../shared/src/policy/default-policy.js';
 import { judgeCheck } from '../../../shared/src/policy/judge.js';

@@ -5,7 +5,8 @@
  * Every result is validated against the shared CheckResult schema before it leaves.
  */
 import { closeSync, openSync } from 'node:fs';
-import { CHECK_IDS, type CheckId, type Platform } from '../../../shared/src/checks/ids.js';
+import { BUILTIN_CHECK_IDS as CHECK_IDS, type BuiltinCheckId as CheckId, type CheckId as AnyCheckId, type Platform } from '../../../shared/src/checks/ids.js';
+import { runCustomChecks } from './custom/run.js';
 import { CheckResult } from '../../../shared/src/checks/result.js';
 import { compile } from '../../../shared/src/schema/validate.js';
 import { listDir, readLink, readText, resolveRoot, statFile } from '../exec/files.js';
@@ -14,6 +15,7 @@ import { defaultCacheDir } from './cache.js';
 import { buildResult, cut } from './result.js';
 import { SPECS } from './specs.js';
 import type { CheckSpec, Collector, Observation, ProbeContext, ProbeFs, Thresholds } from './types.js';
+import { toStorable } from '#shared/schema/storable.js';
 import { buildTrace, tracedContext, type TraceEntry, type TraceSink } from './trace.js';
 
 export type CollectorTable = { [K in CheckId]?: Collector<K> };
@@ -21,7 +23,10 @@ export type CollectorTable = { [K in CheckId]?: Collector<K> };
 export interface RunChecksOptions {
   /** Root prefix for file-based probes (see exec/files.ts); defaults to POSTURE_ROOT. */
   root?: string;
-  only?: CheckId[];
+  /** Built-in and/or custom ids; absent = every check. */
+  only?: AnyCheckId[];
+  /** The policy's custom checks (agent/src/checks/custom/); re-validated before any runs. */
+  customChecks?: readonly unknown[];
   /** Overrides of the specs' default thresholds, e.g. { maxIdleSeconds: 600 }. */
   thresholds?: Thresholds;
   /** Overall budget per check; commands have their own, shorter timeouts. */
@@ -139,7 +144,8 @@ export async function runOne(id: CheckId, collector: Collector<CheckId> | undefi
   } catch {
     /* the generic steps still help */
   }
-  const result = buildResult(id, obs, verdict, steps, performance.now() - started);
+  // Storable before validation: a NUL or lone surrogate in evidence read from a file is dropped, not a schema failure.
+  const result = toStorable(buildResult(id, obs, verdict, steps, performance.now() - started));
   opts.trace?.(buildTrace(id, entries, obs, thresholds, verdict));
   const v = validator.validate(result);
   if (v.ok) return result;
@@ -152,10 +158,14 @@ let defaultDir: Promise<string | null> | undefined;
 export async function runChecks(opts: RunChecksOptions = {}): Promise<CheckResult[]> {
   const cacheDir = opts.cacheDir !== undefined ? opts.cacheDir : await (defaultDir ??= defaultCacheDir());
   const ctx = liveContext({ ...opts, cacheDir });
-  const ids = (opts.only ?? CHECK_IDS).filter((id, i, a) => CHECK_IDS.includes(id) && a.indexOf(id) === i);
+  const ids = CHECK_IDS.filter((id) => !opts.only || opts.only.includes(id));
   const supported = currentPlatform() !== null || opts.platform !== undefined;
   const table: CollectorTable = supported ? await loadCollectors(ctx.platform) : {};
-  return Promise.all(ids.map((id) => runOne(id, table[id] as Collector<CheckId> | undefined, ctx, opts)));
+  const [builtin, custom] = await Promise.all([
+    Promise.all(ids.map((id) => runOne(id, table[id] as Collector<CheckId> | undefined, ctx, opts))),
+    runCustomChecks(opts.customChecks ?? [], ctx, { only: opts.only, checkTimeoutMs: opts.checkTimeoutMs, cacheDir: opts.cacheDir ?? null, trace: opts.trace }),
+  ]);
+  return [...builtin, ...custom];
 }
 
 /** Employee-facing remediation steps for a check on a platform. */

@@ -6,7 +6,7 @@ import { runOne } from './registry.js';
 import type { CheckTrace } from './trace.js';
 import { explainAll, formatExplain } from '../cli/check.js';
 import type { Collector } from './types.js';
-import type { CheckId } from '../../../shared/src/checks/ids.js';
+import type { BuiltinCheckId as CheckId } from '../../../shared/src/checks/ids.js';
 
 describe('check --explain trace', () => {
   it('records every command and file read, the facts and the deciding rule', async () => {

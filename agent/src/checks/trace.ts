@@ -4,7 +4,7 @@
  * The trace is built only when asked for: the normal cycle runs the plain context, so
  * explaining costs nothing in the daemon.
  */
-import type { CheckId } from '../../../shared/src/checks/ids.js';
+import type { BuiltinCheckId, CheckId } from '../../../shared/src/checks/ids.js';
 import type { FileResult } from '../exec/files.js';
 import type { RunResult } from '../exec/runner.js';
 import type { Observation, ProbeContext, Thresholds, Verdict } from './types.js';
@@ -25,6 +25,7 @@ export interface TraceEntry {
 }
 
 export interface CheckTrace {
+  /** Built-in or custom (custom checks trace their probe the same way, agent/src/checks/custom/run.ts). */
   id: CheckId;
   entries: TraceEntry[];
   facts: unknown;
@@ -93,6 +94,6 @@ export function tracedContext(ctx: ProbeContext, entries: TraceEntry[]): ProbeCo
   };
 }
 
-export function buildTrace(id: CheckId, entries: TraceEntry[], obs: Observation<CheckId>, thresholds: Thresholds, verdict: Verdict): CheckTrace {
+export function buildTrace(id: CheckId, entries: TraceEntry[], obs: Observation<BuiltinCheckId>, thresholds: Thresholds, verdict: Verdict): CheckTrace {
   return { id, entries, facts: obs.facts, detail: obs.detail, reason: obs.reason, thresholds, verdict };
 }

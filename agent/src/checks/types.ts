@@ -5,7 +5,7 @@
  * agent's default thresholds and carries the remediation text. The registry wraps both
  * into a schema-valid CheckResult.
  */
-import type { CheckId, Platform } from '../../../shared/src/checks/ids.js';
+import type { BuiltinCheckId as CheckId, Platform } from '../../../shared/src/checks/ids.js';
 import type { FactsByCheck } from '../../../shared/src/checks/facts.js';
 import type { CheckStatus } from '../../../shared/src/checks/result.js';
 import type { FileResult } from '../exec/files.js';

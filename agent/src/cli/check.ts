@@ -3,6 +3,7 @@
  * when checks fail: the command reports posture, it does not enforce it.
  */
 import { isCheckId, type CheckId } from '../../../shared/src/checks/ids.js';
+import type { CustomCheck } from '../../../shared/src/custom-checks/schema.js';
 import type { CheckResult } from '../../../shared/src/checks/result.js';
 import type { Inventory } from '../../../shared/src/protocol/inventory.js';
 import { currentPlatform, runChecks } from '../checks/registry.js';
@@ -16,6 +17,8 @@ export interface CheckArgs {
   /** Root prefix for file-based probes (inspect a mounted image or container rootfs). */
   root?: string;
   only?: CheckId[];
+  /** The policy's custom checks (enrolled agent's policy or --policy FILE). */
+  customChecks?: CustomCheck[];
   /** Print, per check, every command/file read, what was extracted and which rule decided. */
   explain?: boolean;
 }
@@ -69,21 +72,22 @@ export async function checkCommand(args: CheckArgs): Promise<number> {
   const traces: CheckTrace[] = [];
   const [device, checks] = await Promise.all([
     collectInventory({ root: args.root }),
-    runChecks({ root: args.root, only: args.only, ...(args.explain ? { trace: (t: CheckTrace) => traces.push(t) } : {}) }),
+    runChecks({ root: args.root, only: args.only, customChecks: args.customChecks, ...(args.explain ? { trace: (t: CheckTrace) => traces.push(t) } : {}) }),
   ]);
   const out: CheckOutput = { device, checks };
-  if (args.explain) out.explain = explainAll(traces, checks);
+  if (args.explain) out.explain = explainAll(traces, checks, new Date(), args.customChecks);
   process.stdout.write(args.json ? `${JSON.stringify(out)}\n` : `${formatTable(out)}\n${out.explain ? `${formatExplain(out.explain)}\n` : ''}`);
   return 0;
 }
 
 /** Traces in result order, each with the collector's judgement of the same result. */
-export function explainAll(traces: CheckTrace[], checks: CheckResult[], now = new Date()): ExplainedCheck[] {
+/** `customChecks`: those that ran, so the collector-side judgement of their results can be shown too. */
+export function explainAll(traces: CheckTrace[], checks: CheckResult[], now = new Date(), customChecks: CustomCheck[] = []): ExplainedCheck[] {
   const platform = currentPlatform() ?? 'linux';
   return checks.flatMap((r) => {
     const t = traces.find((x) => x.id === r.id);
     if (!t) return [];
-    const j = judgeCheck(DEFAULT_POLICY, platform, r, now);
+    const j = judgeCheck({ ...DEFAULT_POLICY, customChecks }, platform, r, now);
     const { remediation: _r, controls: _c, ...rule } = j.rule as Record<string, unknown>;
     return [{ ...t, policy: { verdict: j.verdict, reasons: j.reasons, rule } }];
   });

@@ -14,10 +14,12 @@ Commands:
   enroll --server URL --secret SECRET [--ca-file PEM] [--pin SHA256]
                           Register this machine with a Posture collector.
   run [--interval SECONDS] Run the agent: check on schedule and report (foreground).
-  check [--json] [--root DIR] [--only ID,ID] [--explain]
+  check [--json] [--root DIR] [--only ID,ID] [--explain] [--policy FILE]
                           Run all checks once and print the results (no report is sent).
                           --explain: per check, every command/file read, what was
                           extracted and which rule decided.
+                          Custom checks come from the enrolled agent's policy, or from a
+                          policy file (YAML/JSON, full or a policies/ snippet) with --policy.
   status [--json] [--what-is-collected]
                           Show this machine's compliance state and how to fix failures.
                           Exit: 0 compliant, 5 failing (within grace), 6 noncompliant,
@@ -55,6 +57,7 @@ export async function main(argv: string[]): Promise<number> {
       explain: { type: 'boolean' },
       root: { type: 'string' },
       only: { type: 'string' },
+      policy: { type: 'string' },
       print: { type: 'boolean' },
       'what-is-collected': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -63,7 +66,7 @@ export async function main(argv: string[]): Promise<number> {
   const v = values as Record<string, string | boolean | string[] | undefined>;
   // A mistyped flag (`--jsn`) must not silently give a different output with exit 0.
   // install/uninstall read --binary and --dry-run themselves (service.ts).
-  const known = new Set(['server', 'secret', 'state-dir', 'ca-file', 'pin', 'interval', 'json', 'explain', 'root', 'only', 'print', 'what-is-collected', 'help', 'h', 'binary', 'dry-run']);
+  const known = new Set(['server', 'secret', 'state-dir', 'ca-file', 'pin', 'interval', 'json', 'explain', 'policy', 'root', 'only', 'print', 'what-is-collected', 'help', 'h', 'binary', 'dry-run']);
   const unknown = Object.keys(v).filter((k) => !known.has(k));
   if (unknown.length) {
     console.error(`posture-agent ${command}: unknown option ${unknown.map((k) => (k.length === 1 ? `-${k}` : `--${k}`)).join(', ')}\n\n${USAGE}`);
@@ -113,7 +116,13 @@ export async function main(argv: string[]): Promise<number> {
           console.error(`posture-agent check: --root ${root}: no such directory`);
           return 2;
         }
-        return await checkCommand({ json: !!v.json, explain: !!v.explain, root: v.root as string | undefined, only: only as never });
+        const { loadCustomChecks } = await import('./check-policy.js');
+        const custom = loadCustomChecks(stateDir, v.policy as string | undefined);
+        if (!custom.ok) {
+          console.error(`posture-agent check: ${custom.errors.join('\n  ')}`);
+          return 2;
+        }
+        return await checkCommand({ json: !!v.json, root: v.root as string | undefined, only: only as never, explain: !!v.explain, customChecks: custom.checks });
       }
       case 'status': {
         const { statusCommand } = await import('./status.js');
@@ -146,7 +155,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
+// The probe cycle's child process (runtime/child-cycle.ts): not a user command.
+const entry = process.argv[2] === '__cycle' ? import('../runtime/child-cycle.js').then((m) => m.cycleChildMain()) : main(process.argv.slice(2));
+entry.then(
   (code) => {
     if (code !== -1) process.exitCode = code;
   },

@@ -1,7 +1,8 @@
 /** `posture-agent run`: the long-running agent (foreground; the service manager supervises it). */
 import { join } from 'node:path';
 import { AgentRuntime } from '../runtime/agent.js';
-import { runCycle } from '../runtime/cycle.js';
+import { childCycleRunner } from '../runtime/child-cycle.js';
+import type { CycleRunner } from '../runtime/agent.js';
 import { Notifier } from '../notify/notifier.js';
 import { acquireRunLock } from '../state/lock.js';
 
@@ -15,7 +16,15 @@ export async function runAgent(stateDir: string): Promise<number> {
   const log = (l: 'info' | 'warn' | 'error', m: string, e?: object) => console[l === 'info' ? 'log' : l](`[posture-agent] ${m}`, e ? JSON.stringify(e) : '');
   // Desktop notifications for failing checks and nearing deadlines (agent/src/notify/).
   const notifier = new Notifier({ stateDir, log });
-  const agent = new AgentRuntime({ stateDir, runCycle: (o) => runCycle({ ...o, cacheDir: join(stateDir, 'cache') }), log, onCycle: (cycle, cfg) => notifier.onCycle(cycle, cfg) });
+  const cacheDir = join(stateDir, 'cache');
+  // Probes run in a short-lived child by default, so the resident process never loads them
+  // (docs/benchmarks.md compares both). POSTURE_CYCLE_IN_PROCESS=1 keeps one process.
+  let runCycle: CycleRunner;
+  if (process.env.POSTURE_CYCLE_IN_PROCESS === '1') {
+    const inProcess = await import('../runtime/cycle.js');
+    runCycle = (o) => inProcess.runCycle({ ...o, cacheDir });
+  } else runCycle = childCycleRunner({ cacheDir });
+  const agent = new AgentRuntime({ stateDir, runCycle, log, onCycle: (cycle, cfg) => notifier.onCycle(cycle, cfg) });
   await agent.start();
   console.log(`[posture-agent] running; checks every ${agent.intervalSec}s; state in ${stateDir}`);
   const stop = async () => {

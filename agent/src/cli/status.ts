@@ -4,7 +4,8 @@
  * fix steps) is shown when it is reachable and current; otherwise the agent's own last
  * results (status.json), marked as such. Exit codes let scripts act on the state.
  */
-import { CHECK_TITLES, isCheckId } from '#shared/checks/ids.js';
+import { checkTitle } from '#shared/checks/catalogue.js';
+import type { CustomCheck } from '#shared/custom-checks/schema.js';
 import { readStatus, type AgentStatus } from '../runtime/status-file.js';
 import { runLockHeld } from '../state/lock.js';
 import { loadConfig, type AgentConfig } from '../state/config.js';
@@ -56,7 +57,7 @@ export interface StatusView {
 const FROM_COLLECTOR: Record<string, RowState> = { pass: 'pass', failing: 'failing', noncompliant: 'noncompliant', unknown: 'unknown', not_reported: 'unknown', not_required: 'not_required', excluded: 'excluded' };
 
 /** Pure: merge local status and the collector's state into what is shown and the exit code. */
-export function buildStatusView(cfg: Pick<AgentConfig, 'deviceId' | 'server'>, s: AgentStatus | null, col: CollectorDeviceState | null, now = new Date()): StatusView {
+export function buildStatusView(cfg: Pick<AgentConfig, 'deviceId' | 'server'> & { policy?: Pick<AgentConfig['policy'], 'customChecks'> }, s: AgentStatus | null, col: CollectorDeviceState | null, now = new Date()): StatusView {
   const lastCycle = s?.lastCycleAt ? Date.parse(s.lastCycleAt) : 0;
   // The collector is current when it has seen our latest cycle (or we have no local results).
   const colCurrent = !!col && (!s?.lastCycleAt || (col.device.lastReportAt !== null && Date.parse(col.device.lastReportAt) >= lastCycle - 5_000));
@@ -72,7 +73,7 @@ export function buildStatusView(cfg: Pick<AgentConfig, 'deviceId' | 'server'>, s
       let state: RowState = c.status === 'pass' ? 'pass' : c.status === 'fail' ? 'failing' : 'unknown';
       const deadline = state === 'failing' ? (colRow?.deadline ?? null) : null;
       if (deadline && Date.parse(deadline) <= now.getTime()) state = 'noncompliant';
-      return { id: c.id, title: isCheckId(c.id) ? CHECK_TITLES[c.id] : c.id, state, summary: c.summary, deadline, remediation: { steps: colRow?.remediation.steps.length ? colRow.remediation.steps : c.remediation, url: colRow?.remediation.url ?? null } };
+      return { id: c.id, title: colRow?.title ?? checkTitle(c.id, cfg.policy as { customChecks?: CustomCheck[] } | undefined), state, summary: c.summary, deadline, remediation: { steps: colRow?.remediation.steps.length ? colRow.remediation.steps : c.remediation, url: colRow?.remediation.url ?? null } };
     });
   } else {
     source = 'none';
@@ -142,7 +143,14 @@ export function renderStatus(v: StatusView, now = new Date()): string {
 
 export async function statusCommand(a: { stateDir: string; json: boolean; whatIsCollected: boolean }): Promise<number> {
   if (a.whatIsCollected) {
-    console.log(a.json ? JSON.stringify(transparencyFor(process.platform), null, 2) : renderTransparency(process.platform));
+    // The custom checks of the policy this agent last received (none before enrollment).
+    let custom: CustomCheck[] = [];
+    try {
+      custom = (loadConfig(a.stateDir).policy.customChecks ?? []) as CustomCheck[];
+    } catch {
+      /* not enrolled */
+    }
+    console.log(a.json ? JSON.stringify(transparencyFor(process.platform, custom), null, 2) : renderTransparency(process.platform, custom));
     return 0;
   }
   const cfg = loadConfig(a.stateDir);

@@ -73,6 +73,9 @@ const DARWIN = {
   open: ['/usr/bin/open'],
   sleep: ['/bin/sleep'],
   true: ['/usr/bin/true'],
+  // Custom checks (agent/src/checks/custom/): read-only queries.
+  sysctl: ['/usr/sbin/sysctl'],
+  netstat: ['/usr/sbin/netstat'],
 } as const;
 
 const WIN32 = {
@@ -81,6 +84,8 @@ const WIN32 = {
   reg: [sys32('reg.exe')],
   netsh: [sys32('netsh.exe')],
   powercfg: [sys32('powercfg.exe')],
+  // Custom checks (agent/src/checks/custom/): `sc query` / `sc qc` only.
+  sc: [sys32('sc.exe')],
 } as const;
 
 export type CommandName = keyof typeof LINUX | keyof typeof DARWIN | keyof typeof WIN32;

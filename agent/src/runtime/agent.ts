@@ -16,10 +16,11 @@ import { readStatus, writeStatus, type AgentStatus } from './status-file.js';
 import { AGENT_VERSION } from '../version.js';
 import { ReportPayload } from '#shared/protocol/messages.js';
 import { compile } from '#shared/schema/validate.js';
+import { toStorable } from '#shared/schema/storable.js';
 
 const validatePayload = compile(ReportPayload);
 
-export type CycleRunner = (opts: { only?: CheckId[]; thresholds?: Record<string, unknown> }) => Promise<CycleResult>;
+export type CycleRunner = (opts: { only?: CheckId[]; thresholds?: Record<string, unknown>; customChecks?: readonly unknown[] }) => Promise<CycleResult>;
 
 export interface AgentRuntimeOptions {
   stateDir: string;
@@ -136,9 +137,9 @@ export class AgentRuntime {
 
   private async cycle(trigger: string, only?: CheckId[]): Promise<void> {
     try {
-      const result = await this.opts.runCycle({ only, thresholds: this.cfg.policy.thresholds });
+      const result = await this.opts.runCycle({ only, thresholds: this.cfg.policy.thresholds, customChecks: this.cfg.policy.customChecks });
       const st = this.spool.stats;
-      const payload = buildPayload({ deviceId: this.cfg.deviceId, seq: this.spool.nextSeq(), cycle: result, trigger, spool: { pending: st.pending, evicted: st.evicted, quarantined: st.quarantined } });
+      const payload = toStorable(buildPayload({ deviceId: this.cfg.deviceId, seq: this.spool.nextSeq(), cycle: result, trigger, spool: { pending: st.pending, evicted: st.evicted, quarantined: st.quarantined } }));
       const valid = validatePayload.validate(payload);
       // A payload the collector would refuse is a bug here; say so loudly rather than ship it.
       if (!valid.ok) throw new Error(`report payload failed its schema: ${valid.errors.join('; ')}`);

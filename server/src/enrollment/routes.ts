@@ -11,9 +11,11 @@ import { ApiError, Errors } from '../shared/errors.js';
 import { newId } from '../shared/crypto.js';
 import { audit } from '../audit/log.js';
 import { ADMIN } from '../auth/roles.js';
+import { ENROLL_RATE_LIMIT, SecretThrottle } from './throttle.js';
 import { createEnrollSecret, expireEnrollSecret, listEnrollSecrets, revokeEnrollSecret, useEnrollSecret } from './secrets.js';
 
 export function enrollmentRoutes(ctx: Ctx) {
+  const perSecret = new SecretThrottle();
   return async (app: FastifyInstance) => {
     app.get('/agent/v1/info', { config: { auth: 'public' } }, async () => ({
       collectorId: ctx.identity.collectorId,
@@ -21,8 +23,9 @@ export function enrollmentRoutes(ctx: Ctx) {
       version: ctx.version,
     }));
 
-    app.post<{ Body: EnrollRequest }>('/agent/v1/enroll', { config: { auth: 'public' }, schema: { body: EnrollRequest } }, async (req, reply) => {
+    app.post<{ Body: EnrollRequest }>('/agent/v1/enroll', { config: { auth: 'public', rateLimit: ENROLL_RATE_LIMIT(ctx) }, schema: { body: EnrollRequest } }, async (req, reply) => {
       const b = req.body;
+      perSecret.check(ctx, req.ip, b.secret);
       const pub = { kty: 'OKP', crv: 'Ed25519', x: b.publicJwk.x };
       const kid = await calculateJwkThumbprint(pub);
       const inv = b.inventory;
@@ -65,7 +68,7 @@ export function enrollmentRoutes(ctx: Ctx) {
         return { deviceId, reenrolled: !!dev };
       });
       if ('error' in result) {
-        await audit(ctx.db, { actor: 'anonymous', action: 'device.enroll', outcome: 'denied', ip: req.ip, detail: { reason: result.error!.code, hostname: inv.hostname } }).catch(() => {});
+        ctx.refusals.record({ action: 'device.enroll', source: req.ip, reason: result.error!.code });
         throw result.error;
       }
       ctx.keys.invalidate(result.deviceId);

@@ -3,7 +3,9 @@
  * probe reported. Pure: the agent runs it to tell the employee, the collector runs it
  * authoritatively. Where facts are absent (an older agent), the agent's own status stands.
  */
-import type { CheckId, Platform } from '../checks/ids.js';
+import { isBuiltinCheckId, type BuiltinCheckId, type CheckId, type Platform } from '../checks/ids.js';
+import { customCheckOf } from '../checks/catalogue.js';
+import { judgeCustomResult } from '../custom-checks/judge.js';
 import type { CheckResult } from '../checks/result.js';
 import type {
   AntivirusFacts,
@@ -24,6 +26,12 @@ export interface Judgement {
 
 /** The rule for a check on a platform: the check's rule with the platform's overrides on top. */
 export function effectiveRule(policy: Policy, id: CheckId, platform: string): CheckRule {
+  if (!isBuiltinCheckId(id)) {
+    // Custom checks carry the same settings at their top level (no per-platform overrides).
+    const c = customCheckOf(policy, id);
+    const steps = c?.remediation?.steps;
+    return { required: c?.required ?? true, graceHours: c?.graceHours ?? 0, ...(c?.remediationUrl ? { remediationUrl: c.remediationUrl } : {}), ...(steps ? { remediation: { steps } } : {}) };
+  }
   const base = policy.checks[id];
   const { platforms, controls: _c, ...rule } = base as typeof base & { platforms?: Record<string, CheckRule> };
   const over = platforms?.[platform as Platform] ?? {};
@@ -51,7 +59,7 @@ export interface JudgeContext {
 
 type Judge = (r: CheckResult, rule: CheckRule, ctx: JudgeContext) => Judgement;
 
-const judges: Record<CheckId, Judge> = {
+const judges: Record<BuiltinCheckId, Judge> = {
   disk_encryption(r) {
     const f = facts<DiskEncryptionFacts>(r);
     if (!f || f.systemVolumeEncrypted === undefined) return agentVerdict(r);
@@ -145,5 +153,11 @@ export function judgeCheck(policy: Policy, platform: string, r: CheckResult, now
   const rule = effectiveRule(policy, r.id, platform);
   // The agent could not determine the state: no threshold can turn that into pass.
   if (r.status === 'unknown' && r.evidence?.facts === undefined) return { ...agentVerdict(r), rule };
+  if (!isBuiltinCheckId(r.id)) {
+    const custom = customCheckOf(policy, r.id);
+    // A result for a check the policy no longer declares proves nothing.
+    if (!custom) return { verdict: 'unknown', reasons: [`check ${r.id} is not in the policy in force`], rule };
+    return { ...judgeCustomResult(custom, platform, r), rule };
+  }
   return { ...judges[r.id](r, rule, { platform, now, policy }), rule };
 }

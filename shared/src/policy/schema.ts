@@ -4,6 +4,7 @@
  * overrides of any of those under `platforms`.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { CustomChecks } from '../custom-checks/schema.js';
 import { LifecyclePolicy } from '../lifecycle/types.js';
 import { PatchRuleFields } from './patch.js';
 
@@ -80,6 +81,8 @@ export const Policy = Type.Object(
       },
       { additionalProperties: false },
     ),
+    /** Checks the customer defines as data (shared/src/custom-checks/): `custom.<slug>` ids. */
+    customChecks: Type.Optional(CustomChecks),
     /** Control mapping for the asset inventory itself (evidence only). */
     inventoryControls: Type.Optional(
       Type.Object({ soc2: Type.Array(Type.String({ maxLength: 16 })), cis: Type.Array(Type.String({ maxLength: 16 })) }),

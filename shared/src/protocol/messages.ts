@@ -5,7 +5,8 @@
  * the exact bytes the device signed as evidence.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { CHECK_IDS } from '../checks/ids.js';
+import { CheckIdSchema } from '../checks/ids.js';
+import { MAX_CUSTOM_CHECKS } from '../custom-checks/schema.js';
 import { CheckResult } from '../checks/result.js';
 import { Inventory } from './inventory.js';
 import { LIMITS } from './limits.js';
@@ -27,7 +28,8 @@ export const ReportPayload = Type.Object(
     agentVersion: Type.String({ maxLength: 64 }),
     trigger: Type.Optional(Type.String({ maxLength: 80 })),
     inventory: Inventory,
-    checks: Type.Array(CheckResult, { maxItems: 16 }),
+    /** Built-in checks plus the policy's custom checks. */
+    checks: Type.Array(CheckResult, { maxItems: 6 + MAX_CUSTOM_CHECKS }),
     /** Spool health carried with each report: evictions are counted, never silent. */
     spool: Type.Optional(
       Type.Object(
@@ -74,6 +76,12 @@ export const AgentPolicy = Type.Object(
     intervalSec: Type.Integer({ minimum: 10, maximum: 86_400 }),
     /** Thresholds the agent uses to judge locally (the collector re-judges authoritatively). */
     thresholds: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.Union([Type.Number(), Type.String({ maxLength: 64 }), Type.Boolean()]))),
+    /**
+     * The policy's custom checks (shape: custom-checks/schema.ts CustomCheck). Deliberately not
+     * schema-checked per entry here: an agent that does not know a newer probe kind must still
+     * accept the welcome; it validates each check itself and reports a refused one as unknown.
+     */
+    customChecks: Type.Optional(Type.Array(Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { maxProperties: 32 }), { maxItems: MAX_CUSTOM_CHECKS })),
   },
   { additionalProperties: false },
 );
@@ -99,7 +107,7 @@ export const ServerCommand = Type.Object(
     type: Type.Literal('command'),
     commandId: Id,
     command: Type.Union([Type.Literal('check-now'), Type.Literal('policy-update'), Type.Literal('rotate-key')]),
-    checks: Type.Optional(Type.Array(Type.Union(CHECK_IDS.map((c) => Type.Literal(c))), { maxItems: 16 })),
+    checks: Type.Optional(Type.Array(CheckIdSchema, { maxItems: 6 + MAX_CUSTOM_CHECKS })),
     policy: Type.Optional(AgentPolicy),
   },
   { additionalProperties: false },

@@ -15,7 +15,7 @@ import { DEFAULT_POLICY } from '../../../../shared/src/policy/default-policy.js'
 import { judgeCheck } from '../../../../shared/src/policy/judge.js';
 import { runOne } from '../registry.js';
 import type { Collector } from '../types.js';
-import type { CheckId } from '../../../../shared/src/checks/ids.js';
+import type { BuiltinCheckId as CheckId } from '../../../../shared/src/checks/ids.js';
 import { collectLinux } from './linux.js';
 import { parseFalconctlGet, parseFalconStats, parseSentinelctl } from './parse-edr.js';
 import { parseMdatpHealth } from './parse-mdatp.js';
