@@ -4,7 +4,8 @@
  * with no raw backticks, and times appear in the viewer's time zone (real Chromium with a
  * fixed timezoneId running the page's own script).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { fakeContext, fixture, ok } from '../agent/fake-context.js';
@@ -64,6 +65,12 @@ describe('pages show commands as code and times in the viewer\'s zone', () => {
       await page.addScriptTag({ content: PAGE_JS });
       const text = await page.textContent('#d');
       expect(text).toMatch(/Dec 5, 2026.*10:30\s?AM EST/);
+      // The changed view, for the record (test-artifacts/ is not committed).
+      const dir = join(import.meta.dirname, '..', '..', 'test-artifacts');
+      mkdirSync(dir, { recursive: true });
+      await page.setContent(`<h3>Firewall</h3><p id="d">Fix by ${String(when('2026-12-05T15:30:00.000Z'))}</p><ol><li>${String(stepHtml('Turn on ufw with inbound traffic denied: \`sudo ufw default deny incoming && sudo ufw enable\`.'))}</li></ol>`);
+      await page.addScriptTag({ content: PAGE_JS });
+      await page.screenshot({ path: join(dir, 'issue18-3-steps-local-time.png') });
     } finally {
       await browser.close();
     }
