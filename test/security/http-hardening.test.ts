@@ -73,7 +73,8 @@ describe('slow-body clients (#7)', () => {
     const th = Date.now();
     const h = await fetch(`${c.url}/healthz`);
     expect(h.status).toBe(200);
-    expect(Date.now() - th).toBeLessThan(2000);
+    // Answered while 120 bodies are held (before the fix it never answered); slack for a loaded machine.
+    expect(Date.now() - th).toBeLessThan(5000);
     const answers = await Promise.all(held.map((x) => x.closed));
     // Beyond the cap: refused at once with 429; the rest cut off by the request timeout (408).
     expect(answers.filter((a) => a.startsWith('HTTP/1.1 429')).length).toBeGreaterThanOrEqual(100);
