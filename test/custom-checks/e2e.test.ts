@@ -41,8 +41,8 @@ describe('custom check: collector → agent → dashboard → evidence (pglite)'
     expect(en.code).toBe(0);
     deviceId = /device (dev_\S+)/.exec(en.stdout)![1];
     agent = startAgentProcess(['run', '--state-dir', stateDir, '--interval', '3600']);
-    await waitFor(async () => (await c.api(`/api/v1/devices/${deviceId}`)).body.checks?.length === 6, 60_000);
-  }, 120_000);
+    await waitFor(async () => (await c.api(`/api/v1/devices/${deviceId}`)).body.checks?.length === 6, 120_000);
+  }, 240_000);
 
   afterAll(async () => {
     await browser?.close();
@@ -93,6 +93,20 @@ describe('custom check: collector → agent → dashboard → evidence (pglite)'
     await c.api(`/api/v1/devices/${deviceId}/check-now`, { method: 'POST', body: JSON.stringify({ checks: [ID] }) });
     await waitFor(async () => ((await check())?.state === 'noncompliant' ? true : null), 45_000);
   }, 100_000);
+
+  it('an exclusion can target the custom check; an undeclared-shape id is refused', async () => {
+    const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
+    const bad = await c.api(`/api/v1/devices/${deviceId}/exclusions`, { method: 'POST', body: JSON.stringify({ checkId: 'custom.../etc', rationale: 'not a valid check id at all', expiresAt }) });
+    expect(bad.status).toBe(400);
+    const undeclared = await c.api(`/api/v1/devices/${deviceId}/exclusions`, { method: 'POST', body: JSON.stringify({ checkId: 'custom.not-in-policy', rationale: 'a check the policy does not have', expiresAt }) });
+    expect(undeclared.status).toBe(400);
+    expect(undeclared.body.error.message).toMatch(/declares no check custom\.not-in-policy/);
+    const ex = await c.api(`/api/v1/devices/${deviceId}/exclusions`, { method: 'POST', body: JSON.stringify({ checkId: ID, rationale: 'VPN migration, approved by the CISO', expiresAt }) });
+    expect(ex.status).toBe(201);
+    await waitFor(async () => ((await check())?.state === 'excluded' ? true : null), 20_000);
+    expect((await c.api(`/api/v1/devices/${deviceId}/exclusions/${ex.body.id}`, { method: 'DELETE' })).status).toBeLessThan(300);
+    await waitFor(async () => ((await check())?.state === 'noncompliant' ? true : null), 20_000);
+  }, 60_000);
 
   it('shows on the dashboard in Chromium: device page, filter and fleet compliance by check', async () => {
     browser = await launchBrowser();

@@ -15,7 +15,7 @@ describe('custom checks through the policy file (pglite)', () => {
   beforeAll(async () => {
     writeFileSync(file, stringify(DEFAULT_POLICY) + example);
     c = await startTestCollector('pglite', { POSTURE_POLICY_FILE: file });
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => c?.cleanup());
 
   it('loads the example and hands it to agents', async () => {

@@ -163,7 +163,7 @@ export async function runChecks(opts: RunChecksOptions = {}): Promise<CheckResul
   const table: CollectorTable = supported ? await loadCollectors(ctx.platform) : {};
   const [builtin, custom] = await Promise.all([
     Promise.all(ids.map((id) => runOne(id, table[id] as Collector<CheckId> | undefined, ctx, opts))),
-    runCustomChecks(opts.customChecks ?? [], ctx, { only: opts.only, checkTimeoutMs: opts.checkTimeoutMs, cacheDir: opts.cacheDir ?? null }),
+    runCustomChecks(opts.customChecks ?? [], ctx, { only: opts.only, checkTimeoutMs: opts.checkTimeoutMs, cacheDir: opts.cacheDir ?? null, trace: opts.trace }),
   ]);
   return [...builtin, ...custom];
 }

@@ -25,6 +25,7 @@ export interface TraceEntry {
 }
 
 export interface CheckTrace {
+  /** Built-in or custom (custom checks trace their probe the same way, agent/src/checks/custom/run.ts). */
   id: CheckId;
   entries: TraceEntry[];
   facts: unknown;

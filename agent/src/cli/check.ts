@@ -17,10 +17,10 @@ export interface CheckArgs {
   /** Root prefix for file-based probes (inspect a mounted image or container rootfs). */
   root?: string;
   only?: CheckId[];
-  /** Print, per check, every command/file read, what was extracted and which rule decided. */
-  explain?: boolean;
   /** The policy's custom checks (enrolled agent's policy or --policy FILE). */
   customChecks?: CustomCheck[];
+  /** Print, per check, every command/file read, what was extracted and which rule decided. */
+  explain?: boolean;
 }
 
 export interface CheckOutput {
@@ -75,18 +75,19 @@ export async function checkCommand(args: CheckArgs): Promise<number> {
     runChecks({ root: args.root, only: args.only, customChecks: args.customChecks, ...(args.explain ? { trace: (t: CheckTrace) => traces.push(t) } : {}) }),
   ]);
   const out: CheckOutput = { device, checks };
-  if (args.explain) out.explain = explainAll(traces, checks);
+  if (args.explain) out.explain = explainAll(traces, checks, new Date(), args.customChecks);
   process.stdout.write(args.json ? `${JSON.stringify(out)}\n` : `${formatTable(out)}\n${out.explain ? `${formatExplain(out.explain)}\n` : ''}`);
   return 0;
 }
 
 /** Traces in result order, each with the collector's judgement of the same result. */
-export function explainAll(traces: CheckTrace[], checks: CheckResult[], now = new Date()): ExplainedCheck[] {
+/** `customChecks`: those that ran, so the collector-side judgement of their results can be shown too. */
+export function explainAll(traces: CheckTrace[], checks: CheckResult[], now = new Date(), customChecks: CustomCheck[] = []): ExplainedCheck[] {
   const platform = currentPlatform() ?? 'linux';
   return checks.flatMap((r) => {
     const t = traces.find((x) => x.id === r.id);
     if (!t) return [];
-    const j = judgeCheck(DEFAULT_POLICY, platform, r, now);
+    const j = judgeCheck({ ...DEFAULT_POLICY, customChecks }, platform, r, now);
     const { remediation: _r, controls: _c, ...rule } = j.rule as Record<string, unknown>;
     return [{ ...t, policy: { verdict: j.verdict, reasons: j.reasons, rule } }];
   });

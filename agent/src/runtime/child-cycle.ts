@@ -37,10 +37,10 @@ export interface ChildCycleOptions {
 }
 
 export function childCycleRunner(opts: ChildCycleOptions): CycleRunner {
-  return (o) => runInChild({ only: o.only, thresholds: o.thresholds, cacheDir: opts.cacheDir }, opts.timeoutMs ?? 300_000);
+  return (o) => runInChild({ only: o.only, thresholds: o.thresholds, customChecks: o.customChecks, cacheDir: opts.cacheDir }, opts.timeoutMs ?? 300_000);
 }
 
-function runInChild(input: { only?: CheckId[]; thresholds?: Record<string, unknown>; cacheDir: string }, timeoutMs: number): Promise<CycleResult> {
+function runInChild(input: { only?: CheckId[]; thresholds?: Record<string, unknown>; customChecks?: readonly unknown[]; cacheDir: string }, timeoutMs: number): Promise<CycleResult> {
   const { cmd, args } = selfCommand();
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, [...args, CYCLE_CHILD_COMMAND], { stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
@@ -75,7 +75,7 @@ function runInChild(input: { only?: CheckId[]; thresholds?: Record<string, unkno
 export async function cycleChildMain(): Promise<number> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
-  const input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { only?: CheckId[]; thresholds?: Record<string, unknown>; cacheDir?: string };
+  const input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { only?: CheckId[]; thresholds?: Record<string, unknown>; customChecks?: unknown[]; cacheDir?: string };
   const { runCycle } = await import('./cycle.js');
   const result = await runCycle(input);
   await new Promise<void>((r) => process.stdout.write(JSON.stringify(result), () => r()));

@@ -50,7 +50,7 @@ export function probeFingerprint(probe: Probe): string {
 
 /** The probe for a platform, or null when the check does not apply there. */
 export function probeFor(check: CustomCheck, platform: string): Probe | null {
-  return check.probes[platform as Platform] ?? null;
+  return check.probes?.[platform as Platform] ?? null;
 }
 
 export function passConditionFor(check: CustomCheck, probe: Probe): Condition | null {

@@ -4,9 +4,9 @@
  * overrides of any of those under `platforms`.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { CustomChecks } from '../custom-checks/schema.js';
 import { LifecyclePolicy } from '../lifecycle/types.js';
 import { PatchRuleFields } from './patch.js';
-import { CustomChecks } from '../custom-checks/schema.js';
 
 const Hours = Type.Number({ minimum: 0, maximum: 24 * 365 });
 const Version = Type.String({ maxLength: 32, pattern: '^[0-9]+(\\.[0-9]+)*$' });

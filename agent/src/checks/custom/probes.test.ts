@@ -254,3 +254,58 @@ describe('forward compatibility', () => {
     expect(r).toMatchObject({ id: 'custom.future', status: 'unknown', reason: expect.stringMatching(/refused by the agent: \/probes\/linux\/kind unknown probe kind "wmi-query"/) });
   });
 });
+
+describe('intervalSec', () => {
+  it('a check with intervalSec reuses its last result until the interval passes or the probe changes', async () => {
+    const { runCustomChecks } = await import('./run.js');
+    put('/etc/interval.conf', 'on\n');
+    const check = { id: 'custom.interval', title: 'I', intervalSec: 3600, probes: { linux: { kind: 'file-content', path: '/etc/interval.conf', match: '^on$' } } };
+    expect((await runCustomChecks([check], ctx('linux')))[0].status).toBe('pass');
+    put('/etc/interval.conf', 'off\n');
+    expect((await runCustomChecks([check], ctx('linux')))[0].status).toBe('pass'); // memo: not re-run within the hour
+    const changed = { ...check, probes: { linux: { ...check.probes.linux, match: '^on\\s*$' } } };
+    expect((await runCustomChecks([changed], ctx('linux')))[0].status).toBe('fail'); // new definition: re-run
+    expect((await runCustomChecks([{ ...check, intervalSec: undefined }], ctx('linux')))[0].status).toBe('fail');
+  });
+});
+
+describe('check --explain for custom checks', () => {
+  it('traces the file read, the observation and the verdict; commands through the traced runner', async () => {
+    const { runCustomChecks } = await import('./run.js');
+    const { explainAll } = await import('../../cli/check.js');
+    put('/etc/ssh/sshd_config', 'PasswordAuthentication yes\n');
+    const checks = [
+      { id: 'custom.ssh', title: 'SSH', probes: { linux: { kind: 'file-content', path: '/etc/ssh/sshd_config', match: '^PasswordAuthentication\\s+no$' } } },
+      { id: 'custom.gs', title: 'GS', probes: { linux: { kind: 'gsettings', schema: 'org.gnome.desktop.session', key: 'idle-delay', pass: { lte: 600 } } } },
+    ] as const;
+    const traces: import('../trace.js').CheckTrace[] = [];
+    const results = await runCustomChecks(checks as never, ctx('linux', { gsettings: ok('uint32 900\n') }), { trace: (t) => traces.push(t) });
+    const ex = explainAll(traces, results, new Date(), checks as never);
+    const ssh = ex.find((e) => e.id === 'custom.ssh')!;
+    expect(ssh.entries[0]).toMatchObject({ op: 'read', target: `${root}/etc/ssh/sshd_config`, ok: true });
+    expect(ssh.facts).toMatchObject({ kind: 'file-content', observed: { matched: false } });
+    expect(ssh.policy.verdict).toBe('fail');
+    const gs = ex.find((e) => e.id === 'custom.gs')!;
+    expect(gs.entries.map((e) => e.target)).toContain('gsettings get org.gnome.desktop.session idle-delay');
+    expect(gs.policy.reasons[0]).toBe('value is 900, expected <= 600');
+  });
+});
+
+describe('intervalSec across processes', () => {
+  it('the memo survives a fresh process (module reload) through the private cache dir', async () => {
+    const { vi } = await import('vitest');
+    const cacheDir = join(root, 'cache');
+    put('/etc/interval2.conf', 'on\n');
+    const check = { id: 'custom.interval2', title: 'I2', intervalSec: 3600, probes: { linux: { kind: 'file-content', path: '/etc/interval2.conf', match: '^on$' } } };
+    const first = await import('./run.js');
+    expect((await first.runCustomChecks([check], ctx('linux'), { cacheDir }))[0].status).toBe('pass');
+    put('/etc/interval2.conf', 'off\n');
+    vi.resetModules();
+    const second = await import('./run.js');
+    expect(second).not.toBe(first);
+    expect((await second.runCustomChecks([check], ctx('linux'), { cacheDir }))[0].status).toBe('pass');
+    vi.resetModules();
+    const third = await import('./run.js');
+    expect((await third.runCustomChecks([check], ctx('linux'), { cacheDir: null }))[0].status).toBe('fail');
+  });
+});

@@ -14,6 +14,10 @@ import { customCheckProblems, customCheckSchemaErrors } from '../../../../shared
 import { compile } from '../../../../shared/src/schema/validate.js';
 import { buildEvidence, cut } from '../result.js';
 import type { ProbeContext } from '../types.js';
+import { mkdir } from 'node:fs/promises';
+import { readCache, writeCache } from '../cache.js';
+import { CheckResult as CheckResultSchema } from '../../../../shared/src/checks/result.js';
+import { tracedContext, type TraceEntry, type TraceSink } from '../trace.js';
 import { probeConfigKey, probeFile, probeFileContent } from './probes-files.js';
 import { probeDefaults, probeGsettings, probeRegistry, probeSysctl } from './probes-settings.js';
 import { probePackage, probePort, probeProcess, probeService } from './probes-software.js';
@@ -37,6 +41,7 @@ const IMPLS: { [K in ProbeKind]: Impl<K> } = {
 /** Per-check budget; commands have their own shorter timeouts and file reads are bounded. */
 export const CUSTOM_CHECK_TIMEOUT_MS = 15_000;
 const checkValidator = compile(CustomCheck);
+const resultValidator = compile(CheckResultSchema);
 /** Last result per check (intervalSec): id → { fingerprint, at, result }. */
 const memo = new Map<string, { fp: string; at: number; result: CheckResult }>();
 
@@ -44,6 +49,8 @@ export interface RunCustomOptions {
   only?: readonly CheckId[];
   checkTimeoutMs?: number;
   cacheDir?: string | null;
+  /** `check --explain`: each custom check's trace (commands run, the file or key read, the observation, the verdict). */
+  trace?: TraceSink;
 }
 
 /** Observe with one probe, inside a guard: never throws, never exceeds the budget. */
@@ -67,11 +74,12 @@ function refused(id: string, problem: string): CheckResult {
 }
 
 /** Run one validated check; null when it has no probe for this platform (not applicable). */
-export async function runCustomCheck(check: CustomCheck, ctx: ProbeContext, budgetMs?: number): Promise<CheckResult | null> {
+export async function runCustomCheck(check: CustomCheck, ctx: ProbeContext, budgetMs?: number, trace?: TraceSink): Promise<CheckResult | null> {
   const probe = probeFor(check, ctx.platform);
   if (!probe) return null;
   const started = performance.now();
-  const obs = await observe(probe, ctx, budgetMs);
+  const entries: TraceEntry[] = [];
+  const obs = await observe(probe, trace ? tracedContext(ctx, entries) : ctx, budgetMs);
   const facts: CustomCheckFacts = { kind: probe.kind, probe: probeFingerprint(probe), missing: obs.missing, observed: obs.observed };
   const v = judgeObservation(check, probe, facts, obs.reason);
   const target = 'path' in probe ? probe.path : 'names' in probe ? probe.names.join(', ') : 'name' in probe ? probe.name : 'key' in probe ? probe.key : 'port' in probe ? String(probe.port) : '';
@@ -85,6 +93,11 @@ export async function runCustomCheck(check: CustomCheck, ctx: ProbeContext, budg
     durationMs: Math.round(performance.now() - started),
   };
   if (obs.reason && v.verdict !== 'pass') result.reason = cut(obs.reason, 500);
+  if (trace) {
+    // Policy-given paths are read by fs.ts directly (not through ctx.fs): name the target here.
+    if ('path' in probe) entries.unshift({ op: 'read', target: `${ctx.root}${probe.path}`, ok: !obs.reason || obs.observed !== null, ...(obs.reason ? { error: obs.reason } : {}), ms: result.durationMs ?? 0 });
+    trace({ id: check.id, entries, facts, detail: { probe }, reason: obs.reason, thresholds: {}, verdict: { status: v.verdict, summary: result.summary } });
+  }
   return result;
 }
 
@@ -116,16 +129,22 @@ export async function runCustomChecks(checks: readonly unknown[], ctx: ProbeCont
   for (const c of valid) {
     const probe = probeFor(c, ctx.platform);
     const fp = probe ? probeFingerprint(probe) : '';
-    const last = memo.get(c.id);
-    if (c.intervalSec && last && last.fp === fp && Date.now() - last.at < c.intervalSec * 1000) {
-      out.push(Promise.resolve(last.result));
-      continue;
-    }
     out.push(
-      runCustomCheck(c, ctx, opts.checkTimeoutMs).then((r) => {
-        if (r && c.intervalSec) memo.set(c.id, { fp, at: Date.now(), result: r });
+      (async () => {
+        if (c.intervalSec && !opts.trace) {
+          // The daemon runs each cycle in a short-lived child: the memo also lives in the agent's private cache dir.
+          const last = memo.get(c.id) ?? (await readCache<{ fp: string; at: number; result: CheckResult }>(opts.cacheDir, `custom-${c.id}`, fp));
+          if (last && last.fp === fp && Date.now() - last.at < c.intervalSec * 1000 && last.at <= Date.now() && resultValidator.validate(last.result).ok) return last.result;
+        }
+        const r = await runCustomCheck(c, ctx, opts.checkTimeoutMs, opts.trace);
+        if (r && c.intervalSec) {
+          const entry = { fp, at: Date.now(), result: r };
+          memo.set(c.id, entry);
+          if (opts.cacheDir) await mkdir(opts.cacheDir, { recursive: true, mode: 0o700 }).catch(() => {});
+          await writeCache(opts.cacheDir, `custom-${c.id}`, fp, entry);
+        }
         return r;
-      }),
+      })(),
     );
   }
   return (await Promise.all(out)).filter((r): r is CheckResult => r !== null);

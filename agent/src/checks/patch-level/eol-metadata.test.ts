@@ -93,6 +93,11 @@ describe('end of support through the collectors', () => {
     const noPro = await collectLinux(bionic(fail('not_found')));
     expect(spec.evaluate(noPro, T, { now: NOW, platform: 'linux' }).summary).toMatch(/could not be verified/);
   });
+  it('a supported Ubuntu does not spend a Python start on pro status', async () => {
+    const ctx = fakeContext({ now: NOW, files: { '/etc/os-release': 'ID=ubuntu\nNAME="Ubuntu"\nVERSION_ID="24.04"\n', '/var/lib/dpkg/status': 'P\n' }, commands: { apt: ok('Listing...\n'), pro: ok('{}') } });
+    await collectLinux(ctx);
+    expect(ctx.calls.some((c) => c.startsWith('pro '))).toBe(false);
+  });
   it('pro status parser: garbage and other shapes are never "active"', () => {
     for (const t of ['', 'not json', '{}', '{"attached":"yes"}', '[1]', '{"attached":true,"services":[{"name":"esm-infra","entitled":"no","status":"enabled"}]}']) expect(parseProStatus(t).active).not.toBe(true);
   });

@@ -25,6 +25,7 @@ import {
   type Pending,
 } from './parse-linux.js';
 import { memoPending, type PendingResult } from './pending-cache.js';
+import { assessLifecycle, findEntry } from '../../../../shared/src/lifecycle/lookup.js';
 
 async function mtime(ctx: ProbeContext, path: string): Promise<number | null> {
   const s = await ctx.fs.stat(path);
@@ -171,8 +172,10 @@ export const collectLinux: Collector<'patch_level'> = async (ctx) => {
     facts.autoUpdatesEnabled = false; // Arch has no supported unattended upgrade mechanism
   }
 
-  if (os?.id === 'ubuntu') {
-    // Only an LTS past standard support needs ESM; the probe is cheap, so always record it.
+  // Ubuntu Pro's client is Python (about a second of CPU): ask it only when ESM is what
+  // decides, i.e. the release is past its standard support and ESM would extend it.
+  const lc = os?.id === 'ubuntu' ? assessLifecycle('linux', facts, ctx.now) : null;
+  if (lc?.state === 'ended' && lc.release && findEntry(lc.release)?.extended?.kind === 'ubuntu-pro-esm') {
     const pro = await ctx.run('pro', ['status', '--format', 'json'], { timeoutMs: 20_000 });
     facts.extendedSupport = pro.ok ? parseProStatus(pro.stdout) : { kind: 'ubuntu-pro-esm', active: null, detail: describeFailure('pro status --format json', pro.error) };
   }
