@@ -2,7 +2,7 @@
  * buildApp(): the fastify application with every domain plugin registered, apart from
  * listen() so tests can use inject() and the real server alike.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { TypeBoxValidatorCompiler } from './shared/typebox-compiler.js';
 import { LIMITS } from '#shared/protocol/limits.js';
 import type { Ctx } from './context.js';
@@ -34,6 +34,8 @@ export async function buildApp(ctx: Omit<Ctx, 'log' | 'refusals'>, opts: { logge
   const app = Fastify({
     // Request lines with credential query values redacted (?t= link tokens, OIDC code/state).
     logger: opts.logger && typeof opts.logger === 'object' ? { ...opts.logger, serializers: requestLogSerializers } : opts.logger === true ? { serializers: requestLogSerializers } : false,
+    // Per-request lines would drown the first-start banner; see the onResponse hook below.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: LIMITS.maxHttpBodyBytes,
     // X-Forwarded-* only from the configured proxies (issue 11 #5): otherwise anyone picks their own req.ip.
     trustProxy: ctx.config.trustedProxies.length ? ctx.config.trustedProxies : false,
@@ -94,6 +96,15 @@ export async function buildApp(ctx: Omit<Ctx, 'log' | 'refusals'>, opts: { logge
     if (wantsPage)
       return reply.code(404).type('text/html').send(layout({ title: 'Not found', principal: null, body: html`<h1>Page not found</h1><p class="err" id="error-message">${message}</p><p><a href="/">Back to the fleet</a></p>` }));
     return reply.code(404).send({ error: { code: 'POSTURE_ERR_NOT_FOUND', message } });
+  });
+
+  // Request log: errors (≥ 500 at error, refusals ≥ 400 at info), everything else at debug only
+  // (LOG_LEVEL=debug). The URL is logged without its query string: My-device tokens travel there.
+  app.addHook('onResponse', async (req, reply) => {
+    const line = { method: req.method, url: req.url.split('?')[0], statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) };
+    if (reply.statusCode >= 500) req.log.error(line, 'request failed');
+    else if (reply.statusCode >= 400) req.log.info(line, 'request refused');
+    else req.log.debug(line, 'request');
   });
 
   // Every HTML page gets the strict page policy unless its plugin set a tighter one itself.

@@ -55,7 +55,6 @@ export async function startCollector(config: CollectorConfig, opts: { logger?: b
     }
   }
   const identity = await loadIdentity(db);
-  const boot = await bootstrap(db, { adminToken: config.adminToken, enrollSecret: config.enrollSecret });
   const policy = new PolicyStore(db, config.policyFile, log);
   await policy.start();
   // patch_level dates end of support from this table: say so when it needs a review.
@@ -99,6 +98,10 @@ export async function startCollector(config: CollectorConfig, opts: { logger?: b
   });
   const stopJobs = startJobs(db, policy, { intervalMs: config.jobIntervalMs, webhookUrl: config.webhookUrl, webhookSecret: config.webhookSecret, publicUrl: config.publicUrl, log: app.log });
   await app.listen({ port: config.port, host: config.host });
+  // Credentials are created only once the server listens (issue 18 #10): a start that fails on a
+  // busy port must not create a one-time token nobody saw.
+  const boot = await bootstrap(db, { adminToken: config.adminToken, enrollSecret: config.enrollSecret });
+  for (const n of boot.notices) log.warn(n);
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const scheme = https ? 'https' : 'http';

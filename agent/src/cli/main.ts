@@ -8,6 +8,9 @@ import { existsSync } from 'node:fs';
 import { resolveStateDir } from '../state/paths.js';
 import { NotEnrolledError, loadConfig, saveConfig } from '../state/config.js';
 
+/** Same number as STATUS_EXIT.pending (cli/status.ts), kept here so `enroll` need not load status. */
+const STATUS_EXIT_PENDING = 8;
+
 const USAGE = `Usage: posture-agent <command> [options]
 
 Commands:
@@ -24,7 +27,8 @@ Commands:
   status [--json] [--what-is-collected]
                           Show this machine's compliance state and how to fix failures.
                           Exit: 0 compliant, 5 failing (within grace), 6 noncompliant,
-                          7 unknown/not yet checked, 4 revoked, 3 not enrolled, 1 error.
+                          7 unknown/not yet checked, 4 revoked, 3 not enrolled, 1 error,
+                          8 enrollment pending approval, 9 key replaced by another install.
   open [--print]          Open this device's page on the collector (no admin login needed).
   install / uninstall     Register or remove the agent as a system service.
 
@@ -90,10 +94,18 @@ export async function main(argv: string[]): Promise<number> {
           console.error(`posture-agent enroll: --owner must be the owner's email address (got "${String(v.owner)}")`);
           return 2;
         }
-        const { enroll } = await import('./enroll.js');
-        const cfg = await enroll({ server: String(v.server), secret: String(v.secret), owner: v.owner === undefined ? undefined : String(v.owner), stateDir, caFile: v['ca-file'] as string | undefined, pinSha256: v.pin as string[] | undefined });
-        console.log(`Enrolled as device ${cfg.deviceId} with ${cfg.server}. State: ${stateDir}`);
-        return 0;
+        const { enroll, EnrollPending } = await import('./enroll.js');
+        try {
+          const cfg = await enroll({ server: String(v.server), secret: String(v.secret), owner: v.owner === undefined ? undefined : String(v.owner), stateDir, caFile: v['ca-file'] as string | undefined, pinSha256: v.pin as string[] | undefined });
+          console.log(`Enrolled as device ${cfg.deviceId} with ${cfg.server}. State: ${stateDir}`);
+          return 0;
+        } catch (e) {
+          if (!(e instanceof EnrollPending)) throw e;
+          console.log(
+            `Pending approval: ${e.message}\nRequest ${e.pendingId}; ask IT to approve it on the device's page. \`posture-agent status\` shows the outcome; \`posture-agent run\` starts reporting once approved.`,
+          );
+          return STATUS_EXIT_PENDING;
+        }
       }
       case 'run': {
         if (v.interval !== undefined) {

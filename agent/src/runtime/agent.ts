@@ -103,7 +103,7 @@ export class AgentRuntime {
 
   /** Run a cycle now (or right after the one in progress). */
   trigger(trigger: string, only?: CheckId[]): void {
-    if (this.status.revoked) return;
+    if (this.status.revoked || this.status.keyReplaced) return;
     if (this.running) {
       this.queued = { trigger, only };
       return;
@@ -238,9 +238,10 @@ export class AgentRuntime {
 
   private onLinkState(s: LinkState, detail?: string): void {
     this.status.connection = s;
-    if (s === 'revoked') {
-      this.status.revoked = true;
-      this.status.lastError = detail ?? 'revoked';
+    if (s === 'revoked' || s === 'replaced') {
+      if (s === 'revoked') this.status.revoked = true;
+      else this.status.keyReplaced = true;
+      this.status.lastError = detail ?? s;
       if (this.timer) clearTimeout(this.timer);
     }
     this.saveStatus();

@@ -3,6 +3,7 @@
  * Every variable is documented in the README.
  */
 import { resolve } from 'node:path';
+import { weakAdminToken } from '../bootstrap.js';
 
 export interface CollectorConfig {
   port: number;
@@ -72,6 +73,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CollectorConfi
   }
   if (oidcIssuer && (!env.POSTURE_OIDC_CLIENT_ID || !env.POSTURE_OIDC_CLIENT_SECRET))
     throw new ConfigError('POSTURE_OIDC_ISSUER needs POSTURE_OIDC_CLIENT_ID and POSTURE_OIDC_CLIENT_SECRET');
+  if (env.POSTURE_ADMIN_TOKEN) {
+    const weak = weakAdminToken(env.POSTURE_ADMIN_TOKEN);
+    if (weak) throw new ConfigError(`POSTURE_ADMIN_TOKEN ${weak}; generate one with: openssl rand -base64 32`);
+  }
   if (!!env.POSTURE_TLS_CERT !== !!env.POSTURE_TLS_KEY) throw new ConfigError('POSTURE_TLS_CERT and POSTURE_TLS_KEY go together');
   return {
     port: int('PORT', env.PORT, 8080, 0, 65535),

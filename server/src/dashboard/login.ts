@@ -77,6 +77,7 @@ export function loginRoutes(ctx: Ctx) {
           .send(loginPage(next, `Too many failed sign-ins; try again in ${Math.ceil(wait / 60_000)} minute(s).`, !!ctx.config.oidc, csrf));
       }
       let userId: string | null = null;
+      let boundToken: { id: string; expiresAt: Date | null } | undefined;
       let actor = `user:${String(b.username ?? '').slice(0, 100)}`;
       if (b.token) {
         const p = await principalFromToken(ctx.db, String(b.token));
@@ -90,6 +91,7 @@ export function loginRoutes(ctx: Ctx) {
             [newId('usr'), name, p.role],
           );
           userId = u.rows[0].id;
+          boundToken = { id: p.tokenId!, expiresAt: p.tokenExpiresAt ?? null };
         }
       } else if (b.username && b.password) {
         const u = await ctx.db.query<{ id: string; password_hash: string | null; disabled_at: Date | null }>(
@@ -111,7 +113,7 @@ export function loginRoutes(ctx: Ctx) {
         return reply.code(401).type('text/html').send(loginPage(next, 'Sign-in failed: check the username and password, or the token.', !!ctx.config.oidc, csrf));
       }
       throttle.succeed(keys);
-      const s = await createSession(ctx.db, userId);
+      const s = await createSession(ctx.db, userId, boundToken);
       await audit(ctx.db, { actor, action: 'auth.login', ip: req.ip });
       return reply.header('set-cookie', sessionCookie(s.cookie, cookiesSecure(ctx.config, req))).redirect(next, 303);
     });

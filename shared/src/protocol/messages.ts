@@ -131,6 +131,8 @@ export const CLOSE = {
   retryLater: 4010,
   /** Another connection for this device replaced this one. */
   replaced: 4011,
+  /** An administrator replaced this device's key (approved a re-enrollment from another install): this key is done for good. */
+  keyReplaced: 4012,
 } as const;
 
 /** Codes after which the agent must not reconnect with the same credentials. */
@@ -149,6 +151,12 @@ export const EnrollRequest = Type.Object(
     inventory: Inventory,
     /** The owner's email (`posture-agent enroll --owner EMAIL`); assigned with source `enrollment`. */
     owner: Type.Optional(Type.String({ minLength: 3, maxLength: 320, pattern: '^[^\\s@]+@[^\\s@]+$' })),
+    /**
+     * Re-enrollment of a known machine by the install that holds its current key: a compact JWS
+     * signed by that key over ReenrollProofPayload. Without it, enrolling a known fingerprint
+     * only creates a pending enrollment an administrator must approve.
+     */
+    proof: Type.Optional(Type.String({ minLength: 10, maxLength: 4096 })),
   },
   { additionalProperties: false },
 );
@@ -161,6 +169,52 @@ export const EnrollResponse = Type.Object({
   policy: AgentPolicy,
 });
 export type EnrollResponse = Static<typeof EnrollResponse>;
+
+/** What the current key signs to re-key its own device (agent/src/cli/enroll.ts, server/src/enrollment/proof.ts). */
+export interface ReenrollProofPayload {
+  purpose: 'posture-reenroll';
+  /** The device the signer is the current key of. */
+  deviceId: string;
+  /** The collector id (audience). */
+  aud: string;
+  /** `x` of the NEW public key offered in the same request. */
+  x: string;
+  /** Single use, ≥ 16 chars. */
+  nonce: string;
+  /** Seconds since the epoch; accepted within ±5 minutes. */
+  iat: number;
+}
+
+/** 202 answer to an enrollment for a machine that already has a device: nothing was changed. */
+export const EnrollPendingResponse = Type.Object({
+  status: Type.Literal('pending'),
+  pendingId: Id,
+  message: Type.String({ maxLength: 500 }),
+});
+export type EnrollPendingResponse = Static<typeof EnrollPendingResponse>;
+
+/** POST /agent/v1/enrollments/status: the pending install asks, proving it holds the offered key. */
+export const PendingStatusRequest = Type.Object(
+  {
+    pendingId: Id,
+    /** Compact JWS by the offered (pending) key over {purpose:'posture-enrollment-status', pendingId, aud, iat}. */
+    proof: Type.String({ minLength: 10, maxLength: 4096 }),
+  },
+  { additionalProperties: false },
+);
+export type PendingStatusRequest = Static<typeof PendingStatusRequest>;
+
+export const PendingStatusResponse = Type.Object({
+  status: Type.Union([Type.Literal('pending'), Type.Literal('approved'), Type.Literal('rejected')]),
+  reason: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
+  decidedAt: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  /** Only once approved. */
+  deviceId: Type.Optional(Id),
+  keyId: Type.Optional(Id),
+  audience: Type.Optional(Type.String()),
+  policy: Type.Optional(AgentPolicy),
+});
+export type PendingStatusResponse = Static<typeof PendingStatusResponse>;
 
 export const CollectorInfo = Type.Object({
   collectorId: Type.String(),
