@@ -22,12 +22,13 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { CHECK_IDS, type CheckId } from '#shared/checks/ids.js';
+import type { CheckId } from '#shared/checks/ids.js';
+import { checkIdsAcross } from '#shared/checks/catalogue.js';
 import type { CheckResult } from '#shared/checks/result.js';
 import { FleetAggregate } from '#shared/evidence/aggregate.js';
 import { DeviceChain, reportHash, type ChainLink } from '#shared/evidence/chain.js';
 import { csvCell, parseCsv } from '#shared/evidence/csv.js';
-import { DEVICES_CSV_FIRST_DERIVED, DEVICES_CSV_HEADER, deviceFigures } from '#shared/evidence/figures.js';
+import { DEVICES_CSV_FIRST_DERIVED, devicesCsvHeader, deviceFigures } from '#shared/evidence/figures.js';
 import { deviceHistory, type ExclusionWindow, type HistEvent, type ReportRun } from '#shared/evidence/history.js';
 import { REPORT_EDGES_FILE, type Manifest } from '#shared/evidence/manifest.js';
 import { bucketEdges } from '#shared/evidence/period.js';
@@ -287,8 +288,10 @@ export class Recompute {
   private async devicesCsv(): Promise<void> {
     const rows = parseCsv(await readFile(join(this.dir, 'devices.csv'), 'utf8'));
     const head = rows[0] ?? [];
-    if (head.join(',') !== DEVICES_CSV_HEADER.join(',')) {
-      this.problem('devices.csv', `header differs from the expected columns (${DEVICES_CSV_HEADER.slice(DEVICES_CSV_FIRST_DERIVED, DEVICES_CSV_FIRST_DERIVED + 2).join(', ')}, …)`);
+    const CHECK_IDS = checkIdsAcross(this.versions.map((v) => v.policy));
+    const expected = devicesCsvHeader(CHECK_IDS);
+    if (head.join(',') !== expected.join(',')) {
+      this.problem('devices.csv', `header differs from the expected columns (${expected.slice(DEVICES_CSV_FIRST_DERIVED, DEVICES_CSV_FIRST_DERIVED + 2).join(', ')}, …)`);
       return;
     }
     const col = (r: string[], n: string) => r[head.indexOf(n)] ?? '';
@@ -311,7 +314,7 @@ export class Recompute {
         from: this.from, to: this.to, now: new Date(this.manifest.generatedAt), enrolledAt: enrolled, revokedAt: revoked, staleAfterHours: policy.staleAfterHours,
         checkIds: CHECK_IDS, events: d.timeline, reportRuns: d.runs, exclusions: this.exclusions.get(id) ?? [], bucketEdges: edges,
       });
-      const figs = deviceFigures(h, revoked, this.to);
+      const figs = deviceFigures(h, revoked, this.to, CHECK_IDS);
       figs.forEach((v, k) => {
         const c = DEVICES_CSV_FIRST_DERIVED + k;
         const want = csvCell(v);

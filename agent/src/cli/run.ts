@@ -1,9 +1,16 @@
 /** `posture-agent run`: the long-running agent (foreground; the service manager supervises it). */
 import { join } from 'node:path';
 import { AgentRuntime } from '../runtime/agent.js';
-import { runCycle } from '../runtime/cycle.js';
+import { childCycleRunner } from '../runtime/child-cycle.js';
+import type { CycleRunner } from '../runtime/agent.js';
 import { Notifier } from '../notify/notifier.js';
 import { acquireRunLock } from '../state/lock.js';
+import { existsSync } from 'node:fs';
+import { files } from '../state/paths.js';
+import { readPending, resolvePending } from '../identity/pending.js';
+
+/** How often a pending install asks whether IT decided (POSTURE_PENDING_POLL_MS overrides, ≥ 1 s). */
+const PENDING_POLL_MS = Math.max(1000, Number(process.env.POSTURE_PENDING_POLL_MS) || 60_000);
 
 /** Resolves with -1 (keep running) and exits the process on SIGINT/SIGTERM after a clean stop. */
 export async function runAgent(stateDir: string): Promise<number> {
@@ -12,10 +19,33 @@ export async function runAgent(stateDir: string): Promise<number> {
     console.error(`posture-agent run: another agent is already running with state in ${stateDir}${lock.pid > 0 ? ` (pid ${lock.pid})` : ''}; stop it first.`);
     return 1;
   }
+  if (!existsSync(files(stateDir).config) && readPending(stateDir)) {
+    // Enrolled a machine that already had a device: wait for IT's decision, then run.
+    for (let first = true; ; first = false) {
+      const r = (await resolvePending(stateDir))!;
+      if (r.status === 'approved') break;
+      if (r.status === 'rejected') {
+        console.error(`posture-agent run: IT rejected this installation's enrollment${r.reason ? `: ${r.reason}` : ''}.`);
+        lock.release();
+        return 1;
+      }
+      if (first) console.log(`[posture-agent] enrollment ${r.pending.pendingId} is pending approval by IT; waiting${r.status === 'unreachable' ? ` (${r.error})` : ''}`);
+      await new Promise((res) => setTimeout(res, PENDING_POLL_MS));
+    }
+    console.log('[posture-agent] enrollment approved');
+  }
   const log = (l: 'info' | 'warn' | 'error', m: string, e?: object) => console[l === 'info' ? 'log' : l](`[posture-agent] ${m}`, e ? JSON.stringify(e) : '');
   // Desktop notifications for failing checks and nearing deadlines (agent/src/notify/).
   const notifier = new Notifier({ stateDir, log });
-  const agent = new AgentRuntime({ stateDir, runCycle: (o) => runCycle({ ...o, cacheDir: join(stateDir, 'cache') }), log, onCycle: (cycle, cfg) => notifier.onCycle(cycle, cfg) });
+  const cacheDir = join(stateDir, 'cache');
+  // Probes run in a short-lived child by default, so the resident process never loads them
+  // (docs/benchmarks.md compares both). POSTURE_CYCLE_IN_PROCESS=1 keeps one process.
+  let runCycle: CycleRunner;
+  if (process.env.POSTURE_CYCLE_IN_PROCESS === '1') {
+    const inProcess = await import('../runtime/cycle.js');
+    runCycle = (o) => inProcess.runCycle({ ...o, cacheDir });
+  } else runCycle = childCycleRunner({ cacheDir });
+  const agent = new AgentRuntime({ stateDir, runCycle, log, onCycle: (cycle, cfg) => notifier.onCycle(cycle, cfg) });
   await agent.start();
   console.log(`[posture-agent] running; checks every ${agent.intervalSec}s; state in ${stateDir}`);
   const stop = async () => {

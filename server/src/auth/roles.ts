@@ -22,6 +22,9 @@ export interface Principal {
   username?: string;
   csrf?: string;
   sessionHash?: string;
+  /** For kind 'token': the api_tokens row, so a session opened with it can be bound to it. */
+  tokenId?: string;
+  tokenExpiresAt?: Date | null;
 }
 
 declare module 'fastify' {

@@ -36,10 +36,10 @@ export function dashboardRoutes(ctx: Ctx) {
 
     const page = (title: string, req: FastifyRequest, body: ReturnType<typeof html>) => layout({ title, principal: req.principal, body });
 
-    app.get('/', { config: { auth: ALL_ROLES } }, async (req, reply) => reply.type('text/html').send(page('Fleet', req, await fleetPage(ctx.db))));
+    app.get('/', { config: { auth: ALL_ROLES } }, async (req, reply) => reply.type('text/html').send(page('Fleet', req, await fleetPage(ctx.db, ctx.policy.policy))));
 
     app.get('/devices', { config: { auth: ALL_ROLES } }, async (req: Q, reply) =>
-      reply.type('text/html').send(page('Devices', req, await devicesPage(ctx.db, parseDeviceFilters(req.query)))),
+      reply.type('text/html').send(page('Devices', req, await devicesPage(ctx.db, parseDeviceFilters(req.query, ctx.policy.policy), ctx.policy.policy))),
     );
 
     app.get('/devices/:id', { config: { auth: ALL_ROLES } }, async (req: FastifyRequest<{ Params: { id: string } }>, reply) => {

@@ -18,7 +18,13 @@ export function presentDevice(d: DeviceSummary) {
     stateSince: iso(d.state_since),
     failingChecks: d.failing_checks,
     nextDeadline: iso(d.next_deadline),
+    /** Last contact (not last report): now while connected. */
     lastSeenAt: iso(d.last_seen_at),
+    connected: d.connected === true,
+    /** While connected: since when; while offline: null. */
+    connectedSince: d.connected ? iso(d.connected_since) : null,
+    /** While offline: since when (last disconnect, or the last heartbeat of a collector that died); null while connected. */
+    offlineSince: d.connected ? null : iso(d.disconnected_at ?? d.last_seen_at),
     lastReportAt: iso(d.last_report_at),
     enrolledAt: iso(d.enrolled_at),
     revokedAt: iso(d.revoked_at),

@@ -4,9 +4,9 @@
  * key (manifest.jws). See shared/src/evidence/manifest.ts for the format.
  */
 import { CompactSign } from 'jose';
-import { CHECK_IDS, CHECK_TITLES } from '#shared/checks/ids.js';
+import { checkControls, checkIdsAcross, checkTitle, customCheckOf, latestDeclaring } from '#shared/checks/catalogue.js';
 import { CSV_BOM, csvRow } from '#shared/evidence/csv.js';
-import { DEVICES_CSV_HEADER, deviceFigures } from '#shared/evidence/figures.js';
+import { devicesCsvHeader, deviceFigures } from '#shared/evidence/figures.js';
 import { deviceHistory } from '#shared/evidence/history.js';
 import { bucketEdges } from '#shared/evidence/period.js';
 import {
@@ -53,6 +53,9 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
   const policy = versions.length ? versions[versions.length - 1].policy : deps.currentPolicy;
   const stale = policy.staleAfterHours;
   const edges = bucketEdges(from, to);
+  // Columns: built-ins plus every custom check of any policy version in force in the period.
+  const periodPolicies = versions.length ? versionsInForce(versions, from).map((v) => v.policy) : [policy];
+  const CHECK_IDS = checkIdsAcross(periodPolicies);
   const agg = new FleetAggregate(CHECK_IDS, edges.length - 1, from, to);
   const timings: Record<string, number> = {};
   let mark = Date.now();
@@ -64,7 +67,7 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
 
   // devices.csv — one row per device, one status and one % column per check (filterable).
   const dev = new HashedFile(dir, 'devices.csv');
-  await dev.write(CSV_BOM + csvRow(DEVICES_CSV_HEADER));
+  await dev.write(CSV_BOM + csvRow(devicesCsvHeader(CHECK_IDS)));
   // report-edges.jsonl — per device, what proves the period's edges: the last report before it
   // and the first after it (or none yet, with the device's last sequence number the collector
   // applied), and each check's state when the period began. Device keys of edge reports ship too.
@@ -98,7 +101,7 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
         checkIds: CHECK_IDS, events: inputs.events.get(d.id) ?? [], reportRuns: inputs.runs.get(d.id) ?? [], exclusions: inputs.exclusions.get(d.id) ?? [],
         bucketEdges: edges,
       });
-      const figs = deviceFigures(h, d.revoked_at ? new Date(d.revoked_at) : null, to);
+      const figs = deviceFigures(h, d.revoked_at ? new Date(d.revoked_at) : null, to, CHECK_IDS);
       agg.add({ ...d, state: String(figs[0]) }, h);
       chunk += csvRow([
         d.id, d.hostname, d.serial, d.model, d.platform, [d.os_name, d.os_version].filter(Boolean).join(' '), d.owner,
@@ -187,10 +190,12 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
   const cf = new HashedFile(dir, 'controls.csv');
   await cf.write(CSV_BOM + csvRow(['check_id', 'check', 'soc2', 'cis_v8', 'iso27001', 'required', 'pass_rate_pct', 'devices_measured', 'devices_noncompliant', 'failure_episodes', 'fixed', 'mean_hours_to_fix']));
   for (const id of CHECK_IDS) {
-    const rule = policy.checks[id];
+    const decl = latestDeclaring(periodPolicies, id) ?? policy;
+    const ctl = checkControls(decl, id);
+    const required = (customCheckOf(decl, id) ?? decl.checks[id as keyof typeof decl.checks])?.required !== false;
     const t = agg.perCheck.get(id)!;
-    await cf.write(csvRow([id, CHECK_TITLES[id], (rule.controls?.soc2 ?? []).join(' '), (rule.controls?.cis ?? []).join(' '), (rule.controls?.iso27001 ?? []).join(' '),
-      rule.required !== false, agg.checkPct(id), t.devicesMeasured, t.devicesNoncompliant, t.episodes, t.fixed, t.fixed ? Math.round(t.fixSeconds / t.fixed / 36) / 100 : null]));
+    await cf.write(csvRow([id, checkTitle(id, decl), ctl.soc2.join(' '), ctl.cis.join(' '), ctl.iso27001.join(' '),
+      required, agg.checkPct(id), t.devicesMeasured, t.devicesNoncompliant, t.episodes, t.fixed, t.fixed ? Math.round(t.fixSeconds / t.fixed / 36) / 100 : null]));
   }
   files.push(await cf.close());
 

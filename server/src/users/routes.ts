@@ -99,7 +99,9 @@ export function userRoutes(ctx: Ctx) {
       await ctx.db.tx(async (q) => {
         const r = await q.query('UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [req.params.id]);
         if (!r.rowCount) throw Errors.notFound('Active token');
-        await audit(q, { actor: req.principal!.actor, action: 'token.revoke', target: req.params.id, ip: req.ip });
+        // Sessions opened with this token end now (principalFromSession also checks on every request).
+        const ended = await q.query('DELETE FROM sessions WHERE api_token_id = $1', [req.params.id]);
+        await audit(q, { actor: req.principal!.actor, action: 'token.revoke', target: req.params.id, ip: req.ip, detail: { sessionsEnded: ended.rowCount } });
       });
       return { ok: true };
     });
