@@ -15,6 +15,8 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { calculateJwkThumbprint, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
+import type { ReportPayload } from '#shared/protocol/messages.js';
+import { Recompute } from './recompute.js';
 import {
   COLLECTOR_JWKS_FILE, MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_JWS_FILE, isSafeBundlePath, type Manifest,
 } from '#shared/evidence/manifest.js';
@@ -27,6 +29,8 @@ export interface VerifyOutcome {
   filesChecked: number;
   reportsChecked: number;
   reportsFailed: number;
+  /** What was recomputed from the signed reports (devices, events, chains). */
+  recomputed?: { devices: number; events: number; chains: number };
 }
 
 const MAX_LISTED_REPORT_PROBLEMS = 20;
@@ -103,6 +107,7 @@ export async function verifyBundleDir(dir: string, pinned?: { keys: JWK[] }): Pr
 
   // 4: device signatures on every report.
   const keys: KeyMap = new Map();
+  let rc: Recompute | null = null;
   try {
     const dk = await readJson<{ keys: { kid: string; deviceId: string; publicJwk: JWK; retiredAt?: string | null }[] }>(join(dir, 'device-keys.json'));
     for (const k of dk.keys) keys.set(k.kid, { deviceId: k.deviceId, jwk: k.publicJwk, retiredAt: k.retiredAt ? Date.parse(k.retiredAt) : null });
@@ -111,33 +116,56 @@ export async function verifyBundleDir(dir: string, pinned?: { keys: JWK[] }): Pr
   }
   try {
     await stat(join(dir, 'reports.jsonl'));
+    // 5: the figures, recomputed from the signed reports (scripts/evidence/recompute.ts).
+    rc = await Recompute.open(dir, manifest, keys, problem);
     const rl = createInterface({ input: createReadStream(join(dir, 'reports.jsonl')), crlfDelay: Infinity });
     let line = 0;
     for await (const text of rl) {
       line++;
       if (!text) continue;
       out.reportsChecked++;
-      const err = await checkReportLine(text, keys);
-      if (err) {
+      const r = await verifyReportLine(text, keys);
+      if (typeof r === 'string') {
         out.reportsFailed++;
-        if (out.reportsFailed <= MAX_LISTED_REPORT_PROBLEMS) problem('reports.jsonl', `line ${line}: ${err}`);
-      }
+        if (out.reportsFailed <= MAX_LISTED_REPORT_PROBLEMS) problem('reports.jsonl', `line ${line}: ${r}`);
+      } else rc?.report(r.payload, r.jws, line);
     }
     if (out.reportsFailed > MAX_LISTED_REPORT_PROBLEMS) problem('reports.jsonl', `${out.reportsFailed - MAX_LISTED_REPORT_PROBLEMS} more reports failed`);
     if (manifest.counts && out.reportsChecked !== manifest.counts.reports) problem('reports.jsonl', `${out.reportsChecked} reports, manifest says ${manifest.counts.reports}`);
   } catch (e) {
     problem('reports.jsonl', `unreadable: ${(e as Error).message}`);
   }
+  if (rc) {
+    try {
+      out.recomputed = await rc.finish();
+    } catch (e) {
+      problem('devices.csv', `figures could not be recomputed: ${(e as Error).message}`);
+    }
+  }
   out.ok = out.problems.length === 0;
   return out;
 }
 
-type KeyMap = Map<string, { deviceId: string; jwk: JWK; retiredAt: number | null; key?: Awaited<ReturnType<typeof importJWK>> }>;
+export type KeyMap = Map<string, { deviceId: string; jwk: JWK; retiredAt: number | null; key?: Awaited<ReturnType<typeof importJWK>> }>;
 
 async function checkReportLine(text: string, keys: KeyMap): Promise<string | null> {
-  let rec: { reportId?: string; deviceId?: string; kid?: string; collectedAt?: string; jws?: string };
+  const r = await verifyReportLine(text, keys);
+  return typeof r === 'string' ? r : null;
+}
+
+export interface ReportRecord {
+  reportId?: string;
+  deviceId?: string;
+  kid?: string;
+  collectedAt?: string;
+  jws?: string;
+}
+
+/** Verify one report record (a reports.jsonl line, or an edge in report-edges.jsonl): its signed payload, or why not. */
+export async function verifyReportLine(text: string | ReportRecord, keys: KeyMap): Promise<string | { payload: ReportPayload; jws: string }> {
+  let rec: ReportRecord;
   try {
-    rec = JSON.parse(text);
+    rec = typeof text === 'string' ? JSON.parse(text) : text;
   } catch {
     return 'not valid JSON';
   }
@@ -153,9 +181,9 @@ async function checkReportLine(text: string, keys: KeyMap): Promise<string | nul
   } catch (e) {
     return `report ${rec.reportId}: device signature does not verify (${(e as Error).message})`;
   }
-  let p: { reportId?: string; deviceId?: string; collectedAt?: string };
+  let p: ReportPayload;
   try {
-    p = JSON.parse(decoder.decode(payload));
+    p = JSON.parse(decoder.decode(payload)) as ReportPayload;
   } catch {
     return `report ${rec.reportId}: signed payload is not JSON`;
   }
@@ -164,5 +192,5 @@ async function checkReportLine(text: string, keys: KeyMap): Promise<string | nul
   if (Date.parse(p.collectedAt ?? '') !== Date.parse(rec.collectedAt ?? '')) return `report ${rec.reportId}: signed collectedAt ${p.collectedAt} differs from ${rec.collectedAt}`;
   // The collector's rule: a key rotated out signs nothing collected after its retirement.
   if (k.retiredAt !== null && Date.parse(p.collectedAt ?? '') > k.retiredAt) return `report ${rec.reportId}: collected after its key ${rec.kid} was retired`;
-  return null;
+  return { payload: p, jws: rec.jws };
 }

@@ -58,11 +58,12 @@ async function main(): Promise<number> {
     if (r.collector) {
       w(`collector:  ${r.collector.id}`);
       w(`signed by:  key id ${r.collector.kid} (RFC 7638 thumbprint ${r.collector.thumbprint})${pinned ? ' — pinned JWKS' : ''}`);
-      if (!pinned) w('            compare this key id with the collector\'s /.well-known/jwks.json, or pass --jwks to pin it');
+      if (!pinned) w(`WARNING:    trusted the collector key shipped INSIDE the bundle (fingerprint ${r.collector.thumbprint}); compare it with the collector's /.well-known/jwks.json, or pass --jwks to pin it`);
     }
     w(`checked:    ${r.filesChecked} files, ${r.reportsChecked} device-signed reports`);
+    if (r.recomputed) w(`recomputed: ${r.recomputed.devices} device chains and figures, ${r.recomputed.events} check events, from the signed reports`);
     if (r.ok) {
-      w('VERDICT: VERIFIED — signature valid, every file intact, every report signed by its device.');
+      w('VERDICT: VERIFIED — signature valid, every file intact, every report signed by its device, every device chain complete, every figure recomputed.');
       return 0;
     }
     for (const p of r.problems) w(`  FAIL ${p.file}: ${p.message}`);

@@ -7,7 +7,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CompactSign, calculateJwkThumbprint, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
-import { CHECK_IDS } from '#shared/checks/ids.js';
+import { CHECK_IDS, type CheckId } from '#shared/checks/ids.js';
+import type { CheckResult } from '#shared/checks/result.js';
+import { reportHash } from '#shared/evidence/chain.js';
+import { exclusionsAt, stepReport, type ReplayCheck } from '#shared/evidence/replay.js';
+import { DEFAULT_POLICY } from '#shared/policy/default-policy.js';
+import type { Policy } from '#shared/policy/schema.js';
 import type { Queryable } from '../../server/src/db/types.js';
 
 export interface SeedEvent {
@@ -26,9 +31,16 @@ export interface SeedDevice {
   revokedAt?: Date | null;
   state?: string;
   reportTimes: Date[];
-  /** Transitions; a 'pass' for every check at enrolment is added unless `noInitialPass`. */
+  /**
+   * What the device's probes find over time: a check whose latest entry at a report's time is
+   * not 'pass' reports `fail`. The state events are NOT taken from here: they are replayed
+   * from the signed reports through the shared step (as ingest writes them), so `to` only
+   * says failing-or-not.
+   */
   events?: SeedEvent[];
   noInitialPass?: boolean;
+  /** Exclusions (inserted, and in force while the reports are replayed). */
+  exclusions?: { id: string; checkId: string; rationale: string; approvedBy: string; from: Date; to: Date }[];
 }
 export interface SeededKey {
   kid: string;
@@ -59,7 +71,9 @@ function statesAt(events: SeedEvent[], at: Date): Record<string, string> {
   return s;
 }
 
-export async function seedDevices(q: Queryable, devices: SeedDevice[]): Promise<{ keys: Map<string, SeededKey>; reports: number }> {
+export async function seedDevices(q: Queryable, devices: SeedDevice[], policy: Policy = DEFAULT_POLICY): Promise<{ keys: Map<string, SeededKey>; reports: number }> {
+  const exclusionRows: object[] = [];
+  const lastSeqs: object[] = [];
   const keys = new Map<string, SeededKey>();
   const devRows: object[] = [];
   const keyRows: object[] = [];
@@ -79,21 +93,31 @@ export async function seedDevices(q: Queryable, devices: SeedDevice[]): Promise<
     });
     keyRows.push({ kid: key.kid, device_id: d.id, public_jwk: key.publicJwk, created_at: d.enrolledAt.toISOString(), revoked_at: d.revokedAt?.toISOString() ?? null });
     let seq = 0;
-    const prev: Record<string, string> = {};
+    let prevHash: string | undefined;
+    let states = new Map<CheckId, ReplayCheck>();
+    const windows = (d.exclusions ?? []).map((x) => ({ checkId: x.checkId, from: x.from, to: x.to }));
+    for (const x of d.exclusions ?? []) exclusionRows.push({ id: x.id, device_id: d.id, check_id: x.checkId, rationale: x.rationale, approved_by: x.approvedBy, created_at: x.from.toISOString(), expires_at: x.to.toISOString() });
+    const since = new Map<string, Date>();
     for (const at of d.reportTimes) {
       const reportId = randomUUID();
       const st = statesAt(events, at);
-      const checks = CHECK_IDS.map((c) => ({ id: c, status: st[c] === 'pass' || !st[c] ? 'pass' : 'fail', summary: `${c} ${st[c] ?? 'pass'}`, evidence: {} }));
-      const payload = { v: 1, reportId, deviceId: d.id, seq: ++seq, collectedAt: at.toISOString(), agentVersion: '0.1.0', trigger: 'interval', inventory, checks };
+      const checks = CHECK_IDS.map((c) => ({ id: c, status: st[c] === 'pass' || !st[c] ? 'pass' : 'fail', summary: `${c} ${st[c] ?? 'pass'}`, evidence: {}, remediation: { steps: [] } })) as CheckResult[];
+      const payload = { v: 1, reportId, deviceId: d.id, seq: ++seq, ...(prevHash ? { prevHash } : {}), collectedAt: at.toISOString(), agentVersion: '0.1.0', trigger: 'interval', inventory, checks, spool: { pending: 0, evicted: 0, quarantined: 0 } };
       const jws = await signReport(key, payload);
+      prevHash = reportHash(jws);
       reportRows.push({ report_id: reportId, device_id: d.id, seq, kid: key.kid, collected_at: at.toISOString(), received_at: new Date(at.getTime() + 1500).toISOString(), trigger: 'interval', summary: { checks: Object.fromEntries(checks.map((c) => [c.id, c.status])) }, jws });
-      Object.assign(prev, st);
+      // The events the collector's ingest writes for this report: the shared step decides them.
+      const s = stepReport({ policy, platform, reported: checks, previous: states, exclusions: exclusionsAt(windows, at), at });
+      for (const t of s.changed) {
+        eventRows.push({ device_id: d.id, check_id: t.checkId, from_state: t.from, to_state: t.to, at: at.toISOString(), report_id: reportId, detail: { reasons: t.reasons } });
+        since.set(t.checkId, at);
+      }
+      states = s.next;
     }
-    for (const e of events) eventRows.push({ device_id: d.id, check_id: e.checkId, from_state: null, to_state: e.to, at: e.at.toISOString(), report_id: null, detail: { reasons: [`seeded ${e.to}`] } });
-    const final = statesAt(events, new Date(8.64e15));
-    for (const c of CHECK_IDS) {
-      checkRows.push({ device_id: d.id, check_id: c, agent_status: final[c] === 'pass' ? 'pass' : 'fail', state: final[c] ?? 'unknown', since: d.enrolledAt.toISOString(), summary: '', evidence: {}, remediation: {}, report_id: 'seed', collected_at: (last ?? d.enrolledAt).toISOString() });
+    for (const [c, st] of states) {
+      checkRows.push({ device_id: d.id, check_id: c, agent_status: st.result?.status ?? 'unknown', state: st.state, since: (since.get(c) ?? d.enrolledAt).toISOString(), summary: '', evidence: {}, remediation: {}, report_id: 'seed', collected_at: (last ?? d.enrolledAt).toISOString() });
     }
+    lastSeqs.push({ id: d.id, last_seq: seq || null });
   }
   await insertRows(q, `INSERT INTO devices (id, fingerprint, hostname, platform, os_name, os_version, model, serial, owner, inventory, enrolled_at, revoked_at, last_report_at, state)
     SELECT id, fingerprint, hostname, platform, os_name, os_version, model, serial, owner, inventory, enrolled_at, revoked_at, last_report_at, state
@@ -106,6 +130,10 @@ export async function seedDevices(q: Queryable, devices: SeedDevice[]): Promise<
     SELECT device_id, check_id, from_state, to_state, at, report_id, detail FROM jsonb_to_recordset($1::jsonb) AS x(device_id text, check_id text, from_state text, to_state text, at timestamptz, report_id text, detail jsonb)`, eventRows);
   await insertRows(q, `INSERT INTO check_states (device_id, check_id, agent_status, state, since, summary, evidence, remediation, report_id, collected_at)
     SELECT device_id, check_id, agent_status, state, since, summary, evidence, remediation, report_id, collected_at FROM jsonb_to_recordset($1::jsonb) AS x(device_id text, check_id text, agent_status text, state text, since timestamptz, summary text, evidence jsonb, remediation jsonb, report_id text, collected_at timestamptz)`, checkRows);
+  await insertRows(q, `UPDATE devices d SET last_seq = x.last_seq FROM jsonb_to_recordset($1::jsonb) AS x(id text, last_seq bigint) WHERE d.id = x.id`, lastSeqs);
+  if (exclusionRows.length)
+    await insertRows(q, `INSERT INTO exclusions (id, device_id, check_id, rationale, approved_by, created_at, expires_at)
+      SELECT id, device_id, check_id, rationale, approved_by, created_at, expires_at FROM jsonb_to_recordset($1::jsonb) AS x(id text, device_id text, check_id text, rationale text, approved_by text, created_at timestamptz, expires_at timestamptz)`, exclusionRows);
   return { keys, reports: reportRows.length };
 }
 

@@ -14,6 +14,8 @@ export interface CycleResult {
 export function buildPayload(opts: {
   deviceId: string;
   seq: number;
+  /** reportHash() of the previous report this device signed; null for its first report. */
+  prevHash?: string | null;
   cycle: CycleResult;
   trigger: string;
   spool: { pending: number; evicted: number; quarantined: number };
@@ -25,6 +27,7 @@ export function buildPayload(opts: {
     reportId: uuidv7(now.getTime()),
     deviceId: opts.deviceId,
     seq: opts.seq,
+    ...(opts.prevHash ? { prevHash: opts.prevHash } : {}),
     collectedAt: now.toISOString(),
     agentVersion: AGENT_VERSION,
     trigger: opts.trigger.slice(0, 80),

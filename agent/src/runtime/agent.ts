@@ -139,7 +139,8 @@ export class AgentRuntime {
     try {
       const result = await this.opts.runCycle({ only, thresholds: this.cfg.policy.thresholds, customChecks: this.cfg.policy.customChecks });
       const st = this.spool.stats;
-      const payload = toStorable(buildPayload({ deviceId: this.cfg.deviceId, seq: this.spool.nextSeq(), cycle: result, trigger, spool: { pending: st.pending, evicted: st.evicted, quarantined: st.quarantined } }));
+      const link = this.spool.chainNext();
+      const payload = toStorable(buildPayload({ deviceId: this.cfg.deviceId, seq: link.seq, prevHash: link.prevHash, cycle: result, trigger, spool: { pending: st.pending, evicted: st.evicted, quarantined: st.quarantined } }));
       const valid = validatePayload.validate(payload);
       // A payload the collector would refuse is a bug here; say so loudly rather than ship it.
       if (!valid.ok) throw new Error(`report payload failed its schema: ${valid.errors.join('; ')}`);

@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Spool } from './spool.js';
+import { reportHash } from '#shared/evidence/chain.js';
 
 const dirs = () => {
   const d = mkdtempSync(join(tmpdir(), 'spool-'));
@@ -73,5 +74,29 @@ describe('Spool', () => {
     s.reject('r1');
     expect(s.size).toBe(0);
     expect(readdirSync(q).some((f) => f.includes('r1'))).toBe(true);
+  });
+
+  it('chains reports: each next link names the previous report\'s hash, across restarts and crashes', () => {
+    const [d, q] = dirs();
+    const a = new Spool(d, q);
+    expect(a.chainNext()).toEqual({ seq: 1, prevHash: null });
+    const r1 = rep(a, 'r1');
+    a.append(r1);
+    expect(a.chainNext()).toEqual({ seq: 2, prevHash: reportHash(r1.jws) });
+    // A cycle that fails before spooling consumes nothing: no hole in the chain.
+    expect(a.chainNext().seq).toBe(2);
+    const r2 = rep(a, 'r2');
+    a.append(r2);
+    a.remove('r1');
+    a.remove('r2'); // acknowledged: the files are gone, the chain head is not
+    expect(new Spool(d, q).chainNext()).toEqual({ seq: 3, prevHash: reportHash(r2.jws) });
+    // A crash after the report file landed but before the counters were saved: the newest
+    // spooled report is the head.
+    const b = new Spool(d, q);
+    const r3 = rep(b, 'r3');
+    b.append(r3);
+    writeFileSync(join(d, 'counters.json'), JSON.stringify({ nextSeq: 3, evicted: 0, quarantined: 0, lastHash: reportHash(r2.jws) }));
+    expect(new Spool(d, q).chainNext()).toEqual({ seq: 4, prevHash: reportHash(r3.jws) });
+    expect(() => b.append({ ...rep(b, 'again'), seq: 2 })).toThrow(/already used/);
   });
 });

@@ -7,6 +7,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { reportHash } from '#shared/evidence/chain.js';
 import { writeFileAtomic, fsyncDir } from '../state/atomic.js';
 
 export interface SpooledReport {
@@ -28,6 +29,8 @@ export interface SpoolCounters {
   nextSeq: number;
   evicted: number;
   quarantined: number;
+  /** reportHash() of the last report appended (the next report's prevHash); null before the first. */
+  lastHash: string | null;
 }
 
 export interface SpoolOptions {
@@ -39,7 +42,7 @@ const NAME = /^(\d{12})-([A-Za-z0-9._:-]{1,64})\.json$/;
 
 export class Spool {
   private entries: Entry[] = [];
-  private counters: SpoolCounters = { nextSeq: 1, evicted: 0, quarantined: 0 };
+  private counters: SpoolCounters = { nextSeq: 1, evicted: 0, quarantined: 0, lastHash: null };
   private readonly maxBytes: number;
   private readonly maxAgeMs: number;
   private readonly countersFile: string;
@@ -56,7 +59,10 @@ export class Spool {
     if (existsSync(this.countersFile)) {
       try {
         const c = JSON.parse(readFileSync(this.countersFile, 'utf8'));
-        if (Number.isInteger(c.nextSeq)) this.counters = { nextSeq: c.nextSeq, evicted: c.evicted | 0, quarantined: c.quarantined | 0 };
+        if (Number.isInteger(c.nextSeq)) {
+          const lastHash = typeof c.lastHash === 'string' && /^[a-f0-9]{64}$/.test(c.lastHash) ? c.lastHash : null;
+          this.counters = { nextSeq: c.nextSeq, evicted: c.evicted | 0, quarantined: c.quarantined | 0, lastHash };
+        }
       } catch {
         /* rebuilt from the files below; counts may restart but sequence stays monotonic */
       }
@@ -82,8 +88,14 @@ export class Spool {
       this.entries.push({ file: f, id: m[2], seq: Number(m[1]), size: statSync(full).size, createdAtMs: Date.parse(parsed.createdAt) });
     }
     this.entries.sort((a, b) => a.seq - b.seq);
-    const maxSeq = this.entries.length ? this.entries[this.entries.length - 1].seq : 0;
-    if (this.counters.nextSeq <= maxSeq) this.counters.nextSeq = maxSeq + 1;
+    const newest = this.entries[this.entries.length - 1];
+    if (newest && this.counters.nextSeq <= newest.seq) {
+      // A crash between writing the report and saving the counters: the newest spooled report
+      // is the chain head.
+      this.counters.nextSeq = newest.seq + 1;
+      const r = this.readEntry(join(this.dir, newest.file));
+      if (r) this.counters.lastHash = reportHash(r.jws);
+    }
   }
 
   private readEntry(full: string): SpooledReport | null {
@@ -115,19 +127,33 @@ export class Spool {
     writeFileAtomic(this.countersFile, JSON.stringify(this.counters));
   }
 
-  /** Reserve the next per-device sequence number (persisted before use). */
-  nextSeq(): number {
-    const s = this.counters.nextSeq++;
-    this.saveCounters();
-    return s;
+  /**
+   * The next per-device sequence number and the previous report's hash, for the report being
+   * built. Nothing is consumed until append(): a cycle that fails before spooling its report
+   * leaves no hole in the device's chain.
+   */
+  chainNext(): { seq: number; prevHash: string | null } {
+    return { seq: this.counters.nextSeq, prevHash: this.counters.lastHash };
   }
 
-  /** Durably store a signed report. Returns how many old reports were evicted to make room. */
+  /** @deprecated use chainNext(); kept for callers that only need the number. */
+  nextSeq(): number {
+    return this.counters.nextSeq;
+  }
+
+  /**
+   * Durably store a signed report and advance the chain (seq and lastHash persisted after the
+   * report file is renamed into place). Returns how many old reports were evicted to make room.
+   */
   append(r: SpooledReport): number {
+    if (r.seq < this.counters.nextSeq) throw new Error(`spool: seq ${r.seq} already used (next is ${this.counters.nextSeq})`);
     const file = `${String(r.seq).padStart(12, '0')}-${r.id}.json`;
     const body = JSON.stringify(r);
     writeFileAtomic(join(this.dir, file), body);
     this.entries.push({ file, id: r.id, seq: r.seq, size: Buffer.byteLength(body), createdAtMs: Date.parse(r.createdAt) });
+    this.counters.nextSeq = r.seq + 1;
+    this.counters.lastHash = reportHash(r.jws);
+    this.saveCounters();
     return this.enforceBounds();
   }
 

@@ -5,18 +5,19 @@
  */
 import { CompactSign } from 'jose';
 import { checkControls, checkIdsAcross, checkTitle, customCheckOf, latestDeclaring } from '#shared/checks/catalogue.js';
-import { csvRow } from '#shared/evidence/csv.js';
+import { CSV_BOM, csvRow } from '#shared/evidence/csv.js';
+import { devicesCsvHeader, deviceFigures } from '#shared/evidence/figures.js';
 import { deviceHistory } from '#shared/evidence/history.js';
 import { bucketEdges } from '#shared/evidence/period.js';
 import {
-  BUNDLE_FILES, COLLECTOR_JWKS_FILE, COUNTING_METHOD, MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_JWS_FILE, MANIFEST_JWS_TYP,
+  BUNDLE_FILES, COLLECTOR_JWKS_FILE, COUNTING_METHOD, REPORT_EDGES_FILE, MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_JWS_FILE, MANIFEST_JWS_TYP,
   type Manifest, type ManifestFile,
 } from '#shared/evidence/manifest.js';
 import type { Policy } from '#shared/policy/schema.js';
 import type { Db } from '../db/types.js';
 import type { CollectorIdentity } from '../meta/collector-identity.js';
 import { FleetAggregate } from './aggregate.js';
-import { devicePage, eventPage, exclusionPage, historyInputs, keysByKid, policyVersionsUntil, reportPage, type PolicyRow, type TimeCursor } from './dal.js';
+import { devicePage, edgesFor, eventPage, exclusionPage, historyInputs, keysByKid, policyVersionsUntil, reportPage, type EdgeReport, type PolicyRow, type TimeCursor } from './dal.js';
 import { HashedFile, writeWhole } from './files.js';
 import { renderSummary } from './summary.js';
 import { writePeopleCsv } from './people-csv.js';
@@ -67,16 +68,32 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
 
   // devices.csv — one row per device, one status and one % column per check (filterable).
   const dev = new HashedFile(dir, 'devices.csv');
-  await dev.write(csvRow([
-    'device_id', 'hostname', 'serial', 'model', 'platform', 'os', 'owner', 'first_seen', 'last_seen', 'revoked_at', 'current_state',
-    ...CHECK_IDS.flatMap((c) => [`${c}_status`, `${c}_pct_compliant`]), 'overall_pct_compliant', 'hours_without_reports',
-  ]));
+  await dev.write(CSV_BOM + csvRow(devicesCsvHeader(CHECK_IDS)));
+  // report-edges.jsonl — per device, what proves the period's edges: the last report before it
+  // and the first after it (or none yet, with the device's last sequence number the collector
+  // applied), and each check's state when the period began. Device keys of edge reports ship too.
+  const edf = new HashedFile(dir, REPORT_EDGES_FILE);
+  const kids = new Set<string>();
+  const edgeLine = (r: EdgeReport | undefined) => {
+    if (!r) return null;
+    kids.add(r.kid);
+    return { reportId: r.report_id, deviceId: r.device_id, kid: r.kid, collectedAt: iso(r.collected_at), receivedAt: iso(r.received_at), jws: r.jws };
+  };
   for (let after = ''; ; ) {
     signal?.throwIfAborted();
     const page = await devicePage(db, from, to, after);
     if (!page.length) break;
     after = page[page.length - 1].id;
     const inputs = await historyInputs(db, page.map((d) => d.id), from, to, stale);
+    const edgeRows = await edgesFor(db, page.map((d) => d.id), from, to);
+    let edgeChunk = '';
+    for (const d of page) {
+      edgeChunk += JSON.stringify({
+        deviceId: d.id, before: edgeLine(edgeRows.before.get(d.id)), after: edgeLine(edgeRows.after.get(d.id)),
+        lastSeq: edgeRows.lastSeq.get(d.id) ?? null, start: edgeRows.start.get(d.id) ?? {},
+      }) + '\n';
+    }
+    await edf.write(edgeChunk);
     // One write per page: thousands of small awaited writes cost more than the CSV itself.
     let chunk = '';
     for (const d of page) {
@@ -85,23 +102,22 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
         checkIds: CHECK_IDS, events: inputs.events.get(d.id) ?? [], reportRuns: inputs.runs.get(d.id) ?? [], exclusions: inputs.exclusions.get(d.id) ?? [],
         bucketEdges: edges,
       });
-      agg.add(d, h);
-      const cur = inputs.current.get(d.id);
+      const figs = deviceFigures(h, d.revoked_at ? new Date(d.revoked_at) : null, to, CHECK_IDS);
+      agg.add({ ...d, state: String(figs[0]) }, h);
       chunk += csvRow([
         d.id, d.hostname, d.serial, d.model, d.platform, [d.os_name, d.os_version].filter(Boolean).join(' '), d.owner,
-        iso(d.enrolled_at), iso(d.last_report_at ?? d.last_seen_at), iso(d.revoked_at), d.state,
-        ...CHECK_IDS.flatMap((c) => [cur?.get(c) ?? 'unknown', h.checks[c].compliantPct]), h.overall.compliantPct,
-        Math.round(h.overall.seconds.unknown / 36) / 100,
+        iso(d.enrolled_at), iso(d.last_report_at ?? d.last_seen_at), iso(d.revoked_at), ...figs,
       ]);
     }
     await dev.write(chunk);
   }
   files.push(await dev.close());
+  files.push(await edf.close());
   phase('devices');
 
   // events.csv — every state change in the period (check "*" = the device's overall state).
   const evf = new HashedFile(dir, 'events.csv');
-  await evf.write(csvRow(['event_id', 'at', 'device_id', 'hostname', 'check_id', 'from_state', 'to_state', 'report_id', 'reasons']));
+  await evf.write(CSV_BOM + csvRow(['event_id', 'at', 'device_id', 'hostname', 'check_id', 'from_state', 'to_state', 'report_id', 'reasons']));
   let events = 0;
   for (let after: TimeCursor | null = null; ; ) {
     signal?.throwIfAborted();
@@ -116,7 +132,7 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
   phase('events');
 
   const exf = new HashedFile(dir, 'exclusions.csv');
-  await exf.write(csvRow(['exclusion_id', 'device_id', 'hostname', 'check_id', 'rationale', 'approved_by', 'created_at', 'expires_at', 'revoked_at', 'revoked_by']));
+  await exf.write(CSV_BOM + csvRow(['exclusion_id', 'device_id', 'hostname', 'check_id', 'rationale', 'approved_by', 'created_at', 'expires_at', 'revoked_at', 'revoked_by']));
   let exclusions = 0;
   for (let after = ''; ; ) {
     const page = await exclusionPage(db, from, to, after);
@@ -131,7 +147,6 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
   // reports.jsonl — the device-signed JWS exactly as received; the kids used are remembered
   // (one short string per device key) to ship their public keys.
   const rpf = new HashedFile(dir, 'reports.jsonl');
-  const kids = new Set<string>();
   let reports = 0;
   for (let after: TimeCursor | null = null; ; ) {
     signal?.throwIfAborted();
@@ -143,7 +158,7 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
     let chunk = '';
     for (const r of page) {
       kids.add(r.kid);
-      chunk += JSON.stringify({ reportId: r.report_id, deviceId: r.device_id, kid: r.kid, collectedAt: iso(r.collected_at), receivedAt: iso(r.received_at), jws: r.jws }) + '\n';
+      chunk += JSON.stringify({ reportId: r.report_id, deviceId: r.device_id, seq: Number(r.seq), kid: r.kid, collectedAt: iso(r.collected_at), receivedAt: iso(r.received_at), jws: r.jws }) + '\n';
     }
     await rpf.write(chunk);
   }
@@ -175,7 +190,7 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
   }, null, 2) + '\n'));
 
   const cf = new HashedFile(dir, 'controls.csv');
-  await cf.write(csvRow(['check_id', 'check', 'soc2', 'cis_v8', 'iso27001', 'required', 'pass_rate_pct', 'devices_measured', 'devices_noncompliant', 'failure_episodes', 'fixed', 'mean_hours_to_fix']));
+  await cf.write(CSV_BOM + csvRow(['check_id', 'check', 'soc2', 'cis_v8', 'iso27001', 'required', 'pass_rate_pct', 'devices_measured', 'devices_noncompliant', 'failure_episodes', 'fixed', 'mean_hours_to_fix']));
   for (const id of CHECK_IDS) {
     const decl = latestDeclaring(periodPolicies, id) ?? policy;
     const ctl = checkControls(decl, id);

@@ -153,6 +153,7 @@ export async function eventPage(q: Queryable, from: Date, to: Date, after: TimeC
 export interface ReportRow {
   report_id: string;
   device_id: string;
+  seq: string;
   kid: string;
   collected_at: Date;
   at_key: string;
@@ -162,7 +163,7 @@ export interface ReportRow {
 /** Reports collected in the period in time order, keyset on (collected_at, report_id) over reports_time_idx. */
 export async function reportPage(q: Queryable, from: Date, to: Date, after: TimeCursor | null, limit = 1000): Promise<ReportRow[]> {
   const r = await q.query<ReportRow>(
-    `SELECT report_id, device_id, kid, collected_at, collected_at::text AS at_key, received_at, jws FROM reports
+    `SELECT report_id, device_id, seq::text AS seq, kid, collected_at, collected_at::text AS at_key, received_at, jws FROM reports
       WHERE collected_at >= $1 AND collected_at < $2 AND ($3::timestamptz IS NULL OR (collected_at, report_id) > ($3::timestamptz, $4))
       ORDER BY collected_at, report_id LIMIT $5`,
     [from, to, after?.at ?? null, after?.id ?? '', limit],
@@ -224,4 +225,71 @@ export async function policyVersionsUntil(q: Queryable, to: Date): Promise<Polic
     [to],
   );
   return r.rows;
+}
+
+export interface EdgeReport {
+  report_id: string;
+  device_id: string;
+  kid: string;
+  collected_at: Date;
+  received_at: Date;
+  jws: string;
+}
+export interface DeviceEdges {
+  before: Map<string, EdgeReport>;
+  after: Map<string, EdgeReport>;
+  lastSeq: Map<string, number | null>;
+  /** Per device and check: the state at `from` and, when failing, since when (entry into failing). */
+  start: Map<string, Record<string, StartState>>;
+}
+/** A check's state when the period began: `since` = time of its last transition before the period. */
+export interface StartState {
+  state: string;
+  since: string;
+  failingSince: string | null;
+}
+
+/**
+ * The edges of the period for a page of devices: the last report before it, the first after
+ * it, the device's last applied sequence number, and each check's state when the period began
+ * (with the time it started failing, which the grace deadline counts from).
+ */
+export async function edgesFor(q: Queryable, ids: string[], from: Date, to: Date): Promise<DeviceEdges> {
+  const idJson = JSON.stringify(ids);
+  const cols = 'report_id, device_id, kid, collected_at, received_at, jws';
+  const before = await q.query<EdgeReport>(
+    `SELECT DISTINCT ON (device_id) ${cols} FROM reports WHERE device_id ${IN_IDS} AND collected_at < $2 ORDER BY device_id, collected_at DESC, report_id DESC`,
+    [idJson, from],
+  );
+  const after = await q.query<EdgeReport>(
+    `SELECT DISTINCT ON (device_id) ${cols} FROM reports WHERE device_id ${IN_IDS} AND collected_at >= $2 ORDER BY device_id, collected_at, report_id`,
+    [idJson, to],
+  );
+  const seqs = await q.query<{ id: string; last_seq: string | null }>(`SELECT id, last_seq::text AS last_seq FROM devices WHERE id ${IN_IDS}`, [idJson]);
+  const last = await q.query<{ device_id: string; check_id: string; to_state: string; at: Date }>(
+    `SELECT DISTINCT ON (device_id, check_id) device_id, check_id, to_state, at FROM state_events
+      WHERE device_id ${IN_IDS} AND at < $2 AND check_id <> '*' ORDER BY device_id, check_id, at DESC, id DESC`,
+    [idJson, from],
+  );
+  const entered = await q.query<{ device_id: string; check_id: string; at: Date }>(
+    `SELECT DISTINCT ON (device_id, check_id) device_id, check_id, at FROM state_events
+      WHERE device_id ${IN_IDS} AND at < $2 AND check_id <> '*' AND to_state IN ('failing', 'noncompliant')
+        AND (from_state IS NULL OR from_state NOT IN ('failing', 'noncompliant'))
+      ORDER BY device_id, check_id, at DESC, id DESC`,
+    [idJson, from],
+  );
+  const enteredAt = new Map(entered.rows.map((e) => [`${e.device_id}\0${e.check_id}`, new Date(e.at).toISOString()]));
+  const start = new Map<string, Record<string, StartState>>();
+  for (const e of last.rows) {
+    let m = start.get(e.device_id);
+    if (!m) start.set(e.device_id, (m = {}));
+    const failing = e.to_state === 'failing' || e.to_state === 'noncompliant';
+    m[e.check_id] = { state: e.to_state, since: new Date(e.at).toISOString(), failingSince: failing ? (enteredAt.get(`${e.device_id}\0${e.check_id}`) ?? null) : null };
+  }
+  return {
+    before: new Map(before.rows.map((r) => [r.device_id, r])),
+    after: new Map(after.rows.map((r) => [r.device_id, r])),
+    lastSeq: new Map(seqs.rows.map((r) => [r.id, r.last_seq === null ? null : Number(r.last_seq)])),
+    start,
+  };
 }

@@ -76,7 +76,7 @@ export function renderSummary(s: SummaryInput): string {
 <div class="cards"><div class="card"><b>${agg.devices}</b>devices in the period</div><div class="card"><b>${pct(agg.overallPct())}</b>of device-time fully compliant</div>
 <div class="card"><b>${agg.enrolledInPeriod}</b>enrolled during the period</div><div class="card"><b>${agg.revokedInPeriod}</b>revoked during the period</div>
 <div class="card"><b>${agg.noncompliantTotal}</b>devices noncompliant at some point</div></div>
-<p>Current state: ${states.map(([k, v]) => html`${k} ${v} · `)} events ${s.counts.events} · signed reports ${s.counts.reports} · exclusions ${s.counts.exclusions}</p>
+<p>State at the end of the period: ${states.map(([k, v]) => html`${k} ${v} · `)} events ${s.counts.events} · signed reports ${s.counts.reports} · exclusions ${s.counts.exclusions}</p>
 <h2>Compliance over the period</h2>${chart(agg, s.edges)}
 <p class="muted">Share of measured device-time (excluded time left out) in which every required check passed; a red line marks 0%, no bar means no device was measured.</p>
 <h2>Compliance per check</h2>

@@ -8,7 +8,8 @@ import type { Queryable } from '../db/types.js';
 import type { Policy } from '#shared/policy/schema.js';
 import type { ReportPayload } from '#shared/protocol/messages.js';
 import type { CheckId } from '#shared/checks/ids.js';
-import { evaluateDevice, type ActiveExclusion, type CheckState, type PreviousCheckState } from '#shared/policy/evaluate.js';
+import { type ActiveExclusion, type CheckState, type PreviousCheckState } from '#shared/policy/evaluate.js';
+import { stepReevaluate } from '#shared/evidence/replay.js';
 import { alertForTransition, noncompliantChecks } from '../alerts/outbox.js';
 
 function payloadOf(jws: string): ReportPayload | null {
@@ -37,9 +38,14 @@ export async function reevaluateDevice(q: Queryable, policy: Policy, deviceId: s
     [deviceId, now],
   );
   const previous: Partial<Record<CheckId, PreviousCheckState>> = {};
-  for (const c of cs.rows) previous[c.check_id] = { state: c.state, failingSince: c.failing_since ? new Date(c.failing_since) : null };
+  const states = new Map<CheckId, PreviousCheckState>();
+  for (const c of cs.rows) {
+    previous[c.check_id] = { state: c.state, failingSince: c.failing_since ? new Date(c.failing_since) : null };
+    states.set(c.check_id, previous[c.check_id]!);
+  }
   const exclusions: ActiveExclusion[] = ex.rows.map((e) => ({ checkId: e.check_id as CheckId | '*', expiresAt: new Date(e.expires_at) }));
-  const ev = evaluateDevice({ policy, platform: dev.platform, results: payload?.checks ?? [], previous, exclusions, now });
+  // The shared re-evaluation step (the verifier replays the same one from the bundle).
+  const ev = stepReevaluate({ policy, platform: dev.platform, reported: payload?.checks ?? [], previous: states, exclusions, at: now }).evaluation;
 
   const events: object[] = [];
   if (payload) {

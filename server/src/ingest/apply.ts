@@ -11,7 +11,8 @@
 import type { Queryable } from '../db/types.js';
 import type { ReportPayload } from '#shared/protocol/messages.js';
 import type { Policy } from '#shared/policy/schema.js';
-import { evaluateDevice, type ActiveExclusion, type CheckState, type PreviousCheckState } from '#shared/policy/evaluate.js';
+import type { ActiveExclusion, CheckState } from '#shared/policy/evaluate.js';
+import { stepReport, type ReplayCheck } from '#shared/evidence/replay.js';
 import type { CheckId } from '#shared/checks/ids.js';
 import type { CheckResult } from '#shared/checks/result.js';
 import { alertForTransition, noncompliantChecks, type OutboxRow } from '../alerts/outbox.js';
@@ -60,6 +61,12 @@ function stableJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
   const o = v as Record<string, unknown>;
   return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`).join(',')}}`;
+}
+
+function replayStates(prev: Map<CheckId, CheckRow>): Map<CheckId, ReplayCheck> {
+  const m = new Map<CheckId, ReplayCheck>();
+  for (const [id, c] of prev) m.set(id, { state: c.state, failingSince: c.failing_since ? new Date(c.failing_since) : null, result: c.result });
+  return m;
 }
 
 export interface ApplyResult {
@@ -136,7 +143,7 @@ export async function applyReports(q: Queryable, policy: Policy, fresh: LoggedRe
     let lastAt = dev.last_report_at ? new Date(dev.last_report_at).getTime() : -Infinity;
     let devState = dev.state;
     const prev = prevByDevice.get(dev.id) ?? new Map<CheckId, CheckRow>();
-    let latest: { r: LoggedReport; ev: ReturnType<typeof evaluateDevice>; at: Date } | null = null;
+    let latest: { r: LoggedReport; ev: ReturnType<typeof stepReport>['evaluation']; at: Date } | null = null;
     for (const r of mine) {
       const m = /^check-now:(.+)$/.exec(r.payload.trigger ?? '');
       if (m) completedCommands.push({ id: m[1], device_id: dev.id, report_id: r.payload.reportId });
@@ -144,16 +151,17 @@ export async function applyReports(q: Queryable, policy: Policy, fresh: LoggedRe
       // A report older than what we already applied is kept as evidence but does not rewind state.
       if (at.getTime() < lastAt) continue;
       lastAt = at.getTime();
-      const previous: Partial<Record<CheckId, PreviousCheckState>> = {};
-      for (const [id, c] of prev) previous[id] = { state: c.state, failingSince: c.failing_since ? new Date(c.failing_since) : null };
-      // A report may carry only some checks (check-now of a subset): the others keep their last result.
-      const reported = new Set(r.payload.checks.map((c) => c.id));
-      const carried = [...prev.values()].filter((c) => !reported.has(c.check_id) && c.result).map((c) => c.result!);
-      const ev = evaluateDevice({ policy, platform: dev.platform, results: [...r.payload.checks, ...carried], previous, exclusions: exclByDevice.get(dev.id), now: at });
+      // The shared step (shared/src/evidence/replay.ts) decides the transitions, so the offline
+      // verifier replaying the signed reports reaches the same ones. A report may carry only some
+      // checks (check-now of a subset): the others keep their last result.
+      const stepped = stepReport({ policy, platform: dev.platform, reported: r.payload.checks, previous: replayStates(prev), exclusions: exclByDevice.get(dev.id) ?? [], at });
+      const ev = stepped.evaluation;
+      const changed = new Map(stepped.changed.map((t) => [t.checkId, t]));
       for (const c of ev.checks) {
         const before = prev.get(c.id);
-        if (!before || before.state !== c.state) {
-          events.push({ device_id: dev.id, check_id: c.id, from_state: before?.state ?? null, to_state: c.state, at: at.toISOString(), report_id: r.payload.reportId, detail: { reasons: c.reasons.slice(0, 5) } });
+        const t = changed.get(c.id);
+        if (t) {
+          events.push({ device_id: dev.id, check_id: c.id, from_state: t.from, to_state: t.to, at: at.toISOString(), report_id: r.payload.reportId, detail: { reasons: t.reasons } });
         }
         const res = r.payload.checks.find((x) => x.id === c.id);
         prev.set(c.id, {

@@ -6,6 +6,13 @@
  * and rationales come from devices and people, so every text cell gets this treatment; numbers
  * (typeof number) are written as numbers and cannot be formulas.
  */
+/**
+ * Every CSV in a bundle starts with a UTF-8 byte order mark: Excel opens a BOM-less CSV in the
+ * machine's legacy code page (hostnames and names with accents turn into mojibake); with it,
+ * Excel, LibreOffice and Python's csv (encoding='utf-8-sig') read UTF-8. parseCsv() skips it.
+ */
+export const CSV_BOM = '\uFEFF';
+
 export type CsvValue = string | number | boolean | null | undefined | Date;
 
 const FORMULA_START = /^[=+\-@\t\r]/;
@@ -25,6 +32,7 @@ export function csvRow(values: readonly CsvValue[]): string {
 
 /** A small RFC 4180 parser (for the verifier's checks and tests). Returns rows of fields. */
 export function parseCsv(text: string): string[][] {
+  if (text.startsWith(CSV_BOM)) text = text.slice(1);
   const rows: string[][] = [];
   let row: string[] = [];
   let field = '';

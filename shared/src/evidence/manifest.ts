@@ -8,15 +8,18 @@
  * `collector-jwks.json` carries the collector public key (also listed and hashed), to compare
  * with the live /.well-known/jwks.json or to pin with --jwks.
  */
-export const MANIFEST_FORMAT = 'posture-evidence-bundle/1';
+export const MANIFEST_FORMAT = 'posture-evidence-bundle/2';
 export const MANIFEST_JWS_TYP = 'posture-evidence+jws';
 export const MANIFEST_FILE = 'manifest.json';
 export const MANIFEST_JWS_FILE = 'manifest.jws';
 export const COLLECTOR_JWKS_FILE = 'collector-jwks.json';
+/** Per device: the last report before the period, the first after it (or none yet), its last seq, start states. */
+export const REPORT_EDGES_FILE = 'report-edges.jsonl';
 
 /** Files in every bundle, in tar order (the manifest pair comes last). */
 export const BUNDLE_FILES = [
   'devices.csv',
+  REPORT_EDGES_FILE,
   'events.csv',
   'exclusions.csv',
   'people.csv',

@@ -24,6 +24,8 @@ export const ReportPayload = Type.Object(
     reportId: Id,
     deviceId: Id,
     seq: Type.Integer({ minimum: 0 }),
+    /** SHA-256 hex of the previous report's compact JWS (shared/src/evidence/chain.ts); absent on a device's first report. */
+    prevHash: Type.Optional(Type.String({ pattern: '^[a-f0-9]{64}$', maxLength: 64 })),
     collectedAt: Type.String({ format: 'date-time', maxLength: 40 }),
     agentVersion: Type.String({ maxLength: 64 }),
     trigger: Type.Optional(Type.String({ maxLength: 80 })),
