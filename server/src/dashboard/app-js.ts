@@ -46,7 +46,7 @@ export const APP_JS = `
         await waitForResult(id, r.commandId);
       }
       // Revoking asks why: the reason goes into the audit log and shows on the device page.
-      if (a === 'revoke') { var why = prompt('Revoke this device? Its agent is disconnected and can no longer report.\nReason (recorded in the audit log):'); if (why === null) return; if (!why.trim()) { status('A reason is needed to revoke a device.'); return; } await call('POST', '/api/v1/devices/' + id + '/revoke', { reason: why.trim().slice(0, 500) }); location.reload(); }
+      if (a === 'revoke') { var why = prompt('Revoke this device? Its agent is disconnected and can no longer report.\\nReason (recorded in the audit log):'); if (why === null) return; if (!why.trim()) { status('A reason is needed to revoke a device.'); return; } await call('POST', '/api/v1/devices/' + id + '/revoke', { reason: why.trim().slice(0, 500) }); location.reload(); }
       if (a === 'restore') { if (!confirm('Restore this device? Its agent can enroll again with a new key.')) return; await call('POST', '/api/v1/devices/' + id + '/restore'); location.reload(); }
       if (a === 'revoke-exclusion') { await call('DELETE', '/api/v1/devices/' + id + '/exclusions/' + encodeURIComponent(b.getAttribute('data-exclusion')), null); location.reload(); }
     } catch (e) { status('Failed: ' + e.message); }
