@@ -54,13 +54,14 @@ export async function main(argv: string[]): Promise<number> {
       only: { type: 'string' },
       print: { type: 'boolean' },
       'what-is-collected': { type: 'boolean' },
+      'update-trial': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   const v = values as Record<string, string | boolean | string[] | undefined>;
   // A mistyped flag (`--jsn`) must not silently give a different output with exit 0.
   // install/uninstall read --binary and --dry-run themselves (service.ts).
-  const known = new Set(['server', 'secret', 'state-dir', 'ca-file', 'pin', 'interval', 'json', 'root', 'only', 'print', 'what-is-collected', 'help', 'h', 'binary', 'dry-run']);
+  const known = new Set(['server', 'secret', 'state-dir', 'ca-file', 'pin', 'interval', 'json', 'root', 'only', 'print', 'what-is-collected', 'update-trial', 'help', 'h', 'binary', 'dry-run']);
   const unknown = Object.keys(v).filter((k) => !known.has(k));
   if (unknown.length) {
     console.error(`posture-agent ${command}: unknown option ${unknown.map((k) => (k.length === 1 ? `-${k}` : `--${k}`)).join(', ')}\n\n${USAGE}`);
@@ -93,7 +94,7 @@ export async function main(argv: string[]): Promise<number> {
           saveConfig(stateDir, { ...loadConfig(stateDir), intervalOverrideSec: n });
         }
         const { runAgent } = await import('./run.js');
-        return await runAgent(stateDir);
+        return await runAgent(stateDir, { trial: !!v['update-trial'] });
       }
       case 'check': {
         const { checkCommand } = await import('./check.js');

@@ -24,6 +24,10 @@ export interface CollectorConfig {
   dbPoolMax: number;
   /** How long to wait for an unreachable database at start before giving up. */
   dbWaitSec: number;
+  /** TUF update repository served at /updates/ (POSTURE_UPDATES_DIR, default <data>/updates). */
+  updatesDir: string;
+  /** Online timestamp key (PEM) the collector re-signs timestamp.json with (POSTURE_UPDATES_TIMESTAMP_KEY). */
+  updatesTimestampKey?: string;
 }
 
 export class ConfigError extends Error {}
@@ -74,5 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CollectorConfi
     jobIntervalMs: int('POSTURE_JOB_INTERVAL_MS', env.POSTURE_JOB_INTERVAL_MS, 30_000, 100, 3_600_000),
     dbPoolMax: int('POSTURE_DB_POOL_MAX', env.POSTURE_DB_POOL_MAX, 10, 1, 200),
     dbWaitSec: int('POSTURE_DB_WAIT_SEC', env.POSTURE_DB_WAIT_SEC, 60, 0, 3600),
+    updatesDir: resolve(env.POSTURE_UPDATES_DIR || resolve(env.POSTURE_DATA_DIR || './data', 'updates')),
+    updatesTimestampKey: env.POSTURE_UPDATES_TIMESTAMP_KEY || undefined,
   };
 }

@@ -4,6 +4,7 @@
  * overrides of any of those under `platforms`.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { UpdateRollout } from './updates.js';
 
 const Hours = Type.Number({ minimum: 0, maximum: 24 * 365 });
 const Version = Type.String({ maxLength: 32, pattern: '^[0-9]+(\\.[0-9]+)*$' });
@@ -93,6 +94,7 @@ export const Policy = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    updates: Type.Optional(UpdateRollout),
     evidence: Type.Optional(
       Type.Object(
         { exportRoles: Type.Array(Type.Union([Type.Literal('admin'), Type.Literal('auditor'), Type.Literal('helpdesk')]), { maxItems: 3 }) },

@@ -5,6 +5,7 @@
  * the exact bytes the device signed as evidence.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { UpdateRollout } from '../policy/updates.js';
 import { CHECK_IDS } from '../checks/ids.js';
 import { CheckResult } from '../checks/result.js';
 import { Inventory } from './inventory.js';
@@ -74,6 +75,8 @@ export const AgentPolicy = Type.Object(
     intervalSec: Type.Integer({ minimum: 10, maximum: 86_400 }),
     /** Thresholds the agent uses to judge locally (the collector re-judges authoritatively). */
     thresholds: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.Union([Type.Number(), Type.String({ maxLength: 64 }), Type.Boolean()]))),
+    /** Update rollout in force for this device (shared/src/policy/updates.ts). */
+    updates: Type.Optional(UpdateRollout),
   },
   { additionalProperties: false },
 );
@@ -98,7 +101,7 @@ export const ServerCommand = Type.Object(
   {
     type: Type.Literal('command'),
     commandId: Id,
-    command: Type.Union([Type.Literal('check-now'), Type.Literal('policy-update'), Type.Literal('rotate-key')]),
+    command: Type.Union([Type.Literal('check-now'), Type.Literal('policy-update'), Type.Literal('rotate-key'), Type.Literal('update-now')]),
     checks: Type.Optional(Type.Array(Type.Union(CHECK_IDS.map((c) => Type.Literal(c))), { maxItems: 16 })),
     policy: Type.Optional(AgentPolicy),
   },
