@@ -6,6 +6,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import { BaseFetcher } from 'tuf-js';
+// Not re-exported by the package index; the updater recognises a missing next root by this class.
+import { DownloadHTTPError } from 'tuf-js/dist/error.js';
 import { tlsOptions, type TlsSettings } from '../transport/tls.js';
 
 export class AgentFetcher extends BaseFetcher {
@@ -20,7 +22,7 @@ export class AgentFetcher extends BaseFetcher {
       const req = mod.get(u, { ...(u.protocol === 'https:' ? tlsOptions(this.tls) : {}), timeout: this.timeoutMs }, (res) => {
         if (res.statusCode !== 200) {
           res.resume();
-          reject(new Error(`GET ${u.pathname}: HTTP ${res.statusCode}`));
+          reject(new DownloadHTTPError(`GET ${u.pathname}: HTTP ${res.statusCode}`, res.statusCode ?? 0));
           return;
         }
         resolve(res);
