@@ -6,15 +6,19 @@ import { defineConfig } from 'vitest/config';
  * because it restarts shared services and measures recovery.
  */
 const fault = process.env.POSTURE_TEST_PHASE === 'fault';
+/** Third phase: the attack suite and the route fuzz (test/attack), alone, after the fault phase. */
+const attack = process.env.POSTURE_TEST_PHASE === 'attack';
 
 export default defineConfig({
   test: {
-    include: fault ? ['test/fault/**/*.test.ts'] : ['**/*.test.ts'],
-    exclude: ['node_modules/**', 'dist/**', 'data/**', ...(fault ? [] : ['test/fault/**'])],
+    include: attack ? ['test/attack/**/*.test.ts'] : fault ? ['test/fault/**/*.test.ts'] : ['**/*.test.ts'],
+    exclude: ['node_modules/**', 'dist/**', 'data/**', ...(fault || attack ? [] : ['test/fault/**', 'test/attack/**'])],
     testTimeout: 60_000,
     hookTimeout: 180_000,
-    fileParallelism: !fault,
+    fileParallelism: !fault && !attack,
     maxWorkers: 2,
     pool: 'forks',
+    // One run id for the databases tests create; teardown drops any a failed test left behind.
+    globalSetup: ['test/helpers/global-setup.ts'],
   },
 });

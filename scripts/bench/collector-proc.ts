@@ -27,7 +27,7 @@ export function collectorEntry(): string[] {
 export async function startCollectorProc(env: Record<string, string>, nodeFlags: string[] = []): Promise<CollectorProc> {
   const child = spawn(process.execPath, [...nodeFlags, ...collectorEntry(), '--no-local-agent'], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', POSTURE_ADMIN_TOKEN: BENCH_ADMIN_TOKEN, POSTURE_ENROLL_SECRET: BENCH_ENROLL_SECRET, ...env },
+    env: { ...process.env, LOG_LEVEL: 'warn', POSTURE_ADMIN_TOKEN: BENCH_ADMIN_TOKEN, POSTURE_ENROLL_SECRET: BENCH_ENROLL_SECRET, POSTURE_ENROLL_RATE_PER_MIN: '10000000' /* thousands of simulated devices from one address */, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -24,14 +24,48 @@ function agentCmd(): { cmd: string; args: string[]; form: string } {
   return { cmd: process.execPath, args: ['--import', 'tsx', join(ROOT, 'agent', 'src', 'cli', 'main.ts')], form: 'tsx agent/src/cli/main.ts (source)' };
 }
 
-export async function agentFootprint(url: string, idleSeconds: number): Promise<FootprintResult> {
+/** Waited-for descendants' user+system CPU of this process (ms), Linux /proc/self/stat cutime+cstime. */
+function childrenCpuMs(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[13]) + Number(f[14])) * 1000) / 100;
+}
+
+/**
+ * The child-process cycle as the resident agent runs it (`posture-agent __cycle`, a fresh
+ * process each time, on-disk probe cache kept): total CPU of the child and everything it ran,
+ * and its peak RSS. The commands' own CPU is the in-process figure of the same run
+ * (agent-cycle.ts), so own CPU = total − commands.
+ */
+export function childCycleCost(n = 3): { totalCpuMs: number[]; peakRssMiB: number } {
+  const { cmd, args } = agentCmd();
+  const cacheDir = mkdtempSync(join(tmpdir(), 'posture-bench-childcache-'));
+  try {
+    const totals: number[] = [];
+    let peak = 0;
+    for (let i = 0; i < n + 1; i++) {
+      const c0 = childrenCpuMs();
+      const r = spawnSync(cmd, [...args, '__cycle'], { cwd: ROOT, input: JSON.stringify({ cacheDir }), encoding: 'utf8', timeout: 120_000, maxBuffer: 8 << 20 });
+      if (r.status !== 0) throw new Error(`__cycle failed: ${r.stderr}`);
+      if (i > 0) totals.push(Math.round(childrenCpuMs() - c0)); // the first run fills the disk cache
+    }
+    // Peak RSS of one child cycle, from GNU time when installed.
+    const t = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args, '__cycle'], { cwd: ROOT, input: JSON.stringify({ cacheDir }), encoding: 'utf8', timeout: 120_000, maxBuffer: 8 << 20 });
+    if (t.status === 0) peak = round(Number((t.stderr.trim().split('\n').pop() ?? '0')) / 1024);
+    return { totalCpuMs: totals, peakRssMiB: peak };
+  } finally {
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
+}
+
+export async function agentFootprint(url: string, idleSeconds: number, env: Record<string, string> = {}): Promise<FootprintResult> {
   const { cmd, args, form } = agentCmd();
   const dir = mkdtempSync(join(tmpdir(), 'posture-bench-agent-'));
   try {
     const en = spawnSync(cmd, [...args, 'enroll', '--server', url, '--secret', BENCH_ENROLL_SECRET, '--state-dir', dir], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
     if (en.status !== 0) throw new Error(`agent enroll failed: ${en.stderr || en.stdout}`);
     const deviceId = /device (\S+)/.exec(en.stdout)?.[1];
-    const child = spawn(cmd, [...args, 'run', '--state-dir', dir], { cwd: ROOT, stdio: 'ignore' });
+    const child = spawn(cmd, [...args, 'run', '--state-dir', dir], { cwd: ROOT, stdio: 'ignore', env: { ...process.env, ...env } });
     try {
       // Idle = after the start-up cycle was reported and the process had time to settle.
       const end = Date.now() + 120_000;

@@ -8,6 +8,7 @@
  * agent footprint. Every flag also reads BENCH_<FLAG> from the environment.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { Fleet } from '../simulate/fleet.js';
@@ -18,8 +19,10 @@ import { BENCH_ENROLL_SECRET, ROOT, collectorEntry, round, rssMiB, sleep, startC
 import { checkNowRoundTrip, holdConnections, reconnectStorm, verifyAcked } from './fleet-phases.js';
 import { rawBatchedInsert, sustainedIngest } from './ingest.js';
 import { deviceListLatency } from './device-list.js';
-import { agentFootprint } from './footprint.js';
+import { agentFootprint, childCycleCost } from './footprint.js';
 import { seedDevices, seedIdentities } from './seed.js';
+import { drain, lagPercentile, scrapeLag } from './projection.js';
+import { renderTargets, targets } from './targets.js';
 
 function opt(name: string, def: string): string {
   const k = process.argv.indexOf(`--${name}`);
@@ -44,7 +47,7 @@ const cfg = {
   pgUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
 };
 const processes = int('processes', Math.max(1, Math.ceil(cfg.agents / 5000)));
-const results: Record<string, unknown> = { startedAt: new Date().toISOString(), config: { ...cfg, skip: [...cfg.skip], processes, collector: collectorEntry().join(' ') } };
+const results: Record<string, unknown> = { startedAt: new Date().toISOString(), loadavgAtStart: loadavg().map((x) => round(x, 2)), config: { ...cfg, skip: [...cfg.skip], processes, collector: collectorEntry().join(' ') } };
 /** Run one phase; a failure is recorded in the results instead of losing the whole run. */
 async function phase<T>(name: string, fn: () => Promise<T>): Promise<T | undefined> {
   try {
@@ -126,19 +129,28 @@ async function main(): Promise<void> {
       const intervalSec = cfg.ingestAgents / cfg.ingestRate;
       const fleet = await Fleet.start({ ...fleetOpts, agents: cfg.ingestAgents, offset: cfg.agents, intervalSec, processes: 2 });
       fleets.push(fleet);
+      const lag0 = await scrapeLag(collector.url);
       const ing = await sustainedIngest(fleet, cfg.ingestAgents, cfg.ingestRate, cfg.ingestSeconds);
+      const lag1 = await scrapeLag(collector.url);
       await fleet.stop();
+      const dr = await drain(db);
       const raw = await rawBatchedInsert(db, ing.from, ing.to);
       const { from: _f, to: _t, ...rest } = ing;
-      results.ingest = { ...rest, ...raw, ratio: round(ing.ackedPerSec / raw.rawPerSec, 2) };
+      const lag = lagPercentile(lag1, lag0, 99);
+      results.ingest = {
+        ...rest, ...raw, ratio: round(ing.ackedPerSec / raw.rawPerSec, 2),
+        projectionLagP50Ms: lagPercentile(lag1, lag0, 50).ms, projectionLagP99Ms: lag.ms, projectedInWindow: lag.count, ...dr,
+      };
       log(`ingest: ${JSON.stringify(results.ingest)}`);
       // Latency is only meaningful below saturation: offer 70% of what was just sustained.
       const rate = Math.max(50, Math.floor(ing.ackedPerSec * 0.7));
       const f2 = await Fleet.start({ ...fleetOpts, agents: cfg.ingestAgents, offset: cfg.agents, intervalSec: cfg.ingestAgents / rate, processes: 2 });
       fleets.push(f2);
       await phase('ingestAt70pct', async () => {
+        const l0 = await scrapeLag(collector.url);
         const r = await sustainedIngest(f2, cfg.ingestAgents, rate, cfg.ingestSeconds);
-        return { offeredPerSec: r.offeredPerSec, ackedPerSec: r.ackedPerSec, ackP50Ms: r.ackP50Ms, ackP99Ms: r.ackP99Ms };
+        const l1 = await scrapeLag(collector.url);
+        return { offeredPerSec: r.offeredPerSec, ackedPerSec: r.ackedPerSec, ackP50Ms: r.ackP50Ms, ackP99Ms: r.ackP99Ms, projectionLagP50Ms: lagPercentile(l1, l0, 50).ms, projectionLagP99Ms: lagPercentile(l1, l0, 99).ms };
       });
       await f2.stop();
     }
@@ -150,7 +162,10 @@ async function main(): Promise<void> {
     }
 
     if (!cfg.skip.has('footprint')) {
+      // Side by side in one run: probes in a short-lived child (the default) and in one process.
       await phase('agent', () => agentFootprint(collector.url, 10));
+      await phase('agentOneProcess', () => agentFootprint(collector.url, 10, { POSTURE_CYCLE_IN_PROCESS: '1' }));
+      await phase('agentChildCycle', async () => childCycleCost(3));
     }
   } finally {
     for (const f of fleets) await f.stop().catch(() => {});
@@ -159,6 +174,10 @@ async function main(): Promise<void> {
     if (!process.env.BENCH_KEEP_DB) await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
     await admin.end();
   }
+  // The machine is shared: record its load so figures from different runs are not compared blindly.
+  results.machine = { cpus: cpus().length, loadavgAtEnd: loadavg().map((x) => round(x, 2)) };
+  results.targets = targets(results);
+  console.log(`\n=== Targets (issue 17) ===\n${renderTargets(results.targets as ReturnType<typeof targets>)}`);
   const dir = join(ROOT, 'test-artifacts');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `bench-${Date.now()}.json`);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install the tools the real-host agent test (test/agent/host.test.ts) exercises:
 # nftables + iproute2 (firewall flip inside a network namespace) and clamav-daemon
-# (antivirus flip). Idempotent: packages already present are not reinstalled, and a
+# (antivirus flip), iptables (legacy tables, custom chains). Idempotent: packages already present are not reinstalled, and a
 # missing apt-get or no root simply skips (the host test then skips with a reason).
 set -eu
 
@@ -9,6 +9,9 @@ want=""
 command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || want="$want nftables"
 command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || want="$want iproute2"
 [ -x /usr/sbin/clamd ] || want="$want clamav-daemon"
+# iptables (nft and legacy binaries): custom chains and legacy tables behind the nft backend
+# (test/agent/host-issue12.test.ts).
+[ -x /usr/sbin/iptables-legacy ] || want="$want iptables"
 
 if [ -z "$want" ]; then
   echo "install-probe-deps: all present"

@@ -12,7 +12,10 @@ import { loadIdentity } from './meta/collector-identity.js';
 import { PolicyStore } from './policy/store.js';
 import { DeviceKeyCache } from './gateway/device-keys.js';
 import { Hub } from './gateway/hub.js';
+import { Presence } from './gateway/presence.js';
 import { IngestBatcher } from './ingest/batcher.js';
+import { Projector } from './projector/projector.js';
+import { RecentPayloads } from './projector/payload-cache.js';
 import { Metrics } from './metrics/metrics.js';
 import { buildApp } from './app.js';
 import { attachSocketServer } from './gateway/socket-server.js';
@@ -22,6 +25,7 @@ import { CLOSE } from '#shared/protocol/messages.js';
 import { COLLECTOR_VERSION } from './version.js';
 import type { Ctx } from './context.js';
 import pino from 'pino';
+import { lifecycleTableWarning } from '#shared/lifecycle/table.js';
 
 export interface RunningCollector {
   url: string;
@@ -29,6 +33,8 @@ export interface RunningCollector {
   db: Db;
   ctx: Ctx;
   boot: BootstrapResult;
+  /** Derives state from the report log; `catchUp()` applies everything stored so far. */
+  projector: Projector;
   /** Graceful: stop accepting, let agents know when to come back, finish commits, exit. */
   close(): Promise<void>;
 }
@@ -49,20 +55,40 @@ export async function startCollector(config: CollectorConfig, opts: { logger?: b
     }
   }
   const identity = await loadIdentity(db);
-  const boot = await bootstrap(db, { adminToken: config.adminToken, enrollSecret: config.enrollSecret });
   const policy = new PolicyStore(db, config.policyFile, log);
   await policy.start();
+  // patch_level dates end of support from this table: say so when it needs a review.
+  const lifecycleWarning = lifecycleTableWarning(new Date());
+  if (lifecycleWarning) log.warn(lifecycleWarning);
   const keys = new DeviceKeyCache(db);
   const hub = new Hub(db, keys, CLOSE.revoked);
   await hub.start();
+  const presence = new Presence(db, { log });
+  await presence.start();
   const metrics = new Metrics();
-  const batcher = new IngestBatcher(db, policy, { alertOn: () => alertKinds(policy), onCommitted: (n) => metrics.batchCommitted(n), log });
+  const payloads = new RecentPayloads();
+  const projector = new Projector(db, policy, {
+    alertOn: () => alertKinds(policy),
+    cache: payloads,
+    onProjected: (lags) => metrics.reportsProjected(lags),
+    log,
+  });
+  const batcher = new IngestBatcher(db, {
+    onCommitted: (n) => metrics.batchCommitted(n),
+    onStored: (stored) => {
+      if (!config.projector) return;
+      for (const r of stored) payloads.put(r.payload.reportId, r.payload);
+      projector.wake();
+    },
+    log,
+  });
+  if (config.projector) projector.start();
   const https = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;
   const ctxBase = { db, config, identity, policy, hub, keys, batcher, metrics, version: COLLECTOR_VERSION };
-  const { app } = await buildApp(ctxBase, { logger: opts.logger === false ? false : { level: config.logLevel }, https });
-  const ctx: Ctx = { ...ctxBase, log: app.log };
+  const { app, refusals } = await buildApp(ctxBase, { logger: opts.logger === false ? false : { level: config.logLevel }, https });
+  const ctx: Ctx = { ...ctxBase, log: app.log, refusals };
   const sockets = attachSocketServer(app.server as Server, identity.collectorId, {
-    db, keys, hub, batcher, log: app.log, metrics,
+    db, keys, hub, batcher, log: app.log, metrics, presence,
     welcome: (deviceId: string) => ({ type: 'welcome', deviceId, serverTime: new Date().toISOString(), policy: policy.agentPolicy() }),
   });
   policy.onChange(() => {
@@ -70,8 +96,12 @@ export async function startCollector(config: CollectorConfig, opts: { logger?: b
     const p = policy.agentPolicy();
     for (const c of hub.connections()) c.send({ type: 'command', commandId: `pol_${Date.now()}`, command: 'policy-update', policy: p });
   });
-  const stopJobs = startJobs(db, policy, { intervalMs: config.jobIntervalMs, webhookUrl: config.webhookUrl, log: app.log });
+  const stopJobs = startJobs(db, policy, { intervalMs: config.jobIntervalMs, webhookUrl: config.webhookUrl, webhookSecret: config.webhookSecret, publicUrl: config.publicUrl, log: app.log });
   await app.listen({ port: config.port, host: config.host });
+  // Credentials are created only once the server listens (issue 18 #10): a start that fails on a
+  // busy port must not create a one-time token nobody saw.
+  const boot = await bootstrap(db, { adminToken: config.adminToken, enrollSecret: config.enrollSecret });
+  for (const n of boot.notices) log.warn(n);
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const scheme = https ? 'https' : 'http';
@@ -82,11 +112,13 @@ export async function startCollector(config: CollectorConfig, opts: { logger?: b
     (closing ??= (async () => {
       sockets.shutdown(); // refuse new sockets, tell agents when to return (jittered)
       await batcher.drain(); // commit what is in flight; acks go out before sockets close
+      await projector.stop(); // what it has not applied stays in the log for the next start
       await stopJobs();
       await app.close();
+      await presence.stop(); // after the sockets are gone: this instance's devices go offline now
       await hub.stop();
       await policy.stop();
       await db.close();
     })());
-  return { url, port, db, ctx, boot, close };
+  return { url, port, db, ctx, boot, projector, close };
 }

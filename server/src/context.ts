@@ -7,6 +7,7 @@ import type { Hub } from './gateway/hub.js';
 import type { DeviceKeyCache } from './gateway/device-keys.js';
 import type { IngestBatcher } from './ingest/batcher.js';
 import type { Metrics } from './metrics/metrics.js';
+import type { RefusalAudit } from './audit/aggregate.js';
 
 /** What every domain plugin is given: typed dependencies passed in, not imported globals. */
 export interface Ctx {
@@ -20,4 +21,6 @@ export interface Ctx {
   metrics: Metrics;
   log: FastifyBaseLogger;
   version: string;
+  /** One audit row per source per minute for refused unauthenticated attempts (audit/aggregate.ts). */
+  refusals: RefusalAudit;
 }

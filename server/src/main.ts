@@ -6,6 +6,7 @@
 import { ConfigError, loadConfig } from './config/env.js';
 import { startCollector } from './collector.js';
 import { startLocalAgent } from './local-agent.js';
+import { startBanner } from './start-banner.js';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -20,16 +21,7 @@ async function main(): Promise<void> {
     throw e;
   }
   const c = await startCollector(config, { logger: { level: config.logLevel } });
-  const lines = [
-    '',
-    `Posture collector ${c.ctx.version} listening on ${c.url} (store: ${config.databaseUrl ? 'PostgreSQL via DATABASE_URL' : `embedded, ${config.dataDir}`})`,
-    `  Dashboard:   ${c.url}/`,
-  ];
-  if (c.boot.adminToken) lines.push(`  Admin token: ${c.boot.adminToken}   (shown once; sign in with it, or send it as "Authorization: Bearer")`);
-  else lines.push('  Admin token: shown at first start (stored hashed). Set POSTURE_ADMIN_TOKEN to replace it.');
-  if (c.boot.enrollSecret) lines.push(`  Enroll an agent:\n    npm run agent -- enroll --server ${c.url} --secret ${c.boot.enrollSecret}\n    npm run agent -- run`);
-  else lines.push('  Enrollment secrets: create one with POST /api/v1/enroll-secrets (the initial one was shown at first start).');
-  console.log(lines.join('\n') + '\n');
+  console.log(startBanner(c.url, config.databaseUrl ? 'PostgreSQL via DATABASE_URL' : `embedded, ${config.dataDir}`, c.boot, c.ctx.version));
 
   let agent: { stop(): Promise<void> } | null = null;
   if (!args.includes('--no-local-agent')) {

@@ -14,6 +14,8 @@ import { oidcRoutes } from './auth/oidc-routes.js';
 import { evidenceRoutes } from './evidence/routes.js';
 import { docsRoutes } from './docs/routes.js';
 import { updateRoutes } from './updates/routes.js';
+import { peopleRoutes } from './people/routes.js';
+import { scimRoutes } from './scim/routes.js';
 
 const PLUGINS: ((ctx: Ctx) => (app: FastifyInstance) => Promise<void>)[] = [
   dashboardRoutes,
@@ -26,6 +28,8 @@ const PLUGINS: ((ctx: Ctx) => (app: FastifyInstance) => Promise<void>)[] = [
   evidenceRoutes,
   docsRoutes,
   updateRoutes,
+  peopleRoutes,
+  scimRoutes,
 ];
 
 export async function registerDomainPlugins(app: FastifyInstance, ctx: Ctx): Promise<void> {

@@ -43,14 +43,14 @@ describe('route/role matrix (pglite)', () => {
       headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(r.method === 'GET' ? {} : { 'content-type': 'application/json' }) },
       ...(r.method === 'GET' ? {} : { payload: '{}' }),
     });
-  const isPage = (r: RegisteredRoute) => r.method === 'GET' && !r.url.startsWith('/api/') && r.url !== '/metrics';
+  const isPage = (r: RegisteredRoute) => r.method === 'GET' && !r.url.startsWith('/api/') && !r.url.startsWith('/scim/') && r.url !== '/metrics';
 
   it('collects every route, each with a declaration', () => {
     expect(routes.length).toBeGreaterThan(40);
     for (const r of routes) expect(r.auth === 'public' || r.auth === 'device-link' || (Array.isArray(r.auth) && r.auth.length > 0)).toBe(true);
     // Spot-check that this issue's routes are in the registry.
     const keys = routes.map((r) => `${r.method} ${r.url}`);
-    for (const k of ['PUT /api/v1/policy', 'POST /api/v1/devices/:id/exclusions', 'GET /api/v1/audit.csv', 'GET /auth/oidc/callback', 'GET /audit', 'POST /api/v1/tokens'])
+    for (const k of ['GET /scim/v2/Users', 'PATCH /scim/v2/Users/:id', 'GET /scim/v2/ServiceProviderConfig', 'PUT /api/v1/devices/:id/owner', 'GET /api/v1/people', 'PUT /api/v1/policy', 'POST /api/v1/devices/:id/exclusions', 'GET /api/v1/audit.csv', 'GET /auth/oidc/callback', 'GET /audit', 'POST /api/v1/tokens'])
       expect(keys).toContain(k);
   });
 
@@ -84,6 +84,16 @@ describe('route/role matrix (pglite)', () => {
     }
     expect(failures).toEqual([]);
     expect(checked).toBeGreaterThan(20);
+  });
+
+  it('the scim token reaches /scim/v2 and nothing else; no other role reaches /scim/v2', () => {
+    const scimRoutes = routes.filter((r) => Array.isArray(r.auth) && (r.auth as readonly Role[]).includes('scim'));
+    expect(scimRoutes.length).toBeGreaterThan(10);
+    for (const r of scimRoutes) {
+      expect(r.url.startsWith('/scim/v2/'), r.url).toBe(true);
+      expect(r.auth).toEqual(['scim']);
+    }
+    for (const r of routes.filter((x) => x.url.startsWith('/scim/'))) expect(r.auth).toEqual(['scim']);
   });
 
   it('each listed role gets past authorization', async () => {

@@ -122,7 +122,7 @@ describe('dashboard in chromium (pglite)', () => {
     expect(await page.locator('#timeline tr').count()).toBeGreaterThan(1);
     const before = (await c.api(`/api/v1/devices/${realId}/reports`)).body.items.length;
     await page.click('button[data-action=check-now]');
-    await page.waitForFunction(() => /Re-check requested/.test(document.getElementById('action-status')?.textContent ?? ''));
+    await page.waitForFunction(() => /Re-check sent; waiting for the result/.test(document.getElementById('action-status')?.textContent ?? ''));
     // The agent runs its checks and reports with the command's trigger.
     await waitFor(async () => (await c.api(`/api/v1/devices/${realId}/reports`)).body.items.length > before, 60_000);
     const latest = (await c.api(`/api/v1/devices/${realId}/reports`)).body.items[0];

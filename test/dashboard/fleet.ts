@@ -5,6 +5,7 @@
 import type { CheckResult } from '../../shared/src/checks/result.js';
 import type { CheckId } from '../../shared/src/checks/ids.js';
 import { connectDevice, enrollDevice, nextMessage, sampleChecks, signedReport, type TestDevice } from '../helpers/device.js';
+import { projected } from '../helpers/collector.js';
 
 export interface ReportingDevice extends TestDevice {
   /** Send one report and wait for its ack. */
@@ -23,6 +24,7 @@ export async function reportingDevice(server: string, hostname = 'test-host'): P
     sock.ws.send(JSON.stringify({ type: 'report', id: r.id, jws: r.jws }));
     const m = await nextMessage(sock.messages, (x) => x.id === r.id && (x.type === 'ack' || x.type === 'reject' || x.type === 'retry'));
     if (m.type !== 'ack') throw new Error(`report not acked: ${JSON.stringify(m)}`);
+    await projected(server); // acked = stored; the state the test reads next is the projector's
     return r.id;
   };
   rd.close = () => sock.ws.close();

@@ -97,11 +97,17 @@ describe.each(backends())('foundation path on %s', (backend) => {
     expect(Number(n.rows[0].n)).toBe(1);
   });
 
-  it('re-enrolling the same machine updates the existing asset instead of creating a duplicate', async () => {
+  it('re-enrolling the same machine keeps one asset: its own install re-keys it, another install only waits for approval', async () => {
     await agent?.stop();
     agent = null;
+    // Another install (other state dir, no proof of the current key): a pending request, nothing changed.
     const other = tempDir('posture-agent-');
-    const r = await runAgentCli(['enroll', '--server', c.url, '--secret', ENROLL_SECRET, '--state-dir', other]);
+    const p = await runAgentCli(['enroll', '--server', c.url, '--secret', ENROLL_SECRET, '--state-dir', other]);
+    expect(p.code).toBe(8);
+    expect(p.stdout).not.toContain(deviceId);
+    expect((await c.db.query('SELECT 1 FROM device_keys WHERE device_id = $1', [deviceId])).rows.length).toBe(1);
+    // The install holding the current key re-enrolls at once (proof signed by that key).
+    const r = await runAgentCli(['enroll', '--server', c.url, '--secret', ENROLL_SECRET, '--state-dir', stateDir]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(deviceId);
     const list = await c.api('/api/v1/devices');

@@ -80,6 +80,11 @@ describe.each(backends())('revocation and rotation on %s', (backend) => {
   }, 120_000);
 
   it('revocation closes the live socket at once; the agent stops and status says revoked', async () => {
+    // A fresh collector: this machine is already a device of the first one, and a second real
+    // install of it would only be a pending enrollment (test/enrollment/takeover.test.ts).
+    for (const p of procs.splice(0)) await p.stop();
+    await c.cleanup();
+    c = await startTestCollector(backend);
     const { dir, deviceId, p } = await enrolledAgent();
     const t0 = Date.now();
     const r = await c.api(`/api/v1/devices/${deviceId}/revoke`, { method: 'POST', body: JSON.stringify({ reason: 'laptop stolen' }) });

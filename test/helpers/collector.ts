@@ -20,6 +20,17 @@ export interface TestCollector extends RunningCollector {
   cleanup(): Promise<void>;
 }
 
+/** In-process test collectors by URL, so helpers that only know the URL can wait for projection. */
+const running = new Map<string, RunningCollector>();
+
+/**
+ * Wait until the in-process collector at `server` has applied every stored report (the ack
+ * means "stored"; state is derived by the projector right after). No-op for child processes.
+ */
+export async function projected(server: string): Promise<void> {
+  await running.get(server)?.projector.catchUp();
+}
+
 export async function startTestCollector(backend: 'pglite' | 'pg', env: Record<string, string> = {}): Promise<TestCollector> {
   const dataDir = tempDir('posture-collector-');
   const db = backend === 'pg' ? await freshPgDatabase('c') : null;
@@ -32,12 +43,22 @@ export async function startTestCollector(backend: 'pglite' | 'pg', env: Record<s
       POSTURE_ENROLL_SECRET: ENROLL_SECRET,
       POSTURE_JOB_INTERVAL_MS: '1000',
       LOG_LEVEL: 'warn',
+      // Fleet tests enroll hundreds of devices from 127.0.0.1; the throttle has its own tests.
+      POSTURE_ENROLL_RATE_PER_MIN: '1000000',
       ...(db ? { DATABASE_URL: db.url } : {}),
       ...env,
     }),
   };
-  const c = await startCollector(config, { logger: false });
+  let c: RunningCollector;
+  try {
+    c = await startCollector(config, { logger: false });
+  } catch (e) {
+    // A collector that fails to start (the case some tests provoke) must not leave its database behind.
+    await db?.drop().catch(() => {});
+    throw e;
+  }
   const tc = c as TestCollector;
+  running.set(c.url, c);
   tc.dataDir = dataDir;
   tc.databaseUrl = db?.url;
   tc.api = async (path, init = {}) => {
@@ -56,8 +77,12 @@ export async function startTestCollector(backend: 'pglite' | 'pg', env: Record<s
     return { status: res.status, body };
   };
   tc.cleanup = async () => {
-    await c.close().catch(() => {});
-    await db?.drop();
+    running.delete(c.url);
+    try {
+      await c.close().catch(() => {});
+    } finally {
+      await db?.drop();
+    }
   };
   return tc;
 }
@@ -67,7 +92,7 @@ export function spawnCollectorProcess(env: Record<string, string>): { child: Chi
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server', 'src', 'main.ts'), '--no-local-agent'], {
     cwd: ROOT,
     // DATABASE_URL from the test runner's environment must not leak into a PGlite collector.
-    env: { ...process.env, DATABASE_URL: '', LOG_LEVEL: 'warn', POSTURE_ADMIN_TOKEN: ADMIN_TOKEN, POSTURE_ENROLL_SECRET: ENROLL_SECRET, ...env },
+    env: { ...process.env, DATABASE_URL: '', LOG_LEVEL: 'warn', POSTURE_ADMIN_TOKEN: ADMIN_TOKEN, POSTURE_ENROLL_SECRET: ENROLL_SECRET, POSTURE_ENROLL_RATE_PER_MIN: '1000000', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

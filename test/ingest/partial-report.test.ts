@@ -22,6 +22,7 @@ describe('partial reports', () => {
     const only = await signedReport(d, { checks: sampleChecks({ usb_storage: { summary: 'USB storage blocked (re-checked)' } }).filter((x) => x.id === 'usb_storage'), trigger: 'check-now:cmd_x' });
     s.ws.send(JSON.stringify({ type: 'report', id: only.id, jws: only.jws }));
     await nextMessage(s.messages, (m) => m.type === 'ack' && m.id === only.id);
+    await c.projector.catchUp();
     s.ws.close();
     const dev = (await c.api(`/api/v1/devices/${d.deviceId}`)).body;
     expect(dev.state).toBe('failing');
@@ -46,6 +47,7 @@ describe('partial reports', () => {
     };
     const first = await send(new Date(Date.now() - 60_000));
     const second = await send(new Date());
+    await c.projector.catchUp();
     s.ws.close();
     const fw = (await c.api(`/api/v1/devices/${d.deviceId}`)).body.checks.find((x: { id: string }) => x.id === 'firewall');
     expect(fw.reportId).toBe(first.id);

@@ -26,6 +26,7 @@ describe.each(backends())('deadline and expiry jobs on %s', (backend) => {
     const r = await signedReport(d, { checks });
     s.ws.send(JSON.stringify({ type: 'report', id: r.id, jws: r.jws }));
     await nextMessage(s.messages, (m) => m.type === 'ack');
+    await c.projector.catchUp();
     s.ws.close();
     return d;
   }

@@ -27,6 +27,7 @@ describe.each(backends())('My-device link tokens on %s', (backend) => {
       const r = await signedReport(d, { hostname: d === a ? 'alice-laptop' : 'bob-laptop', checks: sampleChecks({ firewall: { status: fw, summary: `firewall ${fw} on ${d === a ? 'alice' : 'bob'}`, remediation: { steps: ['Run `sudo ufw enable`.'] } } }) });
       s.ws.send(JSON.stringify({ type: 'report', id: r.id, jws: r.jws }));
       await nextMessage(s.messages, (m) => m.type === 'ack' && m.id === r.id);
+      await c.projector.catchUp();
       s.ws.close();
     }
   });

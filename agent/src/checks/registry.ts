@@ -5,7 +5,8 @@
  * Every result is validated against the shared CheckResult schema before it leaves.
  */
 import { closeSync, openSync } from 'node:fs';
-import { CHECK_IDS, type CheckId, type Platform } from '../../../shared/src/checks/ids.js';
+import { BUILTIN_CHECK_IDS as CHECK_IDS, type BuiltinCheckId as CheckId, type CheckId as AnyCheckId, type Platform } from '../../../shared/src/checks/ids.js';
+import { runCustomChecks } from './custom/run.js';
 import { CheckResult } from '../../../shared/src/checks/result.js';
 import { compile } from '../../../shared/src/schema/validate.js';
 import { listDir, readLink, readText, resolveRoot, statFile } from '../exec/files.js';
@@ -14,13 +15,18 @@ import { defaultCacheDir } from './cache.js';
 import { buildResult, cut } from './result.js';
 import { SPECS } from './specs.js';
 import type { CheckSpec, Collector, Observation, ProbeContext, ProbeFs, Thresholds } from './types.js';
+import { toStorable } from '#shared/schema/storable.js';
+import { buildTrace, tracedContext, type TraceEntry, type TraceSink } from './trace.js';
 
 export type CollectorTable = { [K in CheckId]?: Collector<K> };
 
 export interface RunChecksOptions {
   /** Root prefix for file-based probes (see exec/files.ts); defaults to POSTURE_ROOT. */
   root?: string;
-  only?: CheckId[];
+  /** Built-in and/or custom ids; absent = every check. */
+  only?: AnyCheckId[];
+  /** The policy's custom checks (agent/src/checks/custom/); re-validated before any runs. */
+  customChecks?: readonly unknown[];
   /** Overrides of the specs' default thresholds, e.g. { maxIdleSeconds: 600 }. */
   thresholds?: Thresholds;
   /** Overall budget per check; commands have their own, shorter timeouts. */
@@ -33,6 +39,8 @@ export interface RunChecksOptions {
    * The daemon passes `<state dir>/cache`; undefined picks defaultCacheDir(); null disables.
    */
   cacheDir?: string | null;
+  /** `check --explain`: receives each check's trace (commands, files, facts, verdict). Unset = no tracing. */
+  trace?: TraceSink;
 }
 
 const validator = compile(CheckResult);
@@ -108,6 +116,8 @@ export async function runOne(id: CheckId, collector: Collector<CheckId> | undefi
   const spec = SPECS[id] as unknown as CheckSpec<CheckId>;
   const started = performance.now();
   const thresholds = { ...spec.defaults, ...opts.thresholds };
+  const entries: TraceEntry[] = [];
+  const probeCtx = opts.trace ? tracedContext(ctx, entries) : ctx;
   let obs: Observation<CheckId>;
   if (!collector) obs = unknownObservation(id, `not supported on ${ctx.platform}`);
   else {
@@ -115,7 +125,7 @@ export async function runOne(id: CheckId, collector: Collector<CheckId> | undefi
     try {
       const budget = opts.checkTimeoutMs ?? 60_000;
       const overrun = new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`probe exceeded ${budget} ms`)), budget)));
-      obs = await Promise.race([collector(ctx), overrun]);
+      obs = await Promise.race([collector(probeCtx), overrun]);
     } catch (e) {
       obs = unknownObservation(id, cut(`probe error: ${(e as Error)?.message ?? String(e)}`, 500));
     } finally {
@@ -124,11 +134,19 @@ export async function runOne(id: CheckId, collector: Collector<CheckId> | undefi
   }
   let verdict;
   try {
-    verdict = spec.evaluate(obs, thresholds);
+    verdict = spec.evaluate(obs, thresholds, { now: ctx.now, platform: ctx.platform });
   } catch (e) {
     verdict = { status: 'unknown' as const, summary: `evaluation error: ${(e as Error).message}` };
   }
-  const result = buildResult(id, obs, verdict, spec.remediation[ctx.platform], performance.now() - started);
+  let steps = spec.remediation[ctx.platform];
+  try {
+    steps = spec.steps?.(obs, ctx.platform, thresholds) ?? steps;
+  } catch {
+    /* the generic steps still help */
+  }
+  // Storable before validation: a NUL or lone surrogate in evidence read from a file is dropped, not a schema failure.
+  const result = toStorable(buildResult(id, obs, verdict, steps, performance.now() - started));
+  opts.trace?.(buildTrace(id, entries, obs, thresholds, verdict));
   const v = validator.validate(result);
   if (v.ok) return result;
   // Should not happen (buildResult trims to the limits); if it does, report it rather than ship invalid data.
@@ -140,10 +158,14 @@ let defaultDir: Promise<string | null> | undefined;
 export async function runChecks(opts: RunChecksOptions = {}): Promise<CheckResult[]> {
   const cacheDir = opts.cacheDir !== undefined ? opts.cacheDir : await (defaultDir ??= defaultCacheDir());
   const ctx = liveContext({ ...opts, cacheDir });
-  const ids = (opts.only ?? CHECK_IDS).filter((id, i, a) => CHECK_IDS.includes(id) && a.indexOf(id) === i);
+  const ids = CHECK_IDS.filter((id) => !opts.only || opts.only.includes(id));
   const supported = currentPlatform() !== null || opts.platform !== undefined;
   const table: CollectorTable = supported ? await loadCollectors(ctx.platform) : {};
-  return Promise.all(ids.map((id) => runOne(id, table[id] as Collector<CheckId> | undefined, ctx, opts)));
+  const [builtin, custom] = await Promise.all([
+    Promise.all(ids.map((id) => runOne(id, table[id] as Collector<CheckId> | undefined, ctx, opts))),
+    runCustomChecks(opts.customChecks ?? [], ctx, { only: opts.only, checkTimeoutMs: opts.checkTimeoutMs, cacheDir: opts.cacheDir ?? null, trace: opts.trace }),
+  ]);
+  return [...builtin, ...custom];
 }
 
 /** Employee-facing remediation steps for a check on a platform. */

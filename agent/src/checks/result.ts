@@ -4,7 +4,7 @@
  * are cut to their limits, and `facts` is never dropped because the collector's policy
  * evaluator reads it.
  */
-import type { CheckId } from '../../../shared/src/checks/ids.js';
+import type { BuiltinCheckId as CheckId } from '../../../shared/src/checks/ids.js';
 import type { CheckResult } from '../../../shared/src/checks/result.js';
 import type { Observation, Verdict } from './types.js';
 

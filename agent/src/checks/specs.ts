@@ -1,5 +1,5 @@
 /** Every check's spec, by id. Adding a check: one folder plus one line here and one per platform registry. */
-import type { CheckId } from '../../../shared/src/checks/ids.js';
+import type { BuiltinCheckId as CheckId } from '../../../shared/src/checks/ids.js';
 import type { CheckSpec } from './types.js';
 import { spec as diskEncryption } from './disk-encryption/spec.js';
 import { spec as firewall } from './firewall/spec.js';

@@ -5,7 +5,7 @@
  * agent's default thresholds and carries the remediation text. The registry wraps both
  * into a schema-valid CheckResult.
  */
-import type { CheckId, Platform } from '../../../shared/src/checks/ids.js';
+import type { BuiltinCheckId as CheckId, Platform } from '../../../shared/src/checks/ids.js';
 import type { FactsByCheck } from '../../../shared/src/checks/facts.js';
 import type { CheckStatus } from '../../../shared/src/checks/result.js';
 import type { FileResult } from '../exec/files.js';
@@ -57,7 +57,20 @@ export interface CheckSpec<Id extends CheckId> {
   remediation: Record<Platform, string[]>;
   /** Defaults for this check's thresholds; overridable by runChecks({thresholds}). */
   defaults: Thresholds;
-  evaluate(obs: Observation<Id>, thresholds: Thresholds): Verdict;
+  /**
+   * Steps that fit this machine (its distribution, desktop and installed tools), from what
+   * the collector saw, with the numbers of the thresholds in force; null falls back to
+   * `remediation[platform]`. A command is written between backticks: web pages show it as
+   * code, the CLI without them.
+   */
+  steps?(obs: Observation<Id>, platform: Platform, thresholds: Thresholds): string[] | null;
+  /** `ctx` carries the observation time (end-of-support dates) and platform; absent in old callers. */
+  evaluate(obs: Observation<Id>, thresholds: Thresholds, ctx?: EvaluateContext): Verdict;
+}
+
+export interface EvaluateContext {
+  now: Date;
+  platform: Platform;
 }
 
 /** Read a numeric threshold, falling back to the spec default. */

@@ -3,66 +3,57 @@
  * salted hardware fingerprint, register with the collector and save the configuration.
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { CollectorInfo, EnrollResponse, type EnrollRequest } from '#shared/protocol/messages.js';
+import { randomUUID } from 'node:crypto';
+import { CollectorInfo, EnrollPendingResponse, EnrollResponse, type EnrollRequest, type ReenrollProofPayload } from '#shared/protocol/messages.js';
 import { compile } from '#shared/schema/validate.js';
 import { files } from '../state/paths.js';
-import { saveConfig, type AgentConfig } from '../state/config.js';
-import { generateDeviceKey, saveKey } from '../identity/keys.js';
+import { loadConfig, saveConfig, type AgentConfig } from '../state/config.js';
+import { generateDeviceKey, loadDeviceKey, saveKey, signJson, type DeviceKey } from '../identity/keys.js';
+import { savePending } from '../identity/pending.js';
+import { writeFileAtomic } from '../state/atomic.js';
 import { hardwareFingerprint } from '../identity/fingerprint.js';
 import { collectInventory } from '../inventory/collect.js';
 import { AGENT_VERSION } from '../version.js';
-import { Agent as HttpsAgent } from 'node:https';
 import { tlsOptions } from '../transport/tls.js';
+import { postJson } from '../transport/http.js';
 
 const infoV = compile(CollectorInfo);
 const enrollV = compile(EnrollResponse);
+const pendingV = compile(EnrollPendingResponse);
 
 export class EnrollError extends Error {}
+/** The machine already has a device; this install's request waits for an administrator. */
+export class EnrollPending extends Error {
+  constructor(readonly pendingId: string, message: string) {
+    super(message);
+  }
+}
+
+/** This directory's enrollment with the same collector, when its key is readable (else none). */
+async function currentEnrollment(dir: string, server: string): Promise<{ cfg: AgentConfig; key: DeviceKey } | null> {
+  try {
+    const cfg = loadConfig(dir);
+    if (cfg.server.replace(/\/+$/, '') !== server) return null;
+    return { cfg, key: await loadDeviceKey(dir) };
+  } catch {
+    return null;
+  }
+}
+
+/** ReenrollProofPayload signed by the current key (shared/src/protocol/messages.ts). */
+async function reenrollProof(key: DeviceKey, deviceId: string, audience: string, x: string): Promise<string> {
+  const payload: ReenrollProofPayload = { purpose: 'posture-reenroll', deviceId, aud: audience, x, nonce: randomUUID(), iat: Math.floor(Date.now() / 1000) };
+  return signJson(key, payload);
+}
 
 export interface EnrollArgs {
   server: string;
   secret: string;
+  /** The owner's email, assigned on the collector with source `enrollment`. */
+  owner?: string;
   stateDir: string;
   caFile?: string;
   pinSha256?: string[];
-}
-
-async function postJson(url: string, body: unknown, tls: Record<string, unknown>): Promise<{ status: number; json: any }> {
-  // fetch cannot take a custom CA or pin; use node:https when either is configured.
-  if (url.startsWith('https:') && Object.keys(tls).length) {
-    const { request } = await import('node:https');
-    return new Promise((resolve, reject) => {
-      const data = JSON.stringify(body);
-      const req = request(url, { method: body === undefined ? 'GET' : 'POST', agent: new HttpsAgent(tls), headers: { 'content-type': 'application/json' } }, (res) => {
-        let text = '';
-        res.on('data', (c) => (text += c));
-        res.on('end', () => {
-          try {
-            resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) });
-          } catch {
-            resolve({ status: res.statusCode ?? 0, json: null });
-          }
-        });
-      });
-      req.on('error', reject);
-      req.setTimeout(30_000, () => req.destroy(new Error('timeout')));
-      if (body !== undefined) req.write(data);
-      req.end();
-    });
-  }
-  const res = await fetch(url, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(30_000),
-  });
-  let json: any = null;
-  try {
-    json = await res.json();
-  } catch {
-    /* not JSON */
-  }
-  return { status: res.status, json };
 }
 
 export async function enroll(a: EnrollArgs): Promise<AgentConfig> {
@@ -85,8 +76,24 @@ export async function enroll(a: EnrollArgs): Promise<AgentConfig> {
     fingerprint: await hardwareFingerprint(iv.value.fingerprintSalt),
     agentVersion: AGENT_VERSION,
     inventory: await collectInventory(),
+    ...(a.owner ? { owner: a.owner } : {}),
   };
+  // Re-enrolling the install that holds this device's key (lost or reset config): prove it,
+  // so the collector re-keys the device instead of queuing the request for an administrator.
+  const prev = await currentEnrollment(a.stateDir, base);
+  if (prev) body.proof = await reenrollProof(prev.key, prev.cfg.deviceId, iv.value.collectorId, String(key.publicJwk.x));
   const res = await postJson(`${base}/agent/v1/enroll`, body, tls);
+  if (res.status === 202) {
+    const pv = pendingV.validate(res.json);
+    if (!pv.ok) throw new EnrollError(`unexpected enrollment response: ${pv.errors[0]}`);
+    // Nothing of an existing enrollment in this directory is touched: the request waits apart.
+    writeFileAtomic(files(a.stateDir).pendingKey, JSON.stringify(privateJwk), 0o600);
+    savePending(a.stateDir, {
+      server: base, pendingId: pv.value.pendingId, audience: iv.value.collectorId, keyId: key.kid, requestedAt: new Date().toISOString(),
+      ...(a.caFile ? { caFile: a.caFile } : {}), ...(a.pinSha256?.length ? { pinSha256: a.pinSha256 } : {}),
+    });
+    throw new EnrollPending(pv.value.pendingId, pv.value.message);
+  }
   if (res.status !== 200 && res.status !== 201) {
     const msg = res.json?.error?.message ?? `HTTP ${res.status}`;
     throw new EnrollError(`enrollment refused: ${msg}${res.json?.error?.code ? ` (${res.json.error.code})` : ''}`);
@@ -107,7 +114,7 @@ export async function enroll(a: EnrollArgs): Promise<AgentConfig> {
   };
   saveConfig(a.stateDir, cfg);
   // The previous enrollment's status (e.g. "revoked") no longer describes this one.
-  rmSync(files(a.stateDir).status, { force: true });
+  for (const f of [files(a.stateDir).status, files(a.stateDir).pending, files(a.stateDir).pendingKey, files(a.stateDir).verdicts]) rmSync(f, { force: true });
   return cfg;
 }
 

@@ -8,18 +8,27 @@ import { existsSync } from 'node:fs';
 import { resolveStateDir } from '../state/paths.js';
 import { NotEnrolledError, loadConfig, saveConfig } from '../state/config.js';
 
+/** Same number as STATUS_EXIT.pending (cli/status.ts), kept here so `enroll` need not load status. */
+const STATUS_EXIT_PENDING = 8;
+
 const USAGE = `Usage: posture-agent <command> [options]
 
 Commands:
-  enroll --server URL --secret SECRET [--ca-file PEM] [--pin SHA256]
-                          Register this machine with a Posture collector.
+  enroll --server URL --secret SECRET [--owner EMAIL] [--ca-file PEM] [--pin SHA256]
+                          Register this machine with a Posture collector
+                          (--owner: the employee who uses it).
   run [--interval SECONDS] Run the agent: check on schedule and report (foreground).
-  check [--json] [--root DIR] [--only ID,ID]
+  check [--json] [--root DIR] [--only ID,ID] [--explain] [--policy FILE]
                           Run all checks once and print the results (no report is sent).
+                          --explain: per check, every command/file read, what was
+                          extracted and which rule decided.
+                          Custom checks come from the enrolled agent's policy, or from a
+                          policy file (YAML/JSON, full or a policies/ snippet) with --policy.
   status [--json] [--what-is-collected]
                           Show this machine's compliance state and how to fix failures.
                           Exit: 0 compliant, 5 failing (within grace), 6 noncompliant,
-                          7 unknown/not yet checked, 4 revoked, 3 not enrolled, 1 error.
+                          7 unknown/not yet checked, 4 revoked, 3 not enrolled, 1 error,
+                          8 enrollment pending approval, 9 key replaced by another install.
   open [--print]          Open this device's page on the collector (no admin login needed).
   install / uninstall     Register or remove the agent as a system service.
 
@@ -45,13 +54,16 @@ export async function main(argv: string[]): Promise<number> {
     options: {
       server: { type: 'string' },
       secret: { type: 'string' },
+      owner: { type: 'string' },
       'state-dir': { type: 'string' },
       'ca-file': { type: 'string' },
       pin: { type: 'string', multiple: true },
       interval: { type: 'string' },
       json: { type: 'boolean' },
+      explain: { type: 'boolean' },
       root: { type: 'string' },
       only: { type: 'string' },
+      policy: { type: 'string' },
       print: { type: 'boolean' },
       'what-is-collected': { type: 'boolean' },
       'update-trial': { type: 'boolean' },
@@ -61,7 +73,7 @@ export async function main(argv: string[]): Promise<number> {
   const v = values as Record<string, string | boolean | string[] | undefined>;
   // A mistyped flag (`--jsn`) must not silently give a different output with exit 0.
   // install/uninstall read --binary and --dry-run themselves (service.ts).
-  const known = new Set(['server', 'secret', 'state-dir', 'ca-file', 'pin', 'interval', 'json', 'root', 'only', 'print', 'what-is-collected', 'update-trial', 'help', 'h', 'binary', 'dry-run']);
+  const known = new Set(['server', 'secret', 'owner', 'state-dir', 'ca-file', 'pin', 'interval', 'json', 'explain', 'policy', 'root', 'only', 'print', 'what-is-collected', 'update-trial', 'help', 'h', 'binary', 'dry-run']);
   const unknown = Object.keys(v).filter((k) => !known.has(k));
   if (unknown.length) {
     console.error(`posture-agent ${command}: unknown option ${unknown.map((k) => (k.length === 1 ? `-${k}` : `--${k}`)).join(', ')}\n\n${USAGE}`);
@@ -79,10 +91,22 @@ export async function main(argv: string[]): Promise<number> {
           console.error('posture-agent enroll: --server URL and --secret SECRET are required');
           return 2;
         }
-        const { enroll } = await import('./enroll.js');
-        const cfg = await enroll({ server: String(v.server), secret: String(v.secret), stateDir, caFile: v['ca-file'] as string | undefined, pinSha256: v.pin as string[] | undefined });
-        console.log(`Enrolled as device ${cfg.deviceId} with ${cfg.server}. State: ${stateDir}`);
-        return 0;
+        if (v.owner !== undefined && !/^[^\s@]{1,200}@[^\s@]{1,200}$/.test(String(v.owner))) {
+          console.error(`posture-agent enroll: --owner must be the owner's email address (got "${String(v.owner)}")`);
+          return 2;
+        }
+        const { enroll, EnrollPending } = await import('./enroll.js');
+        try {
+          const cfg = await enroll({ server: String(v.server), secret: String(v.secret), owner: v.owner === undefined ? undefined : String(v.owner), stateDir, caFile: v['ca-file'] as string | undefined, pinSha256: v.pin as string[] | undefined });
+          console.log(`Enrolled as device ${cfg.deviceId} with ${cfg.server}. State: ${stateDir}`);
+          return 0;
+        } catch (e) {
+          if (!(e instanceof EnrollPending)) throw e;
+          console.log(
+            `Pending approval: ${e.message}\nRequest ${e.pendingId}; ask IT to approve it on the device's page. \`posture-agent status\` shows the outcome; \`posture-agent run\` starts reporting once approved.`,
+          );
+          return STATUS_EXIT_PENDING;
+        }
       }
       case 'run': {
         if (v.interval !== undefined) {
@@ -111,7 +135,13 @@ export async function main(argv: string[]): Promise<number> {
           console.error(`posture-agent check: --root ${root}: no such directory`);
           return 2;
         }
-        return await checkCommand({ json: !!v.json, root: v.root as string | undefined, only: only as never });
+        const { loadCustomChecks } = await import('./check-policy.js');
+        const custom = loadCustomChecks(stateDir, v.policy as string | undefined);
+        if (!custom.ok) {
+          console.error(`posture-agent check: ${custom.errors.join('\n  ')}`);
+          return 2;
+        }
+        return await checkCommand({ json: !!v.json, root: v.root as string | undefined, only: only as never, explain: !!v.explain, customChecks: custom.checks });
       }
       case 'status': {
         const { statusCommand } = await import('./status.js');
@@ -144,7 +174,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
+// The probe cycle's child process (runtime/child-cycle.ts): not a user command.
+const entry = process.argv[2] === '__cycle' ? import('../runtime/child-cycle.js').then((m) => m.cycleChildMain()) : main(process.argv.slice(2));
+entry.then(
   (code) => {
     if (code !== -1) process.exitCode = code;
   },

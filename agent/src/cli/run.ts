@@ -1,37 +1,61 @@
 /** `posture-agent run`: the long-running agent (foreground; the service manager supervises it). */
 import { join } from 'node:path';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { AgentRuntime } from '../runtime/agent.js';
-import { runCycle } from '../runtime/cycle.js';
+import { childCycleRunner } from '../runtime/child-cycle.js';
+import type { CycleRunner } from '../runtime/agent.js';
 import { Notifier } from '../notify/notifier.js';
 import { acquireRunLock } from '../state/lock.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { UpdateController } from '../update/controller.js';
 import { trialFile, updateDir, readUpdateState, writeUpdateState } from '../update/updater.js';
 import { AGENT_VERSION } from '../version.js';
+import { existsSync } from 'node:fs';
+import { files } from '../state/paths.js';
+import { readPending, resolvePending } from '../identity/pending.js';
 
-type Log = (l: 'info' | 'warn' | 'error', m: string, e?: object) => void;
+/** How often a pending install asks whether IT decided (POSTURE_PENDING_POLL_MS overrides, ≥ 1 s). */
+const PENDING_POLL_MS = Math.max(1000, Number(process.env.POSTURE_PENDING_POLL_MS) || 60_000);
 
-/**
- * Resolves with -1 (keep running) and exits the process on SIGINT/SIGTERM after a clean stop.
- * `trial`: started by an older agent to prove this version works (agent/src/update/updater.ts):
- * exit 0 after the first acknowledged report, leaving the proof in <state>/update/.
- */
+/** Resolves with -1 (keep running) and exits the process on SIGINT/SIGTERM after a clean stop. */
 export async function runAgent(stateDir: string, o: { trial?: boolean } = {}): Promise<number> {
   let lock = acquireRunLock(stateDir);
   if (!lock.ok) {
     console.error(`posture-agent run: another agent is already running with state in ${stateDir}${lock.pid > 0 ? ` (pid ${lock.pid})` : ''}; stop it first.`);
     return 1;
   }
-  const log: Log = (l, m, e) => console[l === 'info' ? 'log' : l](`[posture-agent] ${m}`, e ? JSON.stringify(e) : '');
+  if (!existsSync(files(stateDir).config) && readPending(stateDir)) {
+    // Enrolled a machine that already had a device: wait for IT's decision, then run.
+    for (let first = true; ; first = false) {
+      const r = (await resolvePending(stateDir))!;
+      if (r.status === 'approved') break;
+      if (r.status === 'rejected') {
+        console.error(`posture-agent run: IT rejected this installation's enrollment${r.reason ? `: ${r.reason}` : ''}.`);
+        lock.release();
+        return 1;
+      }
+      if (first) console.log(`[posture-agent] enrollment ${r.pending.pendingId} is pending approval by IT; waiting${r.status === 'unreachable' ? ` (${r.error})` : ''}`);
+      await new Promise((res) => setTimeout(res, PENDING_POLL_MS));
+    }
+    console.log('[posture-agent] enrollment approved');
+  }
+  const log = (l: 'info' | 'warn' | 'error', m: string, e?: object) => console[l === 'info' ? 'log' : l](`[posture-agent] ${m}`, e ? JSON.stringify(e) : '');
   // Desktop notifications for failing checks and nearing deadlines (agent/src/notify/).
   const notifier = new Notifier({ stateDir, log });
+  const cacheDir = join(stateDir, 'cache');
+  // Probes run in a short-lived child by default, so the resident process never loads them
+  // (docs/benchmarks.md compares both). POSTURE_CYCLE_IN_PROCESS=1 keeps one process.
+  let runCycle: CycleRunner;
+  if (process.env.POSTURE_CYCLE_IN_PROCESS === '1') {
+    const inProcess = await import('../runtime/cycle.js');
+    runCycle = (o) => inProcess.runCycle({ ...o, cacheDir });
+  } else runCycle = childCycleRunner({ cacheDir });
   let updates: UpdateController | null = null;
   let agent: AgentRuntime;
   let acked = false;
   const make = () =>
     new AgentRuntime({
       stateDir,
-      runCycle: (c) => runCycle({ ...c, cacheDir: join(stateDir, 'cache') }),
+      runCycle,
       log,
       onCycle: (cycle, cfg) => notifier.onCycle(cycle, cfg),
       onAck: () => {

@@ -4,16 +4,20 @@
  * fix steps) is shown when it is reachable and current; otherwise the agent's own last
  * results (status.json), marked as such. Exit codes let scripts act on the state.
  */
-import { CHECK_TITLES, isCheckId } from '#shared/checks/ids.js';
+import { checkTitle } from '#shared/checks/catalogue.js';
+import type { CustomCheck } from '#shared/custom-checks/schema.js';
 import { readStatus, type AgentStatus } from '../runtime/status-file.js';
 import { runLockHeld } from '../state/lock.js';
 import { loadConfig, type AgentConfig } from '../state/config.js';
+import { readPending, resolvePending } from '../identity/pending.js';
+import { existsSync } from 'node:fs';
+import { files } from '../state/paths.js';
 import { fetchCollectorState, type CollectorDeviceState } from '../notify/link.js';
 import { formatDeadline, relative } from '../notify/text.js';
 import { renderTransparency, transparencyFor } from '../transparency/render.js';
 
 /** Documented in the CLI help and README; scripts depend on these numbers. */
-export const STATUS_EXIT = { compliant: 0, error: 1, notEnrolled: 3, revoked: 4, failing: 5, noncompliant: 6, unknown: 7 } as const;
+export const STATUS_EXIT = { compliant: 0, error: 1, notEnrolled: 3, revoked: 4, failing: 5, noncompliant: 6, unknown: 7, pending: 8, keyReplaced: 9 } as const;
 
 export const STATUS_EXIT_HELP = `Exit codes of \`posture-agent status\`:
   0  compliant: every required check passes
@@ -22,7 +26,9 @@ export const STATUS_EXIT_HELP = `Exit codes of \`posture-agent status\`:
   4  revoked by an administrator
   5  failing: a check fails but is still within its grace period
   6  noncompliant: a check's deadline has passed
-  7  unknown: not yet checked, or a check could not be determined`;
+  7  unknown: not yet checked, or a check could not be determined
+  8  enrollment pending: this computer was already enrolled; IT must approve this installation
+  9  key replaced: IT approved another installation of this computer; this one no longer reports`;
 
 export type RowState = 'pass' | 'failing' | 'noncompliant' | 'unknown' | 'not_required' | 'excluded';
 
@@ -38,7 +44,7 @@ export interface StatusRow {
 export interface StatusView {
   deviceId: string;
   server: string;
-  state: 'compliant' | 'failing' | 'noncompliant' | 'unknown' | 'revoked';
+  state: 'compliant' | 'failing' | 'noncompliant' | 'unknown' | 'revoked' | 'replaced';
   exitCode: number;
   source: 'collector' | 'local' | 'none';
   connection: string | null;
@@ -56,7 +62,7 @@ export interface StatusView {
 const FROM_COLLECTOR: Record<string, RowState> = { pass: 'pass', failing: 'failing', noncompliant: 'noncompliant', unknown: 'unknown', not_reported: 'unknown', not_required: 'not_required', excluded: 'excluded' };
 
 /** Pure: merge local status and the collector's state into what is shown and the exit code. */
-export function buildStatusView(cfg: Pick<AgentConfig, 'deviceId' | 'server'>, s: AgentStatus | null, col: CollectorDeviceState | null, now = new Date()): StatusView {
+export function buildStatusView(cfg: Pick<AgentConfig, 'deviceId' | 'server'> & { policy?: Pick<AgentConfig['policy'], 'customChecks'> }, s: AgentStatus | null, col: CollectorDeviceState | null, now = new Date()): StatusView {
   const lastCycle = s?.lastCycleAt ? Date.parse(s.lastCycleAt) : 0;
   // The collector is current when it has seen our latest cycle (or we have no local results).
   const colCurrent = !!col && (!s?.lastCycleAt || (col.device.lastReportAt !== null && Date.parse(col.device.lastReportAt) >= lastCycle - 5_000));
@@ -72,7 +78,7 @@ export function buildStatusView(cfg: Pick<AgentConfig, 'deviceId' | 'server'>, s
       let state: RowState = c.status === 'pass' ? 'pass' : c.status === 'fail' ? 'failing' : 'unknown';
       const deadline = state === 'failing' ? (colRow?.deadline ?? null) : null;
       if (deadline && Date.parse(deadline) <= now.getTime()) state = 'noncompliant';
-      return { id: c.id, title: isCheckId(c.id) ? CHECK_TITLES[c.id] : c.id, state, summary: c.summary, deadline, remediation: { steps: colRow?.remediation.steps.length ? colRow.remediation.steps : c.remediation, url: colRow?.remediation.url ?? null } };
+      return { id: c.id, title: colRow?.title ?? checkTitle(c.id, cfg.policy as { customChecks?: CustomCheck[] } | undefined), state, summary: c.summary, deadline, remediation: { steps: colRow?.remediation.steps.length ? colRow.remediation.steps : c.remediation, url: colRow?.remediation.url ?? null } };
     });
   } else {
     source = 'none';
@@ -80,11 +86,12 @@ export function buildStatusView(cfg: Pick<AgentConfig, 'deviceId' | 'server'>, s
   }
   let state: StatusView['state'];
   if (s?.revoked) state = 'revoked';
+  else if (s?.keyReplaced) state = 'replaced';
   else if (rows.some((r) => r.state === 'noncompliant')) state = 'noncompliant';
   else if (rows.some((r) => r.state === 'failing')) state = 'failing';
   else if (!rows.length || rows.some((r) => r.state === 'unknown')) state = 'unknown';
   else state = 'compliant';
-  const exitCode = { revoked: STATUS_EXIT.revoked, noncompliant: STATUS_EXIT.noncompliant, failing: STATUS_EXIT.failing, unknown: STATUS_EXIT.unknown, compliant: STATUS_EXIT.compliant }[state];
+ const exitCode = { replaced: STATUS_EXIT.keyReplaced, revoked: STATUS_EXIT.revoked, noncompliant: STATUS_EXIT.noncompliant, failing: STATUS_EXIT.failing, unknown: STATUS_EXIT.unknown, compliant: STATUS_EXIT.compliant }[state];
   const order: Record<RowState, number> = { noncompliant: 0, failing: 1, unknown: 2, pass: 3, excluded: 4, not_required: 5 };
   rows.sort((a, b) => order[a.state] - order[b.state] || (a.deadline ?? '9').localeCompare(b.deadline ?? '9'));
   return {
@@ -110,6 +117,7 @@ const HEADLINE: Record<StatusView['state'], string> = {
   noncompliant: 'OVERDUE — a deadline has passed; please fix the checks below now.',
   unknown: 'NOT YET KNOWN — some checks have not run or could not be determined.',
   revoked: 'REVOKED — an administrator removed this computer from Posture; the agent no longer reports.',
+  replaced: 'KEY REPLACED — IT approved another installation of this computer; this agent no longer reports.',
 };
 const MARK: Record<RowState, string> = { pass: '✓', failing: '✗', noncompliant: '✗', unknown: '?', not_required: '-', excluded: '-' };
 
@@ -142,17 +150,57 @@ export function renderStatus(v: StatusView, now = new Date()): string {
 
 export async function statusCommand(a: { stateDir: string; json: boolean; whatIsCollected: boolean }): Promise<number> {
   if (a.whatIsCollected) {
-    console.log(a.json ? JSON.stringify(transparencyFor(process.platform), null, 2) : renderTransparency(process.platform));
+    // The custom checks of the policy this agent last received (none before enrollment).
+    let custom: CustomCheck[] = [];
+    try {
+      custom = (loadConfig(a.stateDir).policy.customChecks ?? []) as CustomCheck[];
+    } catch {
+      /* not enrolled */
+    }
+    console.log(a.json ? JSON.stringify(transparencyFor(process.platform, custom), null, 2) : renderTransparency(process.platform, custom));
     return 0;
   }
+  if (!existsSync(files(a.stateDir).config) && readPending(a.stateDir)) return pendingStatus(a);
   const cfg = loadConfig(a.stateDir);
   const read = readStatus(a.stateDir);
   // status.json outlives the agent (kill -9, crash, stopped service): do not show its last
   // "connected" as if the agent were still running.
-  const s = read && runLockHeld(a.stateDir) === false && read.connection !== 'revoked' ? { ...read, connection: 'agent not running' } : read;
-  // Revoked: the collector will refuse us; do not wait for it.
-  const col = s?.revoked ? null : await fetchCollectorState(a.stateDir, cfg, 3000);
+  const s = read && runLockHeld(a.stateDir) === false && read.connection !== 'revoked' && read.connection !== 'replaced' ? { ...read, connection: 'agent not running' } : read;
+  // Revoked or replaced: the collector will refuse us; do not wait for it.
+  const col = s?.revoked || s?.keyReplaced ? null : await fetchCollectorState(a.stateDir, cfg, 3000);
   const v = buildStatusView(cfg, s, col);
   console.log(a.json ? JSON.stringify(v, null, 2) : renderStatus(v));
   return v.exitCode;
+}
+
+/** No enrollment yet, but a request waiting for IT: ask the collector for the outcome and say it plainly. */
+async function pendingStatus(a: { stateDir: string; json: boolean }): Promise<number> {
+  const r = (await resolvePending(a.stateDir))!;
+  if (r.status === 'approved') {
+    console.error(`posture-agent: IT approved this installation; it is now device ${r.config.deviceId}. Start the agent (\`posture-agent run\` or the system service) to report.`);
+    return statusCommand({ ...a, whatIsCollected: false });
+  }
+  const p = r.pending;
+  const view = {
+    state: r.status === 'rejected' ? 'enrollment_rejected' : 'pending_approval',
+    exitCode: r.status === 'rejected' ? STATUS_EXIT.error : STATUS_EXIT.pending,
+    server: p.server,
+    pendingId: p.pendingId,
+    requestedAt: p.requestedAt,
+    reason: r.status === 'rejected' ? r.reason : null,
+    problem: r.status === 'unreachable' ? r.error : null,
+  };
+  if (a.json) console.log(JSON.stringify(view, null, 2));
+  else if (r.status === 'rejected')
+    console.log(`Posture: ENROLLMENT REJECTED — IT rejected this installation (request ${p.pendingId})${r.reason ? `: ${r.reason}` : ''}.\nThis computer stays enrolled through its other installation. Ask IT if you think this is wrong.`);
+  else
+    console.log(
+      [
+        `Posture: PENDING APPROVAL — this computer was already enrolled, so IT must approve this installation before it reports.`,
+        `Request ${p.pendingId} → ${p.server}, sent ${relative(new Date(p.requestedAt), new Date())}.`,
+        ...(r.status === 'unreachable' ? [`Problem: ${r.error}; the outcome is not known yet.`] : []),
+        `Exit code ${STATUS_EXIT.pending} (pending approval).`,
+      ].join('\n'),
+    );
+  return view.exitCode;
 }

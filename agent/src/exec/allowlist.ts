@@ -14,6 +14,14 @@ const LINUX = {
   nft: ['/usr/sbin/nft', '/sbin/nft', '/usr/bin/nft'],
   iptables: ['/usr/sbin/iptables', '/sbin/iptables', '/usr/bin/iptables'],
   ip6tables: ['/usr/sbin/ip6tables', '/sbin/ip6tables', '/usr/bin/ip6tables'],
+  // Whole rulesets, and the legacy (x_tables) side the nft-backed binaries cannot show.
+  'iptables-save': ['/usr/sbin/iptables-save', '/sbin/iptables-save', '/usr/bin/iptables-save'],
+  'ip6tables-save': ['/usr/sbin/ip6tables-save', '/sbin/ip6tables-save', '/usr/bin/ip6tables-save'],
+  'iptables-legacy-save': ['/usr/sbin/iptables-legacy-save', '/sbin/iptables-legacy-save', '/usr/bin/iptables-legacy-save'],
+  'ip6tables-legacy-save': ['/usr/sbin/ip6tables-legacy-save', '/sbin/ip6tables-legacy-save', '/usr/bin/ip6tables-legacy-save'],
+  // Ubuntu Pro client: is ESM (extended security maintenance) active on an LTS past standard support?
+  pro: ['/usr/bin/pro', '/usr/bin/ua'],
+  sentinelctl: ['/opt/sentinelone/bin/sentinelctl'],
   ufw: ['/usr/sbin/ufw', '/sbin/ufw', '/usr/bin/ufw'],
   'firewall-cmd': ['/usr/bin/firewall-cmd', '/bin/firewall-cmd'],
   apt: ['/usr/bin/apt', '/bin/apt'],
@@ -55,6 +63,8 @@ const DARWIN = {
   pmset: ['/usr/bin/pmset'],
   ps: ['/bin/ps'],
   mdatp: ['/usr/local/bin/mdatp'],
+  falconctl: ['/Applications/Falcon.app/Contents/Resources/falconctl'],
+  sentinelctl: ['/usr/local/bin/sentinelctl', '/Library/Sentinel/sentinel-agent.bundle/Contents/MacOS/sentinelctl'],
   santactl: ['/usr/local/bin/santactl', '/opt/santa/bin/santactl'],
   // Desktop notifications and `posture-agent open` (agent/src/notify/, cli/open.ts).
   osascript: ['/usr/bin/osascript'],
@@ -63,6 +73,9 @@ const DARWIN = {
   open: ['/usr/bin/open'],
   sleep: ['/bin/sleep'],
   true: ['/usr/bin/true'],
+  // Custom checks (agent/src/checks/custom/): read-only queries.
+  sysctl: ['/usr/sbin/sysctl'],
+  netstat: ['/usr/sbin/netstat'],
 } as const;
 
 const WIN32 = {
@@ -71,6 +84,8 @@ const WIN32 = {
   reg: [sys32('reg.exe')],
   netsh: [sys32('netsh.exe')],
   powercfg: [sys32('powercfg.exe')],
+  // Custom checks (agent/src/checks/custom/): `sc query` / `sc qc` only.
+  sc: [sys32('sc.exe')],
 } as const;
 
 export type CommandName = keyof typeof LINUX | keyof typeof DARWIN | keyof typeof WIN32;

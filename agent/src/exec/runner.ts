@@ -149,8 +149,9 @@ function spawnOnce(path: string, args: string[], timeoutMs: number, maxBytes: nu
       finish({ ok: false, code: null, stdout: '', stderr: e.message, error });
     });
     child.on('close', (code) => {
-      const stdout = Buffer.concat(out).toString('utf8');
-      const stderr = Buffer.concat(err).toString('utf8');
+      // NUL cannot be stored by the collector (shared/src/schema/storable.ts): drop it at the source.
+      const stdout = Buffer.concat(out).toString('utf8').replaceAll('\u0000', '');
+      const stderr = Buffer.concat(err).toString('utf8').replaceAll('\u0000', '');
       if (timedOut) return finish({ ok: false, code, stdout, stderr, error: 'timeout' });
       if (code === 0 && !truncated) return finish({ ok: true, code, stdout, stderr, error: null });
       const denied = PERMISSION_RE.test(stderr) || (code !== 0 && PERMISSION_RE.test(stdout.slice(0, 2000)));

@@ -14,6 +14,7 @@ import { boundFs } from '../checks/registry.js';
 import { resolveRoot } from '../exec/files.js';
 import { defaultRunner } from '../exec/runner.js';
 import { listSoftware } from './software.js';
+import { toStorable } from '#shared/schema/storable.js';
 
 const PIECE_BUDGET_MS = 1200;
 const validator = compile(Inventory);
@@ -71,7 +72,7 @@ export async function collectInventory(opts: { root?: string } = {}): Promise<In
       .filter((b) => b.type === 'disk' && b.size > 0)
       .map((b) => ({ name: s(b.name) ?? 'disk', type: s(b.physical, 64), sizeBytes: b.size, vendor: s(b.model), serial: s(b.serial) }));
   }
-  const inv: Inventory = {
+  let inv: Inventory = {
     hostname: os.hostname().slice(0, 255) || 'unknown',
     os: {
       platform: process.platform,
@@ -94,6 +95,7 @@ export async function collectInventory(opts: { root?: string } = {}): Promise<In
     users: [...new Set((users ?? []).map((u) => s(u.user, 128)).filter((u): u is string => !!u))].slice(0, 64),
   };
   if (software) inv.software = software;
+  inv = toStorable(inv); // hostnames, model names, package names: NUL/lone surrogates dropped before signing
   const v = validator.validate(inv);
   if (v.ok) return inv;
   // Never send an invalid inventory: drop the optional, most varied part and retry.

@@ -6,7 +6,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { CheckResult } from '#shared/checks/result.js';
-import { CHECK_TITLES } from '#shared/checks/ids.js';
+import { checkTitle } from '#shared/checks/catalogue.js';
+import type { CustomCheck } from '#shared/custom-checks/schema.js';
 import { files } from '../state/paths.js';
 import { writeFileAtomic } from '../state/atomic.js';
 import type { AgentConfig } from '../state/config.js';
@@ -57,7 +58,7 @@ const COLLECTOR_STATE: Record<string, Situation> = { pass: 'ok', not_required: '
  * when it already reflects this cycle; otherwise the local result is newer, and the
  * collector still supplies the deadline and the policy's remediation.
  */
-export function situations(local: CheckResult[], collector: CollectorDeviceState | null, cycleAt: Date, now: Date): CheckSituation[] {
+export function situations(local: CheckResult[], collector: CollectorDeviceState | null, cycleAt: Date, now: Date, policy?: { customChecks?: CustomCheck[] }): CheckSituation[] {
   return local.map((r) => {
     const c = collector?.checks.find((x) => x.id === r.id);
     const fresh = c?.collectedAt && Date.parse(c.collectedAt) >= cycleAt.getTime() - 5_000;
@@ -67,7 +68,7 @@ export function situations(local: CheckResult[], collector: CollectorDeviceState
     const deadline = state === 'failing' || state === 'noncompliant' ? (c?.deadline ?? null) : null;
     if (state === 'failing' && deadline && Date.parse(deadline) <= now.getTime()) state = 'noncompliant';
     const steps = c?.remediation?.steps?.length ? c.remediation.steps : r.remediation.steps;
-    return { id: r.id, title: CHECK_TITLES[r.id], state, deadline, summary: r.summary, firstStep: steps[0] ?? null, helpUrl: c?.remediation?.url ?? r.remediation.url ?? null };
+    return { id: r.id, title: c?.title ?? checkTitle(r.id, policy), state, deadline, summary: r.summary, firstStep: steps[0] ?? null, helpUrl: c?.remediation?.url ?? r.remediation.url ?? null };
   });
 }
 
@@ -101,7 +102,7 @@ export class Notifier {
     const cadence: CadenceOptions = { ...DEFAULT_CADENCE, quietHours: settings.quietHours ?? null, remindersHoursBefore: settings.remindersHoursBefore ?? DEFAULT_CADENCE.remindersHoursBefore };
     const collector = await (this.opts.fetchState ?? ((c) => fetchCollectorState(this.opts.stateDir, c)))(cfg);
     const prev = loadNotified(this.opts.stateDir);
-    const { send, next } = plan(prev, situations(checks, collector, cycleAt, now), now, cadence);
+    const { send, next } = plan(prev, situations(checks, collector, cycleAt, now, cfg.policy as { customChecks?: CustomCheck[] }), now, cadence);
     if (!send.length) {
       this.save(next);
       return { notice: null, result: null };

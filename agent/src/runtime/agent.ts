@@ -16,10 +16,11 @@ import { readStatus, writeStatus, type AgentStatus } from './status-file.js';
 import { AGENT_VERSION } from '../version.js';
 import { ReportPayload } from '#shared/protocol/messages.js';
 import { compile } from '#shared/schema/validate.js';
+import { toStorable } from '#shared/schema/storable.js';
 
 const validatePayload = compile(ReportPayload);
 
-export type CycleRunner = (opts: { only?: CheckId[]; thresholds?: Record<string, unknown> }) => Promise<CycleResult>;
+export type CycleRunner = (opts: { only?: CheckId[]; thresholds?: Record<string, unknown>; customChecks?: readonly unknown[] }) => Promise<CycleResult>;
 
 export interface AgentRuntimeOptions {
   stateDir: string;
@@ -119,7 +120,7 @@ export class AgentRuntime {
 
   /** Run a cycle now (or right after the one in progress). */
   trigger(trigger: string, only?: CheckId[]): void {
-    if (this.status.revoked) return;
+    if (this.status.revoked || this.status.keyReplaced) return;
     if (this.running) {
       this.queued = { trigger, only };
       return;
@@ -153,9 +154,9 @@ export class AgentRuntime {
 
   private async cycle(trigger: string, only?: CheckId[]): Promise<void> {
     try {
-      const result = await this.opts.runCycle({ only, thresholds: this.cfg.policy.thresholds });
+      const result = await this.opts.runCycle({ only, thresholds: this.cfg.policy.thresholds, customChecks: this.cfg.policy.customChecks });
       const st = this.spool.stats;
-      const payload = buildPayload({ deviceId: this.cfg.deviceId, seq: this.spool.nextSeq(), cycle: result, trigger, spool: { pending: st.pending, evicted: st.evicted, quarantined: st.quarantined } });
+      const payload = toStorable(buildPayload({ deviceId: this.cfg.deviceId, seq: this.spool.nextSeq(), cycle: result, trigger, spool: { pending: st.pending, evicted: st.evicted, quarantined: st.quarantined } }));
       const valid = validatePayload.validate(payload);
       // A payload the collector would refuse is a bug here; say so loudly rather than ship it.
       if (!valid.ok) throw new Error(`report payload failed its schema: ${valid.errors.join('; ')}`);
@@ -258,9 +259,10 @@ export class AgentRuntime {
 
   private onLinkState(s: LinkState, detail?: string): void {
     this.status.connection = s;
-    if (s === 'revoked') {
-      this.status.revoked = true;
-      this.status.lastError = detail ?? 'revoked';
+    if (s === 'revoked' || s === 'replaced') {
+      if (s === 'revoked') this.status.revoked = true;
+      else this.status.keyReplaced = true;
+      this.status.lastError = detail ?? s;
       if (this.timer) clearTimeout(this.timer);
     }
     this.saveStatus();

@@ -8,6 +8,8 @@ export interface AgentStatus {
   server: string;
   connection: string;
   revoked: boolean;
+  /** An administrator replaced this install's key (close 4012): it no longer reports. */
+  keyReplaced?: boolean;
   lastCycleAt: string | null;
   lastAckAt: string | null;
   lastError: string | null;

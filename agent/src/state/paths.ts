@@ -24,4 +24,11 @@ export const files = (dir: string) => ({
   quarantine: join(dir, 'spool-quarantine'),
   lock: join(dir, 'agent.lock'),
   notified: join(dir, 'notified.json'),
+  /** An enrollment waiting for an administrator (this machine already had a device). */
+  pending: join(dir, 'pending-enrollment.json'),
+  pendingKey: join(dir, 'device-key.pending.jwk'),
+  /** The last collector verdicts, exclusions and deadlines, for `status` while offline. */
+  verdicts: join(dir, 'last-verdicts.json'),
+  /** The running agent's local channel (status and My-device links for the machine's users). */
+  socket: join(dir, 'agent.sock'),
 });

@@ -12,11 +12,12 @@ import { parseJsonLimited } from '#shared/protocol/json.js';
 import type { Spool } from '../spool/spool.js';
 import { deviceToken, type DeviceKey } from '../identity/keys.js';
 import { backoffDelay } from './backoff.js';
+import { plainNetworkError } from '../identity/pending.js';
 import { tlsOptions, type TlsSettings } from './tls.js';
 
 const validateServer = compile(ServerMessage);
 
-export type LinkState = 'connecting' | 'connected' | 'waiting' | 'revoked' | 'stopped';
+export type LinkState = 'connecting' | 'connected' | 'waiting' | 'revoked' | 'replaced' | 'stopped';
 
 export interface LinkEvents {
   onCommand(cmd: ServerCommand): void;
@@ -123,7 +124,7 @@ export class AgentLink {
   }
 
   private scheduleReconnect(hintMs?: number): void {
-    if (this.stopped || this.state === 'revoked') return;
+    if (this.stopped || this.state === 'revoked' || this.state === 'replaced') return;
     const base = this.opts.backoffBaseMs ?? 1_000;
     const cap = this.opts.backoffCapMs ?? 300_000;
     // A server hint is a floor; jitter on top keeps a restarted collector from a thundering herd.
@@ -182,7 +183,8 @@ export class AgentLink {
       this.afterClose(0, '', Number.isFinite(ra) ? ra * 1000 : undefined);
     });
     ws.on('error', (e) => {
-      this.lastError = e.message;
+      // Shown by `status`: plain words ("connection refused: the collector is not running…"), not an errno dump.
+      this.lastError = plainNetworkError(e, this.opts.server);
       this.ev.log('warn', `connection error: ${e.message}`);
     });
     ws.on('close', (code, reasonBuf) => {
@@ -206,6 +208,13 @@ export class AgentLink {
       this.lastError = code === CLOSE.revoked ? 'this device was revoked by an administrator' : 'the collector does not know this device';
       this.ev.log('error', `${this.lastError}; not reconnecting`);
       this.setState('revoked', this.lastError);
+      return;
+    }
+    if (code === CLOSE.keyReplaced) {
+      // Another install of this machine was approved by an administrator: this key is done for good.
+      this.lastError = 'an administrator replaced this device’s key (another installation of this computer was approved); this agent no longer reports. If that is wrong, tell IT; to report from here again, re-enroll.';
+      this.ev.log('error', `${this.lastError}; not reconnecting`);
+      this.setState('replaced', this.lastError);
       return;
     }
     if (code === CLOSE.retryLater) {

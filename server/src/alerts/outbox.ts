@@ -19,6 +19,7 @@ export function alertForTransition(
   to: string,
   at: Date,
   failing: string[],
+  extra: { lastSeenAt?: Date | null } = {},
 ): OutboxRow | null {
   let kind: OutboxRow['kind'] | null = null;
   if (to === 'noncompliant' || to === 'stale') kind = to;
@@ -35,6 +36,11 @@ export function alertForTransition(
     dedupe_key: `${deviceId}:${kind}:${at.toISOString()}`,
     kind,
     device_id: deviceId,
-    payload: { text, deviceId, hostname, from, to, at: at.toISOString(), failingChecks: failing },
+    payload: { text, deviceId, hostname, from, to, at: at.toISOString(), failingChecks: failing, ...(extra.lastSeenAt ? { lastSeenAt: new Date(extra.lastSeenAt).toISOString() } : {}) },
   };
+}
+
+/** The checks an alert names: past their grace (noncompliant), not those still within it. */
+export function noncompliantChecks(ev: { checks: { id: string; state: string }[] }): string[] {
+  return ev.checks.filter((c) => c.state === 'noncompliant').map((c) => c.id);
 }

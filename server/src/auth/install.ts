@@ -17,6 +17,8 @@ export interface RegisteredRoute {
   method: string;
   url: string;
   auth: RouteAuth;
+  /** The route's declared schemas (body/querystring/params), for the route fuzz (test/attack). */
+  schema?: { body?: unknown; querystring?: unknown; params?: unknown };
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -28,7 +30,7 @@ export function installAuth(app: FastifyInstance, db: Db): RegisteredRoute[] {
   app.addHook('onRoute', (opts) => {
     const auth = opts.config?.auth;
     if (!auth) throw new Error(`route ${opts.method} ${opts.url} does not declare config.auth`);
-    for (const m of [opts.method].flat()) if (m !== 'HEAD') routes.push({ method: m, url: opts.url, auth });
+    for (const m of [opts.method].flat()) if (m !== 'HEAD') routes.push({ method: m, url: opts.url, auth, schema: opts.schema as RegisteredRoute['schema'] });
   });
 
   app.addHook('onRequest', async (req) => {

@@ -10,14 +10,13 @@ import { sessionCookie } from '../dashboard/login.js';
 import { loginPage } from '../dashboard/login.js';
 import { addPageSecurityHeaders } from '../dashboard/security.js';
 
-const safeNext = (n: unknown) => (typeof n === 'string' && n.startsWith('/') && !n.startsWith('//') && n.length < 500 ? n : '/');
+import { cookiesSecure, sameOriginPath as safeNext } from '../http/origin.js';
 
 export function oidcRoutes(ctx: Ctx) {
   return async (app: FastifyInstance) => {
     addPageSecurityHeaders(app);
     const cfg = ctx.config.oidc;
     const client = cfg ? new OidcClient(cfg, ctx.db) : null;
-    const secure = !!ctx.config.tlsCert;
     const redirectUri = (req: FastifyRequest) => cfg?.redirectUrl ?? `${ctx.config.publicUrl ?? `${req.protocol}://${req.host}`}/auth/oidc/callback`;
     const need = () => {
       if (!client) throw new ApiError(404, 'POSTURE_ERR_NOT_FOUND', 'Single sign-on is not configured (POSTURE_OIDC_ISSUER).');
@@ -27,7 +26,7 @@ export function oidcRoutes(ctx: Ctx) {
     app.get('/auth/oidc/login', { config: { auth: 'public' } }, async (req: FastifyRequest<{ Querystring: { next?: string } }>, reply) => {
       const { url, browser } = await need().begin(redirectUri(req), safeNext(req.query.next));
       // Lax, so the cookie comes back on the provider's top-level redirect to the callback.
-      reply.header('set-cookie', `${OIDC_BROWSER_COOKIE}=${browser}; Path=/auth/oidc; HttpOnly; SameSite=Lax; Max-Age=600${secure ? '; Secure' : ''}`);
+      reply.header('set-cookie', `${OIDC_BROWSER_COOKIE}=${browser}; Path=/auth/oidc; HttpOnly; SameSite=Lax; Max-Age=600${cookiesSecure(ctx.config, req) ? '; Secure' : ''}`);
       return reply.redirect(url, 302);
     });
 
@@ -61,7 +60,7 @@ export function oidcRoutes(ctx: Ctx) {
         if (u.rows[0].disabled_at) return fail(`user:${username}`, 'this account is disabled in Posture.');
         const s = await createSession(ctx.db, u.rows[0].id);
         await audit(ctx.db, { actor: `user:${username}`, action: 'auth.login', ip: req.ip, detail: { method: 'oidc', role: r.role, name } });
-        return reply.header('set-cookie', [clear, sessionCookie(s.cookie, secure)]).redirect(r.next, 303);
+        return reply.header('set-cookie', [clear, sessionCookie(s.cookie, cookiesSecure(ctx.config, req))]).redirect(safeNext(r.next), 303);
       },
     );
   };

@@ -11,7 +11,7 @@ import type { CollectorConfig } from '../config/env.js';
 import type { Db } from '../db/types.js';
 import { sha256hex } from '../shared/crypto.js';
 import { ApiError } from '../shared/errors.js';
-import { isRole, ROLES, type Role } from './roles.js';
+import { HUMAN_ROLES, isHumanRole, type Role } from './roles.js';
 
 export type OidcConfig = NonNullable<CollectorConfig['oidc']>;
 export const OIDC_BROWSER_COOKIE = 'posture_oidc';
@@ -33,7 +33,7 @@ export class OidcClient {
 
   constructor(private readonly cfg: OidcConfig, private readonly db: Db) {
     for (const [claim, role] of Object.entries(cfg.roleMap))
-      if (!isRole(role)) throw new Error(`POSTURE_OIDC_ROLE_MAP maps "${claim}" to "${role}", which is not one of ${ROLES.join(', ')}`);
+      if (!isHumanRole(role)) throw new Error(`POSTURE_OIDC_ROLE_MAP maps "${claim}" to "${role}", which is not one of ${HUMAN_ROLES.join(', ')}`);
   }
 
   private meta() {
@@ -123,7 +123,7 @@ export class OidcClient {
   roleFor(claims: JWTPayload): Role | null {
     const v = claims[this.cfg.roleClaim];
     const values = (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]).map(String);
-    const mapped = values.map((x) => this.cfg.roleMap[x]).filter(isRole);
-    return ROLES.find((r) => mapped.includes(r)) ?? null; // ROLES is ordered most to least privileged
+    const mapped = values.map((x) => this.cfg.roleMap[x]).filter(isHumanRole);
+    return HUMAN_ROLES.find((r) => mapped.includes(r)) ?? null; // HUMAN_ROLES is ordered most to least privileged
   }
 }

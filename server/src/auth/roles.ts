@@ -1,4 +1,9 @@
-export const ROLES = ['admin', 'helpdesk', 'auditor'] as const;
+/**
+ * Roles, most to least privileged. `scim` is not a person's role: it is held only by the
+ * identity provider's provisioning token and reaches /scim/v2 and nothing else (no route
+ * lists it except the SCIM plugin's; ALL_ROLES below leaves it out on purpose).
+ */
+export const ROLES = ['admin', 'helpdesk', 'auditor', 'scim'] as const;
 export type Role = (typeof ROLES)[number];
 export const isRole = (v: unknown): v is Role => typeof v === 'string' && (ROLES as readonly string[]).includes(v);
 
@@ -9,7 +14,12 @@ export const isRole = (v: unknown): v is Role => typeof v === 'string' && (ROLES
  */
 export type RouteAuth = readonly Role[] | 'public' | 'device-link';
 
-export const ALL_ROLES: readonly Role[] = ROLES;
+/** The roles people hold (users, sessions, SSO mapping). */
+export const HUMAN_ROLES: readonly Role[] = ['admin', 'helpdesk', 'auditor'];
+export const isHumanRole = (v: unknown): v is Role => isRole(v) && HUMAN_ROLES.includes(v);
+/** Every human role; routes for "anyone signed in". Never includes `scim`. */
+export const ALL_ROLES: readonly Role[] = HUMAN_ROLES;
+export const SCIM: readonly Role[] = ['scim'];
 export const ADMIN: readonly Role[] = ['admin'];
 export const OPERATORS: readonly Role[] = ['admin', 'helpdesk'];
 
@@ -22,6 +32,9 @@ export interface Principal {
   username?: string;
   csrf?: string;
   sessionHash?: string;
+  /** For kind 'token': the api_tokens row, so a session opened with it can be bound to it. */
+  tokenId?: string;
+  tokenExpiresAt?: Date | null;
 }
 
 declare module 'fastify' {

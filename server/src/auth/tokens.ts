@@ -26,5 +26,5 @@ export async function principalFromToken(db: Db, token: string): Promise<Princip
   if (!row || row.revoked_at || (row.expires_at && new Date(row.expires_at).getTime() <= Date.now())) return null;
   // Not awaited: last-used is informational and must not slow every request.
   void db.query('UPDATE api_tokens SET last_used_at = now() WHERE id = $1', [row.id]).catch(() => {});
-  return { kind: 'token', actor: `token:${row.prefix}…${row.label ? ` (${row.label})` : ''}`, role: row.role };
+  return { kind: 'token', actor: `token:${row.prefix}…${row.label ? ` (${row.label})` : ''}`, role: row.role, tokenId: row.id, tokenExpiresAt: row.expires_at ? new Date(row.expires_at) : null };
 }

@@ -3,6 +3,7 @@
  * Every variable is documented in the README.
  */
 import { resolve } from 'node:path';
+import { weakAdminToken } from '../bootstrap.js';
 
 export interface CollectorConfig {
   port: number;
@@ -13,6 +14,8 @@ export interface CollectorConfig {
   enrollSecret?: string;
   policyFile?: string;
   webhookUrl?: string;
+  /** HMAC-SHA256 key signing every webhook delivery (X-Posture-Signature). */
+  webhookSecret?: string;
   tlsCert?: string;
   tlsKey?: string;
   /** Public URL agents and browsers use (defaults to http://HOST:PORT). */
@@ -28,7 +31,23 @@ export interface CollectorConfig {
   updatesDir: string;
   /** Online timestamp key (PEM) the collector re-signs timestamp.json with (POSTURE_UPDATES_TIMESTAMP_KEY). */
   updatesTimestampKey?: string;
+  /**
+   * Addresses/CIDRs of reverse proxies whose X-Forwarded-For/-Proto/-Host are believed
+   * (POSTURE_TRUSTED_PROXIES, comma-separated; default none: the socket's peer is the source).
+   */
+  trustedProxies: string[];
+  /** Whole-request deadline (headers + body) in ms: a client that sends headers and never the body is cut off. */
+  requestTimeoutMs: number;
+  /** Unauthenticated requests in flight per source address before more are refused with 429. */
+  maxPublicRequestsPerSource: number;
+  /** Enrollments per source address per minute (per secret: ten times this). */
+  enrollRatePerMin: number;
+  /** Run the report projector in this process (default on); off for an ingest-only collector. */
+  projector: boolean;
 }
+
+/** An IPv4/IPv6 address or CIDR, as proxy-addr (fastify's trustProxy) accepts them. */
+const PROXY_RE = /^(?:[0-9.]+|[0-9a-fA-F:.]+)(?:\/\d{1,3})?$|^(?:loopback|linklocal|uniquelocal)$/;
 
 export class ConfigError extends Error {}
 
@@ -37,6 +56,13 @@ function int(name: string, v: string | undefined, def: number, min: number, max:
   const n = Number(v);
   if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${v}"`);
   return n;
+}
+
+function bool(name: string, v: string | undefined, def: boolean): boolean {
+  if (v === undefined || v === '') return def;
+  if (/^(1|true|on|yes)$/i.test(v)) return true;
+  if (/^(0|false|off|no)$/i.test(v)) return false;
+  throw new ConfigError(`${name} must be on or off, got "${v}"`);
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): CollectorConfig {
@@ -51,6 +77,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CollectorConfi
   }
   if (oidcIssuer && (!env.POSTURE_OIDC_CLIENT_ID || !env.POSTURE_OIDC_CLIENT_SECRET))
     throw new ConfigError('POSTURE_OIDC_ISSUER needs POSTURE_OIDC_CLIENT_ID and POSTURE_OIDC_CLIENT_SECRET');
+  if (env.POSTURE_ADMIN_TOKEN) {
+    const weak = weakAdminToken(env.POSTURE_ADMIN_TOKEN);
+    if (weak) throw new ConfigError(`POSTURE_ADMIN_TOKEN ${weak}; generate one with: openssl rand -base64 32`);
+  }
   if (!!env.POSTURE_TLS_CERT !== !!env.POSTURE_TLS_KEY) throw new ConfigError('POSTURE_TLS_CERT and POSTURE_TLS_KEY go together');
   return {
     port: int('PORT', env.PORT, 8080, 0, 65535),
@@ -61,6 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CollectorConfi
     enrollSecret: env.POSTURE_ENROLL_SECRET || undefined,
     policyFile: env.POSTURE_POLICY_FILE || undefined,
     webhookUrl: env.POSTURE_WEBHOOK_URL || undefined,
+    webhookSecret: env.POSTURE_WEBHOOK_SECRET || undefined,
     tlsCert: env.POSTURE_TLS_CERT || undefined,
     tlsKey: env.POSTURE_TLS_KEY || undefined,
     publicUrl: env.POSTURE_PUBLIC_URL || undefined,
@@ -80,5 +111,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CollectorConfi
     dbWaitSec: int('POSTURE_DB_WAIT_SEC', env.POSTURE_DB_WAIT_SEC, 60, 0, 3600),
     updatesDir: resolve(env.POSTURE_UPDATES_DIR || resolve(env.POSTURE_DATA_DIR || './data', 'updates')),
     updatesTimestampKey: env.POSTURE_UPDATES_TIMESTAMP_KEY || undefined,
+    trustedProxies: trustedProxies(env.POSTURE_TRUSTED_PROXIES),
+    requestTimeoutMs: int('POSTURE_REQUEST_TIMEOUT_MS', env.POSTURE_REQUEST_TIMEOUT_MS, 30_000, 1_000, 600_000),
+    enrollRatePerMin: int('POSTURE_ENROLL_RATE_PER_MIN', env.POSTURE_ENROLL_RATE_PER_MIN, 60, 1, 10_000_000),
+    maxPublicRequestsPerSource: int('POSTURE_MAX_PUBLIC_REQUESTS_PER_SOURCE', env.POSTURE_MAX_PUBLIC_REQUESTS_PER_SOURCE, 32, 1, 10_000),
+    projector: bool('POSTURE_PROJECTOR', env.POSTURE_PROJECTOR, true),
   };
+}
+
+function trustedProxies(v: string | undefined): string[] {
+  const list = (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const a of list) if (!PROXY_RE.test(a)) throw new ConfigError(`POSTURE_TRUSTED_PROXIES: "${a}" is not an address or CIDR (e.g. 10.0.0.5,192.168.1.0/24)`);
+  return list;
 }

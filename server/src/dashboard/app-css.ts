@@ -10,7 +10,7 @@ th{background:var(--bg);font-weight:600}th a{color:inherit}td.num{text-align:rig
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;border:1px solid transparent}
 .s-compliant,.s-pass,.s-ok{background:#dafbe1;color:var(--ok)}.s-failing{background:#fff8c5;color:var(--warn)}
 .s-noncompliant,.s-fail,.s-failed,.s-denied,.s-revoked{background:#ffebe9;color:var(--bad)}.s-stale,.s-unknown,.s-not_required{background:#eaeef2;color:var(--mute)}
-.s-excluded{background:#ddf4ff;color:#0969da}.cards{display:flex;gap:12px;flex-wrap:wrap}
+.s-excluded{background:#ddf4ff;color:#0969da}.s-connected{background:#dafbe1;color:var(--ok)}.s-offline{background:#eaeef2;color:var(--mute)}.cards{display:flex;gap:12px;flex-wrap:wrap}
 .card{border:1px solid var(--line);border-radius:6px;padding:10px 14px;min-width:130px;text-decoration:none;color:inherit}.card .n{font-size:24px;font-weight:600}
 form.filters{display:flex;gap:8px;flex-wrap:wrap;margin-bottom:12px}input,select,button,textarea{font:inherit;padding:4px 8px}
 button{cursor:pointer}.muted{color:var(--mute)}.err{color:var(--bad)}pre{background:var(--bg);padding:8px;overflow:auto;max-height:300px;font-size:12px}

@@ -16,6 +16,20 @@ export const APP_JS = `
     if (!r.ok) { var err = new Error((j && j.error && j.error.message) || ('HTTP ' + r.status)); err.details = j && j.error && j.error.errors; throw err; }
     return j;
   }
+  function sleep(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
+  // A re-check is pending until its report has been applied (the command is completed then):
+  // poll its status instead of reloading after a fixed delay, and reload once the result is in.
+  async function waitForResult(deviceId, commandId) {
+    for (;;) {
+      await sleep(1500);
+      var c;
+      try { c = await call('GET', '/api/v1/devices/' + deviceId + '/commands/' + encodeURIComponent(commandId), null); } catch (e) { continue; }
+      if (c && c.completed_at) { status('Result received.'); location.reload(); return; }
+    }
+  }
+  var pending = document.getElementById('recheck-status');
+  var actions = document.querySelector('button[data-action="check-now"]');
+  if (pending && actions) waitForResult(encodeURIComponent(actions.getAttribute('data-device')), pending.getAttribute('data-command'));
   document.addEventListener('click', async function (ev) {
     var b = ev.target.closest && ev.target.closest('button[data-action]');
     if (!b) return;
@@ -24,8 +38,16 @@ export const APP_JS = `
       // Generic API button (settings page): optional confirm, then reload to show the new state.
       if (a === 'api') { var m = b.getAttribute('data-confirm'), meth = b.getAttribute('data-method') || 'POST'; if (m && !confirm(m)) return; await call(meth, b.getAttribute('data-url'), meth === 'DELETE' ? null : {}); location.reload(); return; }
       if (a === 'copy') { await navigator.clipboard.writeText(document.getElementById(b.getAttribute('data-copy')).textContent); status('Copied to the clipboard.'); return; }
-      if (a === 'check-now') { status('Asking the agent to re-check…'); var r = await call('POST', '/api/v1/devices/' + id + '/check-now'); status('Re-check requested (' + r.commandId + '); results appear when the agent reports.'); setTimeout(function(){ location.reload(); }, 4000); }
-      if (a === 'revoke') { if (!confirm('Revoke this device? Its agent is disconnected and can no longer report.')) return; await call('POST', '/api/v1/devices/' + id + '/revoke', { reason: 'revoked from dashboard' }); location.reload(); }
+      if (a === 'check-now') {
+        status('Asking the agent to re-check…');
+        var r = await call('POST', '/api/v1/devices/' + id + '/check-now');
+        status(r.connected ? 'Re-check sent; waiting for the result…'
+          : 'The device is offline: the re-check is queued and runs when it reconnects (until ' + new Date(r.queuedUntil).toLocaleString() + '). Pending…');
+        await waitForResult(id, r.commandId);
+      }
+      // Revoking asks why: the reason goes into the audit log and shows on the device page.
+      if (a === 'revoke') { var why = prompt('Revoke this device? Its agent is disconnected and can no longer report.\nReason (recorded in the audit log):'); if (why === null) return; if (!why.trim()) { status('A reason is needed to revoke a device.'); return; } await call('POST', '/api/v1/devices/' + id + '/revoke', { reason: why.trim().slice(0, 500) }); location.reload(); }
+      if (a === 'restore') { if (!confirm('Restore this device? Its agent can enroll again with a new key.')) return; await call('POST', '/api/v1/devices/' + id + '/restore'); location.reload(); }
       if (a === 'revoke-exclusion') { await call('DELETE', '/api/v1/devices/' + id + '/exclusions/' + encodeURIComponent(b.getAttribute('data-exclusion')), null); location.reload(); }
     } catch (e) { status('Failed: ' + e.message); }
   });
@@ -47,7 +69,7 @@ export const APP_JS = `
         body[k] = v;
       });
       var j;
-      try { j = await call('POST', f.getAttribute('action'), body); } catch (e) { if (s) s.textContent = 'Failed: ' + e.message; return; }
+      try { j = await call(f.getAttribute('data-method') || 'POST', f.getAttribute('action'), body); } catch (e) { if (s) s.textContent = 'Failed: ' + e.message; return; }
       // A secret the server returns once (new token, enrollment secret) goes into a result box
       // instead of a reload, which would lose it; only the named table is refreshed.
       var box = f.hasAttribute('data-result') && document.getElementById(f.getAttribute('data-result'));

@@ -1,19 +1,39 @@
 /** One device: state, actions, checks with evidence and remediation, exclusions, inventory, timeline, who did what. */
-import { CHECK_IDS, CHECK_TITLES } from '#shared/checks/ids.js';
+import { checkTitle, policyCheckIds } from '#shared/checks/catalogue.js';
 import type { Db } from '../db/types.js';
 import type { Principal } from '../auth/roles.js';
 import { deviceEvents, deviceReports, getDevice } from '../devices/dal.js';
+import { ownerSection } from './owner-section.js';
 import { queryAudit } from '../audit/query.js';
 import { html, timeAgo, type SafeHtml } from './html.js';
 import { badge } from './layout.js';
 import type { Policy } from '#shared/policy/schema.js';
 import type { CheckId } from '#shared/checks/ids.js';
 import { presentRemediation } from '../mydevice/remediation.js';
+import { stepHtml } from '../mydevice/view.js';
+import { CHECK_NOW_QUEUE_HOURS } from '../devices/check-now.js';
 
 const iso = (d: Date | string) => new Date(d).toISOString().replace('.000Z', 'Z');
-const title = (id: string) => (id === '*' ? 'whole device' : (CHECK_TITLES[id as keyof typeof CHECK_TITLES] ?? id));
+
+/** Connected/offline and since when; "last seen" is the last contact, not the last report. */
+export function presenceLine(d: { connected: boolean; connected_since: Date | null; disconnected_at: Date | null; last_seen_at: Date | null }): SafeHtml {
+  return d.connected
+    ? html`<p id="presence" data-presence="connected">${badge('connected')} since ${d.connected_since ? html`${iso(d.connected_since)} (${timeAgo(d.connected_since)})` : 'now'} · last seen now</p>`
+    : html`<p id="presence" data-presence="offline">${badge('offline')} ${d.disconnected_at ? html`since ${iso(d.disconnected_at)} (${timeAgo(d.disconnected_at)})` : 'never connected'} · last seen ${timeAgo(d.last_seen_at)}</p>`;
+}
+
+/** A re-check that has not produced its result yet: the page keeps polling it (app-js.ts). */
+function pendingLine(d: { connected: boolean; pendingCheckNow: { id: string; created_at: Date } | null }): SafeHtml | '' {
+  const p = d.pendingCheckNow;
+  if (!p) return '';
+  const until = new Date(new Date(p.created_at).getTime() + CHECK_NOW_QUEUE_HOURS * 3600_000);
+  return html`<p id="recheck-status" data-command="${p.id}" data-device-pending="${d.connected ? 'sent' : 'queued'}">Re-check requested ${timeAgo(p.created_at)}: ${
+    d.connected ? 'waiting for the result…' : html`queued: it runs when the device reconnects (until ${iso(until)}, ${timeAgo(until)}).`
+  }</p>`;
+}
 
 export async function devicePage(db: Db, id: string, principal: Principal | null, policy: Policy): Promise<{ title: string; body: SafeHtml } | null> {
+  const title = (cid: string) => checkTitle(cid, policy);
   const d = await getDevice(db, id);
   if (!d) return null;
   // Show the fix steps the employee sees: the policy's company steps/link override the agent's.
@@ -21,6 +41,9 @@ export async function devicePage(db: Db, id: string, principal: Principal | null
   const [events, reports, who] = [await deviceEvents(db, d.id, 100), await deviceReports(db, d.id, 30), await queryAudit(db, { target: d.id, limit: 50 })];
   const inv = d.inventory as Record<string, any>;
   const canAct = !!principal && principal.role !== 'auditor' && !d.revoked_at;
+  const revokeReason = d.revoked_at
+    ? (await db.query<{ detail: { reason?: string | null } | null }>("SELECT detail FROM audit_log WHERE action = 'device.revoke' AND target = $1 ORDER BY id DESC LIMIT 1", [d.id])).rows[0]?.detail?.reason ?? null
+    : null;
   const maxDate = new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
   const minDate = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
 
@@ -34,15 +57,19 @@ export async function devicePage(db: Db, id: string, principal: Principal | null
   ].sort((a, b) => b.at.getTime() - a.at.getTime());
 
   const body = html`<h1><span id="device-hostname">${d.hostname}</span> ${badge(d.revoked_at ? 'revoked' : d.state)}</h1>
-<p class="muted">${d.platform} ${d.os_name ?? ''} ${d.os_version ?? ''} · ${d.model ?? ''} · serial ${d.serial ?? '?'} · owner ${d.owner ?? '?'} · agent ${d.agent_version ?? '?'} · last seen ${timeAgo(d.last_seen_at)} · last report ${timeAgo(d.last_report_at)}${d.next_deadline ? html` · next deadline ${timeAgo(d.next_deadline)}` : ''}</p>
-${canAct ? html`<p id="device-actions"><button data-action="check-now" data-device="${d.id}">Re-check now</button> <button data-action="revoke" data-device="${d.id}">Revoke device</button> <span id="action-status" class="muted"></span></p>` : ''}
+<p class="muted">${d.platform} ${d.os_name ?? ''} ${d.os_version ?? ''} · ${d.model ?? ''} · serial ${d.serial ?? '?'} · owner ${d.owner ?? '?'} · agent ${d.agent_version ?? '?'} · last report ${timeAgo(d.last_report_at)}${d.next_deadline ? html` · next deadline ${timeAgo(d.next_deadline)}` : ''}</p>
+${presenceLine(d)}
+${d.revoked_at ? html`<p id="device-revoked" class="err">Revoked ${iso(d.revoked_at)} by ${d.revoked_by ?? '?'}${revokeReason ? html` — reason: ${revokeReason}` : ''}.${principal?.role === 'admin' ? html` <button data-action="restore" data-device="${d.id}">Restore device</button> <span id="action-status" class="muted"></span>` : ''}</p>` : ''}
+${canAct ? html`<p id="device-actions"><button data-action="check-now" data-device="${d.id}" data-connected="${d.connected ? 'yes' : 'no'}">Re-check now</button> <button data-action="revoke" data-device="${d.id}">Revoke device</button> <span id="action-status" class="muted"></span></p>` : ''}
+${pendingLine(d)}
+${await ownerSection(db, d, !!principal && principal.role !== 'auditor')}
 <h2>Checks</h2>
 ${d.checks.length ? '' : html`<p class="muted">No report yet.</p>`}
 ${d.checks.map(
   (c: any) => html`<div class="check" data-check="${c.id}"><b>${title(c.id)}</b> ${badge(c.state)} <span class="muted">agent: ${c.agent_status} · since ${timeAgo(c.since)}</span>
 ${c.deadline && c.state === 'failing' ? html`<span class="muted"> · deadline ${iso(c.deadline)} (${timeAgo(c.deadline)})</span>` : ''}
 <div>${c.summary}</div>${(c.reasons as string[]).length && c.state !== 'pass' ? html`<div class="muted">${(c.reasons as string[]).join('; ')}</div>` : ''}
-${c.state !== 'pass' && c.remediation?.steps?.length ? html`<div>How to fix:</div><ol class="fix">${c.remediation.steps.map((s: string) => html`<li>${s}</li>`)}</ol>` : ''}
+${c.state !== 'pass' && c.remediation?.steps?.length ? html`<div>How to fix:</div><ol class="fix">${c.remediation.steps.map((s: string) => html`<li>${stepHtml(s)}</li>`)}</ol>` : ''}
 ${c.remediation?.url ? html`<div><a href="${/^https?:\/\//.test(c.remediation.url) ? c.remediation.url : '#'}" rel="noopener noreferrer">More help</a></div>` : ''}
 <details><summary>Evidence (report ${c.report_id}, ${iso(c.collected_at)})</summary><pre>${JSON.stringify(c.evidence, null, 2)}</pre></details></div>`,
 )}
@@ -55,7 +82,7 @@ ${d.exclusions.length
 ${canAct
   ? html`<details id="exclude-details"><summary>Add an exclusion</summary>
 <form class="stack" id="exclude-form" data-json action="/api/v1/devices/${d.id}/exclusions">
-<label>Check <select name="checkId">${CHECK_IDS.map((c) => html`<option value="${c}">${title(c)}</option>`)}<option value="*">Whole device</option></select></label>
+<label>Check <select name="checkId">${policyCheckIds(policy).map((c) => html`<option value="${c}">${title(c)}</option>`)}<option value="*">Whole device</option></select></label>
 <label>Rationale (why, at least 10 characters) <input name="rationale" required minlength="10" maxlength="2000"></label>
 <label>Expires on <input name="expiresAt" type="date" required min="${minDate}" max="${maxDate}" data-end-of-day></label>
 <button type="submit">Add exclusion</button><span class="form-status err"></span></form></details>`

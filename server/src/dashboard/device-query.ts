@@ -5,6 +5,7 @@
  */
 import type { Db } from '../db/types.js';
 import { DEVICE_COLUMNS, type DeviceSummary } from '../devices/dal.js';
+import { LAST_CONTACT_SQL } from '../gateway/presence.js';
 
 export interface DashboardDeviceQuery {
   state?: string;
@@ -32,7 +33,7 @@ export const SEEN_WINDOWS: Record<string, { label: string; within?: number; olde
 
 const SORTS: Record<NonNullable<DashboardDeviceQuery['sort']>, string> = {
   hostname: 'lower(hostname)',
-  last_seen: 'last_seen_at',
+  last_seen: LAST_CONTACT_SQL,
   state: 'state',
   os: 'platform, os_version',
   owner: 'owner',
@@ -42,10 +43,10 @@ const SORTS: Record<NonNullable<DashboardDeviceQuery['sort']>, string> = {
 const like = (s: string) => s.toLowerCase().replace(/[%_\\]/g, '\\$&');
 
 export function buildDeviceQuery(f: DashboardDeviceQuery, now = new Date()): { where: string; params: unknown[]; order: string } {
-  const where = ['revoked_at IS NULL'];
+  const where = [f.state === 'revoked' ? 'revoked_at IS NOT NULL' : 'revoked_at IS NULL'];
   const params: unknown[] = [];
   const p = (v: unknown) => (params.push(v), `$${params.length}`);
-  if (f.state) where.push(`state = ${p(f.state)}`);
+  if (f.state && f.state !== 'revoked') where.push(`state = ${p(f.state)}`);
   // Array containment can use the GIN index on failing_checks (= ANY cannot).
   if (f.failingCheck) where.push(`failing_checks @> ARRAY[${p(f.failingCheck)}]::text[]`);
   if (f.platform) where.push(`platform = ${p(f.platform)}`);
@@ -56,8 +57,8 @@ export function buildDeviceQuery(f: DashboardDeviceQuery, now = new Date()): { w
     where.push(`(lower(hostname) LIKE ${l} OR lower(coalesce(serial,'')) LIKE ${l} OR lower(coalesce(owner,'')) LIKE ${l} OR id = ${p(f.q)})`);
   }
   const w = f.seen ? SEEN_WINDOWS[f.seen] : undefined;
-  if (w?.within) where.push(`last_seen_at >= ${p(new Date(now.getTime() - w.within * 1000))}`);
-  if (w?.olderThan) where.push(`coalesce(last_seen_at, enrolled_at) < ${p(new Date(now.getTime() - w.olderThan * 1000))}`);
+  if (w?.within) where.push(`${LAST_CONTACT_SQL} >= ${p(new Date(now.getTime() - w.within * 1000))}`);
+  if (w?.olderThan) where.push(`coalesce(${LAST_CONTACT_SQL}, enrolled_at) < ${p(new Date(now.getTime() - w.olderThan * 1000))}`);
   const order = `${SORTS[f.sort ?? 'hostname']} ${f.order === 'desc' ? 'DESC' : 'ASC'} NULLS LAST, id`;
   return { where: `WHERE ${where.join(' AND ')}`, params, order };
 }

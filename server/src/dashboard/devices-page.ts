@@ -1,5 +1,7 @@
 /** Device list: search, filters, sortable columns, server-side paging (50 a page). */
-import { CHECK_IDS, CHECK_TITLES, PLATFORMS } from '#shared/checks/ids.js';
+import { PLATFORMS } from '#shared/checks/ids.js';
+import { checkCatalogue, policyCheckIds } from '#shared/checks/catalogue.js';
+import type { Policy } from '#shared/policy/schema.js';
 import { DEVICE_STATES } from '#shared/policy/evaluate.js';
 import type { Db } from '../db/types.js';
 import { SEEN_WINDOWS, searchDevices, type DashboardDeviceQuery } from './device-query.js';
@@ -10,10 +12,11 @@ const PAGE = 50;
 const str = (v: unknown, max = 200) => (typeof v === 'string' && v.length <= max && v !== '' ? v : undefined);
 const SORT_KEYS = ['hostname', 'last_seen', 'state', 'os', 'owner', 'deadline'] as const;
 
-export function parseDeviceFilters(q: Record<string, string | undefined>): DashboardDeviceQuery {
+/** `policy` supplies the custom check ids the check filter accepts (built-ins only without it). */
+export function parseDeviceFilters(q: Record<string, string | undefined>, policy?: Policy): DashboardDeviceQuery {
   return {
-    state: DEVICE_STATES.includes(q.state as never) ? q.state : undefined,
-    failingCheck: (CHECK_IDS as readonly string[]).includes(q.check ?? '') ? q.check : undefined,
+    state: DEVICE_STATES.includes(q.state as never) || q.state === 'revoked' ? q.state : undefined,
+    failingCheck: (policyCheckIds(policy) as string[]).includes(q.check ?? '') ? q.check : undefined,
     platform: (PLATFORMS as readonly string[]).includes(q.platform ?? '') ? q.platform : undefined,
     osVersion: str(q.os, 64),
     owner: str(q.owner, 100),
@@ -26,7 +29,7 @@ export function parseDeviceFilters(q: Record<string, string | undefined>): Dashb
   };
 }
 
-export async function devicesPage(db: Db, f: DashboardDeviceQuery): Promise<SafeHtml> {
+export async function devicesPage(db: Db, f: DashboardDeviceQuery, policy?: Policy): Promise<SafeHtml> {
   const r = await searchDevices(db, f);
   const keep = { state: f.state, check: f.failingCheck, platform: f.platform, os: f.osVersion, owner: f.owner, q: f.q, seen: f.seen };
   const sortLink = (key: string, label: string) =>
@@ -35,17 +38,17 @@ export async function devicesPage(db: Db, f: DashboardDeviceQuery): Promise<Safe
   return html`<h1>Devices</h1>
 <form class="filters" method="get" action="/devices" id="device-filters">
 <input name="q" placeholder="hostname, serial, owner" value="${f.q ?? ''}">
-<select name="state"><option value="">any state</option>${DEVICE_STATES.map((s) => html`<option ${s === f.state ? 'selected' : ''}>${s}</option>`)}</select>
-<select name="check"><option value="">any failing check</option>${CHECK_IDS.map((c) => html`<option value="${c}" ${c === f.failingCheck ? 'selected' : ''}>${CHECK_TITLES[c]}</option>`)}</select>
+<select name="state"><option value="">any state</option>${[...DEVICE_STATES, 'revoked'].map((s) => html`<option ${s === f.state ? 'selected' : ''}>${s}</option>`)}</select>
+<select name="check"><option value="">any failing check</option>${checkCatalogue(policy).map((c) => html`<option value="${c.id}" ${c.id === f.failingCheck ? 'selected' : ''}>${c.title}</option>`)}</select>
 <select name="platform"><option value="">any platform</option>${PLATFORMS.map((p) => html`<option ${p === f.platform ? 'selected' : ''}>${p}</option>`)}</select>
 <input name="os" placeholder="OS version prefix" value="${f.osVersion ?? ''}" size="12">
 <input name="owner" placeholder="owner / user" value="${f.owner ?? ''}" size="12">
 <select name="seen"><option value="">any last seen</option>${Object.entries(SEEN_WINDOWS).map(([k, w]) => html`<option value="${k}" ${k === f.seen ? 'selected' : ''}>${w.label}</option>`)}</select>
 <button>Filter</button> <a href="/devices">clear</a></form>
 <p class="muted" id="result-count">${r.total} device(s)</p>
-<table id="device-table"><tr><th>${sortLink('hostname', 'Hostname')}</th><th>${sortLink('state', 'State')}</th><th>Failing checks</th><th>${sortLink('deadline', 'Deadline')}</th><th>${sortLink('os', 'OS')}</th><th>${sortLink('owner', 'Owner')}</th><th>${sortLink('last_seen', 'Last seen')}</th></tr>
+<table id="device-table"><tr><th>${sortLink('hostname', 'Hostname')}</th><th>${sortLink('state', 'State')}</th><th>Failing checks</th><th>${sortLink('deadline', 'Deadline')}</th><th>${sortLink('os', 'OS')}</th><th>${sortLink('owner', 'Owner')}</th><th>Online</th><th>${sortLink('last_seen', 'Last seen')}</th></tr>
 ${r.items.map(
-  (d) => html`<tr><td><a href="/devices/${d.id}">${d.hostname}</a></td><td>${badge(d.state)}</td><td>${d.failing_checks.join(', ')}</td><td>${d.next_deadline ? timeAgo(d.next_deadline) : ''}</td><td>${d.platform} ${d.os_name ?? ''} ${d.os_version ?? ''}</td><td>${d.owner ?? ''}</td><td>${timeAgo(d.last_seen_at)}</td></tr>`,
+  (d) => html`<tr><td><a href="/devices/${d.id}">${d.hostname}</a></td><td>${badge(d.state)}</td><td>${d.failing_checks.join(', ')}</td><td>${d.next_deadline ? timeAgo(d.next_deadline) : ''}</td><td>${d.platform} ${d.os_name ?? ''} ${d.os_version ?? ''}</td><td>${d.owner ?? ''}</td><td class="presence">${d.connected ? html`${badge('connected')} ${timeAgo(d.connected_since)}` : html`${badge('offline')} ${d.disconnected_at ? timeAgo(d.disconnected_at) : ''}`}</td><td>${d.connected ? 'now' : timeAgo(d.last_seen_at)}</td></tr>`,
 )}
 </table>
 <div class="pager">${f.offset > 0 ? html`<a href="${page(Math.max(0, f.offset - PAGE))}" rel="prev">← Previous</a>` : ''}

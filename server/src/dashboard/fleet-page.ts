@@ -1,5 +1,6 @@
 /** Fleet overview: counts per state, trend, compliance by check and platform, the operator's work lists. */
-import { CHECK_TITLES } from '#shared/checks/ids.js';
+import { checkTitle } from '#shared/checks/catalogue.js';
+import type { Policy } from '#shared/policy/schema.js';
 import { DEVICE_STATES } from '#shared/policy/evaluate.js';
 import type { Db } from '../db/types.js';
 import type { DeviceSummary } from '../devices/dal.js';
@@ -8,7 +9,7 @@ import { html, qs, timeAgo, type SafeHtml } from './html.js';
 import { badge } from './layout.js';
 import { complianceTrend, compliantPct, trendLegend, trendSvg } from './trend.js';
 
-export async function fleetPage(db: Db): Promise<SafeHtml> {
+export async function fleetPage(db: Db, policy?: Policy): Promise<SafeHtml> {
   const counts = await db.query<{ state: string; n: string }>('SELECT state, count(*) AS n FROM devices WHERE revoked_at IS NULL GROUP BY state');
   const byState = Object.fromEntries(counts.rows.map((r) => [r.state, Number(r.n)]));
   const total = Object.values(byState).reduce((a, b) => a + b, 0);
@@ -41,6 +42,6 @@ ${DEVICE_STATES.map((s) => html`<a class="card" data-state="${s}" href="/devices
 <h2>Compliance by check and platform</h2>
 <table id="by-check"><tr><th>Check</th><th>Platform</th><th class="num">Passing</th><th class="num">Devices</th><th class="num">%</th></tr>
 ${perCheck.rows.map(
-  (r) => html`<tr><td><a href="/devices${qs({ check: r.check_id, platform: r.platform })}">${CHECK_TITLES[r.check_id as keyof typeof CHECK_TITLES] ?? r.check_id}</a></td><td>${r.platform}</td><td class="num">${r.pass}</td><td class="num">${r.n}</td><td class="num">${Math.round((100 * Number(r.pass)) / Math.max(1, Number(r.n)))}%</td></tr>`,
+  (r) => html`<tr><td><a href="/devices${qs({ check: r.check_id, platform: r.platform })}">${checkTitle(r.check_id, policy)}</a></td><td>${r.platform}</td><td class="num">${r.pass}</td><td class="num">${r.n}</td><td class="num">${Math.round((100 * Number(r.pass)) / Math.max(1, Number(r.n)))}%</td></tr>`,
 )}</table></div></div>`;
 }

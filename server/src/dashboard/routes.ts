@@ -16,6 +16,7 @@ import { devicePage } from './device-page.js';
 import { policyPage } from './policy-page.js';
 import { auditPage, parseAuditFilters } from './audit-page.js';
 import { settingsPage } from './settings-page.js';
+import { peoplePage } from './people-page.js';
 
 type Q = FastifyRequest<{ Querystring: Record<string, string | undefined> }>;
 
@@ -36,10 +37,10 @@ export function dashboardRoutes(ctx: Ctx) {
 
     const page = (title: string, req: FastifyRequest, body: ReturnType<typeof html>) => layout({ title, principal: req.principal, body });
 
-    app.get('/', { config: { auth: ALL_ROLES } }, async (req, reply) => reply.type('text/html').send(page('Fleet', req, await fleetPage(ctx.db))));
+    app.get('/', { config: { auth: ALL_ROLES } }, async (req, reply) => reply.type('text/html').send(page('Fleet', req, await fleetPage(ctx.db, ctx.policy.policy))));
 
     app.get('/devices', { config: { auth: ALL_ROLES } }, async (req: Q, reply) =>
-      reply.type('text/html').send(page('Devices', req, await devicesPage(ctx.db, parseDeviceFilters(req.query)))),
+      reply.type('text/html').send(page('Devices', req, await devicesPage(ctx.db, parseDeviceFilters(req.query, ctx.policy.policy), ctx.policy.policy))),
     );
 
     app.get('/devices/:id', { config: { auth: ALL_ROLES } }, async (req: FastifyRequest<{ Params: { id: string } }>, reply) => {
@@ -47,6 +48,8 @@ export function dashboardRoutes(ctx: Ctx) {
       if (!p) throw new ApiError(404, 'POSTURE_ERR_NOT_FOUND', 'Device not found.');
       return reply.type('text/html').send(page(p.title, req, p.body));
     });
+
+    app.get('/people', { config: { auth: ALL_ROLES } }, async (req: Q, reply) => reply.type('text/html').send(page('People', req, await peoplePage(ctx.db, req.query, req.principal))));
 
     app.get('/policy', { config: { auth: ALL_ROLES } }, async (req, reply) => reply.type('text/html').send(page('Policy', req, await policyPage(ctx.policy, req.principal))));
 

@@ -5,7 +5,7 @@
  * and never rendered by the server: the lists carry the prefix only.
  */
 import type { Db } from '../db/types.js';
-import { ROLES } from '../auth/roles.js';
+import { HUMAN_ROLES, ROLES } from '../auth/roles.js';
 import { listEnrollSecrets } from '../enrollment/secrets.js';
 import { html, timeAgo, type SafeHtml } from './html.js';
 import { badge } from './layout.js';
@@ -54,6 +54,8 @@ ${onceBox('secret-result', 'secret', html`<p>Enroll a device with:</p>
 function tokensSection(rows: TokenRow[]): SafeHtml {
   return html`<section id="api-tokens"><h2>API tokens</h2>
 <p class="muted">Each token acts with one role and always expires. Use it as <code>Authorization: Bearer &lt;token&gt;</code>.</p>
+<p class="muted" id="scim-token-help">For provisioning from your identity provider (Okta, Microsoft Entra ID), create a token with the role <code>scim</code>:
+it reaches only the SCIM 2.0 endpoint <code>/scim/v2</code> on this collector (base URL <code>&lt;collector URL&gt;/scim/v2</code>) and nothing else.</p>
 <table id="tokens-table"><tr><th>Token</th><th>Role</th><th>Label</th><th>Created</th><th>Expires</th><th>Last used</th><th>Revoked</th><th></th></tr>
 ${rows.map(
   (t) => html`<tr data-token-id="${t.id}"><td><code>${t.prefix}…</code></td><td>${t.role}</td><td>${t.label}</td><td>${t.created_by}<br>${when(t.created_at)}</td>
@@ -85,7 +87,7 @@ ${rows.length ? '' : html`<p class="muted">No users yet.</p>`}
 <h3>Create a local user</h3>
 <form id="user-form" class="stack" method="post" action="/api/v1/users" data-json>
 <label>Username <input name="username" required minlength="2" maxlength="100" pattern="${USERNAME_PATTERN}" autocomplete="off"></label>
-<label>Role <select name="role">${ROLES.map((r) => html`<option ${r === 'helpdesk' ? 'selected' : ''}>${r}</option>`)}</select></label>
+<label>Role <select name="role">${HUMAN_ROLES.map((r) => html`<option ${r === 'helpdesk' ? 'selected' : ''}>${r}</option>`)}</select></label>
 <label>Password (at least ${PASSWORD_MIN} characters) <input type="password" name="password" required minlength="${PASSWORD_MIN}" maxlength="1000" autocomplete="new-password"></label>
 <button type="submit">Create user</button><span class="form-status"></span></form>
 </section>`;

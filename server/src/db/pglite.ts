@@ -1,6 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import type { Db, Queryable } from './types.js';
 import { lockDataDir } from './dir-lock.js';
+import { applyStorePermissions } from './permissions.js';
 
 /**
  * The embedded default: real PostgreSQL compiled to WASM, in a data directory.
@@ -15,6 +16,19 @@ export async function openPglite(dataDir: string): Promise<Db> {
     unlock();
     throw e;
   }
+  // PGlite's file layer creates files 0666 whatever the umask (measured: 968 of ~1000 files),
+  // so fix them right after start and then every minute (new WAL segments, relation files);
+  // the data directory itself is 0700 (applied before open), so no other user can reach them between passes.
+  const fixModes = () => {
+    try {
+      applyStorePermissions(dataDir);
+    } catch {
+      /* a file removed mid-walk; the next pass gets the rest */
+    }
+  };
+  fixModes();
+  const modeTimer = setInterval(fixModes, 60_000);
+  modeTimer.unref();
   const subs = new Map<string, Set<(p: string) => void>>();
   const wrap = (q: { query: PGlite['query'] }): Queryable => ({
     async query(sql, params) {
@@ -42,8 +56,10 @@ export async function openPglite(dataDir: string): Promise<Db> {
       for (const fn of subs.get(channel) ?? []) queueMicrotask(() => fn(payload));
     },
     async close() {
+      clearInterval(modeTimer);
       try {
         await lite.close();
+        fixModes();
       } finally {
         unlock();
       }

@@ -1,6 +1,7 @@
 /** Device reads shared by the API and the dashboard. Filtering, sorting and paging happen in SQL. */
 import type { Db } from '../db/types.js';
 import { ApiError } from '../shared/errors.js';
+import { CONNECTED_SQL, LAST_CONTACT_SQL } from '../gateway/presence.js';
 
 export interface DeviceListQuery {
   state?: string;
@@ -31,15 +32,28 @@ export interface DeviceSummary {
   state_since: Date;
   failing_checks: string[];
   next_deadline: Date | null;
+  /** Last contact (connect, disconnect, report); now() while connected. */
   last_seen_at: Date | null;
   last_report_at: Date | null;
   enrolled_at: Date;
   revoked_at: Date | null;
+  owner_person_id: string | null;
+  owner_source: string | null;
+  inferred_owner: string | null;
+  offboard_since: Date | null;
+  offboard_deadline: Date | null;
+  offboard_outcome: string | null;
+  offboard_outcome_at: Date | null;
+  reported_after_offboard_at: Date | null;
+  /** Socket held by a live collector right now (gateway/presence.ts). */
+  connected: boolean;
+  connected_since: Date | null;
+  disconnected_at: Date | null;
 }
 
 const SORTS: Record<NonNullable<DeviceListQuery['sort']>, string> = {
   hostname: 'lower(hostname)',
-  last_seen: 'last_seen_at',
+  last_seen: LAST_CONTACT_SQL,
   state: 'state',
   os: 'platform, os_version',
   owner: 'owner',
@@ -47,7 +61,15 @@ const SORTS: Record<NonNullable<DeviceListQuery['sort']>, string> = {
 };
 
 export const DEVICE_COLUMNS = `id, hostname, platform, os_name, os_version, model, serial, owner, agent_version, state, state_since,
-  failing_checks, next_deadline, last_seen_at, last_report_at, enrolled_at, revoked_at`;
+  failing_checks, next_deadline, ${LAST_CONTACT_SQL} AS last_seen_at, last_report_at, enrolled_at, revoked_at,
+  ${CONNECTED_SQL} AS connected, connected_since, disconnected_at,
+  owner_person_id, owner_source, inferred_owner, offboard_since, offboard_deadline, offboard_outcome, offboard_outcome_at, reported_after_offboard_at`;
+
+/** Whether the device's socket is held by a live collector now, wherever that is. */
+export async function isConnected(db: Db, id: string): Promise<boolean> {
+  const r = await db.query<{ connected: boolean }>(`SELECT ${CONNECTED_SQL} AS connected FROM devices WHERE id = $1`, [id]);
+  return r.rows[0]?.connected === true;
+}
 
 export async function listDevices(db: Db, f: DeviceListQuery): Promise<{ total: number; items: DeviceSummary[] }> {
   const where: string[] = [];
@@ -56,8 +78,12 @@ export async function listDevices(db: Db, f: DeviceListQuery): Promise<{ total: 
     params.push(v);
     return `$${params.length}`;
   };
-  if (!f.includeRevoked) where.push('revoked_at IS NULL');
-  if (f.state) where.push(`state = ${p(f.state)}`);
+  // "revoked" is not an evaluated state but the help desk's filter for revoked devices (issue 18 #5).
+  if (f.state === 'revoked') where.push('revoked_at IS NOT NULL');
+  else {
+    if (!f.includeRevoked) where.push('revoked_at IS NULL');
+    if (f.state) where.push(`state = ${p(f.state)}`);
+  }
   if (f.failingCheck) where.push(`${p(f.failingCheck)} = ANY(failing_checks)`);
   if (f.platform) where.push(`platform = ${p(f.platform)}`);
   if (f.osVersion) where.push(`os_version LIKE ${p(f.osVersion.replace(/[%_\\]/g, '\\$&') + '%')}`);
@@ -65,8 +91,8 @@ export async function listDevices(db: Db, f: DeviceListQuery): Promise<{ total: 
     const like = p('%' + f.q.toLowerCase().replace(/[%_\\]/g, '\\$&') + '%');
     where.push(`(lower(hostname) LIKE ${like} OR lower(coalesce(serial,'')) LIKE ${like} OR lower(coalesce(owner,'')) LIKE ${like} OR id = ${p(f.q)})`);
   }
-  if (f.seenBefore) where.push(`last_seen_at < ${p(f.seenBefore)}`);
-  if (f.seenAfter) where.push(`last_seen_at >= ${p(f.seenAfter)}`);
+  if (f.seenBefore) where.push(`${LAST_CONTACT_SQL} < ${p(f.seenBefore)}`);
+  if (f.seenAfter) where.push(`${LAST_CONTACT_SQL} >= ${p(f.seenAfter)}`);
   const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const order = `${SORTS[f.sort ?? 'hostname']} ${f.order === 'desc' ? 'DESC' : 'ASC'} NULLS LAST, id`;
   const limit = Math.min(Math.max(f.limit ?? 50, 1), 500);
@@ -82,8 +108,8 @@ export async function listDevices(db: Db, f: DeviceListQuery): Promise<{ total: 
 }
 
 export async function getDevice(db: Db, id: string) {
-  const d = await db.query<DeviceSummary & { inventory: unknown; fingerprint: string; revoked_by: string | null; spool_evicted: string; last_seq: string | null }>(
-    `SELECT ${DEVICE_COLUMNS}, inventory, revoked_by, spool_evicted, last_seq FROM devices WHERE id = $1`,
+  const d = await db.query<DeviceSummary & { inventory: unknown; fingerprint: string; revoked_by: string | null; spool_evicted: string; last_seq: string | null; reports_projected: string }>(
+    `SELECT ${DEVICE_COLUMNS}, inventory, revoked_by, spool_evicted, last_seq, reports_projected FROM devices WHERE id = $1`,
     [id],
   );
   if (!d.rows[0]) return null;
@@ -102,7 +128,13 @@ export async function getDevice(db: Db, id: string) {
     `SELECT id, check_id, rationale, approved_by, created_at, expires_at FROM exclusions WHERE device_id = $1 AND revoked_at IS NULL AND expires_at > now() ORDER BY created_at DESC`,
     [id],
   );
-  return { ...d.rows[0], checks: checks.rows, exclusions: exclusions.rows };
+  // The newest re-check still waiting for its result (delivered or queued for reconnect).
+  const pending = await db.query<{ id: string; created_at: Date }>(
+    `SELECT id, created_at FROM commands WHERE device_id = $1 AND command = 'check-now' AND completed_at IS NULL
+        AND created_at > now() - interval '24 hours' ORDER BY created_at DESC LIMIT 1`,
+    [id],
+  );
+  return { ...d.rows[0], checks: checks.rows, exclusions: exclusions.rows, pendingCheckNow: pending.rows[0] ?? null };
 }
 
 export async function deviceReports(db: Db, id: string, limit: number, cursor?: string) {

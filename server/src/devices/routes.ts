@@ -2,21 +2,23 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { randomUUID } from 'node:crypto';
-import { CHECK_IDS } from '#shared/checks/ids.js';
+import { CheckIdSchema } from '#shared/checks/ids.js';
+import { MAX_CUSTOM_CHECKS } from '#shared/custom-checks/schema.js';
 import { DEVICE_STATES } from '#shared/policy/evaluate.js';
 import type { Ctx } from '../context.js';
 import { ALL_ROLES, OPERATORS } from '../auth/roles.js';
 import { Errors } from '../shared/errors.js';
 import { audit } from '../audit/log.js';
 import { deviceEventsPage, deviceReports, getDevice, listDevices } from './dal.js';
+import { checkNowDelivery, issueCheckNow } from './check-now.js';
 import { presentCheck, presentDevice } from './present.js';
 import { presentRemediation } from '../mydevice/remediation.js';
 import type { CheckId } from '#shared/checks/ids.js';
 
 const ListQuery = Type.Object(
   {
-    state: Type.Optional(Type.Union(DEVICE_STATES.map((s) => Type.Literal(s)))),
-    failingCheck: Type.Optional(Type.Union(CHECK_IDS.map((c) => Type.Literal(c)))),
+    state: Type.Optional(Type.Union([...DEVICE_STATES, 'revoked'].map((s) => Type.Literal(s)))),
+    failingCheck: Type.Optional(CheckIdSchema),
     platform: Type.Optional(Type.String({ maxLength: 32 })),
     osVersion: Type.Optional(Type.String({ maxLength: 64 })),
     q: Type.Optional(Type.String({ maxLength: 200 })),
@@ -47,7 +49,8 @@ export function deviceRoutes(ctx: Ctx) {
       return {
         ...presentDevice(d),
         inventory: d.inventory,
-        connected: ctx.hub.isLocal(d.id) || undefined,
+        connected: d.connected === true || ctx.hub.isLocal(d.id),
+        reportsApplied: Number(d.reports_projected),
         spoolEvicted: Number(d.spool_evicted),
         // Remediation as the employee sees it: the policy's company steps/link override the agent's.
         checks: d.checks.map((c) => ({ ...presentCheck(c), remediation: presentRemediation(ctx.policy.policy, d.platform, c.id as CheckId, c.remediation) })),
@@ -100,12 +103,12 @@ export function deviceRoutes(ctx: Ctx) {
       '/api/v1/devices/:id/check-now',
       {
         config: { auth: OPERATORS },
-        schema: { params: IdParams, body: Type.Optional(Type.Object({ checks: Type.Optional(Type.Array(Type.Union(CHECK_IDS.map((c) => Type.Literal(c))), { maxItems: 6 })) }, { additionalProperties: false })) },
+        schema: { params: IdParams, body: Type.Optional(Type.Object({ checks: Type.Optional(Type.Array(CheckIdSchema, { maxItems: 6 + MAX_CUSTOM_CHECKS })) }, { additionalProperties: false })) },
       },
       async (req, reply) => {
         const commandId = await issueCheckNow(ctx, req.params.id, req.principal!.actor, req.body?.checks, req.ip);
         reply.code(202);
-        return { commandId, connected: ctx.hub.isLocal(req.params.id) ? true : null };
+        return { commandId, ...(await checkNowDelivery(ctx, req.params.id)) };
       },
     );
 
@@ -168,19 +171,4 @@ export function deviceRoutes(ctx: Ctx) {
 async function requireDevice(ctx: Ctx, id: string): Promise<void> {
   const r = await ctx.db.query('SELECT 1 FROM devices WHERE id = $1', [id]);
   if (!r.rows[0]) throw Errors.notFound('Device');
-}
-
-/** Record a check-now command and deliver it to the device wherever it is connected. */
-export async function issueCheckNow(ctx: Ctx, deviceId: string, actor: string, checks?: string[], ip?: string): Promise<string> {
-  const commandId = `cmd_${randomUUID()}`;
-  await ctx.db.tx(async (q) => {
-    const d = await q.query('SELECT 1 FROM devices WHERE id = $1 AND revoked_at IS NULL', [deviceId]);
-    if (!d.rows[0]) throw Errors.notFound('Active device');
-    await q.query('INSERT INTO commands (id, device_id, command, payload, created_by, delivered_at) VALUES ($1,$2,$3,$4,$5, now())', [
-      commandId, deviceId, 'check-now', JSON.stringify({ checks: checks ?? null }), actor,
-    ]);
-    if (!actor.startsWith('device-link:')) await audit(q, { actor, action: 'device.check_now', target: deviceId, ip, detail: { commandId, checks } });
-  });
-  await ctx.hub.sendCommand(deviceId, { type: 'command', commandId, command: 'check-now', ...(checks ? { checks: checks as never } : {}) });
-  return commandId;
 }

@@ -24,8 +24,8 @@ export async function createEnrollSecret(
   const secret = opts.secret ?? newSecret('pst_enr');
   const id = newId('es');
   await q.query(
-    `INSERT INTO enroll_secrets (id, secret_hash, prefix, label, created_by, expires_at) VALUES ($1,$2,$3,$4,$5,$6)
-     ON CONFLICT (secret_hash) DO UPDATE SET revoked_at = NULL, expires_at = EXCLUDED.expires_at`,
+    // Plain INSERT: an existing secret is never revived (a revoked or expired one stays so).
+    `INSERT INTO enroll_secrets (id, secret_hash, prefix, label, created_by, expires_at) VALUES ($1,$2,$3,$4,$5,$6)`,
     [id, sha256hex(secret), secret.slice(0, 12), opts.label ?? '', opts.createdBy, opts.expiresAt ?? null],
   );
   return { id, secret };

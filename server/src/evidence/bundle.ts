@@ -4,7 +4,7 @@
  * key (manifest.jws). See shared/src/evidence/manifest.ts for the format.
  */
 import { CompactSign } from 'jose';
-import { CHECK_IDS, CHECK_TITLES } from '#shared/checks/ids.js';
+import { checkControls, checkIdsAcross, checkTitle, customCheckOf, latestDeclaring } from '#shared/checks/catalogue.js';
 import { csvRow } from '#shared/evidence/csv.js';
 import { deviceHistory } from '#shared/evidence/history.js';
 import { bucketEdges } from '#shared/evidence/period.js';
@@ -19,6 +19,7 @@ import { FleetAggregate } from './aggregate.js';
 import { devicePage, eventPage, exclusionPage, historyInputs, keysByKid, policyVersionsUntil, reportPage, type PolicyRow, type TimeCursor } from './dal.js';
 import { HashedFile, writeWhole } from './files.js';
 import { renderSummary } from './summary.js';
+import { writePeopleCsv } from './people-csv.js';
 
 export interface BundleDeps {
   db: Db;
@@ -52,6 +53,9 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
   const policy = versions.length ? versions[versions.length - 1].policy : deps.currentPolicy;
   const stale = policy.staleAfterHours;
   const edges = bucketEdges(from, to);
+  // Columns: built-ins plus every custom check of any policy version in force in the period.
+  const periodPolicies = versions.length ? versionsInForce(versions, from).map((v) => v.policy) : [policy];
+  const CHECK_IDS = checkIdsAcross(periodPolicies);
   const agg = new FleetAggregate(CHECK_IDS, edges.length - 1, from, to);
   const timings: Record<string, number> = {};
   let mark = Date.now();
@@ -122,6 +126,7 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
     await exf.write(page.map((x) => csvRow([x.id, x.device_id, x.hostname, x.check_id, x.rationale, x.approved_by, iso(x.created_at), iso(x.expires_at), iso(x.revoked_at), x.revoked_by])).join(''));
   }
   files.push(await exf.close());
+  files.push(await writePeopleCsv(db, dir, to)); // people.csv: leavers and their devices' outcome
 
   // reports.jsonl — the device-signed JWS exactly as received; the kids used are remembered
   // (one short string per device key) to ship their public keys.
@@ -172,10 +177,12 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
   const cf = new HashedFile(dir, 'controls.csv');
   await cf.write(csvRow(['check_id', 'check', 'soc2', 'cis_v8', 'iso27001', 'required', 'pass_rate_pct', 'devices_measured', 'devices_noncompliant', 'failure_episodes', 'fixed', 'mean_hours_to_fix']));
   for (const id of CHECK_IDS) {
-    const rule = policy.checks[id];
+    const decl = latestDeclaring(periodPolicies, id) ?? policy;
+    const ctl = checkControls(decl, id);
+    const required = (customCheckOf(decl, id) ?? decl.checks[id as keyof typeof decl.checks])?.required !== false;
     const t = agg.perCheck.get(id)!;
-    await cf.write(csvRow([id, CHECK_TITLES[id], (rule.controls?.soc2 ?? []).join(' '), (rule.controls?.cis ?? []).join(' '), (rule.controls?.iso27001 ?? []).join(' '),
-      rule.required !== false, agg.checkPct(id), t.devicesMeasured, t.devicesNoncompliant, t.episodes, t.fixed, t.fixed ? Math.round(t.fixSeconds / t.fixed / 36) / 100 : null]));
+    await cf.write(csvRow([id, checkTitle(id, decl), ctl.soc2.join(' '), ctl.cis.join(' '), ctl.iso27001.join(' '),
+      required, agg.checkPct(id), t.devicesMeasured, t.devicesNoncompliant, t.episodes, t.fixed, t.fixed ? Math.round(t.fixSeconds / t.fixed / 36) / 100 : null]));
   }
   files.push(await cf.close());
 

@@ -7,7 +7,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHECK_IDS } from '#shared/checks/ids.js';
+import { policyCheckIds } from '#shared/checks/catalogue.js';
 import { deviceHistory } from '#shared/evidence/history.js';
 import { parsePeriod } from '#shared/evidence/period.js';
 import type { Ctx } from '../context.js';
@@ -66,7 +66,7 @@ export function evidenceRoutes(ctx: Ctx) {
         const inputs = await historyInputs(ctx.db, [d.id], from, to, stale);
         const h = deviceHistory({
           from, to, now: new Date(), enrolledAt: new Date(d.enrolled_at), revokedAt: d.revoked_at ? new Date(d.revoked_at) : null, staleAfterHours: stale,
-          checkIds: CHECK_IDS, events: inputs.events.get(d.id) ?? [], reportRuns: inputs.runs.get(d.id) ?? [], exclusions: inputs.exclusions.get(d.id) ?? [], keepSegments: true,
+          checkIds: policyCheckIds(ctx.policy.policy), events: inputs.events.get(d.id) ?? [], reportRuns: inputs.runs.get(d.id) ?? [], exclusions: inputs.exclusions.get(d.id) ?? [], keepSegments: true,
         });
         return { deviceId: d.id, hostname: d.hostname, period: { from: from.toISOString(), to: to.toISOString() }, staleAfterHours: stale, ...h };
       },
@@ -80,7 +80,11 @@ export function evidenceRoutes(ctx: Ctx) {
         throw Errors.forbidden(`The policy allows evidence export to: ${roles.join(', ')}; you are ${p.role}.`);
       }
       const { from, to } = period(req.query);
-      if (running >= MAX_CONCURRENT_EXPORTS) throw new ApiError(429, 'POSTURE_ERR_RATE_LIMITED', 'Another evidence export is running; retry in a minute.', { retryAfterSec: 60 });
+      if (running >= MAX_CONCURRENT_EXPORTS) {
+        // Refused exports are evidence too (README: every export attempt is in the audit log).
+        await audit(ctx.db, { actor: p.actor, action: 'evidence.export', outcome: 'denied', ip: req.ip, detail: { reason: 'concurrency_cap', from: from.toISOString(), to: to.toISOString() } });
+        throw new ApiError(429, 'POSTURE_ERR_RATE_LIMITED', 'Another evidence export is running; retry in a minute.', { retryAfterSec: 60 });
+      }
       running++;
       const dir = await mkdtemp(join(tmpdir(), 'posture-evidence-'));
       let released = false;

@@ -2,7 +2,7 @@
  * summary.html: one printable page for the auditor. Self-contained (no scripts, no external
  * requests), every value escaped by the html tag; the chart is inline SVG.
  */
-import { CHECK_TITLES, type CheckId } from '#shared/checks/ids.js';
+import { checkControls, checkTitle } from '#shared/checks/catalogue.js';
 import { formatDuration } from '#shared/evidence/period.js';
 import { COUNTING_METHOD } from '#shared/evidence/manifest.js';
 import type { Policy } from '#shared/policy/schema.js';
@@ -60,12 +60,12 @@ export function renderSummary(s: SummaryInput): string {
   const { agg } = s;
   const checkRows = agg.checkIds.map((id) => {
     const t = agg.perCheck.get(id)!;
-    const c = s.policy.checks[id as CheckId]?.controls ?? {};
-    return html`<tr><td>${CHECK_TITLES[id as CheckId] ?? id}</td><td>${(c.soc2 ?? []).join(', ')}</td><td>${(c.cis ?? []).join(', ')}</td><td class="n">${pct(agg.checkPct(id))}</td>
+    const c = checkControls(s.policy, id);
+    return html`<tr><td>${checkTitle(id, s.policy)}</td><td>${(c.soc2 ?? []).join(', ')}</td><td>${(c.cis ?? []).join(', ')}</td><td class="n">${pct(agg.checkPct(id))}</td>
 <td class="n">${t.devicesNoncompliant}</td><td class="n">${t.fixed ? formatDuration(t.fixSeconds / t.fixed) : '—'}</td><td class="n">${t.seconds.excluded ? formatDuration(t.seconds.excluded) : '—'}</td></tr>`;
   });
   const nc = agg.noncompliant.map(
-    (d) => html`<tr><td>${d.hostname}</td><td>${d.owner ?? ''}</td><td>${d.checks.map((c) => CHECK_TITLES[c as CheckId] ?? c).join(', ')}</td><td class="n">${formatDuration(d.noncompliantSeconds)}</td><td class="n">${d.fixed ? formatDuration(d.longestSeconds) : html`not fixed (${formatDuration(d.longestSeconds)} so far)`}</td></tr>`,
+    (d) => html`<tr><td>${d.hostname}</td><td>${d.owner ?? ''}</td><td>${d.checks.map((c) => checkTitle(c, s.policy)).join(', ')}</td><td class="n">${formatDuration(d.noncompliantSeconds)}</td><td class="n">${d.fixed ? formatDuration(d.longestSeconds) : html`not fixed (${formatDuration(d.longestSeconds)} so far)`}</td></tr>`,
   );
   const states = Object.entries(agg.byCurrentState).sort();
   return html`<!doctype html>

@@ -9,7 +9,7 @@ import type { Policy } from '#shared/policy/schema.js';
 import type { ReportPayload } from '#shared/protocol/messages.js';
 import type { CheckId } from '#shared/checks/ids.js';
 import { evaluateDevice, type ActiveExclusion, type CheckState, type PreviousCheckState } from '#shared/policy/evaluate.js';
-import { alertForTransition } from '../alerts/outbox.js';
+import { alertForTransition, noncompliantChecks } from '../alerts/outbox.js';
 
 function payloadOf(jws: string): ReportPayload | null {
   try {
@@ -68,7 +68,7 @@ export async function reevaluateDevice(q: Queryable, policy: Policy, deviceId: s
        SELECT $1, check_id, from_state, to_state, $2, $3, $4::jsonb FROM jsonb_to_recordset($5::jsonb) AS x(check_id text, from_state text, to_state text)`,
       [deviceId, now, rep.rows[0]?.report_id ?? null, JSON.stringify(cause), JSON.stringify(events)],
     );
-  const alert = to !== dev.state ? alertForTransition(alertOn, deviceId, dev.hostname, dev.state, to, now, ev.failingChecks) : null;
+  const alert = to !== dev.state ? alertForTransition(alertOn, deviceId, dev.hostname, dev.state, to, now, noncompliantChecks(ev)) : null;
   if (alert)
     await q.query('INSERT INTO alert_outbox (dedupe_key, kind, device_id, payload) VALUES ($1,$2,$3,$4) ON CONFLICT (dedupe_key) DO NOTHING', [
       alert.dedupe_key, alert.kind, alert.device_id, JSON.stringify(alert.payload),

@@ -6,7 +6,8 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { CHECK_IDS } from '#shared/checks/ids.js';
+import { CheckIdSchema } from '#shared/checks/ids.js';
+import { policyCheckIds } from '#shared/checks/catalogue.js';
 import type { Ctx } from '../context.js';
 import { ALL_ROLES, OPERATORS } from '../auth/roles.js';
 import { Errors } from '../shared/errors.js';
@@ -19,7 +20,7 @@ const MAX_DAYS = 366;
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 const Body = Type.Object(
   {
-    checkId: Type.Union([...CHECK_IDS.map((c) => Type.Literal(c)), Type.Literal('*')]),
+    checkId: Type.Union([CheckIdSchema, Type.Literal('*')]),
     rationale: Type.String({ minLength: 10, maxLength: 2000 }),
     expiresAt: Type.String({ format: 'date-time', maxLength: 40 }),
   },
@@ -47,6 +48,9 @@ export function exclusionRoutes(ctx: Ctx) {
       { config: { auth: OPERATORS }, schema: { params: IdParams, body: Body } },
       async (req, reply) => {
         const b = req.body;
+        // A custom id must be one the policy declares: an exclusion of nothing would mislead auditors.
+        if (b.checkId !== '*' && !(policyCheckIds(ctx.policy.policy) as string[]).includes(b.checkId))
+          throw Errors.badRequest(`checkId: the policy in force declares no check ${b.checkId}.`, 'POSTURE_ERR_VALIDATION');
         if (b.rationale.trim().length < 10) throw Errors.badRequest('The rationale must say why, in at least 10 characters.', 'POSTURE_ERR_VALIDATION');
         const exp = new Date(b.expiresAt);
         if (exp.getTime() <= Date.now()) throw Errors.badRequest('expiresAt must be in the future.', 'POSTURE_ERR_VALIDATION');

@@ -26,6 +26,8 @@ export interface ConnectionDeps {
   log: { warn: (o: object, m: string) => void; info: (o: object, m: string) => void; error: (o: object, m: string) => void };
   metrics?: { reportAcked(ms: number): void; reportRejected(): void; connectionClosed(code: number): void };
   welcome: (deviceId: string) => object;
+  /** Connected/offline state shared across collectors (gateway/presence.ts). */
+  presence?: { connected(deviceId: string, since: number): void; disconnected(deviceId: string, since: number): void };
   /** Socket authentications in flight before upgrades are refused with 503 (default 64). */
   maxAuthenticating?: number;
 }
@@ -53,6 +55,7 @@ export function attachConnection(ws: WebSocket, deviceId: string, kid: string, d
   let inFlight = 0;
   let closed = false;
   let alive = true;
+  const openedAt = Date.now();
 
   const conn: AgentConnection = {
     deviceId,
@@ -187,11 +190,13 @@ export function attachConnection(ws: WebSocket, deviceId: string, kid: string, d
     closed = true;
     clearInterval(ping);
     deps.hub.remove(conn);
+    deps.presence?.disconnected(deviceId, openedAt);
     deps.metrics?.connectionClosed(code);
   });
   ws.on('error', () => {});
 
   deps.hub.add(conn, CLOSE.replaced);
+  deps.presence?.connected(deviceId, openedAt);
   conn.send(deps.welcome(deviceId));
   void resendPendingCheckNow(conn, deps).catch(() => {});
   return conn;

@@ -38,8 +38,9 @@ export async function authenticateDevice(db: Db, keys: DeviceKeyCache, audience:
   if (!info) return fail(CLOSE.unknownDevice, 'unknown device');
   if (info.revokedAt) return fail(CLOSE.revoked, 'device revoked');
   const key = info.keys.get(kid);
-  // A retired (rotated-out) or revoked key cannot open a socket.
-  if (!key || key.retiredAt || key.revokedAt) return fail(CLOSE.badSignature, 'key is not the device’s current key');
+  // A retired (rotated-out) or revoked key cannot open a socket. A key an administrator replaced
+  // is told apart below, after its signature verifies, so that install can say what happened.
+  if (!key || (key.retiredAt && key.retiredReason !== 'replaced') || key.revokedAt) return fail(CLOSE.badSignature, 'key is not the device’s current key');
   let payload;
   try {
     ({ payload } = await jwtVerify(token, key.key, {
@@ -54,7 +55,10 @@ export async function authenticateDevice(db: Db, keys: DeviceKeyCache, audience:
     if (e instanceof joseErrors.JWSSignatureVerificationFailed) return fail(CLOSE.badSignature, 'bad signature');
     return fail(CLOSE.badToken, `invalid token: ${(e as Error).message.slice(0, 80)}`);
   }
+  if (key.retiredAt) return fail(CLOSE.keyReplaced, 'an administrator replaced this device key (another install of this machine was approved)');
   const { exp, iat, jti } = payload as { exp: number; iat: number; jti: string };
+  // jose bounds exp and nbf only; a token "issued" in the future would outlive maxTokenLifetimeSec.
+  if (typeof iat !== 'number' || iat > Date.now() / 1000 + LIMITS.clockSkewSec) return fail(CLOSE.badToken, `token issued in the future (iat beyond ${LIMITS.clockSkewSec}s of clock skew)`);
   if (exp - iat > LIMITS.maxTokenLifetimeSec) return fail(CLOSE.badToken, `token lifetime exceeds ${LIMITS.maxTokenLifetimeSec}s`);
   if (typeof jti !== 'string' || jti.length < 8 || jti.length > 128) return fail(CLOSE.badToken, 'bad jti');
   try {

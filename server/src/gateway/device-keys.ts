@@ -10,6 +10,8 @@ export interface DeviceKey {
   key: CryptoKey;
   jwk: JWK;
   retiredAt: Date | null;
+  /** 'rotated' (by the device itself) or 'replaced' (an administrator approved another install); null for older rows. */
+  retiredReason: string | null;
   revokedAt: Date | null;
 }
 
@@ -38,8 +40,8 @@ export class DeviceKeyCache {
       if (this.cache.size < 100_000) this.cache.set(deviceId, { info: null, at: Date.now() });
       return null;
     }
-    const keys = await this.db.query<{ kid: string; public_jwk: JWK; retired_at: Date | null; revoked_at: Date | null }>(
-      'SELECT kid, public_jwk, retired_at, revoked_at FROM device_keys WHERE device_id = $1',
+    const keys = await this.db.query<{ kid: string; public_jwk: JWK; retired_at: Date | null; retired_reason: string | null; revoked_at: Date | null }>(
+      'SELECT kid, public_jwk, retired_at, retired_reason, revoked_at FROM device_keys WHERE device_id = $1',
       [deviceId],
     );
     const map = new Map<string, DeviceKey>();
@@ -49,6 +51,7 @@ export class DeviceKeyCache {
         jwk: k.public_jwk,
         key: (await importJWK(k.public_jwk, 'EdDSA')) as CryptoKey,
         retiredAt: k.retired_at ? new Date(k.retired_at) : null,
+        retiredReason: k.retired_reason,
         revokedAt: k.revoked_at ? new Date(k.revoked_at) : null,
       });
     }

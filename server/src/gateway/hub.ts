@@ -6,6 +6,7 @@
 import type { Db } from '../db/types.js';
 import type { ServerCommand } from '#shared/protocol/messages.js';
 import type { DeviceKeyCache } from './device-keys.js';
+import { CLOSE } from '#shared/protocol/messages.js';
 
 export interface AgentConnection {
   deviceId: string;
@@ -17,7 +18,7 @@ const CMD_CHANNEL = 'posture_cmd';
 const DEVICE_CHANNEL = 'posture_device';
 
 type CmdNote = { deviceId: string; command: ServerCommand };
-type DeviceNote = { deviceId: string; action: 'revoked' | 'keys-changed' };
+type DeviceNote = { deviceId: string; action: 'revoked' | 'keys-changed' | 'key-replaced' };
 
 export class Hub {
   private conns = new Map<string, AgentConnection>();
@@ -36,7 +37,7 @@ export class Hub {
         const note = safeParse<DeviceNote>(payload);
         if (!note) return;
         this.keys.invalidate(note.deviceId);
-        if (note.action === 'revoked') this.conns.get(note.deviceId)?.close(this.revokedCode, 'device revoked');
+        this.closeFor(note.deviceId, note.action);
       }),
     );
   }
@@ -74,9 +75,15 @@ export class Hub {
     else await this.db.notify(CMD_CHANNEL, JSON.stringify({ deviceId, command } satisfies CmdNote));
   }
 
+  /** Revoked and key-replaced devices lose their socket at once; the agent learns why from the code. */
+  private closeFor(deviceId: string, action: DeviceNote['action']): void {
+    if (action === 'revoked') this.conns.get(deviceId)?.close(this.revokedCode, 'device revoked');
+    if (action === 'key-replaced') this.conns.get(deviceId)?.close(CLOSE.keyReplaced, 'an administrator replaced this device key');
+  }
+
   async deviceChanged(deviceId: string, action: DeviceNote['action']): Promise<void> {
     this.keys.invalidate(deviceId);
-    if (action === 'revoked') this.conns.get(deviceId)?.close(this.revokedCode, 'device revoked');
+    this.closeFor(deviceId, action);
     await this.db.notify(DEVICE_CHANNEL, JSON.stringify({ deviceId, action } satisfies DeviceNote));
   }
 }

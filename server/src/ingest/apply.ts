@@ -1,8 +1,12 @@
 /**
- * Apply a batch of verified reports inside one transaction: store them verbatim
- * (idempotent on report id), then replay each device's new reports in time order
- * through the evaluator so every state transition lands in state_events, and write
- * the device's latest inventory, check states and overall state.
+ * Apply stored reports to the derived state, inside the caller's transaction: replay each
+ * device's reports in time order through the evaluator so every state transition lands in
+ * state_events, and write the device's latest inventory, check states and overall state,
+ * alert outbox rows and completed check-now commands.
+ *
+ * The projector (server/src/projector/) calls this for reports already committed to the log
+ * (ingest/store.ts), in log order per device partition, in the same transaction that moves its
+ * position: each report is applied exactly once.
  */
 import type { Queryable } from '../db/types.js';
 import type { ReportPayload } from '#shared/protocol/messages.js';
@@ -10,12 +14,20 @@ import type { Policy } from '#shared/policy/schema.js';
 import { evaluateDevice, type ActiveExclusion, type CheckState, type PreviousCheckState } from '#shared/policy/evaluate.js';
 import type { CheckId } from '#shared/checks/ids.js';
 import type { CheckResult } from '#shared/checks/result.js';
-import { alertForTransition, type OutboxRow } from '../alerts/outbox.js';
+import { alertForTransition, noncompliantChecks, type OutboxRow } from '../alerts/outbox.js';
+import { OWNER_FROM_REPORT_SET } from '../people/ingest-owner.js';
+import { storeReports } from './store.js';
 
 export interface VerifiedReport {
   payload: ReportPayload;
   jws: string;
   kid: string;
+}
+
+/** A report read back from the log for projection: its payload and when the collector stored it. */
+export interface LoggedReport {
+  payload: ReportPayload;
+  receivedAt: Date;
 }
 
 interface DeviceRow {
@@ -55,41 +67,27 @@ export interface ApplyResult {
   stored: Set<string>;
 }
 
+/**
+ * Store and apply in one transaction (the pre-projector ingest, kept for the apply profile
+ * in scripts/bench/apply-profile.ts and for tools that load a log in one go).
+ */
 export async function applyBatch(q: Queryable, policy: Policy, batch: VerifiedReport[], alertOn: string[]): Promise<ApplyResult> {
-  const rows = batch.map((r) => ({
-    report_id: r.payload.reportId,
-    device_id: r.payload.deviceId,
-    seq: r.payload.seq,
-    kid: r.kid,
-    collected_at: r.payload.collectedAt,
-    trigger: r.payload.trigger ?? null,
-    summary: { checks: Object.fromEntries(r.payload.checks.map((c) => [c.id, c.status])), agentVersion: r.payload.agentVersion },
-    jws: r.jws,
-  }));
-  // jsonb_to_recordset keeps this one statement on both pg and PGlite regardless of batch size.
-  const ins = await q.query<{ report_id: string }>(
-    `INSERT INTO reports (report_id, device_id, seq, kid, collected_at, trigger, summary, jws)
-     SELECT report_id, device_id, seq, kid, collected_at, trigger, summary, jws
-       FROM jsonb_to_recordset($1::jsonb) AS x(report_id text, device_id text, seq bigint, kid text, collected_at timestamptz, trigger text, summary jsonb, jws text)
-     ON CONFLICT (report_id) DO NOTHING RETURNING report_id`,
-    [asJson(rows)],
-  );
-  const stored = new Set(ins.rows.map((r) => r.report_id));
-  const deviceIds = [...new Set(batch.map((r) => r.payload.deviceId))];
-  const idsJson = asJson(deviceIds);
+  const stored = await storeReports(q, batch);
+  const now = new Date();
+  await applyReports(q, policy, batch.filter((r) => stored.has(r.payload.reportId)).map((r) => ({ payload: r.payload, receivedAt: now })), alertOn);
+  return { stored };
+}
 
-  // Every device that spoke is "seen", duplicates included.
-  const fresh = batch.filter((r) => stored.has(r.payload.reportId));
-  if (fresh.length === 0) {
-    await q.query(`UPDATE devices SET last_seen_at = now() WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))`, [idsJson]);
-    return { stored };
-  }
-
+/** Apply reports (already in the log) to check_states, devices, state_events, alert_outbox and commands. */
+export async function applyReports(q: Queryable, policy: Policy, fresh: LoggedReport[], alertOn: string[]): Promise<void> {
+  if (fresh.length === 0) return;
   const freshIds = [...new Set(fresh.map((r) => r.payload.deviceId))];
   const freshJson = asJson(freshIds);
-  // Lock the devices so concurrent collectors apply reports for one device one batch at a time.
+  // Lock the devices so an exclusion re-evaluation and the projector do not interleave on one
+  // device. NO KEY UPDATE, not UPDATE: the socket path's INSERT INTO reports takes KEY SHARE on
+  // the device row (foreign key), which FOR UPDATE would block for the whole projection pass.
   const devs = await q.query<DeviceRow>(
-    `SELECT id, platform, hostname, state, last_report_at FROM devices WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)) ORDER BY id FOR UPDATE`,
+    `SELECT id, platform, hostname, state, last_report_at FROM devices WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)) ORDER BY id FOR NO KEY UPDATE`,
     [freshJson],
   );
   const checks = await q.query<
@@ -128,15 +126,17 @@ export async function applyBatch(q: Queryable, policy: Policy, batch: VerifiedRe
   const deviceUpdates: object[] = [];
   const outbox: OutboxRow[] = [];
   const completedCommands: object[] = [];
+  const projectedCount: { id: string; n: number; received_at: string }[] = [];
 
   for (const dev of devs.rows) {
-    const mine = fresh
-      .filter((r) => r.payload.deviceId === dev.id)
+    const all = fresh.filter((r) => r.payload.deviceId === dev.id);
+    const receivedAt = new Date(Math.max(...all.map((r) => r.receivedAt.getTime())));
+    const mine = all
       .sort((a, b) => a.payload.collectedAt.localeCompare(b.payload.collectedAt) || a.payload.seq - b.payload.seq);
     let lastAt = dev.last_report_at ? new Date(dev.last_report_at).getTime() : -Infinity;
     let devState = dev.state;
     const prev = prevByDevice.get(dev.id) ?? new Map<CheckId, CheckRow>();
-    let latest: { r: VerifiedReport; ev: ReturnType<typeof evaluateDevice>; at: Date } | null = null;
+    let latest: { r: LoggedReport; ev: ReturnType<typeof evaluateDevice>; at: Date } | null = null;
     for (const r of mine) {
       const m = /^check-now:(.+)$/.exec(r.payload.trigger ?? '');
       if (m) completedCommands.push({ id: m[1], device_id: dev.id, report_id: r.payload.reportId });
@@ -169,12 +169,14 @@ export async function applyBatch(q: Queryable, policy: Policy, batch: VerifiedRe
       }
       if (devState !== ev.state) {
         events.push({ device_id: dev.id, check_id: '*', from_state: devState, to_state: ev.state, at: at.toISOString(), report_id: r.payload.reportId, detail: { failing: ev.failingChecks } });
-        const alert = alertForTransition(alertOn, dev.id, dev.hostname, devState, ev.state, at, ev.failingChecks);
+        const alert = alertForTransition(alertOn, dev.id, dev.hostname, devState, ev.state, at, noncompliantChecks(ev));
         if (alert) outbox.push(alert);
         devState = ev.state;
       }
       latest = { r, ev, at };
     }
+    // Every report counts as applied, including one older than the state it cannot rewind.
+    projectedCount.push({ id: dev.id, n: all.length, received_at: receivedAt.toISOString() });
     if (!latest) continue;
     const { r, ev, at } = latest;
     for (const c of ev.checks) {
@@ -231,6 +233,7 @@ export async function applyBatch(q: Queryable, policy: Policy, batch: VerifiedRe
       failing_checks: ev.failingChecks,
       next_deadline: ev.nextDeadline?.toISOString() ?? null,
       spool_evicted: r.payload.spool?.evicted ?? 0,
+      received_at: receivedAt.toISOString(),
     });
   }
 
@@ -259,23 +262,31 @@ export async function applyBatch(q: Queryable, policy: Policy, batch: VerifiedRe
   if (deviceUpdates.length)
     await q.query(
       `UPDATE devices d SET hostname = x.hostname, platform = x.platform, os_name = x.os_name, os_version = x.os_version, model = x.model,
-         serial = x.serial, owner = x.owner, agent_version = x.agent_version,
+         serial = x.serial, ${OWNER_FROM_REPORT_SET}, agent_version = x.agent_version,
          -- keep the stored value when equal, so an unchanged inventory is not written to TOAST again
          inventory = CASE WHEN d.inventory = x.inventory THEN d.inventory ELSE x.inventory END, last_report_at = x.last_report_at,
          last_seq = x.last_seq, state = x.state, state_since = CASE WHEN x.state_changed THEN x.last_report_at ELSE d.state_since END,
          failing_checks = ARRAY(SELECT jsonb_array_elements_text(x.failing_checks)), next_deadline = x.next_deadline,
-         spool_evicted = GREATEST(d.spool_evicted, x.spool_evicted), last_seen_at = now()
+         spool_evicted = GREATEST(d.spool_evicted, x.spool_evicted),
+         -- a stored report is a contact; the gateway records the others (presence)
+         last_seen_at = GREATEST(d.last_seen_at, x.received_at),
+         reports_projected = d.reports_projected + p.n
        FROM jsonb_to_recordset($1::jsonb) AS x(id text, hostname text, platform text, os_name text, os_version text, model text, serial text,
          owner text, agent_version text, inventory jsonb, last_report_at timestamptz, last_seq bigint, state text, state_changed boolean,
-         failing_checks jsonb, next_deadline timestamptz, spool_evicted bigint)
-       WHERE d.id = x.id`,
-      [asJson(deviceUpdates)],
+         failing_checks jsonb, next_deadline timestamptz, spool_evicted bigint, received_at timestamptz),
+         jsonb_to_recordset($2::jsonb) AS p(id text, n bigint)
+       WHERE d.id = x.id AND p.id = x.id`,
+      [asJson(deviceUpdates), asJson(projectedCount)],
     );
-  // Devices updated above already got last_seen_at; touching them again would write every
-  // device row (and all its indexes) a second time per batch.
+  // Devices whose reports were all older than their state: counted, not otherwise changed.
   const updated = new Set(deviceUpdates.map((d) => (d as { id: string }).id));
-  const seenOnly = deviceIds.filter((id) => !updated.has(id));
-  if (seenOnly.length) await q.query(`UPDATE devices SET last_seen_at = now() WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))`, [asJson(seenOnly)]);
+  const countOnly = projectedCount.filter((c) => !updated.has(c.id));
+  if (countOnly.length)
+    await q.query(
+      `UPDATE devices d SET reports_projected = d.reports_projected + p.n, last_seen_at = GREATEST(d.last_seen_at, p.received_at)
+         FROM jsonb_to_recordset($1::jsonb) AS p(id text, n bigint, received_at timestamptz) WHERE d.id = p.id`,
+      [asJson(countOnly)],
+    );
   if (outbox.length)
     await q.query(
       `INSERT INTO alert_outbox (dedupe_key, kind, device_id, payload)
@@ -289,5 +300,4 @@ export async function applyBatch(q: Queryable, policy: Policy, batch: VerifiedRe
        FROM jsonb_to_recordset($1::jsonb) AS x(id text, device_id text, report_id text) WHERE c.id = x.id AND c.device_id = x.device_id AND c.completed_at IS NULL`,
       [asJson(completedCommands)],
     );
-  return { stored };
 }

@@ -1,13 +1,14 @@
 /**
  * Gathers verified reports from all sockets for a few milliseconds (or up to a batch size)
- * and commits them in one transaction; each caller's promise settles only after the commit,
- * so an ack always means "durably stored". One commit per report caps out near 1,400/s on a
- * small machine; batches go far beyond that.
+ * and appends them to the report log in one transaction; each caller's promise settles only
+ * after the commit, so an ack always means "durably stored". Deriving state from the reports
+ * is the projector's job (server/src/projector/), woken through `onStored` after each commit.
+ * One commit per report caps out near 1,400/s on a small machine; batches go far beyond that.
  */
 import type { Db } from '../db/types.js';
 import { isDbUnavailable } from '../db/types.js';
-import type { PolicyStore } from '../policy/store.js';
-import { applyBatch, type VerifiedReport } from './apply.js';
+import type { VerifiedReport } from './apply.js';
+import { storeReports } from './store.js';
 
 export type IngestOutcome = { kind: 'stored' } | { kind: 'duplicate' } | { kind: 'retry'; retryAfterMs: number } | { kind: 'failed'; message: string };
 
@@ -20,8 +21,9 @@ export interface BatcherOptions {
   maxBatch?: number;
   maxWaitMs?: number;
   concurrency?: number;
-  alertOn?: () => string[];
   onCommitted?: (n: number, ms: number) => void;
+  /** The newly stored reports, after their commit (the projector's wake-up and payload cache). */
+  onStored?: (reports: VerifiedReport[]) => void;
   log?: { warn: (o: object, m: string) => void; error: (o: object, m: string) => void };
 }
 
@@ -36,7 +38,7 @@ export class IngestBatcher {
   /** Set while the database is failing so new reports are told to retry without a round trip. */
   private unavailableUntil = 0;
 
-  constructor(private readonly db: Db, private readonly policy: PolicyStore, private readonly opts: BatcherOptions = {}) {
+  constructor(private readonly db: Db, private readonly opts: BatcherOptions = {}) {
     this.maxBatch = opts.maxBatch ?? 500;
     this.maxWaitMs = opts.maxWaitMs ?? 5;
     // One batch at a time keeps each device's reports committed in arrival order; while a batch
@@ -84,8 +86,15 @@ export class IngestBatcher {
     for (const p of batch) unique.set(p.report.payload.reportId, p.report);
     const t0 = performance.now();
     try {
-      const { stored } = await this.db.tx((q) => applyBatch(q, this.policy.policy, [...unique.values()], this.opts.alertOn?.() ?? []));
+      const reports = [...unique.values()];
+      const stored = await this.db.tx((q) => storeReports(q, reports));
       this.opts.onCommitted?.(batch.length, performance.now() - t0);
+      try {
+        this.opts.onStored?.(reports.filter((r) => stored.has(r.payload.reportId)));
+      } catch (err) {
+        // Already durable: a failing listener must not turn the acks into retries.
+        this.opts.log?.warn({ err: (err as Error).message }, 'onStored listener failed');
+      }
       const firstSeen = new Set<string>();
       for (const p of batch) {
         const id = p.report.payload.reportId;

@@ -51,6 +51,12 @@ export async function verifyReport(info: DeviceAuthInfo, messageId: string, jws:
   const v = reportValidator.validate(parsed.value);
   if (!v.ok) return no('schema', `report payload invalid: ${v.errors.join('; ')}`);
   const p = v.value;
+  // Two results for one check would make the shown verdict and the stored evidence disagree.
+  const seen = new Set<string>();
+  for (const [i, c] of p.checks.entries()) {
+    if (seen.has(c.id)) return no('duplicate_check', `report payload invalid: /checks/${i}/id: check "${c.id}" appears more than once`);
+    seen.add(c.id);
+  }
   if (p.deviceId !== info.deviceId) return no('wrong_device', 'report belongs to another device');
   if (p.reportId !== messageId) return no('id_mismatch', 'message id and signed report id differ');
   const at = Date.parse(p.collectedAt);

@@ -14,7 +14,7 @@ export function alertKinds(policy: PolicyStore): string[] {
   return policy.policy.alerts?.on ?? [];
 }
 
-export function startJobs(db: Db, policy: PolicyStore, opts: { intervalMs: number; webhookUrl?: string; log: { warn: (o: object, m: string) => void } }): () => Promise<void> {
+export function startJobs(db: Db, policy: PolicyStore, opts: { intervalMs: number; webhookUrl?: string; webhookSecret?: string; publicUrl?: string; log: { warn: (o: object, m: string) => void } }): () => Promise<void> {
   let running: Promise<void> | null = null;
   const once = async (lock: number, fn: (q: Parameters<Parameters<Db['tx']>[0]>[0]) => Promise<unknown>) => {
     await db.tx(async (q) => {
@@ -26,7 +26,7 @@ export function startJobs(db: Db, policy: PolicyStore, opts: { intervalMs: numbe
     try {
       await once(LOCKS.stale, (q) => markStale(q, policy.policy.staleAfterHours, alertKinds(policy)));
       await once(LOCKS.deadlines, (q) => applyDeadlines(q, policy.policy, alertKinds(policy)));
-      await once(LOCKS.alerts, (q) => deliverAlerts(q, opts.webhookUrl ?? policy.policy.alerts?.webhookUrl));
+      await once(LOCKS.alerts, (q) => deliverAlerts(q, { url: (opts.webhookUrl ?? policy.policy.alerts?.webhookUrl)!, secret: opts.webhookSecret, publicUrl: opts.publicUrl }));
       await once(LOCKS.cleanup, (q) => q.query('DELETE FROM token_jtis WHERE expires_at < now()'));
     } catch (e) {
       opts.log.warn({ err: (e as Error).message }, 'background job failed; will retry');

@@ -8,7 +8,7 @@ import { alertForTransition } from '../alerts/outbox.js';
 
 export async function markStale(q: Queryable, staleAfterHours: number, alertOn: string[], now = new Date()): Promise<number> {
   const cutoff = new Date(now.getTime() - staleAfterHours * 3600_000);
-  const r = await q.query<{ id: string; hostname: string; old_state: string; last_report_at: Date | null; enrolled_at: Date }>(
+  const r = await q.query<{ id: string; hostname: string; old_state: string; last_report_at: Date | null; last_seen_at: Date | null; enrolled_at: Date }>(
     `WITH s AS (
        SELECT id, state AS old_state FROM devices
         WHERE revoked_at IS NULL AND state NOT IN ('stale', 'excluded')
@@ -16,7 +16,7 @@ export async function markStale(q: Queryable, staleAfterHours: number, alertOn: 
         FOR UPDATE SKIP LOCKED)
      UPDATE devices d SET state = 'stale', state_since = $2
        FROM s WHERE d.id = s.id
-     RETURNING d.id, d.hostname, s.old_state, d.last_report_at, d.enrolled_at`,
+     RETURNING d.id, d.hostname, s.old_state, d.last_report_at, d.last_seen_at, d.enrolled_at`,
     [cutoff, now],
   );
   if (!r.rows.length) return 0;
@@ -26,7 +26,7 @@ export async function markStale(q: Queryable, staleAfterHours: number, alertOn: 
      SELECT device_id, check_id, from_state, to_state, at, detail FROM jsonb_to_recordset($1::jsonb) AS x(device_id text, check_id text, from_state text, to_state text, at timestamptz, detail jsonb)`,
     [JSON.stringify(events)],
   );
-  const alerts = r.rows.map((d) => alertForTransition(alertOn, d.id, d.hostname, d.old_state, 'stale', now, [])).filter((a) => a !== null);
+  const alerts = r.rows.map((d) => alertForTransition(alertOn, d.id, d.hostname, d.old_state, 'stale', now, [], { lastSeenAt: d.last_seen_at ?? d.last_report_at })).filter((a) => a !== null);
   if (alerts.length)
     await q.query(
       `INSERT INTO alert_outbox (dedupe_key, kind, device_id, payload)

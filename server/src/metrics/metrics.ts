@@ -3,6 +3,8 @@
  * histogram do not justify a dependency; device states are read from the database on scrape.
  */
 const BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000];
+/** Projection lag buckets: the 2 s target sits on a bucket edge. */
+const LAG_BUCKETS_MS = [10, 50, 100, 250, 500, 1000, 2000, 5000, 10_000, 30_000];
 
 export class Metrics {
   connected = 0;
@@ -10,7 +12,10 @@ export class Metrics {
   reportsRejected = 0;
   batches = 0;
   batchRows = 0;
+  reportsProjectedTotal = 0;
   closes = new Map<number, number>();
+  private lagBuckets = new Array(LAG_BUCKETS_MS.length + 1).fill(0);
+  private lagSum = 0;
   private ackBuckets = new Array(BUCKETS_MS.length + 1).fill(0);
   private ackSum = 0;
 
@@ -26,6 +31,16 @@ export class Metrics {
   }
   connectionClosed(code: number): void {
     this.closes.set(code, (this.closes.get(code) ?? 0) + 1);
+  }
+  /** Reports applied by this process's projector, each with its lag (stored → applied, ms). */
+  reportsProjected(lagsMs: number[]): void {
+    for (const ms of lagsMs) {
+      this.reportsProjectedTotal++;
+      this.lagSum += ms;
+      let i = LAG_BUCKETS_MS.findIndex((b) => ms <= b);
+      if (i < 0) i = LAG_BUCKETS_MS.length;
+      this.lagBuckets[i]++;
+    }
   }
   batchCommitted(n: number): void {
     this.batches++;
@@ -52,6 +67,14 @@ export class Metrics {
     });
     cum += this.ackBuckets[BUCKETS_MS.length];
     out.push(`posture_report_ack_latency_ms_bucket{le="+Inf"} ${cum}`, `posture_report_ack_latency_ms_sum ${this.ackSum}`, `posture_report_ack_latency_ms_count ${cum}`);
+    out.push('# HELP posture_projection_lag_ms Time from a report being stored to its state being applied by this process', '# TYPE posture_projection_lag_ms histogram');
+    let lc = 0;
+    LAG_BUCKETS_MS.forEach((b, i) => {
+      lc += this.lagBuckets[i];
+      out.push(`posture_projection_lag_ms_bucket{le="${b}"} ${lc}`);
+    });
+    lc += this.lagBuckets[LAG_BUCKETS_MS.length];
+    out.push(`posture_projection_lag_ms_bucket{le="+Inf"} ${lc}`, `posture_projection_lag_ms_sum ${this.lagSum}`, `posture_projection_lag_ms_count ${lc}`);
     line('posture_devices', 'Devices by compliance state (fleet-wide)', 'gauge', Object.entries(deviceStates).map(([s, n]) => [`{state="${s}"}`, n] as [string, number]));
     return out.join('\n') + '\n';
   }

@@ -5,6 +5,14 @@
  */
 export const PAGE_JS = `
 (function () {
+  // Times in the viewer's time zone (the server renders UTC).
+  function localTimes(root) {
+    root.querySelectorAll('time[data-local]').forEach(function (t) {
+      var d = new Date(t.getAttribute('datetime'));
+      if (!isNaN(d)) t.textContent = d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' });
+    });
+  }
+  localTimes(document);
   var btn = document.getElementById('recheck');
   var out = document.getElementById('recheck-status');
   if (!btn) return;
@@ -25,6 +33,7 @@ export const PAGE_JS = `
       var fresh = doc.getElementById(id), old = document.getElementById(id);
       if (fresh && old) old.replaceWith(fresh);
     });
+    localTimes(document);
   }
   btn.addEventListener('click', async function () {
     btn.disabled = true;

@@ -8,7 +8,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { Ctx } from '../context.js';
 import { ApiError } from '../shared/errors.js';
-import { issueCheckNow } from '../devices/routes.js';
+import { cookiesSecure } from '../http/origin.js';
+import { checkNowDelivery, issueCheckNow } from '../devices/check-now.js';
 import { verifyLinkToken, type LinkVerdict } from './token.js';
 import { cookieHeader, createMyDeviceSession, csrfOk, sessionFromRequest, type MyDeviceSession } from './session.js';
 import { myDeviceState } from './state.js';
@@ -86,7 +87,7 @@ export function myDeviceRoutes(ctx: Ctx) {
           return reply
             .code(200)
             .headers(PAGE_HEADERS)
-            .header('set-cookie', cookieHeader(cookie, req.protocol === 'https'))
+            .header('set-cookie', cookieHeader(cookie, cookiesSecure(ctx.config, req)))
             .type('text/html')
             .send(`<!doctype html><meta http-equiv="refresh" content="0;url=/my-device"><title>Posture</title><a href="/my-device">Continue to My device</a>`);
         }
@@ -94,7 +95,7 @@ export function myDeviceRoutes(ctx: Ctx) {
         if (!s) return problem(reply, 401, 'Your My-device link has expired', 'For your security, this page is available for 30 minutes after opening a link.');
         const state = s.revoked ? null : await myDeviceState(ctx, s.deviceId);
         if (!state) return problem(reply, 403, PROBLEM_TEXT.revoked, 'Ask IT if you think this is a mistake.');
-        return reply.code(200).headers(PAGE_HEADERS).type('text/html').send(myDevicePage(state, s.csrf));
+        return reply.code(200).headers(PAGE_HEADERS).type('text/html').send(myDevicePage(state, s.csrf, ctx.policy.policy.customChecks));
       },
     );
 
@@ -119,7 +120,7 @@ export function myDeviceRoutes(ctx: Ctx) {
       if (lastCheckNow.size > 10_000) lastCheckNow.clear();
       const commandId = await issueCheckNow(ctx, s.deviceId, `device-link:${s.deviceId}`, undefined, req.ip);
       reply.code(202);
-      return { commandId, connected: ctx.hub.isLocal(s.deviceId) ? true : null };
+      return { commandId, ...(await checkNowDelivery(ctx, s.deviceId)) };
     });
 
     app.get<{ Params: { commandId: string } }>(

@@ -3,7 +3,8 @@
  * states and deadlines, with remediation after policy overrides. Shared by the page and
  * the JSON endpoint the page and `posture-agent status` poll.
  */
-import { CHECK_IDS, CHECK_TITLES, type CheckId } from '#shared/checks/ids.js';
+import type { CheckId } from '#shared/checks/ids.js';
+import { checkCatalogue } from '#shared/checks/catalogue.js';
 import type { Ctx } from '../context.js';
 import { getDevice } from '../devices/dal.js';
 import { presentRemediation, type ShownRemediation } from './remediation.js';
@@ -47,11 +48,13 @@ export async function myDeviceState(ctx: Ctx, deviceId: string): Promise<MyDevic
   if (!d || d.revoked_at) return null;
   const policy = ctx.policy.policy;
   const rows = new Map((d.checks as Record<string, unknown>[]).map((c) => [c.id as string, c]));
-  const checks: MyCheck[] = CHECK_IDS.map((id) => {
+  // Built-ins plus the custom checks that have a probe for this device's platform.
+  const applicable = checkCatalogue(policy).filter((c) => c.platforms.includes(d.platform) || rows.has(c.id));
+  const checks: MyCheck[] = applicable.map(({ id, title }) => {
     const c = rows.get(id);
     return {
       id,
-      title: CHECK_TITLES[id],
+      title,
       state: c ? String(c.state) : 'not_reported',
       agentStatus: c ? String(c.agent_status) : null,
       summary: c ? String(c.summary) : 'No result from this device yet.',
@@ -72,7 +75,7 @@ export async function myDeviceState(ctx: Ctx, deviceId: string): Promise<MyDevic
       state: d.state,
       nextDeadline: iso(d.next_deadline),
       lastReportAt: iso(d.last_report_at),
-      connected: ctx.hub.isLocal(d.id),
+      connected: d.connected === true || ctx.hub.isLocal(d.id),
     },
     checks,
     serverTime: new Date().toISOString(),

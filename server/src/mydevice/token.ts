@@ -56,6 +56,7 @@ export async function verifyLinkToken(ctx: Pick<Ctx, 'db' | 'keys' | 'identity'>
     return no('invalid', (e as Error).message.slice(0, 120));
   }
   const { exp, iat, jti } = payload as { exp: number; iat: number; jti: unknown };
+  if (typeof iat !== 'number' || iat > Date.now() / 1000 + LIMITS.clockSkewSec) return no('invalid', `link issued in the future (iat beyond ${LIMITS.clockSkewSec}s of clock skew)`);
   if (exp - iat > MAX_LINK_LIFETIME_SEC) return no('too_long', `link lifetime exceeds ${MAX_LINK_LIFETIME_SEC}s`);
   if (typeof jti !== 'string' || jti.length < 8 || jti.length > 128) return no('invalid', 'bad jti');
   if (consume) {

@@ -4,6 +4,8 @@ import { CHECK_ITEMS, INVENTORY_ITEMS, NOT_COLLECTED, REPORT_METADATA } from '#s
 import { html, timeAgo, type SafeHtml } from '../dashboard/html.js';
 import { badge, layout } from '../dashboard/layout.js';
 import type { MyCheck, MyDeviceState } from './state.js';
+import type { CustomCheck } from '#shared/custom-checks/schema.js';
+import { describeProbe } from '#shared/custom-checks/describe.js';
 
 const STATE_WORDS: Record<string, string> = {
   compliant: 'All required checks pass. Thank you!',
@@ -16,9 +18,18 @@ const STATE_WORDS: Record<string, string> = {
 
 const CHECK_WORDS: Record<string, string> = { pass: 'passing', failing: 'failing', noncompliant: 'overdue', unknown: 'unknown', not_reported: 'not yet checked', excluded: 'excluded', not_required: 'not required' };
 
+/**
+ * A moment as `<time>`: UTC text for readers without scripts; page.js rewrites it in the
+ * viewer's own time zone, as `posture-agent status` prints it in the machine's.
+ */
+export function when(iso: string): SafeHtml {
+  const d = new Date(iso);
+  return html`<time datetime="${d.toISOString()}" data-local="1">${d.toISOString().slice(0, 16).replace('T', ' ')} UTC</time>`;
+}
+
 function deadlineText(c: MyCheck): SafeHtml | string {
-  if (c.state === 'failing' && c.deadline) return html`Fix by <time datetime="${c.deadline}">${new Date(c.deadline).toUTCString()}</time> (${timeAgo(c.deadline)}).`;
-  if (c.state === 'noncompliant') return html`<b class="err">The deadline${c.deadline ? html` (${new Date(c.deadline).toUTCString()})` : ''} has passed.</b>`;
+  if (c.state === 'failing' && c.deadline) return html`Fix by ${when(c.deadline)} (${timeAgo(c.deadline)}).`;
+  if (c.state === 'noncompliant') return html`<b class="err">The deadline${c.deadline ? html` (${when(c.deadline)})` : ''} has passed.</b>`;
   return '';
 }
 
@@ -43,7 +54,8 @@ ${c.collectedAt ? html`<div class="muted">Checked ${timeAgo(c.collectedAt)}</div
 </div>`;
 }
 
-export function transparencySection(platform: string): SafeHtml {
+/** `customChecks`: the policy's custom checks; those with a probe for this platform are listed too. */
+export function transparencySection(platform: string, customChecks: readonly CustomCheck[] = []): SafeHtml {
   const p = (['linux', 'darwin', 'win32'] as const).find((x) => x === platform) ?? 'linux';
   const src = (s: Partial<Record<Platform, string[]>>) => (s[p] ?? []).map((x) => html`<li><code>${x}</code></li>`);
   return html`<section id="what-is-collected"><h2>What the agent collects and sends</h2>
@@ -53,13 +65,19 @@ export function transparencySection(platform: string): SafeHtml {
 ${INVENTORY_ITEMS.map((i) => html`<tr><td><code>${i.field}</code></td><td>${i.what}</td><td><ul>${src(i.sources)}</ul></td></tr>`)}</table>
 <h3>Security checks</h3>
 <table><tr><th>Check</th><th>Evidence sent</th><th>Read from</th></tr>
-${CHECK_IDS.map((id) => html`<tr><td>${CHECK_TITLES[id]}</td><td><ul>${CHECK_ITEMS[id].facts.map((f) => html`<li>${f}</li>`)}</ul></td><td><ul>${src(CHECK_ITEMS[id].sources)}</ul></td></tr>`)}</table>
+${CHECK_IDS.map((id) => html`<tr><td>${CHECK_TITLES[id]}</td><td><ul>${CHECK_ITEMS[id].facts.map((f) => html`<li>${f}</li>`)}</ul></td><td><ul>${src(CHECK_ITEMS[id].sources)}</ul></td></tr>`)}
+${customChecks.flatMap((c) => {
+  const probe = c.probes[p];
+  if (!probe) return [];
+  const d = describeProbe(probe);
+  return [html`<tr data-custom-check="${c.id}"><td>${c.title} <span class="muted">(your company's check)</span></td><td><ul><li>${d.sends}</li></ul></td><td><ul><li>${d.reads}</li></ul></td></tr>`];
+})}</table>
 <h3>With every report</h3><ul>${REPORT_METADATA.map((x) => html`<li>${x}</li>`)}</ul>
 <h3>Never collected</h3><ul>${NOT_COLLECTED.map((x) => html`<li>${x}</li>`)}</ul>
 </section>`;
 }
 
-export function myDevicePage(s: MyDeviceState, csrf: string): string {
+export function myDevicePage(s: MyDeviceState, csrf: string, policyCustomChecks: readonly CustomCheck[] = []): string {
   const d = s.device;
   const body = html`<h1>My device: ${d.hostname}</h1>
 <p id="overall" data-state="${d.state}">${badge(d.state)} ${STATE_WORDS[d.state] ?? d.state}</p>
@@ -67,7 +85,7 @@ export function myDevicePage(s: MyDeviceState, csrf: string): string {
 <p><button id="recheck" data-csrf="${csrf}" ${d.connected ? '' : 'title="The agent is not connected; the re-check runs when it reconnects."'}>Re-check now</button>
 <span id="recheck-status" role="status" aria-live="polite"></span></p>
 <div id="checks">${s.checks.map(checkCard)}</div>
-${transparencySection(d.platform)}
+${transparencySection(d.platform, policyCustomChecks)}
 <script src="/my-device/static/page.js" defer></script>`;
   return layout({ title: 'My device', principal: null, body });
 }

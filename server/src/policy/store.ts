@@ -58,6 +58,8 @@ export class PolicyStore {
         maxIdleSeconds: p.checks.screen_lock.maxIdleSeconds ?? 900,
       },
       ...(p.updates ? { updates: p.updates } : {}),
+      // Custom checks travel to the agent as data; it re-validates them before running any.
+      ...(p.customChecks?.length ? { customChecks: p.customChecks } : {}),
     };
   }
 

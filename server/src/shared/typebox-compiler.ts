@@ -7,6 +7,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import { OptionalKind, type TSchema } from '@sinclair/typebox';
 import '#shared/schema/formats.js';
+import { findUnstorable } from '#shared/schema/storable.js';
 
 export const TypeBoxValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
   const check = TypeCompiler.Compile(schema);
@@ -19,9 +20,22 @@ export const TypeBoxValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schem
     let v = value;
     if (coerce) v = Value.Convert(schema, v);
     v = Value.Default(schema, v);
-    if (check.Check(v)) return { value: v };
+    const part = httpPart ?? 'input';
+    if (check.Check(v)) {
+      // After coercion: a query integer of 1e20 passes `Type.Integer()` but not a bigint column.
+      const bad = findUnstorable(v);
+      if (!bad) return { value: v };
+      const field = `${part}${bad.path === '/' ? '' : bad.path}`;
+      const e = new Error(`${field}: ${bad.problem}`) as Error & { validation: unknown; statusCode: number; field: string };
+      e.validation = [bad];
+      e.statusCode = 400;
+      e.field = field;
+      return { error: e };
+    }
     const first = check.Errors(v).First();
-    const e = new Error(`${httpPart ?? 'input'}${first?.path || ''}: ${first?.message ?? 'invalid'}`) as Error & { validation: unknown; statusCode: number };
+    const field = `${part}${first?.path || ''}`;
+    const e = new Error(`${field}: ${first?.message ?? 'invalid'}`) as Error & { validation: unknown; statusCode: number; field: string };
+    e.field = field;
     e.validation = [first];
     e.statusCode = 400;
     return { error: e };

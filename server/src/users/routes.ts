@@ -5,13 +5,15 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import type { Ctx } from '../context.js';
-import { ADMIN, ROLES, type Role } from '../auth/roles.js';
+import { ADMIN, HUMAN_ROLES, ROLES, type Role } from '../auth/roles.js';
 import { createApiToken } from '../auth/tokens.js';
 import { Errors } from '../shared/errors.js';
 import { hashPassword, newId } from '../shared/crypto.js';
 import { audit } from '../audit/log.js';
 
-const RoleT = Type.Union(ROLES.map((r) => Type.Literal(r)));
+/** Users hold human roles only; a token may also be the identity provider's `scim` token. */
+const RoleT = Type.Union(HUMAN_ROLES.map((r) => Type.Literal(r)));
+const TokenRoleT = Type.Union(ROLES.map((r) => Type.Literal(r)));
 const UserBody = Type.Object(
   {
     username: Type.String({ minLength: 2, maxLength: 100, pattern: '^[A-Za-z0-9._@-]+$' }),
@@ -23,7 +25,7 @@ const UserBody = Type.Object(
 );
 const TokenBody = Type.Object(
   {
-    role: RoleT,
+    role: TokenRoleT,
     label: Type.String({ minLength: 1, maxLength: 100 }),
     /** Days until expiry; tokens always expire (at most two years). */
     expiresInDays: Type.Integer({ minimum: 1, maximum: 730 }),
@@ -99,7 +101,9 @@ export function userRoutes(ctx: Ctx) {
       await ctx.db.tx(async (q) => {
         const r = await q.query('UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [req.params.id]);
         if (!r.rowCount) throw Errors.notFound('Active token');
-        await audit(q, { actor: req.principal!.actor, action: 'token.revoke', target: req.params.id, ip: req.ip });
+        // Sessions opened with this token end now (principalFromSession also checks on every request).
+        const ended = await q.query('DELETE FROM sessions WHERE api_token_id = $1', [req.params.id]);
+        await audit(q, { actor: req.principal!.actor, action: 'token.revoke', target: req.params.id, ip: req.ip, detail: { sessionsEnded: ended.rowCount } });
       });
       return { ok: true };
     });

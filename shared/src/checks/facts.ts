@@ -14,6 +14,8 @@ export interface Volume {
   protection?: string | null;
   system?: boolean;
   removable?: boolean;
+  /** BitLocker: how much of the volume is encrypted (0–100), when the tool says. */
+  percentEncrypted?: number | null;
 }
 
 export interface DiskEncryptionFacts {
@@ -44,6 +46,14 @@ export interface AvProduct {
   realTimeProtection: boolean | null;
   definitionsUpToDate: boolean | null;
   definitionsAgeDays: number | null;
+  /**
+   * EDRs: did the vendor's own tool confirm the sensor is healthy (registered, connected,
+   * not in reduced-functionality mode)? A running process alone leaves this null/absent,
+   * which never passes. false = the tool reported it unhealthy.
+   */
+  healthConfirmed?: boolean | null;
+  /** The command that confirms (or would confirm) the health, for the reason. */
+  healthCommand?: string | null;
 }
 
 export interface AntivirusFacts {
@@ -60,6 +70,21 @@ export interface PatchLevelFacts {
   daysSinceLastUpdate: number | null;
   autoUpdatesEnabled: boolean | null;
   packageManager?: string | null;
+  /** Linux os-release ID (`ubuntu`, `rocky`, …): the lifecycle table's family. */
+  osId?: string | null;
+  /**
+   * Does the package manager publish security classification for the configured
+   * repositories (apt -security suites, dnf updateinfo, zypper patches)? false/null makes
+   * `pendingSecurityUpdates` null: absent metadata is never "0 security updates".
+   */
+  securityMetadata?: boolean | null;
+  /** Days the oldest pending update has been available (its build/release time), when known. */
+  oldestPendingDays?: number | null;
+  /**
+   * Extended support verified on the machine: Ubuntu Pro ESM (attached, esm-infra enabled)
+   * or Windows ESU (`years` = highest licensed ESU year). active null = could not be read.
+   */
+  extendedSupport?: { kind: 'ubuntu-pro-esm' | 'windows-esu'; active: boolean | null; years?: number | null; expires?: string | null; detail?: string | null } | null;
 }
 
 export type UsbPolicy = 'blocked' | 'read_only' | 'allowed' | 'unknown';

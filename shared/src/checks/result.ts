@@ -5,7 +5,7 @@
  * verdict is authoritative.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { CHECK_IDS } from './ids.js';
+import { CheckIdSchema } from './ids.js';
 
 export const CheckStatus = Type.Union([Type.Literal('pass'), Type.Literal('fail'), Type.Literal('unknown')]);
 export type CheckStatus = Static<typeof CheckStatus>;
@@ -23,7 +23,8 @@ export type Remediation = Static<typeof Remediation>;
 
 export const CheckResult = Type.Object(
   {
-    id: Type.Union(CHECK_IDS.map((id) => Type.Literal(id))),
+    /** A built-in id or `custom.<slug>` (see ids.ts). */
+    id: CheckIdSchema,
     status: CheckStatus,
     summary: Type.String({ maxLength: 500 }),
     /**

@@ -19,6 +19,7 @@ export const BUNDLE_FILES = [
   'devices.csv',
   'events.csv',
   'exclusions.csv',
+  'people.csv',
   'reports.jsonl',
   'device-keys.json',
   'policy.json',

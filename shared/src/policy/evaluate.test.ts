@@ -52,7 +52,10 @@ describe('evaluateDevice', () => {
         : r,
     );
     const e = evaluateDevice({ policy: DEFAULT_POLICY, platform: 'darwin', results, now: t0 });
-    expect(e.checks.find((c) => c.id === 'patch_level')!.reasons[0]).toMatch(/older than the minimum 14.0/);
+    const reasons = e.checks.find((c) => c.id === 'patch_level')!.reasons.join('\n');
+    expect(reasons).toMatch(/older than the minimum 14.0/);
+    // macOS 13 also left Apple's security support on 2025-09-15 (lifecycle table).
+    expect(reasons).toMatch(/macOS 13 Ventura reached end of security support on 2025-09-15/);
   });
 
   it('honours exclusions until they expire', () => {
@@ -75,8 +78,12 @@ describe('antivirus judgement', () => {
   it('does not pass an antivirus whose signature age is unknown', () => {
     expect(verdict([{ name: 'ClamAV', kind: 'antivirus', running: true, realTimeProtection: null, definitionsUpToDate: null, definitionsAgeDays: null }])).toBe('unknown');
   });
-  it('passes a running EDR (self-updating, no signature age)', () => {
-    expect(verdict([{ name: 'CrowdStrike Falcon', kind: 'edr', running: true, realTimeProtection: true, definitionsUpToDate: null, definitionsAgeDays: null }])).toBe('pass');
+  it('passes a running EDR (self-updating, no signature age) only when its own tool confirmed its health', () => {
+    expect(verdict([{ name: 'CrowdStrike Falcon', kind: 'edr', running: true, realTimeProtection: true, definitionsUpToDate: null, definitionsAgeDays: null, healthConfirmed: true }])).toBe('pass');
+    // Issue 12 #2: process-only evidence (or an old agent that does not report health) is unknown, never pass.
+    expect(verdict([{ name: 'CrowdStrike Falcon', kind: 'edr', running: true, realTimeProtection: null, definitionsUpToDate: null, definitionsAgeDays: null }])).toBe('unknown');
+    expect(verdict([{ name: 'SentinelOne', kind: 'edr', running: true, realTimeProtection: null, definitionsUpToDate: null, definitionsAgeDays: null, healthConfirmed: null }])).toBe('unknown');
+    expect(verdict([{ name: 'SentinelOne', kind: 'edr', running: true, realTimeProtection: null, definitionsUpToDate: null, definitionsAgeDays: null, healthConfirmed: false }])).toBe('fail');
   });
   it('fails stale definitions and passes fresh ones', () => {
     expect(verdict([{ name: 'ClamAV', kind: 'antivirus', running: true, realTimeProtection: null, definitionsUpToDate: null, definitionsAgeDays: 30 }])).toBe('fail');

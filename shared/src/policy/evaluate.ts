@@ -2,7 +2,8 @@
  * Device evaluation: (policy, latest results, previous states, exclusions, now) →
  * per-check states with grace deadlines and the device's overall state. Pure.
  */
-import { CHECK_IDS, type CheckId } from '../checks/ids.js';
+import type { CheckId } from '../checks/ids.js';
+import { customCheckOf, policyCheckIds } from '../checks/catalogue.js';
 import type { CheckResult } from '../checks/result.js';
 import type { Policy } from './schema.js';
 import { judgeCheck, type Verdict } from './judge.js';
@@ -49,6 +50,11 @@ export interface EvaluateInput {
   exclusions?: ActiveExclusion[];
   /** When the results were observed (report time), not when they are processed. */
   now: Date;
+  /**
+   * The device's group names, for custom checks limited to `groups`. Undefined = unknown:
+   * such checks then apply (stricter, never a silent skip).
+   */
+  deviceGroups?: readonly string[];
 }
 
 export function evaluateDevice(input: EvaluateInput): DeviceEvaluation {
@@ -58,22 +64,27 @@ export function evaluateDevice(input: EvaluateInput): DeviceEvaluation {
   const byId = new Map(results.map((r) => [r.id, r]));
   const checks: CheckEvaluation[] = [];
 
-  for (const id of CHECK_IDS) {
-    const r = byId.get(id);
+  for (const id of policyCheckIds(policy)) {
+    const custom = customCheckOf(policy, id);
+    // A custom check without a probe for this platform, or for other groups, does not apply here.
+    const applies = !custom || (custom.probes[platform as 'linux'] !== undefined && (!custom.groups || !input.deviceGroups || custom.groups.some((g) => input.deviceGroups!.includes(g))));
+    const r = applies ? byId.get(id) : undefined;
     const prev = input.previous?.[id];
     let verdict: Verdict = 'unknown';
     let reasons: string[] = ['no result reported'];
     let required = true;
     let graceHours = 0;
     if (r) {
-      const j = judgeCheck(policy, platform, r);
+      const j = judgeCheck(policy, platform, r, now);
       verdict = j.verdict;
       reasons = j.reasons;
       required = j.rule.required !== false;
       graceHours = j.rule.graceHours ?? 0;
+    } else if (!applies) {
+      required = false;
+      reasons = ['not applicable to this device'];
     } else {
-      const rule = policy.checks[id];
-      required = rule.required !== false;
+      required = (custom ?? policy.checks[id as keyof Policy['checks']]).required !== false;
     }
 
     let state: CheckState;

@@ -3,7 +3,9 @@
  * probe reported. Pure: the agent runs it to tell the employee, the collector runs it
  * authoritatively. Where facts are absent (an older agent), the agent's own status stands.
  */
-import type { CheckId, Platform } from '../checks/ids.js';
+import { isBuiltinCheckId, type BuiltinCheckId, type CheckId, type Platform } from '../checks/ids.js';
+import { customCheckOf } from '../checks/catalogue.js';
+import { judgeCustomResult } from '../custom-checks/judge.js';
 import type { CheckResult } from '../checks/result.js';
 import type {
   AntivirusFacts,
@@ -14,6 +16,7 @@ import type {
   UsbStorageFacts,
 } from '../checks/facts.js';
 import type { CheckRule, Policy } from './schema.js';
+import { judgePatchFacts } from './judge-patch.js';
 
 export type Verdict = 'pass' | 'fail' | 'unknown';
 export interface Judgement {
@@ -23,22 +26,19 @@ export interface Judgement {
 
 /** The rule for a check on a platform: the check's rule with the platform's overrides on top. */
 export function effectiveRule(policy: Policy, id: CheckId, platform: string): CheckRule {
+  if (!isBuiltinCheckId(id)) {
+    // Custom checks carry the same settings at their top level (no per-platform overrides).
+    const c = customCheckOf(policy, id);
+    const steps = c?.remediation?.steps;
+    return { required: c?.required ?? true, graceHours: c?.graceHours ?? 0, ...(c?.remediationUrl ? { remediationUrl: c.remediationUrl } : {}), ...(steps ? { remediation: { steps } } : {}) };
+  }
   const base = policy.checks[id];
   const { platforms, controls: _c, ...rule } = base as typeof base & { platforms?: Record<string, CheckRule> };
   const over = platforms?.[platform as Platform] ?? {};
   return { required: true, graceHours: 0, ...rule, ...over };
 }
 
-/** Compare dotted numeric versions: -1, 0, 1. Non-numeric parts compare as 0. */
-export function compareVersions(a: string, b: string): number {
-  const pa = a.split(/[.\-+ ]/).map((x) => parseInt(x, 10) || 0);
-  const pb = b.split(/[.\-+ ]/).map((x) => parseInt(x, 10) || 0);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d < 0 ? -1 : 1;
-  }
-  return 0;
-}
+export { compareVersions } from './judge-patch.js';
 
 function facts<T>(r: CheckResult): Partial<T> | null {
   const f = r.evidence?.facts;
@@ -50,9 +50,16 @@ const agentVerdict = (r: CheckResult): Judgement => ({
   reasons: r.status === 'pass' ? [] : [r.reason ?? r.summary],
 });
 
-type Judge = (r: CheckResult, rule: CheckRule) => Judgement;
+/** What some judges need beyond the rule: the clock (end-of-support dates) and the policy's lifecycle entries. */
+export interface JudgeContext {
+  platform: string;
+  now: Date;
+  policy: Policy;
+}
 
-const judges: Record<CheckId, Judge> = {
+type Judge = (r: CheckResult, rule: CheckRule, ctx: JudgeContext) => Judgement;
+
+const judges: Record<BuiltinCheckId, Judge> = {
   disk_encryption(r) {
     const f = facts<DiskEncryptionFacts>(r);
     if (!f || f.systemVolumeEncrypted === undefined) return agentVerdict(r);
@@ -86,8 +93,15 @@ const judges: Record<CheckId, Judge> = {
       if (maxAge !== undefined && p.definitionsAgeDays != null && p.definitionsAgeDays > maxAge)
         issues.push(`definitions ${Math.floor(p.definitionsAgeDays)} days old (max ${maxAge})`);
       // An antivirus whose signature freshness cannot be read is not proven protected; an EDR
-      // updates itself and reports no signature age, so only its running state counts.
+      // updates itself and reports no signature age: its own tool's health answer counts.
       const freshnessUnknown = p.kind !== 'edr' && maxAge !== undefined && p.definitionsAgeDays == null && p.definitionsUpToDate == null;
+      const confirm = typeof p.healthCommand === 'string' && p.healthCommand ? `; confirm with: ${p.healthCommand}` : '';
+      if (p.kind === 'edr' && p.healthConfirmed === false) issues.push(`reported unhealthy by its own tool${confirm}`);
+      const edrUnconfirmed = p.kind === 'edr' && p.healthConfirmed !== true && p.healthConfirmed !== false;
+      if (issues.length === 0 && edrUnconfirmed && p.running !== false) {
+        problems.push(`${p.name}: health not confirmed by the vendor's tool (only its process was seen)${confirm}`);
+        continue;
+      }
       if (issues.length === 0 && p.running !== null && !freshnessUnknown) return { verdict: 'pass', reasons: [] };
       if (issues.length === 0 && freshnessUnknown) {
         problems.push(`${p.name}: definition age unknown`);
@@ -95,32 +109,19 @@ const judges: Record<CheckId, Judge> = {
       }
       problems.push(`${p.name}: ${issues.length ? issues.join(', ') : 'state unknown'}`);
     }
-    const allUnknown = f.products.every((p) => p.running === null || (p.running && p.realTimeProtection !== false && p.definitionsAgeDays == null && p.definitionsUpToDate == null));
+    const allUnknown = f.products.every(
+      (p) =>
+        p.running === null ||
+        (p.running && p.kind === 'edr' && p.healthConfirmed == null && p.realTimeProtection !== false && p.definitionsUpToDate !== false) ||
+        (p.running && p.realTimeProtection !== false && p.definitionsAgeDays == null && p.definitionsUpToDate == null && !(p.kind === 'edr' && p.healthConfirmed === false)),
+    );
     return { verdict: allUnknown ? 'unknown' : 'fail', reasons: problems };
   },
-  patch_level(r, rule) {
+  patch_level(r, rule, ctx) {
     const f = facts<PatchLevelFacts>(r);
     if (!f) return agentVerdict(r);
-    const reasons: string[] = [];
-    let unknown = false;
-    if (rule.minOsVersion) {
-      if (f.osVersion) {
-        if (compareVersions(f.osVersion, rule.minOsVersion) < 0) reasons.push(`OS ${f.osVersion} is older than the minimum ${rule.minOsVersion}`);
-      } else unknown = true;
-    }
-    if (rule.maxPendingSecurityUpdates !== undefined) {
-      if (f.pendingSecurityUpdates == null) unknown = true;
-      else if (f.pendingSecurityUpdates > rule.maxPendingSecurityUpdates)
-        reasons.push(`${f.pendingSecurityUpdates} pending security update(s) (max ${rule.maxPendingSecurityUpdates})`);
-    }
-    if (rule.maxPendingUpdates !== undefined && f.pendingUpdates != null && f.pendingUpdates > rule.maxPendingUpdates)
-      reasons.push(`${f.pendingUpdates} pending update(s) (max ${rule.maxPendingUpdates})`);
-    if (rule.maxDaysSinceUpdate !== undefined && f.daysSinceLastUpdate != null && f.daysSinceLastUpdate > rule.maxDaysSinceUpdate)
-      reasons.push(`last update ${Math.floor(f.daysSinceLastUpdate)} days ago (max ${rule.maxDaysSinceUpdate})`);
-    if (rule.requireAutoUpdates && f.autoUpdatesEnabled === false) reasons.push('automatic updates are off');
-    if (reasons.length) return { verdict: 'fail', reasons };
-    if (unknown) return { verdict: 'unknown', reasons: [r.reason ?? 'pending updates could not be determined'] };
-    return { verdict: 'pass', reasons: [] };
+    const j = judgePatchFacts(f, rule, { platform: ctx.platform, now: ctx.now, lifecycle: ctx.policy.lifecycle, agentReason: r.reason });
+    return { verdict: j.verdict, reasons: j.reasons };
   },
   usb_storage(r, rule) {
     const f = facts<UsbStorageFacts>(r);
@@ -147,9 +148,16 @@ const judges: Record<CheckId, Judge> = {
   },
 };
 
-export function judgeCheck(policy: Policy, platform: string, r: CheckResult): Judgement & { rule: CheckRule } {
+/** `now` is the observation time (evaluateDevice passes the report's); it dates end of support. */
+export function judgeCheck(policy: Policy, platform: string, r: CheckResult, now: Date = new Date()): Judgement & { rule: CheckRule } {
   const rule = effectiveRule(policy, r.id, platform);
   // The agent could not determine the state: no threshold can turn that into pass.
   if (r.status === 'unknown' && r.evidence?.facts === undefined) return { ...agentVerdict(r), rule };
-  return { ...judges[r.id](r, rule), rule };
+  if (!isBuiltinCheckId(r.id)) {
+    const custom = customCheckOf(policy, r.id);
+    // A result for a check the policy no longer declares proves nothing.
+    if (!custom) return { verdict: 'unknown', reasons: [`check ${r.id} is not in the policy in force`], rule };
+    return { ...judgeCustomResult(custom, platform, r), rule };
+  }
+  return { ...judges[r.id](r, rule, { platform, now, policy }), rule };
 }

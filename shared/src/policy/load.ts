@@ -6,6 +6,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { compile } from '../schema/validate.js';
 import { Policy } from './schema.js';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { customCheckProblems, customCheckSchemaErrors } from '../custom-checks/validate.js';
 
 const checker = TypeCompiler.Compile(Policy);
 export const policyValidator = compile(Policy);
@@ -26,19 +27,29 @@ export function parsePolicy(text: string, sourceName = 'policy'): PolicyLoad {
     };
   }
   const value = doc.toJS();
-  if (checker.Check(value)) return { ok: true, policy: value };
-  const errors: string[] = [];
-  for (const e of checker.Errors(value)) {
-    const path = e.path.split('/').filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
-    // Point at the offending node, or at its nearest existing parent when the key is missing.
-    let line: number | null = null;
-    for (let n = path.length; n >= 0 && line === null; n--) {
+  // Point at the offending node, or at its nearest existing parent when the key is missing.
+  const lineOf = (pointer: string): number | null => {
+    const path = pointer.split('/').filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+    for (let n = path.length; n >= 0; n--) {
       const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-      if (node && node.range) line = lc.linePos(node.range[0]).line;
+      if (node && node.range) return lc.linePos(node.range[0]).line;
     }
-    const msg = `${sourceName}${line ? `:${line}` : ''}: ${e.path || '/'} ${e.message}`;
-    if (!errors.includes(msg)) errors.push(msg);
-    if (errors.length >= 8) break;
+    return null;
+  };
+  const errors: string[] = [];
+  const add = (pointer: string, message: string) => {
+    const line = lineOf(pointer);
+    const msg = `${sourceName}${line ? `:${line}` : ''}: ${pointer || '/'} ${message}`;
+    if (!errors.includes(msg) && errors.length < 8) errors.push(msg);
+  };
+  if (checker.Check(value)) {
+    // What the schema cannot say (regexes compile under RE2, no '..' paths, unique ids, ...).
+    for (const p of customCheckProblems(value.customChecks ?? [])) add(p.path, p.message);
+    return errors.length ? { ok: false, errors } : { ok: true, policy: value };
   }
+  const all = [...checker.Errors(value)];
+  // The generic union error for a probe says little; explain custom checks piecewise.
+  if (all.some((e) => e.path.startsWith('/customChecks'))) for (const p of customCheckSchemaErrors((value as { customChecks?: unknown }).customChecks)) add(p.path, p.message);
+  for (const e of all) if (!e.path.startsWith('/customChecks')) add(e.path, e.message);
   return { ok: false, errors };
 }

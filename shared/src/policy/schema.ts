@@ -5,6 +5,10 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { UpdateRollout } from './updates.js';
+import { PeoplePolicy } from './people.js';
+import { CustomChecks } from '../custom-checks/schema.js';
+import { LifecyclePolicy } from '../lifecycle/types.js';
+import { PatchRuleFields } from './patch.js';
 
 const Hours = Type.Number({ minimum: 0, maximum: 24 * 365 });
 const Version = Type.String({ maxLength: 32, pattern: '^[0-9]+(\\.[0-9]+)*$' });
@@ -26,6 +30,7 @@ export const CheckRule = Type.Object(
     usb: Type.Optional(Type.Union([Type.Literal('blocked'), Type.Literal('read_only'), Type.Literal('any')])),
     /** Firewall: every profile (Windows Domain/Private/Public) must be on, not only the active one. */
     requireAllProfiles: Type.Optional(Type.Boolean()),
+    ...PatchRuleFields, // patch_level: per-family OS floors, end of support, no-security-metadata thresholds (patch.ts)
     /** The company's own help page for this check, shown with the fix steps (My-device page, notifications). */
     remediationUrl: Type.Optional(Type.String({ maxLength: 500 })),
     /** Replaces the check's built-in fix steps (e.g. the company's own instructions). */
@@ -78,6 +83,8 @@ export const Policy = Type.Object(
       },
       { additionalProperties: false },
     ),
+    /** Checks the customer defines as data (shared/src/custom-checks/): `custom.<slug>` ids. */
+    customChecks: Type.Optional(CustomChecks),
     /** Control mapping for the asset inventory itself (evidence only). */
     inventoryControls: Type.Optional(
       Type.Object({ soc2: Type.Array(Type.String({ maxLength: 16 })), cis: Type.Array(Type.String({ maxLength: 16 })) }),
@@ -95,12 +102,15 @@ export const Policy = Type.Object(
       ),
     ),
     updates: Type.Optional(UpdateRollout),
+    /** OS lifecycle table additions/overrides (shared/src/lifecycle). */
+    lifecycle: Type.Optional(LifecyclePolicy),
     evidence: Type.Optional(
       Type.Object(
         { exportRoles: Type.Array(Type.Union([Type.Literal('admin'), Type.Literal('auditor'), Type.Literal('helpdesk')]), { maxItems: 3 }) },
         { additionalProperties: false },
       ),
     ),
+    people: Type.Optional(PeoplePolicy),
   },
   { additionalProperties: false },
 );

@@ -6,7 +6,8 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { UpdateRollout } from '../policy/updates.js';
-import { CHECK_IDS } from '../checks/ids.js';
+import { CheckIdSchema } from '../checks/ids.js';
+import { MAX_CUSTOM_CHECKS } from '../custom-checks/schema.js';
 import { CheckResult } from '../checks/result.js';
 import { Inventory } from './inventory.js';
 import { LIMITS } from './limits.js';
@@ -28,7 +29,8 @@ export const ReportPayload = Type.Object(
     agentVersion: Type.String({ maxLength: 64 }),
     trigger: Type.Optional(Type.String({ maxLength: 80 })),
     inventory: Inventory,
-    checks: Type.Array(CheckResult, { maxItems: 16 }),
+    /** Built-in checks plus the policy's custom checks. */
+    checks: Type.Array(CheckResult, { maxItems: 6 + MAX_CUSTOM_CHECKS }),
     /** Spool health carried with each report: evictions are counted, never silent. */
     spool: Type.Optional(
       Type.Object(
@@ -77,6 +79,12 @@ export const AgentPolicy = Type.Object(
     thresholds: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.Union([Type.Number(), Type.String({ maxLength: 64 }), Type.Boolean()]))),
     /** Update rollout in force for this device (shared/src/policy/updates.ts). */
     updates: Type.Optional(UpdateRollout),
+    /**
+     * The policy's custom checks (shape: custom-checks/schema.ts CustomCheck). Deliberately not
+     * schema-checked per entry here: an agent that does not know a newer probe kind must still
+     * accept the welcome; it validates each check itself and reports a refused one as unknown.
+     */
+    customChecks: Type.Optional(Type.Array(Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { maxProperties: 32 }), { maxItems: MAX_CUSTOM_CHECKS })),
   },
   { additionalProperties: false },
 );
@@ -102,7 +110,7 @@ export const ServerCommand = Type.Object(
     type: Type.Literal('command'),
     commandId: Id,
     command: Type.Union([Type.Literal('check-now'), Type.Literal('policy-update'), Type.Literal('rotate-key'), Type.Literal('update-now')]),
-    checks: Type.Optional(Type.Array(Type.Union(CHECK_IDS.map((c) => Type.Literal(c))), { maxItems: 16 })),
+    checks: Type.Optional(Type.Array(CheckIdSchema, { maxItems: 6 + MAX_CUSTOM_CHECKS })),
     policy: Type.Optional(AgentPolicy),
   },
   { additionalProperties: false },
@@ -126,6 +134,8 @@ export const CLOSE = {
   retryLater: 4010,
   /** Another connection for this device replaced this one. */
   replaced: 4011,
+  /** An administrator replaced this device's key (approved a re-enrollment from another install): this key is done for good. */
+  keyReplaced: 4012,
 } as const;
 
 /** Codes after which the agent must not reconnect with the same credentials. */
@@ -142,6 +152,14 @@ export const EnrollRequest = Type.Object(
     fingerprint: Type.String({ pattern: '^[a-f0-9]{64}$' }),
     agentVersion: Type.String({ maxLength: 64 }),
     inventory: Inventory,
+    /**
+     * Re-enrollment of a known machine by the install that holds its current key: a compact JWS
+     * signed by that key over ReenrollProofPayload. Without it, enrolling a known fingerprint
+     * only creates a pending enrollment an administrator must approve.
+     */
+    proof: Type.Optional(Type.String({ minLength: 10, maxLength: 4096 })),
+    /** The owner's email (`posture-agent enroll --owner EMAIL`); assigned with source `enrollment`. */
+    owner: Type.Optional(Type.String({ minLength: 3, maxLength: 320, pattern: '^[^\\s@]+@[^\\s@]+$' })),
   },
   { additionalProperties: false },
 );
@@ -154,6 +172,52 @@ export const EnrollResponse = Type.Object({
   policy: AgentPolicy,
 });
 export type EnrollResponse = Static<typeof EnrollResponse>;
+
+/** What the current key signs to re-key its own device (agent/src/cli/enroll.ts, server/src/enrollment/proof.ts). */
+export interface ReenrollProofPayload {
+  purpose: 'posture-reenroll';
+  /** The device the signer is the current key of. */
+  deviceId: string;
+  /** The collector id (audience). */
+  aud: string;
+  /** `x` of the NEW public key offered in the same request. */
+  x: string;
+  /** Single use, ≥ 16 chars. */
+  nonce: string;
+  /** Seconds since the epoch; accepted within ±5 minutes. */
+  iat: number;
+}
+
+/** 202 answer to an enrollment for a machine that already has a device: nothing was changed. */
+export const EnrollPendingResponse = Type.Object({
+  status: Type.Literal('pending'),
+  pendingId: Id,
+  message: Type.String({ maxLength: 500 }),
+});
+export type EnrollPendingResponse = Static<typeof EnrollPendingResponse>;
+
+/** POST /agent/v1/enrollments/status: the pending install asks, proving it holds the offered key. */
+export const PendingStatusRequest = Type.Object(
+  {
+    pendingId: Id,
+    /** Compact JWS by the offered (pending) key over {purpose:'posture-enrollment-status', pendingId, aud, iat}. */
+    proof: Type.String({ minLength: 10, maxLength: 4096 }),
+  },
+  { additionalProperties: false },
+);
+export type PendingStatusRequest = Static<typeof PendingStatusRequest>;
+
+export const PendingStatusResponse = Type.Object({
+  status: Type.Union([Type.Literal('pending'), Type.Literal('approved'), Type.Literal('rejected')]),
+  reason: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
+  decidedAt: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  /** Only once approved. */
+  deviceId: Type.Optional(Id),
+  keyId: Type.Optional(Id),
+  audience: Type.Optional(Type.String()),
+  policy: Type.Optional(AgentPolicy),
+});
+export type PendingStatusResponse = Static<typeof PendingStatusResponse>;
 
 export const CollectorInfo = Type.Object({
   collectorId: Type.String(),

@@ -5,6 +5,7 @@
  * types from the same declaration, so there is no second source of truth.
  */
 import './formats.js';
+import { findUnstorable } from './storable.js';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { Static, TSchema } from '@sinclair/typebox';
 
@@ -20,9 +21,13 @@ export function compile<S extends TSchema>(schema: S): Validator<S> {
   const compiled: TypeCheck<S> = TypeCompiler.Compile(schema);
   return {
     schema,
-    check: (value: unknown): value is Static<S> => compiled.Check(value),
+    // The schema *and* the store: a value that passes must be storable (storable.ts).
+    check: (value: unknown): value is Static<S> => compiled.Check(value) && !findUnstorable(value),
     validate(value: unknown): Validated<Static<S>> {
-      if (compiled.Check(value)) return { ok: true, value };
+      if (compiled.Check(value)) {
+        const bad = findUnstorable(value);
+        return bad ? { ok: false, errors: [`${bad.path}: ${bad.problem}`] } : { ok: true, value };
+      }
       const errors: string[] = [];
       for (const e of compiled.Errors(value)) {
         errors.push(`${e.path || '/'}: ${e.message}`);

@@ -9,7 +9,7 @@ import { listProcesses } from '../../exec/processes.js';
 import type { Collector } from '../types.js';
 import { daysSince } from '../types.js';
 import { KNOWN_AGENTS, isRunning } from './edr.js';
-import { applyMdatp, mdatpHealth } from './health.js';
+import { CONFIRM_BY, applyEdr, applyMdatp, falconHealth, mdatpHealth, sentinelHealth } from './health.js';
 import { parseSpctlStatus, parseXprotectVersion } from './parse-darwin.js';
 
 const XPROTECT = '/Library/Apple/System/Library/CoreServices/XProtect.bundle';
@@ -39,10 +39,17 @@ export const collectDarwin: Collector<'antivirus'> = async (ctx) => {
     const installed = running || (await Promise.all(agent.paths.darwin.map((p) => ctx.fs.stat(p)))).some((s) => s.ok);
     if (!installed) continue;
     const p: AvProduct = { name: agent.name, kind: agent.kind, running, realTimeProtection: null, definitionsUpToDate: null, definitionsAgeDays: null };
+    p.healthCommand = CONFIRM_BY[agent.name]?.darwin ?? null;
+    if (agent.kind === 'edr') p.healthConfirmed = null;
     if (agent.name.startsWith('Microsoft Defender')) {
       const { health, error } = await mdatpHealth(ctx);
       if (health) applyMdatp(p, health);
       detail.mdatp = health ?? error;
+    }
+    const probe = agent.name.startsWith('CrowdStrike') && running ? await falconHealth(ctx) : agent.name === 'SentinelOne' && running ? await sentinelHealth(ctx) : null;
+    if (probe) {
+      applyEdr(p, probe);
+      detail[agent.name === 'SentinelOne' ? 'sentinelctl' : 'falconctl'] = probe.health ?? probe.error;
     }
     products.push(p);
   }

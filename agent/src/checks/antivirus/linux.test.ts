@@ -47,7 +47,7 @@ describe('ClamAV parsers', () => {
 
 describe('mdatp health', () => {
   it('healthy with up-to-date definitions', () => {
-    expect(parseMdatpHealth(fx('mdatp-health.ubuntu22.json'), NOW)).toEqual({ healthy: true, realTimeProtection: true, definitionsUpToDate: true, definitionsAgeDays: 2, passiveMode: false, healthIssues: [] });
+    expect(parseMdatpHealth(fx('mdatp-health.ubuntu22.json'), NOW)).toEqual({ healthy: true, realTimeProtection: true, definitionsUpToDate: true, definitionsAgeDays: 2, passiveMode: false, healthIssues: [], onboarded: true });
   });
   it('real-time protection off and out-of-date', () => {
     expect(parseMdatpHealth(fx('mdatp-health.macos14.rtp-off.json'), NOW)).toMatchObject({ realTimeProtection: false, definitionsUpToDate: false, definitionsAgeDays: 16 });
@@ -61,6 +61,7 @@ describe('mdatp health', () => {
       definitionsAgeDays: 79,
       passiveMode: false,
       healthIssues: ['no active event provider', 'definitions out of date'],
+      onboarded: expect.anything(),
     });
     expect(parseMdatpHealthText('Unknown command\n', NOW)).toBeNull();
   });
@@ -76,6 +77,7 @@ describe('mdatp health', () => {
       definitionsAgeDays: 0,
       passiveMode: false,
       healthIssues: [],
+      onboarded: expect.anything(),
     });
     const older = parseMdatpHealthText('healthy : true\nreal_time_protection_enabled : true[managed]\ndefinitions_updated_minutes_ago : 2900\ndefinitions_status : "could_be_older"\n', NOW)!;
     expect(older).toMatchObject({ realTimeProtection: true, definitionsUpToDate: null, definitionsAgeDays: 2 });
@@ -134,9 +136,9 @@ describe('linux collector + spec', () => {
     expect(mde.v.status).toBe('fail');
     expect(mde.obs.facts.products[0]).toMatchObject({ running: false, definitionsUpToDate: false });
     const falcon = proc([[700, 'falcon-sensor', '/opt/CrowdStrike/falcon-sensor']]);
-    const rfm = await judge(falcon, { falconctl: ok(fx('falconctl-rfm-state.rhel9.rfm.txt')) });
+    const rfm = await judge(falcon, { falconctl: ok(fx('falconctl-g-aid-rfm-state.rhel9.rfm.txt')) });
     expect(rfm.v).toMatchObject({ status: 'fail', summary: expect.stringMatching(/real-time protection off/) });
-    expect((await judge(falcon, { falconctl: ok(fx('falconctl-rfm-state.ubuntu22.ok.txt')) })).v.status).toBe('pass');
+    expect((await judge(falcon, { falconctl: ok(fx('falconctl-g-aid-rfm-state.ubuntu22.ok.txt')) })).v.status).toBe('pass');
     const denied = await judge(falcon, { falconctl: fail('permission_denied', 'This program must be run as root') });
     expect(denied.obs).toMatchObject({ needsElevation: true });
   });

@@ -9,7 +9,7 @@ import type { Collector, ProbeContext } from '../types.js';
 import { daysSince } from '../types.js';
 import { KNOWN_AGENTS, isRunning } from './edr.js';
 import { clamdConfigFromCmdline, clamdDatabaseDir, parseClamscanVersion, parseCvdHeader } from './parse-clamav.js';
-import { applyMdatp, falconRfm, mdatpHealth } from './health.js';
+import { CONFIRM_BY, applyEdr, applyMdatp, falconHealth, mdatpHealth, sentinelHealth } from './health.js';
 
 async function clamav(ctx: ProbeContext, procs: ProcessInfo[], detail: Record<string, unknown>): Promise<AvProduct | null> {
   const clamd = procs.find((p) => p.name === 'clamd');
@@ -59,19 +59,29 @@ export const collectLinux: Collector<'antivirus'> = async (ctx) => {
     const installed = running || (await Promise.all(agent.paths.linux.map((p) => ctx.fs.stat(p)))).some((s) => s.ok);
     if (!installed) continue;
     const product: AvProduct = { name: agent.name, kind: agent.kind, running, realTimeProtection: null, definitionsUpToDate: null, definitionsAgeDays: null };
+    product.healthCommand = CONFIRM_BY[agent.name]?.linux ?? null;
+    if (agent.kind === 'edr') product.healthConfirmed = null;
     if (agent.name.startsWith('Microsoft Defender')) {
       const { health, error } = await mdatpHealth(ctx);
       if (health) applyMdatp(product, health);
       detail.mdatp = health ?? error;
     }
-    if (agent.name.startsWith('CrowdStrike') && running) {
-      const { rfm, error } = await falconRfm(ctx);
-      // Reduced functionality mode: the sensor is up but not protecting.
-      if (rfm === true) product.realTimeProtection = false;
-      detail.falconRfm = rfm ?? error;
-      if (rfm === null && error === 'permission_denied') needsElevation = true;
+    const probe = agent.name.startsWith('CrowdStrike') && running ? await falconHealth(ctx) : agent.name === 'SentinelOne' && running ? await sentinelHealth(ctx) : null;
+    if (probe) {
+      applyEdr(product, probe);
+      detail[agent.name === 'SentinelOne' ? 'sentinelctl' : 'falconctl'] = probe.health ?? probe.error;
+      if (!probe.health && probe.error === 'permission_denied') needsElevation = true;
     }
     products.push(product);
+  }
+  // For fix steps that fit the machine (the ClamAV install command of its package manager).
+  for (const [pm, path] of [['apt', '/usr/bin/apt-get'], ['dnf', '/usr/bin/dnf'], ['zypper', '/usr/bin/zypper'], ['pacman', '/usr/bin/pacman']] as const) {
+    if (!products.some((p) => p.kind === 'edr')) {
+      if ((await ctx.fs.stat(path)).ok) {
+        detail.packageManager = pm;
+        break;
+      }
+    }
   }
   return { facts: { products }, detail, needsElevation: needsElevation && !ctx.elevated ? true : undefined };
 };

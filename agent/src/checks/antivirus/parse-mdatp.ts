@@ -12,10 +12,30 @@ export interface MdatpHealth {
   /** Passive mode: another product is primary; Defender detects but does not block. */
   passiveMode?: boolean | null;
   healthIssues?: string[];
+  /** Onboarded to an organisation (non-empty orgId) and licensed: a sensor that reports somewhere. */
+  onboarded?: boolean | null;
 }
 
-const unwrap = (v: unknown): unknown => (v && typeof v === 'object' && 'value' in (v as object) ? (v as { value: unknown }).value : v);
+/**
+ * Settings come as bare values, `{ "value": …, "scope": … }`, or (definitionsStatus on
+ * current versions) a tagged object `{ "$type": "upToDate" }`.
+ */
+const unwrap = (v: unknown): unknown => {
+  if (!v || typeof v !== 'object') return v;
+  if ('value' in (v as object)) return (v as { value: unknown }).value;
+  if ('$type' in (v as object)) return (v as { $type: unknown }).$type;
+  return v;
+};
+/** `up_to_date`, `upToDate`, `Up To Date` → `uptodate`. */
+const norm = (s: string) => s.replace(/[\s_-]/g, '').toLowerCase();
 const bool = (v: unknown) => (typeof v === 'boolean' ? v : null);
+
+function onboarded(d: Record<string, unknown>): boolean | null {
+  const org = unwrap(d.orgId);
+  const licensed = bool(unwrap(d.licensed));
+  if (licensed === false || org === '' || org === null) return false;
+  return typeof org === 'string' && org.length > 0 && licensed !== null ? true : null;
+}
 
 function fromRecord(d: Record<string, unknown>, now: Date): MdatpHealth {
   const status = unwrap(d.definitionsStatus);
@@ -31,17 +51,18 @@ function fromRecord(d: Record<string, unknown>, now: Date): MdatpHealth {
     healthy: bool(unwrap(d.healthy)),
     realTimeProtection: passive === true ? false : rtp,
     // "could_be_older" (and "updating") is transient and says nothing firm: the age decides then.
-    definitionsUpToDate: typeof status !== 'string' ? null : status === 'up_to_date' ? true : /could_be_older|updating/i.test(status) ? null : false,
+    definitionsUpToDate: typeof status !== 'string' ? null : norm(status) === 'uptodate' ? true : /^(couldbeolder|updating|unknown)$/.test(norm(status)) ? null : false,
     definitionsAgeDays: age,
     passiveMode: passive,
     healthIssues: Array.isArray(issues) ? issues.map(String).slice(0, 10) : undefined,
+    onboarded: onboarded(d),
   };
 }
 
 export function parseMdatpHealth(json: string, now: Date): MdatpHealth | null {
   let d: Record<string, unknown>;
   try {
-    d = JSON.parse(json);
+    d = JSON.parse(json.replace(/^\uFEFF/, ''));
   } catch {
     return null;
   }

@@ -107,9 +107,15 @@ describe('macOS', () => {
     expect(gkOnly.detail?.gatekeeper).toBe(true);
     expect(spec.evaluate(gkOnly, spec.defaults)).toEqual({ status: 'fail', summary: 'No antivirus or EDR product found' });
   });
-  it('CrowdStrike Falcon running (system extension) is named first', async () => {
-    const obs = await collectDarwin(fakeContext({ platform: 'darwin', now: NOW, commands: { ps: ok(fixture('antivirus', 'ps-axo-pid-comm.macos14.falcon.txt')) } }));
-    expect(obs.facts.products[0]).toMatchObject({ name: 'CrowdStrike Falcon', kind: 'edr', running: true });
-    expect(spec.evaluate(obs, spec.defaults)).toMatchObject({ status: 'pass', summary: 'CrowdStrike Falcon is running' });
+  it('CrowdStrike Falcon running (system extension) is named first; passes only with falconctl stats confirming it', async () => {
+    const ps = ok(fixture('antivirus', 'ps-axo-pid-comm.macos14.falcon.txt'));
+    const obs = await collectDarwin(fakeContext({ platform: 'darwin', now: NOW, commands: { ps } }));
+    expect(obs.facts.products[0]).toMatchObject({ name: 'CrowdStrike Falcon', kind: 'edr', running: true, healthConfirmed: null });
+    // Process only: unknown, naming the command that would confirm it.
+    expect(spec.evaluate(obs, spec.defaults)).toMatchObject({ status: 'unknown', summary: expect.stringContaining('falconctl stats') });
+    const confirmed = await collectDarwin(fakeContext({ platform: 'darwin', now: NOW, commands: { ps, falconctl: ok(fixture('antivirus', 'falconctl-stats.macos14.connected.txt')) } }));
+    expect(spec.evaluate(confirmed, spec.defaults)).toMatchObject({ status: 'pass', summary: 'CrowdStrike Falcon is running' });
+    const offline = await collectDarwin(fakeContext({ platform: 'darwin', now: NOW, commands: { ps, falconctl: ok(fixture('antivirus', 'falconctl-stats.macos14.disconnected.txt')) } }));
+    expect(spec.evaluate(offline, spec.defaults).status).toBe('fail');
   });
 });

@@ -22,9 +22,12 @@ const enumName = (v: unknown, names: string[]): string | null => {
 };
 const ENCRYPTION_METHODS = ['None', 'Aes128Diffuser', 'Aes256Diffuser', 'Aes128', 'Aes256', 'Hardware', 'XtsAes128', 'XtsAes256'];
 
-function toVolume(mount: string, type: string | null, protection: string | null, status: string | null, method: string | null, systemDrive: string): Volume {
-  // Wiping free space happens on a volume that is already fully encrypted.
-  const encryptedFully = status === 'FullyEncrypted' || /^FullyEncryptedWipe/i.test(status ?? '');
+function toVolume(mount: string, type: string | null, protection: string | null, status: string | null, method: string | null, systemDrive: string, percent: number | null = null): Volume {
+  // Wiping free space happens on a volume that is already fully encrypted. "Encryption in
+  // progress" at 100 % with protection on (seen in localized manage-bde output, while
+  // BitLocker finishes its bookkeeping) is a fully encrypted, protected volume.
+  const done = status === 'EncryptionInProgress' && percent !== null && percent >= 100 && protection === 'On';
+  const encryptedFully = status === 'FullyEncrypted' || /^FullyEncryptedWipe/i.test(status ?? '') || done;
   // Encrypting (or paused) with protectors on is not yet protection of the whole volume.
   const converting = status !== null && !encryptedFully && status !== 'FullyDecrypted';
   const prot = protection === 'On' ? 'on' : protection === 'Off' ? (encryptedFully ? 'suspended' : 'off') : null;
@@ -37,7 +40,18 @@ function toVolume(mount: string, type: string | null, protection: string | null,
     protection: prot,
     system: type === 'OperatingSystem' || mount.toUpperCase() === systemDrive.toUpperCase(),
     removable: type === 'Removable',
+    ...(percent !== null ? { percentEncrypted: percent } : {}),
   };
+}
+
+/** "100,0 %", "42.3%", "100 %" → number, or null. */
+function percentOf(v: unknown): number | null {
+  if (typeof v === 'number') return Number.isFinite(v) && v >= 0 && v <= 100 ? v : null;
+  if (typeof v !== 'string') return null;
+  const m = /^(\d{1,3})(?:[.,](\d+))?\s*%?$/.exec(v.trim());
+  if (!m) return null;
+  const n = Number(`${m[1]}.${m[2] ?? '0'}`);
+  return n <= 100 ? n : null;
 }
 
 export function parseBitLockerVolumes(json: string, systemDrive = 'C:'): Volume[] | null {
@@ -57,6 +71,7 @@ export function parseBitLockerVolumes(json: string, systemDrive = 'C:'): Volume[
       enumName(x.VolumeStatus, VOLUME_STATUS),
       enumName(x.EncryptionMethod, ENCRYPTION_METHODS),
       systemDrive,
+      percentOf(x.EncryptionPercentage),
     ),
   );
 }
@@ -97,6 +112,7 @@ const LABELS = {
   // Microsoft's French manage-bde page names the field "État de protection".
   protection: /^(Protection Status|Schutzstatus|[ÉE]tat de (la )?protection)\s*:/i,
   method: /^(Encryption Method|Verschlüsselungsmethode|Méthode de chiffrement)\s*:/i,
+  percent: /^(Percentage Encrypted|Verschlüsselt \(Prozent\)|Pourcentage chiffré)\s*:/i,
 };
 const ON = /Protection On|Schutz ist aktiviert|Protection (est )?activée/i;
 const OFF = /Protection Off|Schutz ist deaktiviert|Protection (est )?désactivée/i;
@@ -116,15 +132,17 @@ export function parseManageBde(text: string, systemDrive = 'C:'): Volume[] | nul
     let protection: string | null = null;
     let status: string | null = null;
     let method: string | null = null;
+    let percent: number | null = null;
     for (const line of block.split(/\r?\n/).map((l) => l.trim())) {
       const val = line.slice(line.indexOf(':') + 1).trim();
       if (LABELS.protection.test(line)) protection = ON.test(val) ? 'On' : OFF.test(val) ? 'Off' : null;
       else if (LABELS.conversion.test(line))
         status = FULLY_ENCRYPTED.test(val) ? 'FullyEncrypted' : FULLY_DECRYPTED.test(val) ? 'FullyDecrypted' : ENCRYPTING.test(val) ? 'EncryptionInProgress' : DECRYPTING.test(val) ? 'DecryptionInProgress' : 'InProgress';
       else if (LABELS.method.test(line)) method = val.replace(/\s+/g, '') || null;
+      else if (LABELS.percent.test(line)) percent = percentOf(val);
     }
     if (protection === null && status === null) continue; // a language we do not read: leave it unknown
-    volumes.push(toVolume(drive, null, protection, status, method === 'Kein' || method === 'Keine' || method === 'None' || method === 'Aucune' ? 'None' : method, systemDrive));
+    volumes.push(toVolume(drive, null, protection, status, method === 'Kein' || method === 'Keine' || method === 'None' || method === 'Aucune' ? 'None' : method, systemDrive, percent));
   }
   return volumes.length ? volumes : null;
 }

@@ -24,12 +24,19 @@ export const spec: CheckSpec<'disk_encryption'> = {
     const f = obs.facts;
     const sys = f.volumes.find((v) => v.system);
     const label = sys ? `${sys.name}${sys.mount ? ` (${sys.mount})` : ''}` : 'system volume';
+    // Say the percentage and the protection state as read, so the summary is true in every language we parse.
+    const state = sys && (sys.percentEncrypted != null || sys.protection) ? ` (${[sys.percentEncrypted != null ? `${sys.percentEncrypted} % encrypted` : null, sys.protection ? `protection ${sys.protection}` : null].filter(Boolean).join(', ')})` : '';
     if (f.systemVolumeEncrypted === true) {
-      return { status: 'pass', summary: `${label} is encrypted${sys?.method ? ` with ${sys.method}` : ''}` };
+      return { status: 'pass', summary: `${label} is encrypted${sys?.method ? ` with ${sys.method}` : ''}${state}` };
     }
     if (f.systemVolumeEncrypted === false) {
-      const why = sys?.protection === 'suspended' ? 'protection is suspended' : sys?.protection === 'off' && sys.method && sys.method !== 'none' ? 'protection is off' : 'not encrypted';
-      return { status: 'fail', summary: `${label}: ${why}` };
+      const inProgress = /InProgress|Paused/i.test(sys?.method ?? '');
+      const why =
+        sys?.protection === 'suspended' ? 'protection is suspended'
+        : inProgress ? (/Decrypt/i.test(sys?.method ?? '') ? 'decryption in progress' : 'encryption in progress')
+        : sys?.protection === 'off' && sys.method && sys.method !== 'none' ? 'protection is off'
+        : 'not encrypted';
+      return { status: 'fail', summary: `${label}: ${why}${state}` };
     }
     return { status: 'unknown', summary: `Could not determine whether the ${label} is encrypted` };
   },

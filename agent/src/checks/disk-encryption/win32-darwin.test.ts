@@ -28,7 +28,7 @@ describe('BitLocker parsers', () => {
   it('suspended protection is a fail', () => {
     const v = parseBitLockerVolumes(fx('Get-BitLockerVolume.win11.suspended.projected.json'))!;
     expect(v[0]).toMatchObject({ encrypted: false, protection: 'suspended' });
-    expect(spec.evaluate({ facts: { systemVolumeEncrypted: false, volumes: v } }, {})).toEqual({ status: 'fail', summary: 'C: (C:): protection is suspended' });
+    expect(spec.evaluate({ facts: { systemVolumeEncrypted: false, volumes: v } }, {})).toEqual({ status: 'fail', summary: 'C: (C:): protection is suspended (100 % encrypted, protection suspended)' });
   });
   it('manage-bde English: on, off, and suspended', () => {
     const en = parseManageBde(fx('manage-bde-status.win11.txt'))!;
@@ -47,7 +47,7 @@ describe('BitLocker parsers', () => {
   });
   it('Get-BitLockerVolume shapes: single object with numeric enums; projected "EncryptionInProgress" with protection on is not yet protected', () => {
     expect(parseBitLockerVolumes(fx('Get-BitLockerVolume.win10.single-numeric.json'))).toEqual([
-      { name: 'C:', mount: 'C:', encrypted: true, protection: 'on', method: 'bitlocker XtsAes128', system: true, removable: false },
+      { name: 'C:', mount: 'C:', encrypted: true, protection: 'on', method: 'bitlocker XtsAes128', system: true, removable: false, percentEncrypted: 100 },
     ]);
     expect(parseBitLockerVolumes(fx('Get-BitLockerVolume.win11.encrypting.projected.json'))![0]).toMatchObject({ encrypted: false, protection: 'on', method: 'bitlocker XtsAes128 (EncryptionInProgress)' });
     expect(parseBitLockerVolumes('[{"MountPoint":"C:","VolumeType":"0","ProtectionStatus":"1","VolumeStatus":"1"}]')![0]).toMatchObject({ encrypted: true, system: true });
@@ -65,9 +65,17 @@ describe('BitLocker parsers', () => {
   // German BitLocker lab report ("Nur verwendeter Speicherplatz ist verschlüsselt").
   it('manage-bde German field captures: Kein, encrypting at 100 %, used space only', () => {
     expect(parseManageBde(fx('manage-bde-status.win10-22h2.de-DE.kein.txt'))![0]).toMatchObject({ name: 'C:', encrypted: false, protection: 'off', method: 'none' });
+    // Issue 12 #8: "encryption in progress" at 100 % with protection on is protected.
     const enc = parseManageBde(fx('manage-bde-status.win10-22h2.de-DE.encrypting.txt'))![0];
-    expect(enc).toMatchObject({ encrypted: false, protection: 'on' });
-    expect(enc.method).toMatch(/EncryptionInProgress/);
+    expect(enc).toMatchObject({ encrypted: true, protection: 'on', percentEncrypted: 100 });
+    expect(spec.evaluate({ facts: { systemVolumeEncrypted: true, volumes: [enc] } }, {}).summary).toBe('C: (C:) is encrypted with bitlocker XTS-AES128 (100 % encrypted, protection on)');
+    // Below 100 % it is still converting, and the summary says how far.
+    const part = parseManageBde(fx('manage-bde-status.win10-22h2.de-DE.encrypting.txt').replace('100,0 %', '63,5 %'))![0];
+    expect(part).toMatchObject({ encrypted: false, protection: 'on', percentEncrypted: 63.5 });
+    expect(spec.evaluate({ facts: { systemVolumeEncrypted: false, volumes: [part] } }, {}).summary).toBe('C: (C:): encryption in progress (63.5 % encrypted, protection on)');
+    // 100 % but protection off: not protected.
+    const off = parseManageBde(fx('manage-bde-status.win10-22h2.de-DE.encrypting.txt').replace('Der Schutz ist aktiviert.', 'Der Schutz ist deaktiviert.'))![0];
+    expect(off.encrypted).toBe(false);
     expect(parseManageBde(fx('manage-bde-status.win11.de-DE.used-space-only.txt'))![0]).toMatchObject({ encrypted: true, protection: 'on', system: true });
     expect(parseManageBde('Volume "C:" []\r\n    Konvertierungsstatus:  Nur verwendeter Speicherplatz ist verschlüsselt\r\n    Schutzstatus:  Der Schutz ist aktiviert.\r\n')![0].encrypted).toBe(true);
   });
@@ -102,7 +110,7 @@ describe('win32 collector', () => {
     expect(obs.detail?.source).toBe('manage-bde');
   });
   it('unprivileged: shell property answers for the system drive and asks for elevation', async () => {
-    const ps = (args: string[]) => (args.at(-1)!.includes('Get-BitLockerVolume') ? fail('permission_denied', 'Access is denied') : ok('2\r\n'));
+    const ps = (args: string[]) => (args.at(-1)!.includes('Get-BitLockerVolume') ? fail('permission_denied', 'Access is denied') : ok('BitLockerProtection=2\r\n'));
     const obs = await collectWin32(fakeContext({ platform: 'win32', commands: { powershell: ps, 'manage-bde': { ok: false, code: 4294967295, stdout: fx('manage-bde-status.win11.not-admin.txt'), error: 'permission_denied' } } }));
     expect(obs).toMatchObject({ facts: { systemVolumeEncrypted: false }, needsElevation: true });
   });

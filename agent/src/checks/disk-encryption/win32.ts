@@ -14,7 +14,8 @@ const GET_VOLUMES =
   "Get-BitLockerVolume | Select-Object MountPoint,@{n='VolumeType';e={[string]$_.VolumeType}},@{n='ProtectionStatus';e={[string]$_.ProtectionStatus}},@{n='VolumeStatus';e={[string]$_.VolumeStatus}},@{n='EncryptionMethod';e={[string]$_.EncryptionMethod}},EncryptionPercentage | ConvertTo-Json -Compress";
 const WMI_VOLUMES =
   'Get-CimInstance -Namespace root/cimv2/Security/MicrosoftVolumeEncryption -ClassName Win32_EncryptableVolume | Select-Object DriveLetter,ProtectionStatus,ConversionStatus,VolumeType,EncryptionMethod | ConvertTo-Json -Compress';
-const SHELL_PROPERTY = "(New-Object -ComObject Shell.Application).NameSpace($env:SystemDrive + '\\').Self.ExtendedProperty('System.Volume.BitLockerProtection')";
+// Tagged, so that a stray number on stdout (a profile script, a banner) is not read as the answer.
+const SHELL_PROPERTY = "'BitLockerProtection=' + (New-Object -ComObject Shell.Application).NameSpace($env:SystemDrive + '\\').Self.ExtendedProperty('System.Volume.BitLockerProtection')";
 
 export const collectWin32: Collector<'disk_encryption'> = async (ctx) => {
   const systemDrive = process.env.SystemDrive ?? 'C:';
@@ -44,8 +45,9 @@ export const collectWin32: Collector<'disk_encryption'> = async (ctx) => {
   let elevation = false;
   if (!volumes) {
     const shell = await runPowerShell(ctx, SHELL_PROPERTY);
-    const n = shell.ok ? Number(shell.stdout.trim()) : NaN;
-    if (shell.ok && shell.stdout.trim() !== '' && Number.isFinite(n)) {
+    const tagged = shell.ok ? /^BitLockerProtection=(\d+)\s*$/m.exec(shell.stdout.replace(/^\uFEFF/, '')) : null;
+    const n = tagged ? Number(tagged[1]) : NaN;
+    if (tagged && Number.isFinite(n)) {
       volumes = [{ name: systemDrive, mount: systemDrive, method: 'bitlocker', system: true, ...shellBitLockerProtection(n) }];
       source = 'Shell BitLockerProtection';
       elevation = !ctx.elevated;

@@ -125,39 +125,103 @@ export function parseNftRuleset(json: string): NftRuleset | null {
 
 export interface IptablesInput {
   policy: string | null;
-  /** First unconditional verdict rule in INPUT: 'drop' | 'reject' | 'accept' | null. */
+  /**
+   * What unsolicited traffic meets walking INPUT's unconditional rules, following
+   * unconditional jumps (-j chain) and gotos (-g chain) into user chains: 'drop' | 'reject' |
+   * 'accept', 'other' (a terminal target we cannot judge, e.g. NFQUEUE), or null = the policy.
+   */
   catchAll: string | null;
+  /** Rules in INPUT itself. */
   rules: number;
+  /** User chains the walk passed through (fail2ban, NixOS, Proxmox put the final DROP there). */
+  via?: string[];
   filtered: boolean;
+  /** iptables-nft saw x_tables (legacy) rules it does not show. */
+  legacyWarning?: boolean;
+}
+
+/** Targets that do not end a packet's walk through a chain. */
+const IPT_NEUTRAL = new Set(['LOG', 'NFLOG', 'ULOG', 'MARK', 'CONNMARK', 'TRACE', 'AUDIT', 'CT', 'NOTRACK', 'CLASSIFY', 'SET', 'TCPMSS', 'DSCP', 'TOS', 'TTL', 'HL', 'SECMARK', 'CONNSECMARK']);
+const IPT_BUILTIN = new Set(['ACCEPT', 'DROP', 'REJECT', 'RETURN']);
+
+/** The `-j X` / `-g X` of a rule whose only other parts are comments and counters, else null. */
+function iptUnconditional(rule: string): { kind: 'j' | 'g'; target: string } | null {
+  const bare = ` ${rule}`
+    .replace(/\s+-m comment --comment ("(?:[^"\\]|\\.)*"|\S+)/g, '')
+    .replace(/\s+-c \d+ \d+/g, '')
+    .replace(/\s+--reject-with \S+/g, '')
+    .replace(/\s+--log-(prefix|level) ("(?:[^"\\]|\\.)*"|\S+)/g, '')
+    .trim();
+  // -S/-save print matches before the target: a rule that starts with -j/-g has none, and
+  // whatever follows the target name is the target's own options (--queue-num, --log-prefix).
+  const m = /^-([jg])\s+(\S+)(?:\s+--.*)?$/.exec(bare);
+  return m ? { kind: m[1] as 'j' | 'g', target: m[2] } : null;
+}
+
+/** Walk a chain: 'accept' | 'drop' | 'reject' | 'other' when something decides, 'return' otherwise. */
+function iptWalk(chains: Map<string, string[]>, name: string, via: string[], depth = 0, declared = true): string {
+  if (depth > 16) return 'return';
+  for (const rule of chains.get(name) ?? []) {
+    const u = iptUnconditional(rule);
+    if (!u) continue; // conditional: concerns some traffic only
+    const t = u.target;
+    if (t === 'RETURN') return 'return';
+    if (IPT_BUILTIN.has(t)) return t.toLowerCase();
+    if (chains.has(t)) {
+      via.push(t);
+      const r = iptWalk(chains, t, via, depth + 1, declared);
+      if (r !== 'return') return r;
+      if (u.kind === 'g') return 'return'; // a goto target that ends returns past this chain
+      continue;
+    }
+    if (IPT_NEUTRAL.has(t.toUpperCase())) continue;
+    // `-S INPUT` alone does not list user chains: a jump into one we cannot see decides nothing.
+    if (!declared && /^[\w.-]+$/.test(t) && t !== t.toUpperCase()) continue;
+    return 'other';
+  }
+  return 'return';
 }
 
 /**
- * `iptables -S INPUT` / `ip6tables -S INPUT` (`-P INPUT DROP`, `-A INPUT -j REJECT …`) or
- * `iptables-save` (`:INPUT DROP [0:0]`, only the *filter table is read). An unconditional
- * ACCEPT before any catch-all DROP/REJECT means everything is accepted.
+ * `iptables -S` / `ip6tables -S` (the whole filter table: `-P INPUT DROP`, `-N fw-in`,
+ * `-A INPUT -j fw-in`) or `iptables-save` (`:INPUT DROP [0:0]`, `:fw-in - [0:0]`, only
+ * `*filter` is read; `[pkts:bytes]` counter prefixes allowed). INPUT's unconditional rules
+ * are walked through user chains; an ACCEPT before any DROP/REJECT lets everything in.
+ * The iptables-nft warning about legacy tables is reported, not ignored.
  */
 export function parseIptablesS(text: string): IptablesInput | null {
   let policy: string | null = null;
-  let catchAll: string | null = null;
-  let rules = 0;
   let table = 'filter';
-  for (const line of text.split(/\r?\n/).map((l) => l.trim())) {
+  const chains = new Map<string, string[]>();
+  const legacyWarning = /iptables-legacy tables present/i.test(text);
+  // iptables-save ends every table with COMMIT: a *filter without one was cut off.
+  let filterOpen = false;
+  for (const raw of text.replace(/\0/g, '').split(/\r?\n/)) {
+    const line = raw.trim().replace(/^\[\d+:\d+\]\s+/, '');
     const t = /^\*(\w+)/.exec(line);
-    if (t) table = t[1];
+    if (t) {
+      table = t[1];
+      if (table === 'filter') filterOpen = true;
+    }
     if (table !== 'filter') continue;
+    if (line === 'COMMIT') filterOpen = false;
     const p = /^-P INPUT (\w+)/.exec(line) ?? /^:INPUT (\w+)/.exec(line);
     if (p) policy = p[1].toLowerCase();
-    if (line.startsWith('-A INPUT ')) {
-      rules++;
-      // Only rules whose whole text is a jump (comments and counters aside) are unconditional.
-      const bare = line.replace(/\s+-m comment --comment ("[^"]*"|\S+)/g, '').replace(/\s+-c \d+ \d+/g, '').replace(/\s+--reject-with \S+/g, '');
-      const m = /^-A INPUT -j (DROP|REJECT|ACCEPT)$/.exec(bare);
-      if (m) catchAll ??= m[1].toLowerCase();
+    const n = /^-N (\S+)$/.exec(line) ?? /^:(\S+) - /.exec(line);
+    if (n && !chains.has(n[1])) chains.set(n[1], []);
+    const a = /^-A (\S+) (.*)$/.exec(line);
+    if (a) {
+      if (!chains.has(a[1])) chains.set(a[1], []);
+      chains.get(a[1])!.push(a[2]);
     }
   }
-  if (policy === null) return null;
+  if (policy === null || filterOpen) return null;
+  const via: string[] = [];
+  const declared = [...chains.keys()].some((c) => !['INPUT', 'FORWARD', 'OUTPUT'].includes(c));
+  const end = iptWalk(chains, 'INPUT', via, 0, declared);
+  const catchAll = end === 'return' ? null : end;
   const filtered = catchAll === 'drop' || catchAll === 'reject' || (catchAll === null && policy === 'drop');
-  return { policy, catchAll, rules, filtered };
+  return { policy, catchAll, rules: chains.get('INPUT')?.length ?? 0, ...(via.length ? { via: [...new Set(via)].slice(0, 8) } : {}), filtered, ...(legacyWarning ? { legacyWarning } : {}) };
 }
 
 /** Local container/VM bridges and their veth ends: IPv6 there is reachable from guests only. */
@@ -168,9 +232,19 @@ export function ipv6Interfaces(procIfInet6: string): string[] {
   const names = procIfInet6
     .split('\n')
     .map((l) => l.trim().split(/\s+/))
-    .filter((f) => f.length >= 6 && !LOCAL_VIRTUAL.test(f[5]))
+    .filter((f) => f.length >= 6 && /^[0-9a-f]{32}$/i.test(f[0]) && !LOCAL_VIRTUAL.test(f[5]))
     .map((f) => f[5]);
   return [...new Set(names)];
+}
+
+/**
+ * Interfaces on which IPv6 is really up: the kernel lists live addresses in
+ * /proc/net/if_inet6 and drops them where IPv6 is disabled, so a per-interface
+ * `disable_ipv6=0` (NetworkManager, systemd-networkd) wins over `all.disable_ipv6=1`.
+ * `perInterface` maps a name to its own disable_ipv6 value when it was read.
+ */
+export function liveIpv6Interfaces(procIfInet6: string, perInterface: Record<string, string | null>): string[] {
+  return ipv6Interfaces(procIfInet6).filter((i) => (perInterface[i] ?? '').trim() !== '1');
 }
 
 export interface UfwStatus {

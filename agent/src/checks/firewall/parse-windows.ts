@@ -72,6 +72,10 @@ export function parseNetshAllProfiles(text: string): FirewallProfile[] | null {
 /** Inbound is filtered only if every profile is on and blocks by default. */
 export function windowsInboundFiltered(profiles: FirewallProfile[]): boolean | null {
   if (profiles.some((p) => p.enabled === false || p.defaultInbound === 'allow')) return false;
+  // Windows always has Domain, Private and Public: fewer means cut-off or foreign output,
+  // and a profile we did not see may be the one that is off.
+  const seen = new Set(profiles.map((p) => p.name.toLowerCase()));
+  if (!['domain', 'private', 'public'].every((n) => seen.has(n))) return null;
   if (profiles.every((p) => p.enabled === true && p.defaultInbound !== 'allow')) return true;
   return null;
 }

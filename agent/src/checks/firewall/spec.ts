@@ -15,10 +15,23 @@ export const spec: CheckSpec<'firewall'> = {
       'Or as administrator: `Set-NetFirewallProfile -Profile Domain,Public,Private -Enabled True -DefaultInboundAction Block`.',
     ],
     linux: [
-      'Ubuntu/Debian with ufw: `sudo ufw default deny incoming && sudo ufw enable`.',
-      'Fedora/RHEL with firewalld: `sudo systemctl enable --now firewalld`.',
+      'With ufw: `sudo ufw default deny incoming && sudo ufw enable`.',
+      'With firewalld: `sudo systemctl enable --now firewalld`.',
       'Otherwise install nftables and set `policy drop` on the input chain in /etc/nftables.conf, then `sudo systemctl enable --now nftables`.',
     ],
+  },
+  steps(obs, platform) {
+    if (platform !== 'linux') return null;
+    const tools = (obs.detail?.tools ?? null) as { ufw?: boolean; firewalld?: boolean; nft?: boolean } | null;
+    if (!tools) return null;
+    const v6 = /IPv6 is not/.test(obs.reason ?? '') ? ['IPv6 is open: filter it too (an `inet` table in nftables covers IPv4 and IPv6 together).'] : [];
+    if (tools.firewalld) return ['Start firewalld and keep it on: `sudo systemctl enable --now firewalld`.', 'Make sure the default zone is not "trusted": `sudo firewall-cmd --set-default-zone=public`.', ...v6];
+    if (tools.ufw) return ['Turn on ufw with inbound traffic denied: `sudo ufw default deny incoming && sudo ufw enable`.', ...v6];
+    return [
+      tools.nft ? 'Set `policy drop` on the input chain of an `inet` table in /etc/nftables.conf (allow `ct state established,related` and `iif lo`).' : 'Install nftables (or the firewall your IT department uses) and set `policy drop` on its input chain.',
+      'Load it now and at boot: `sudo systemctl enable --now nftables`.',
+      ...v6,
+    ];
   },
   evaluate(obs, t) {
     const f = obs.facts;

@@ -9,7 +9,10 @@ import type { PatchLevelFacts } from '../../../../shared/src/checks/facts.js';
 import type { Collector, ProbeContext } from '../types.js';
 import { daysSince, describeFailure } from '../types.js';
 import {
+  aptListIsSecurity,
   aptReadsFile,
+  oldestBuildTime,
+  parseProStatus,
   parseAptHistoryLastUpdate,
   parseAptList,
   parseAptPeriodic,
@@ -19,8 +22,10 @@ import {
   parseDnfUpdateinfo,
   parseOsRelease,
   parseZypperXml,
+  type Pending,
 } from './parse-linux.js';
 import { memoPending, type PendingResult } from './pending-cache.js';
+import { assessLifecycle, findEntry } from '../../../../shared/src/lifecycle/lookup.js';
 
 async function mtime(ctx: ProbeContext, path: string): Promise<number | null> {
   const s = await ctx.fs.stat(path);
@@ -39,9 +44,17 @@ async function apt(ctx: ProbeContext): Promise<PendingResult> {
     // `apt list --upgradable` needs no solver (~0.8 s CPU vs ~2.9 s on Debian 12 with 113
     // pending); the simulation is the fallback for systems without the `apt` front end.
     const list = await ctx.run('apt', ['list', '--upgradable'], { timeoutMs: 30_000 });
-    if (list.ok && /^Listing\.\.\./m.test(list.stdout)) return { pending: parseAptList(list.stdout) };
+    const lists = await ctx.fs.list('/var/lib/apt/lists');
+    // Security fixes are recognised by their -security suite; with no such suite in the
+    // downloaded lists (security repo not configured) a count of 0 would mean nothing.
+    const metadata = lists.ok ? lists.value.some((f) => aptListIsSecurity(f)) : null;
+    const withMeta = (p: Pending): Pending & { metadata: boolean | null } => {
+      const m = p.security !== null && p.security > 0 ? true : metadata;
+      return { ...p, security: m || p.pending === 0 ? p.security : null, metadata: m };
+    };
+    if (list.ok && /^Listing\.\.\./m.test(list.stdout)) return { pending: withMeta(parseAptList(list.stdout)) };
     const r = await ctx.run('apt-get', ['-s', '-o', 'Debug::NoLocking=1', 'upgrade'], { timeoutMs: 30_000 });
-    return r.ok ? { pending: parseAptSimulate(r.stdout) } : { pending: null, error: describeFailure('apt-get -s upgrade', r.error) };
+    return r.ok ? { pending: withMeta(parseAptSimulate(r.stdout)) } : { pending: null, error: describeFailure('apt-get -s upgrade', r.error) };
   });
 }
 
@@ -57,7 +70,23 @@ async function dnfNow(ctx: ProbeContext, tool: 'dnf' | 'yum'): Promise<PendingRe
   // check-update exits 100 when updates are available, 0 when none.
   if (check.code !== 0 && check.code !== 100) return { pending: null, error: describeFailure(`${tool} check-update`, check.error) };
   const p = parseDnfCheckUpdate(check.stdout);
-  return { pending: { ...p, security: sec.ok ? parseDnfUpdateinfo(sec.stdout) : null }, transient: !sec.ok && sec.error !== 'not_found' };
+  let security = sec.ok ? parseDnfUpdateinfo(sec.stdout) : null;
+  // An empty security list is "none pending" only if the repositories publish updateinfo at
+  // all (many EL rebuild mirrors and third-party repos do not): ask for every advisory.
+  let metadata: boolean | null = security !== null && security > 0 ? true : null;
+  if (security === 0 && p.pending > 0) {
+    const all = await ctx.run(tool, ['-q', '-C', 'updateinfo', 'list', '--all'], { timeoutMs: 30_000 });
+    metadata = all.ok ? all.stdout.trim().length > 0 : null;
+    if (metadata !== true) security = null;
+  }
+  // Without security metadata the policy may judge by the age of the oldest pending update:
+  // the build time of each available upgrade (epoch seconds), asked only then.
+  let oldestBuiltAt: number | null = null;
+  if (security === null && p.pending > 0) {
+    const q = await ctx.run(tool, ['-q', '-C', 'repoquery', '--upgrades', '--queryformat', '%{buildtime}\\n'], { timeoutMs: 30_000 });
+    oldestBuiltAt = q.ok ? oldestBuildTime(q.stdout) : null;
+  }
+  return { pending: { ...p, security, metadata, oldestBuiltAt }, transient: !sec.ok && sec.error !== 'not_found' };
 }
 
 function zypper(ctx: ProbeContext): Promise<PendingResult> {
@@ -67,11 +96,16 @@ function zypper(ctx: ProbeContext): Promise<PendingResult> {
 async function zypperNow(ctx: ProbeContext): Promise<PendingResult> {
   const [up, patches] = await Promise.all([
     ctx.run('zypper', ['--non-interactive', '--no-refresh', '--xmlout', 'list-updates'], { timeoutMs: 30_000 }),
-    ctx.run('zypper', ['--non-interactive', '--no-refresh', '--xmlout', 'list-patches', '--category', 'security'], { timeoutMs: 30_000 }),
+    ctx.run('zypper', ['--non-interactive', '--no-refresh', '--xmlout', 'list-patches', '--all', '--category', 'security'], { timeoutMs: 30_000 }),
   ]);
   if (!up.ok) return { pending: null, error: describeFailure('zypper list-updates', up.error) };
   const u = parseZypperXml(up.stdout);
-  return { pending: { pending: u.packages, security: patches.ok ? parseZypperXml(patches.stdout).securityPatches : null, sample: u.sample }, transient: !patches.ok };
+  // `--all` lists applied security patches too: none at all means the repositories carry no
+  // patch metadata (Tumbleweed, third-party repos), so "0 needed" would mean nothing.
+  const p = patches.ok ? parseZypperXml(patches.stdout) : null;
+  const metadata = p ? p.securityPatchesSeen > 0 : null;
+  const security = p && (metadata || u.packages === 0) ? p.securityPatches : null;
+  return { pending: { pending: u.packages, security, sample: u.sample, metadata }, transient: !patches.ok };
 }
 
 async function pacman(ctx: ProbeContext): Promise<PendingResult> {
@@ -94,6 +128,7 @@ export const collectLinux: Collector<'patch_level'> = async (ctx) => {
     daysSinceLastUpdate: null,
     autoUpdatesEnabled: null,
     packageManager: null,
+    osId: os?.id ?? null,
   };
   const detail: Record<string, unknown> = {};
   const has = async (p: string) => (await ctx.fs.stat(p)).ok;
@@ -137,9 +172,18 @@ export const collectLinux: Collector<'patch_level'> = async (ctx) => {
     facts.autoUpdatesEnabled = false; // Arch has no supported unattended upgrade mechanism
   }
 
+  // Ubuntu Pro's client is Python (about a second of CPU): ask it only when ESM is what
+  // decides, i.e. the release is past its standard support and ESM would extend it.
+  const lc = os?.id === 'ubuntu' ? assessLifecycle('linux', facts, ctx.now) : null;
+  if (lc?.state === 'ended' && lc.release && findEntry(lc.release)?.extended?.kind === 'ubuntu-pro-esm') {
+    const pro = await ctx.run('pro', ['status', '--format', 'json'], { timeoutMs: 20_000 });
+    facts.extendedSupport = pro.ok ? parseProStatus(pro.stdout) : { kind: 'ubuntu-pro-esm', active: null, detail: describeFailure('pro status --format json', pro.error) };
+  }
   if (result.pending) {
     facts.pendingUpdates = result.pending.pending;
     facts.pendingSecurityUpdates = result.pending.security;
+    facts.securityMetadata = result.pending.metadata ?? (result.pending.security !== null ? true : false);
+    if (typeof result.pending.oldestBuiltAt === 'number') facts.oldestPendingDays = daysSince(result.pending.oldestBuiltAt, ctx.now);
     detail.pendingSample = result.pending.sample;
     if (result.cached) detail.pendingFrom = `cache (${result.cached}): package database and metadata unchanged`;
   }

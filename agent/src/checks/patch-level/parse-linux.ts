@@ -5,6 +5,10 @@ export interface Pending {
   security: number | null;
   /** First few package names, for evidence. */
   sample: string[];
+  /** Do the repositories publish security classification? (null = could not tell) */
+  metadata?: boolean | null;
+  /** Build time (ms) of the oldest pending update, when asked (no security metadata). */
+  oldestBuiltAt?: number | null;
 }
 
 /**
@@ -142,9 +146,10 @@ export function parseDnfUpdateinfo(text: string): number {
 }
 
 /** `zypper --xmlout list-updates` / `list-patches --category security` → counts. */
-export function parseZypperXml(text: string): { packages: number; securityPatches: number; sample: string[] } {
+export function parseZypperXml(text: string): { packages: number; securityPatches: number; securityPatchesSeen: number; sample: string[] } {
   let packages = 0;
   let securityPatches = 0;
+  let securityPatchesSeen = 0;
   const sample: string[] = [];
   for (const m of text.matchAll(/<update\b([^>]*)>/g)) {
     const attrs = m[1];
@@ -153,9 +158,12 @@ export function parseZypperXml(text: string): { packages: number; securityPatche
     if (kind === 'package') {
       packages++;
       if (sample.length < 20) sample.push(name);
-    } else if (kind === 'patch' && /\bcategory="security"/.test(attrs) && !/\bstatus="(applied|not-needed)"/.test(attrs)) securityPatches++;
+    } else if (kind === 'patch' && /\bcategory="security"/.test(attrs)) {
+      securityPatchesSeen++;
+      if (!/\bstatus="(applied|not-needed)"/.test(attrs)) securityPatches++;
+    }
   }
-  return { packages, securityPatches, sample };
+  return { packages, securityPatches, securityPatchesSeen, sample };
 }
 
 /** `checkupdates` (pacman-contrib) → `name old -> new` lines. */
@@ -172,4 +180,50 @@ export function parseOsRelease(text: string): { name: string | null; versionId: 
     if (m) kv[m[1]] = m[2].replace(/^["']|["']$/g, '');
   }
   return { name: kv.NAME ?? null, versionId: kv.VERSION_ID ?? null, pretty: kv.PRETTY_NAME ?? null, id: kv.ID ?? null, idLike: (kv.ID_LIKE ?? '').split(/\s+/).filter(Boolean) };
+}
+
+/**
+ * A file in /var/lib/apt/lists that belongs to a security suite: the file name encodes the
+ * URI and suite (`deb.debian.org_debian-security_dists_bookworm-security_InRelease`,
+ * `security.ubuntu.com_ubuntu_dists_jammy-security_main_binary-amd64_Packages`).
+ */
+export function aptListIsSecurity(name: string): boolean {
+  return /_dists_[^_]*-security_/.test(name) || /_dists_[^_]*security[^_]*_/.test(name);
+}
+
+/**
+ * `pro status --format json` (Ubuntu Pro client): ESM counts when the machine is attached,
+ * the contract has not expired and the `esm-infra` service is entitled ("yes") and
+ * "enabled". Shape: `{ attached, expires, services: [{ name, entitled, status }] }`.
+ */
+export function parseProStatus(json: string): { kind: 'ubuntu-pro-esm'; active: boolean | null; expires: string | null; detail: string } {
+  let d: { attached?: unknown; expires?: unknown; services?: unknown };
+  try {
+    d = JSON.parse(json.replace(/^\uFEFF/, ''));
+  } catch {
+    return { kind: 'ubuntu-pro-esm', active: null, expires: null, detail: 'pro status output not understood' };
+  }
+  if (!d || typeof d !== 'object' || typeof d.attached !== 'boolean') return { kind: 'ubuntu-pro-esm', active: null, expires: null, detail: 'pro status output not understood' };
+  const expires = typeof d.expires === 'string' && /^\d{4}-\d{2}-\d{2}/.test(d.expires) ? d.expires.slice(0, 10) : null;
+  if (!d.attached) return { kind: 'ubuntu-pro-esm', active: false, expires: null, detail: 'not attached to an Ubuntu Pro subscription' };
+  const svc = Array.isArray(d.services) ? (d.services as { name?: unknown; entitled?: unknown; status?: unknown }[]).find((x) => x && x.name === 'esm-infra') : undefined;
+  if (!svc) return { kind: 'ubuntu-pro-esm', active: false, expires, detail: 'esm-infra not listed' };
+  const active = svc.entitled === 'yes' && svc.status === 'enabled';
+  return { kind: 'ubuntu-pro-esm', active, expires, detail: `esm-infra ${String(svc.status)} (entitled: ${String(svc.entitled)})` };
+}
+
+/**
+ * `dnf repoquery --upgrades --queryformat '%{buildtime}\n'` → the oldest build time in ms
+ * (epoch seconds per line; anything else is ignored), or null when no line is a plausible time.
+ */
+export function oldestBuildTime(text: string): number | null {
+  let min: number | null = null;
+  // dnf4 ends each entry with a newline itself and may print the format's "\n" literally; dnf5 interprets it.
+  for (const t of text.split(/\\n|\s+/)) {
+    if (!/^\d{9,11}$/.test(t)) continue;
+    const ms = Number(t) * 1000;
+    if (ms < Date.UTC(2000, 0, 1)) continue;
+    if (min === null || ms < min) min = ms;
+  }
+  return min;
 }

@@ -15,6 +15,9 @@ export interface WinUpdateReport {
   noAutoUpdate?: number | null;
   auOptions?: number | null;
   pauseExpiry?: string | null;
+  /** SoftwareLicensingProduct rows of the ESU activation IDs. */
+  esu?: { ID?: string; LicenseStatus?: number }[] | { ID?: string; LicenseStatus?: number } | null;
+  esuError?: string | null;
 }
 
 export function parseWinUpdateReport(json: string): WinUpdateReport | null {
@@ -47,4 +50,23 @@ export function windowsPatchFacts(r: WinUpdateReport, now: Date) {
     paused,
     pendingTitles: (pending ?? []).slice(0, 10).map((u) => u.title.slice(0, 200)),
   };
+}
+
+/**
+ * Windows 10 ESU activation IDs per year, as Microsoft documents them for MAK activation
+ * (https://learn.microsoft.com/en-us/windows/whats-new/enable-extended-security-updates).
+ */
+export const ESU_ACTIVATION_IDS = ['f520e45e-7413-4a34-a497-d2765967d094', '1043add5-23b1-4afb-9a0f-64343c8f3f8d', '83d49986-add3-41d7-ba33-87c7bfb5c0fb'];
+
+/** The highest ESU year whose licence is Licensed (LicenseStatus 1); null when it could not be read. */
+export function windowsEsu(r: WinUpdateReport): { kind: 'windows-esu'; active: boolean | null; years: number | null; detail: string } {
+  if (r.esu === null || r.esu === undefined)
+    return { kind: 'windows-esu', active: null, years: null, detail: r.esuError ? `licence query failed: ${String(r.esuError).slice(0, 120)}` : 'licence state not reported' };
+  const rows = Array.isArray(r.esu) ? r.esu : [r.esu];
+  let years = 0;
+  for (const row of rows) {
+    const i = ESU_ACTIVATION_IDS.indexOf(String(row?.ID ?? '').toLowerCase());
+    if (i >= 0 && row.LicenseStatus === 1) years = Math.max(years, i + 1);
+  }
+  return years ? { kind: 'windows-esu', active: true, years, detail: `ESU year ${years} licence active` } : { kind: 'windows-esu', active: false, years: null, detail: 'no ESU licence is active' };
 }

@@ -23,7 +23,7 @@ async function stamp(ctx: ProbeContext, path: string): Promise<string> {
 /** The inputs' fingerprint; a leading version makes old cache files miss after a parser change. */
 export async function fingerprint(ctx: ProbeContext, paths: string[]): Promise<string> {
   const stamps = await Promise.all(paths.map((p) => stamp(ctx, p)));
-  return `v1|${ctx.root}|${paths.map((p, i) => `${p}=${stamps[i]}`).join('|')}`;
+  return `v2|${ctx.root}|${paths.map((p, i) => `${p}=${stamps[i]}`).join('|')}`;
 }
 
 export async function memoPending(

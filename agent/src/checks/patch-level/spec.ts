@@ -1,6 +1,27 @@
-/** patch_level: OS version and pending (security) updates; the policy sets the thresholds. */
-import type { CheckSpec } from '../types.js';
+/**
+ * patch_level: the OS still gets security updates (lifecycle table, verified ESM/ESU),
+ * its version meets the floor, and pending (security) updates are within the thresholds.
+ * The verdict comes from the same pure judge the collector runs (shared/src/policy/judge-patch.ts),
+ * with the agent's default thresholds.
+ */
+import type { CheckRule } from '../../../../shared/src/policy/schema.js';
+import { judgePatchFacts } from '../../../../shared/src/policy/judge-patch.js';
+import type { CheckSpec, Thresholds } from '../types.js';
 import { num } from '../types.js';
+import { linuxPatchSteps } from './steps.js';
+
+/** The agent's thresholds as a policy rule (the collector uses the real policy). */
+export function ruleFromThresholds(t: Thresholds): CheckRule {
+  const rule: CheckRule = {
+    maxPendingSecurityUpdates: num(t, 'maxPendingSecurityUpdates', 0),
+    maxDaysSinceUpdate: num(t, 'maxDaysSinceUpdate', 30),
+    requireAutoUpdates: t.requireAutoUpdates === true,
+    requireSupportedOs: t.requireSupportedOs !== false,
+  };
+  if (typeof t.maxPendingUpdates === 'number') rule.maxPendingUpdates = t.maxPendingUpdates;
+  if (typeof t.minOsVersion === 'string') rule.minOsVersion = t.minOsVersion;
+  return rule;
+}
 
 export const spec: CheckSpec<'patch_level'> = {
   id: 'patch_level',
@@ -15,26 +36,17 @@ export const spec: CheckSpec<'patch_level'> = {
       'Open Settings → Windows Update → Check for updates, install everything, then restart.',
       'If updates are paused, choose "Resume updates".',
     ],
-    linux: [
-      'Debian/Ubuntu: `sudo apt-get update && sudo apt-get upgrade` (or Software Updater → Install Now).',
-      'Keep security updates automatic: `sudo apt-get install unattended-upgrades && sudo dpkg-reconfigure -plow unattended-upgrades`.',
-      'Fedora/RHEL: `sudo dnf upgrade --refresh`; automatic updates: `sudo systemctl enable --now dnf-automatic-install.timer`.',
-      'openSUSE: `sudo zypper patch`. Arch: `sudo pacman -Syu`.',
-      'Restart if a new kernel was installed.',
-    ],
+    linux: linuxPatchSteps(null),
   },
-  evaluate(obs, t) {
+  steps: (obs, platform) => (platform === 'linux' ? linuxPatchSteps(obs.facts) : null),
+  evaluate(obs, t, ctx) {
     const f = obs.facts;
     const os = [f.osName, f.osVersion].filter(Boolean).join(' ') || 'OS';
-    const fails: string[] = [];
-    const maxSec = num(t, 'maxPendingSecurityUpdates', 0);
-    const maxDays = num(t, 'maxDaysSinceUpdate', 30);
-    if (f.pendingSecurityUpdates != null && f.pendingSecurityUpdates > maxSec) fails.push(`${f.pendingSecurityUpdates} pending security update(s)`);
-    if (f.daysSinceLastUpdate != null && f.daysSinceLastUpdate > maxDays) fails.push(`last update ${f.daysSinceLastUpdate} days ago`);
-    if (t.requireAutoUpdates === true && f.autoUpdatesEnabled === false) fails.push('automatic updates are off');
+    const j = judgePatchFacts(f, ruleFromThresholds(t), { platform: ctx?.platform ?? 'linux', now: ctx?.now ?? new Date(), agentReason: obs.reason });
     const pending = f.pendingUpdates != null ? `, ${f.pendingUpdates} pending update(s)` : '';
-    if (fails.length) return { status: 'fail', summary: `${os}: ${fails.join(', ')}${pending}` };
-    if (f.pendingSecurityUpdates == null) return { status: 'unknown', summary: `${os}: pending security updates could not be determined` };
-    return { status: 'pass', summary: `${os}: no pending security updates${pending}` };
+    if (j.verdict === 'fail') return { status: 'fail', summary: `${os}: ${j.reasons.join('; ')}${pending}` };
+    if (j.verdict === 'unknown') return { status: 'unknown', summary: `${os}: ${j.reasons.join('; ')}` };
+    const support = j.lifecycle.state === 'extended' || (j.lifecycle.state === 'supported' && j.lifecycle.end) ? `; ${j.lifecycle.summary}` : '';
+    return { status: 'pass', summary: `${os}: no pending security updates${pending}${support}` };
   },
 };

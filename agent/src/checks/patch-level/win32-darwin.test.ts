@@ -59,7 +59,7 @@ describe('macOS', () => {
     expect(pending.facts).toMatchObject({ osVersion: '14.4', pendingSecurityUpdates: 1, autoUpdatesEnabled: false });
     expect(spec.evaluate(pending, spec.defaults).status).toBe('fail');
     const none = await collectDarwin(fakeContext({ platform: 'darwin', files: { '/Library/Receipts/InstallHistory.plist': '<plist/>' }, now: NOW, commands: { ...base, softwareupdate: ok('', { stderr: fx('softwareupdate-list.macos14.none.txt') }) } }));
-    expect(spec.evaluate(none, spec.defaults).status).toBe('pass');
+    expect(spec.evaluate(none, spec.defaults, { now: NOW, platform: 'darwin' }).status).toBe('pass');
     const offline = await collectDarwin(fakeContext({ platform: 'darwin', commands: { ...base, softwareupdate: fail('timeout', '', null) } }));
     expect(spec.evaluate(offline, spec.defaults).status).toBe('unknown');
   });

@@ -2,7 +2,7 @@
 import { runPowerShell } from '../platform/powershell.js';
 import type { Collector } from '../types.js';
 import { describeFailure } from '../types.js';
-import { parseWinUpdateReport, windowsPatchFacts } from './parse-windows.js';
+import { parseWinUpdateReport, windowsEsu, windowsPatchFacts } from './parse-windows.js';
 
 const SCRIPT = `
 $cv = Get-ItemProperty 'HKLM:\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion'
@@ -18,6 +18,8 @@ $au = Get-ItemProperty 'HKLM:\\SOFTWARE\\Policies\\Microsoft\\Windows\\WindowsUp
 $r.noAutoUpdate = $au.NoAutoUpdate; $r.auOptions = $au.AUOptions
 $ux = Get-ItemProperty 'HKLM:\\SOFTWARE\\Microsoft\\WindowsUpdate\\UX\\Settings' -ErrorAction SilentlyContinue
 $r.pauseExpiry = $ux.PauseUpdatesExpiryTime
+# Windows 10 ESU: the licence of each ESU year, by its documented activation ID (LicenseStatus 1 = Licensed).
+try { $r.esu = @(Get-CimInstance -ClassName SoftwareLicensingProduct -Filter "ID='f520e45e-7413-4a34-a497-d2765967d094' OR ID='1043add5-23b1-4afb-9a0f-64343c8f3f8d' OR ID='83d49986-add3-41d7-ba33-87c7bfb5c0fb'" -Property ID,LicenseStatus -ErrorAction Stop | ForEach-Object { @{ ID = $_.ID; LicenseStatus = $_.LicenseStatus } }) } catch { $r.esu = $null; $r.esuError = $_.Exception.Message }
 $r | ConvertTo-Json -Depth 5 -Compress`;
 
 export const collectWin32: Collector<'patch_level'> = async (ctx) => {
@@ -30,8 +32,10 @@ export const collectWin32: Collector<'patch_level'> = async (ctx) => {
     };
   }
   const { paused, pendingTitles, ...facts } = windowsPatchFacts(report, ctx.now);
+  // Only Windows 10 22H2 has ESU; asking elsewhere would only add noise to the evidence.
+  const esu = facts.osVersion?.startsWith('10.0.19045') ? windowsEsu(report) : null;
   return {
-    facts: { ...facts, packageManager: 'windows-update' },
+    facts: { ...facts, packageManager: 'windows-update', ...(esu ? { extendedSupport: esu } : {}) },
     detail: { paused, pendingTitles, lastHotfix: report.lastHotfix?.HotFixID ?? null },
     reason: report.searchError ? `Windows Update search failed: ${report.searchError}`.slice(0, 300) : undefined,
   };

@@ -20,6 +20,13 @@ const DESKTOPS: { session: string; procs: string[] }[] = [
   { session: 'mate', procs: ['mate-session'] },
 ];
 
+/**
+ * GNOME: each key is judged on its own. `lock-enabled false` alone is a fail (the screen
+ * never locks, whatever the delay); `lock-enabled true` with an unreadable idle-delay is
+ * unknown with what actually happened. Keys gsettings cannot give come from the system
+ * dconf keyfiles (administrator defaults), then GNOME's built-in defaults only when the
+ * keyfiles set the other key.
+ */
 async function gnome(ctx: ProbeContext, home: string, uid: number): Promise<{ lock: ReturnType<typeof gnomeLock>; source: string; error?: string }> {
   const env = { HOME: home, XDG_CONFIG_HOME: `${home}/.config`, XDG_RUNTIME_DIR: `/run/user/${uid}` };
   const get = (schema: string, key: string) => ctx.run('gsettings', ['get', schema, key], { env });
@@ -28,25 +35,48 @@ async function gnome(ctx: ProbeContext, home: string, uid: number): Promise<{ lo
     get('org.gnome.desktop.screensaver', 'lock-enabled'),
     get('org.gnome.desktop.screensaver', 'lock-delay'),
   ]);
-  if (idle.ok && enabled.ok) {
-    return { lock: gnomeLock(parseGvariant(idle.stdout), parseGvariant(enabled.stdout), delay.ok ? parseGvariant(delay.stdout) : 0), source: 'gsettings' };
+  const val = (r: typeof idle) => (r.ok ? parseGvariant(r.stdout) : null);
+  let idleV: unknown = val(idle);
+  let enabledV: unknown = val(enabled);
+  let delayV: unknown = val(delay);
+  const from: string[] = [];
+  if (typeof idleV === 'number' || typeof enabledV === 'boolean') from.push('gsettings');
+  if (typeof idleV !== 'number' || typeof enabledV !== 'boolean') {
+    // Fallback for what gsettings did not answer: administrator-set system dconf keyfiles.
+    const dir = await ctx.fs.list('/etc/dconf/db/local.d');
+    const merged: Record<string, Record<string, string>> = {};
+    for (const f of dir.ok ? dir.value : []) {
+      const r = await ctx.fs.read(`/etc/dconf/db/local.d/${f}`, 65536);
+      if (!r.ok) continue;
+      for (const [sec, kv] of Object.entries(parseDconfKeyfile(r.value))) merged[sec] = { ...merged[sec], ...kv };
+    }
+    const ks = merged['org/gnome/desktop/session']?.['idle-delay'];
+    const ke = merged['org/gnome/desktop/screensaver']?.['lock-enabled'];
+    const kd = merged['org/gnome/desktop/screensaver']?.['lock-delay'];
+    if (ks !== undefined || ke !== undefined) {
+      from.push('/etc/dconf/db/local.d');
+      // gsettings gave nothing: GNOME's defaults fill keys the keyfile leaves out (idle-delay
+      // 300, lock-enabled true, lock-delay 0). gsettings gave one key: only a keyfile value fills the other.
+      const none = typeof idleV !== 'number' && typeof enabledV !== 'boolean';
+      if (typeof idleV !== 'number') idleV = ks !== undefined ? parseGvariant(ks) : none ? 300 : null;
+      if (typeof enabledV !== 'boolean') enabledV = ke !== undefined ? parseGvariant(ke) : none ? true : null;
+      if (typeof delayV !== 'number' && kd !== undefined) delayV = parseGvariant(kd);
+    }
   }
-  // Fallback: administrator-set defaults in system dconf keyfiles.
-  const dir = await ctx.fs.list('/etc/dconf/db/local.d');
-  const merged: Record<string, Record<string, string>> = {};
-  for (const f of dir.ok ? dir.value : []) {
-    const r = await ctx.fs.read(`/etc/dconf/db/local.d/${f}`, 65536);
-    if (!r.ok) continue;
-    for (const [sec, kv] of Object.entries(parseDconfKeyfile(r.value))) merged[sec] = { ...merged[sec], ...kv };
+  const judged = gnomeLock(idleV, enabledV, typeof delayV === 'number' ? delayV : 0);
+  // An unreadable idle time behind an enabled lock: the lock exists but its timing is unknown.
+  const lock = judged.lockEnabled === true && judged.idleTimeoutSeconds === null ? { lockEnabled: null, idleTimeoutSeconds: null } : judged;
+  const what = (r: typeof idle, key: string) => (r.ok ? `${key} answered "${r.stdout.trim().slice(0, 40)}" (not understood)` : describeFailure(`gsettings get ${key}`, r.error));
+  let error: string | undefined;
+  if (lock.lockEnabled === null) {
+    const parts: string[] = [];
+    if (typeof enabledV === 'boolean') parts.push(`lock-enabled is ${enabledV}`);
+    else parts.push(what(enabled, 'lock-enabled'));
+    if (typeof idleV === 'number') parts.push(`idle-delay is ${idleV}`);
+    else parts.push(what(idle, 'idle-delay'));
+    error = parts.join('; ');
   }
-  const s = merged['org/gnome/desktop/session'] ?? {};
-  const ss = merged['org/gnome/desktop/screensaver'] ?? {};
-  if (s['idle-delay'] === undefined && ss['lock-enabled'] === undefined) {
-    return { lock: { lockEnabled: null, idleTimeoutSeconds: null }, source: 'none', error: describeFailure('gsettings', idle.error) };
-  }
-  // GNOME's defaults where the keyfile is silent: idle-delay 300, lock-enabled true, lock-delay 0.
-  const val = (v: string | undefined, d: number | boolean) => (v === undefined ? d : parseGvariant(v));
-  return { lock: gnomeLock(val(s['idle-delay'], 300), val(ss['lock-enabled'], true), val(ss['lock-delay'], 0)), source: '/etc/dconf/db/local.d' };
+  return { lock, source: from.join(' + ') || 'none', error };
 }
 
 /** Cinnamon and MATE keep GNOME-like keys under their own schemas (MATE in minutes). */

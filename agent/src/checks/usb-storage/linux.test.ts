@@ -33,8 +33,9 @@ describe('modprobe.d and friends', () => {
     expect(effectiveModprobeFiles([{ dir: '/etc/modprobe.d', names: ['x.conf'] }, { dir: '/lib/modprobe.d', names: ['x.conf', 'y.conf', 'README'] }])).toEqual(['/etc/modprobe.d/x.conf', '/lib/modprobe.d/y.conf']);
   });
   it('kernel cmdline, /proc/modules, usbguard', () => {
-    expect(cmdlineBlacklist('ro quiet modprobe.blacklist=nouveau,usb-storage')).toBe(true);
-    expect(cmdlineBlacklist('ro quiet')).toBe(false);
+    expect(cmdlineBlacklist('ro quiet modprobe.blacklist=nouveau,usb-storage')).toEqual({ kernel: false, modprobe: true });
+    expect(cmdlineBlacklist('ro quiet module_blacklist=usb_storage')).toEqual({ kernel: true, modprobe: false });
+    expect(cmdlineBlacklist('ro quiet')).toEqual({ kernel: false, modprobe: false });
     expect(moduleLoaded(fx('proc-modules.ubuntu22.usb-storage-loaded.txt'))).toBe(true);
     expect(parseUsbguard(fx('usbguard-daemon.conf.fedora39.block.txt'), fx('usbguard-rules.conf.fedora39.txt'))).toEqual({ implicitTarget: 'block', storageAllowedByRule: false, blocking: true });
     expect(parseUsbguard(fx('usbguard-daemon.conf.fedora39.block.txt'), fx('usbguard-rules.conf.allow-storage.txt')).storageAllowedByRule).toBe(true);
@@ -50,7 +51,7 @@ describe('linux collector + spec', () => {
   it('pass: blocked in modprobe.d and not loaded', async () => {
     const { v, obs } = await judge({ ...cis, '/proc/modules': 'snd 1 0 - Live 0x0\n' });
     expect(v.status).toBe('pass');
-    expect(obs.facts.mechanisms).toEqual(['modprobe install /bin/false', 'modprobe-blacklist']);
+    expect(obs.facts.mechanisms).toEqual(['modprobe install /bin/false']);
   });
   it('fail: blocked in modprobe.d but the module is already loaded', async () => {
     const { v, obs } = await judge({ ...cis, '/proc/modules': fx('proc-modules.ubuntu22.usb-storage-loaded.txt') });

@@ -6,7 +6,7 @@
 import type { UsbStorageFacts } from '../../../../shared/src/checks/facts.js';
 import { listProcesses } from '../../exec/processes.js';
 import type { Collector, ProbeContext } from '../types.js';
-import { cmdlineBlacklist, effectiveModprobeFiles, moduleLoaded, parseModprobe, parseUsbguard } from './parse-linux.js';
+import { cmdlineBlacklist, effectiveModprobeFiles, moduleLoaded, modulesDepHasUsbStorage, parseModprobe, parseUsbguard } from './parse-linux.js';
 
 const MODPROBE_DIRS = ['/etc/modprobe.d', '/run/modprobe.d', '/usr/local/lib/modprobe.d', '/usr/lib/modprobe.d', '/lib/modprobe.d'];
 
@@ -35,28 +35,39 @@ export const collectLinux: Collector<'usb_storage'> = async (ctx) => {
   const findings = parseModprobe(files.flatMap((f) => (f.res.ok ? [{ path: f.path, text: f.res.value }] : [])));
 
   const kernel = await ctx.fs.read('/proc/sys/kernel/osrelease');
-  const [cmdline, modules, builtin, guardConf, guardRules, procs, attached] = await Promise.all([
+  const kdir = kernel.ok && /^[\w.+~-]+$/.test(kernel.value.trim()) ? `/lib/modules/${kernel.value.trim()}` : null;
+  const [cmdline, modules, builtin, dep, guardConf, guardRules, procs, attached] = await Promise.all([
     ctx.fs.read('/proc/cmdline', 8192),
     ctx.fs.read('/proc/modules'),
-    kernel.ok ? ctx.fs.read(`/lib/modules/${kernel.value.trim()}/modules.builtin`) : Promise.resolve(null),
+    kdir ? ctx.fs.read(`${kdir}/modules.builtin`) : Promise.resolve(null),
+    kdir ? ctx.fs.read(`${kdir}/modules.dep`, 8 * 1024 * 1024) : Promise.resolve(null),
     ctx.fs.read('/etc/usbguard/usbguard-daemon.conf', 65536),
     ctx.fs.read('/etc/usbguard/rules.conf', 262144),
     listProcesses(ctx),
     attachedUsbDisks(ctx),
   ]);
-  const onCmdline = cmdline.ok && cmdlineBlacklist(cmdline.value);
+  const onCmdline = cmdline.ok ? cmdlineBlacklist(cmdline.value) : { kernel: false, modprobe: false };
   const loaded = modules.ok ? moduleLoaded(modules.value) : null;
   const isBuiltin = !!builtin?.ok && /\/usb-storage\.ko/.test(builtin.value);
+  // Neither built in nor shipped as a module: this kernel has no USB storage driver at all.
+  // Only trusted when the files are real: the USB core must appear in one of them.
+  const usbCore = (t: string) => /\/usbcore\.ko/.test(t);
+  const notBuilt = !!builtin?.ok && !isBuiltin && !!dep?.ok && (usbCore(builtin.value) || usbCore(dep.value)) && !modulesDepHasUsbStorage(dep.value);
   const guard = guardConf.ok ? parseUsbguard(guardConf.value, guardRules.ok ? guardRules.value : '') : null;
   const guardRunning = procs?.some((p) => p.name === 'usbguard-daemon') ?? null;
 
+  // What really stops the driver: an install override that does not load it, the kernel's
+  // own module_blacklist=, or no driver. A `blacklist` line (or modprobe.blacklist=) only
+  // stops loading through usb-storage's own aliases: a USB disk's modalias also matches uas,
+  // which loads usb-storage as its dependency, and `modprobe usb-storage` by name still works.
   const mechanisms: string[] = [];
-  if (!isBuiltin) {
+  if (notBuilt) mechanisms.push('usb-storage driver not built for this kernel');
+  if (!isBuiltin && !notBuilt) {
     if (findings.some((f) => f.blocks && f.kind === 'install')) mechanisms.push('modprobe install /bin/false');
-    if (findings.some((f) => f.blocks && f.kind === 'blacklist')) mechanisms.push('modprobe-blacklist');
-    if (onCmdline) mechanisms.push('kernel cmdline blacklist');
+    if (onCmdline.kernel) mechanisms.push('kernel module_blacklist=usb_storage');
   }
   if (guard && guardRunning && guard.blocking) mechanisms.push('usbguard');
+  const blacklistOnly = !mechanisms.length && !isBuiltin && (findings.some((f) => f.blocks && f.kind === 'blacklist') || onCmdline.modprobe);
 
   const driverBlocked = mechanisms.some((m) => m !== 'usbguard') && loaded !== true;
   let policy: UsbStorageFacts['policy'] = driverBlocked || mechanisms.includes('usbguard') ? 'blocked' : 'allowed';
@@ -65,14 +76,18 @@ export const collectLinux: Collector<'usb_storage'> = async (ctx) => {
     modprobeFindings: findings.slice(0, 10),
     moduleLoaded: loaded,
     builtinDriver: isBuiltin,
+    driverNotBuilt: notBuilt,
+    cmdline: onCmdline,
     usbguard: guard ? { ...guard, running: guardRunning } : null,
   };
-  if (loaded && findings.some((f) => f.blocks)) detail.note = 'usb-storage is blocked in modprobe.d but already loaded; unload it or restart';
+  if (blacklistOnly)
+    detail.note = 'usb-storage is only blacklisted: that stops loading by its own aliases, but a USB disk also matches uas, which loads usb-storage as a dependency, and modprobe usb-storage still works; use "install usb-storage /bin/false", module_blacklist=usb_storage or USBGuard';
+  else if (loaded && findings.some((f) => f.blocks)) detail.note = 'usb-storage is blocked in modprobe.d but already loaded; unload it or restart';
   else if (isBuiltin && (findings.length || onCmdline)) detail.note = 'usb-storage is built into this kernel: modprobe.d cannot stop it (use USBGuard)';
   else if (findings.length && !findings.some((f) => f.blocks)) detail.note = 'only uas is blocked; usb-storage still handles USB disks';
   return {
     facts: { policy, mechanisms: policy === 'blocked' ? mechanisms : [], attachedMassStorage: attached },
     detail,
-    reason: policy === 'unknown' ? `cannot read ${unreadable.join(', ')}` : undefined,
+    reason: policy === 'unknown' ? `cannot read ${unreadable.join(', ')}` : policy === 'allowed' && blacklistOnly ? (detail.note as string) : undefined,
   };
 };

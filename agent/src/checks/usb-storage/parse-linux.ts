@@ -55,12 +55,23 @@ export function effectiveModprobeFiles(dirs: { dir: string; names: string[] }[])
   return [...seen.keys()].sort().map((n) => seen.get(n)!);
 }
 
-/** /proc/cmdline `modprobe.blacklist=usb_storage,foo` or `module_blacklist=`. */
-export function cmdlineBlacklist(cmdline: string): boolean {
-  return cmdline.split(/\s+/).some((t) => {
-    const m = /^(?:modprobe\.blacklist|module_blacklist)=(.*)$/.exec(t);
-    return !!m && m[1].split(',').some((x) => norm(x) === 'usb_storage');
-  });
+/**
+ * /proc/cmdline: `module_blacklist=usb_storage` is enforced by the kernel (it refuses to
+ * load the module by any route); `modprobe.blacklist=` is modprobe's alias blacklist only,
+ * as weak as a `blacklist` line. Returns which of the two name usb_storage.
+ */
+export function cmdlineBlacklist(cmdline: string): { kernel: boolean; modprobe: boolean } {
+  const names = (key: string) =>
+    cmdline.split(/\s+/).some((t) => {
+      const m = new RegExp(`^${key.replace('.', '\\.')}=(.*)$`).exec(t);
+      return !!m && m[1].split(',').some((x) => norm(x) === 'usb_storage');
+    });
+  return { kernel: names('module_blacklist'), modprobe: names('modprobe.blacklist') };
+}
+
+/** modules.dep (one `path.ko[.xz|.zst|.gz]: deps` line per module) → is usb-storage built as a module? */
+export function modulesDepHasUsbStorage(modulesDep: string): boolean {
+  return /(^|\/)usb-storage\.ko(\.\w+)?:/m.test(modulesDep);
 }
 
 /** /proc/modules → is usb_storage loaded? */

@@ -20,6 +20,16 @@ export const spec: CheckSpec<'usb_storage'> = {
       'Or use USBGuard with `ImplicitPolicyTarget=block` in /etc/usbguard/usbguard-daemon.conf.',
     ],
   },
+  steps(obs, platform) {
+    if (platform !== 'linux' || !obs.detail) return null;
+    const d = obs.detail as { moduleLoaded?: boolean | null; builtinDriver?: boolean; usbguard?: unknown };
+    const steps = d.builtinDriver
+      ? ['usb-storage is built into this kernel, so modprobe.d cannot stop it: block mass storage with USBGuard (`ImplicitPolicyTarget=block` in /etc/usbguard/usbguard-daemon.conf) or ask IT.']
+      : ['Block the USB storage driver (a "blacklist" line is not enough): `echo "install usb-storage /bin/false" | sudo tee /etc/modprobe.d/posture-usb-storage.conf`.'];
+    if (d.moduleLoaded) steps.push('Unload it now: `sudo modprobe -r uas usb-storage` (or restart).');
+    if (d.usbguard && !d.builtinDriver) steps.push('USBGuard is installed: set `ImplicitPolicyTarget=block` in /etc/usbguard/usbguard-daemon.conf and `sudo systemctl enable --now usbguard`.');
+    return steps;
+  },
   evaluate(obs, t) {
     const f = obs.facts;
     const need = typeof t.usb === 'string' ? t.usb : 'read_only';

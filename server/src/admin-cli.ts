@@ -1,0 +1,66 @@
+/**
+ * `npm run admin -- reset-token`: a local operator command (it needs the collector's data
+ * directory or DATABASE_URL, i.e. the operator's access to this machine) that revokes the
+ * bootstrap admin token and prints a new one, once. The way back in when the one-time token of
+ * the first start was lost. Audit-logged as actor "local-operator".
+ */
+import { userInfo } from 'node:os';
+import { ConfigError, loadConfig } from './config/env.js';
+import { openDb } from './db/open.js';
+import { migrate } from './db/migrate.js';
+import { DataDirLockedError } from './db/dir-lock.js';
+import { createApiToken } from './auth/tokens.js';
+import { audit } from './audit/log.js';
+import { applyStorePermissions } from './db/permissions.js';
+
+const USAGE = 'Usage: npm run admin -- reset-token\n  Revokes the bootstrap admin token and prints a new one (shown once).';
+
+async function main(argv: string[]): Promise<number> {
+  if (argv[0] !== 'reset-token') {
+    console.error(USAGE);
+    return argv[0] === '--help' || argv[0] === '-h' ? 0 : 2;
+  }
+  let config;
+  try {
+    config = loadConfig({ ...process.env, POSTURE_ADMIN_TOKEN: '' });
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(`posture admin: configuration error: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+  if (!config.databaseUrl) applyStorePermissions(config.dataDir);
+  let db;
+  try {
+    db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: 1 });
+  } catch (e) {
+    if (e instanceof DataDirLockedError) {
+      console.error(`posture admin: the collector is running on ${config.dataDir} (the embedded store has one owner). Stop it, run this again, then start it.`);
+      return 1;
+    }
+    throw e;
+  }
+  try {
+    await migrate(db);
+    const actor = `local-operator:${userInfo().username}`;
+    const token = await db.tx(async (q) => {
+      const old = await q.query<{ id: string }>(`UPDATE api_tokens SET revoked_at = now() WHERE label = 'bootstrap' AND revoked_at IS NULL RETURNING id`);
+      const t = await createApiToken(q, { role: 'admin', label: 'bootstrap', createdBy: actor });
+      await audit(q, { actor, action: 'api_token.reset_bootstrap', target: t.id, detail: { revoked: old.rows.map((r) => r.id) } });
+      return t.token;
+    });
+    console.log(`New admin token (shown once; the previous bootstrap token is revoked):\n  ${token}`);
+    return 0;
+  } finally {
+    await db.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (c) => (process.exitCode = c),
+  (e) => {
+    console.error(`posture admin: ${(e as Error).message}`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,203 @@
+/**
+ * SCIM 2.0 service provider (RFC 7643/7644) at /scim/v2 for Okta, Microsoft Entra ID and any
+ * other provisioning client. Authenticated by an API token with the role `scim` only; answers
+ * in SCIM's own media type and error shape. Filters are parsed by scim2-parse-filter, PATCH
+ * operations applied by scim-patch; both libraries are used as they are, not re-implemented.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { scimPatch, ScimError, type ScimPatchOperation } from 'scim-patch';
+import type { Ctx } from '../context.js';
+import { SCIM } from '../auth/roles.js';
+import { ApiError } from '../shared/errors.js';
+import { isDbUnavailable } from '../db/types.js';
+import { LIST_SCHEMA, MAX_RESULTS, PATCH_SCHEMA, resourceTypes, schemas, serviceProviderConfig } from './discovery.js';
+import { ScimHttpError, scimErrorBody } from './errors.js';
+import { createScimUser, deleteScimUser, listScimUsers, readUser, scimUserById, toScimUsers, writeUser } from './users.js';
+import { createScimGroup, deleteScimGroup, listScimGroups, readGroup, scimGroup, writeScimGroup } from './groups.js';
+
+export const SCIM_PREFIX = '/scim/v2';
+const MEDIA = 'application/scim+json';
+type Req = FastifyRequest<{ Params: { id: string }; Querystring: Record<string, string | undefined>; Body: unknown }>;
+
+function paging(q: Record<string, string | undefined>) {
+  const int = (v: string | undefined, d: number) => (v === undefined || v === '' ? d : /^-?\d{1,9}$/.test(v) ? Number(v) : NaN);
+  const startIndex = int(q.startIndex, 1);
+  const count = int(q.count, 100);
+  if (Number.isNaN(startIndex) || Number.isNaN(count)) throw new ScimHttpError(400, 'startIndex and count must be integers', 'invalidValue');
+  // RFC 7644 §3.4.2.4: values below 1 / below 0 are treated as 1 / 0.
+  return { startIndex: Math.max(1, startIndex), count: Math.min(Math.max(0, count), MAX_RESULTS) };
+}
+
+function readPatch(body: unknown): ScimPatchOperation[] {
+  const b = body as { schemas?: unknown; Operations?: unknown } | null;
+  if (!b || !Array.isArray(b.schemas) || !b.schemas.includes(PATCH_SCHEMA)) throw new ScimHttpError(400, `body: schemas must contain ${PATCH_SCHEMA}`, 'invalidSyntax');
+  if (!Array.isArray(b.Operations) || b.Operations.length === 0 || b.Operations.length > 1000) throw new ScimHttpError(400, 'Operations: 1 to 1000 operations', 'invalidSyntax');
+  for (const [i, op] of (b.Operations as { op?: unknown }[]).entries())
+    if (!op || typeof op.op !== 'string' || !/^(add|replace|remove)$/i.test(op.op)) throw new ScimHttpError(400, `Operations[${i}].op: add, replace or remove`, 'invalidSyntax');
+  return b.Operations as ScimPatchOperation[];
+}
+
+const applyPatch = <T extends object>(resource: T, ops: ScimPatchOperation[]): T => {
+  try {
+    return scimPatch(resource as never, ops, { mutateDocument: false, treatMissingAsAdd: true }) as T;
+  } catch (e) {
+    if (e instanceof ScimError) throw new ScimHttpError(400, e.message, (e.scimCode as never) ?? 'invalidValue');
+    throw e;
+  }
+};
+
+/**
+ * Entra removes members as `{op:"Remove", path:"members", value:[{value:id}]}`; scim-patch
+ * matches such values by the whole member object (display, $ref included), so each is turned
+ * into the equivalent `members[value eq "id"]` removal, which matches by id as RFC 7644 §3.5.2.2 means.
+ */
+function memberRemovalByValue(op: ScimPatchOperation): ScimPatchOperation[] {
+  const v = (op as { value?: unknown }).value;
+  if (!/^remove$/i.test(op.op) || !/^members$/i.test(op.path ?? '') || !Array.isArray(v)) return [op];
+  return v.map((m: { value?: unknown }) => {
+    if (typeof m?.value !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(m.value)) throw new ScimHttpError(400, 'members: each removed member needs a user id as value', 'invalidValue');
+    return { op: 'remove', path: `members[value eq "${m.value}"]` } as ScimPatchOperation;
+  });
+}
+
+export function scimRoutes(ctx: Ctx) {
+  return async (app: FastifyInstance) => {
+    app.addContentTypeParser(MEDIA, { parseAs: 'string' }, (_req, body, done) => {
+      if (body === '') return done(null, undefined);
+      try {
+        done(null, JSON.parse(body as string));
+      } catch {
+        done(new ScimHttpError(400, 'body: not valid JSON', 'invalidSyntax'), undefined);
+      }
+    });
+    app.addHook('onSend', async (_req, reply, payload) => {
+      if (String(reply.getHeader('content-type') ?? '').startsWith('application/json')) reply.header('content-type', `${MEDIA}; charset=utf-8`);
+      return payload;
+    });
+    app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown; code?: string }, req, reply) => {
+      if (err instanceof ScimHttpError) return reply.code(err.status).send(scimErrorBody(err.status, err.message, err.scimType));
+      if (err instanceof ApiError) {
+        if (err.statusCode === 503) reply.header('retry-after', '5');
+        return reply.code(err.statusCode).send(scimErrorBody(err.statusCode, err.message));
+      }
+      if (isDbUnavailable(err)) return reply.code(503).header('retry-after', '5').send(scimErrorBody(503, 'The database is unavailable; retry shortly.'));
+      if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return reply.code(err.statusCode).send(scimErrorBody(err.statusCode, err.message, err.statusCode === 400 ? 'invalidSyntax' : undefined));
+      req.log.error({ err }, 'SCIM request failed');
+      return reply.code(500).send(scimErrorBody(500, 'Internal error; it has been logged.'));
+    });
+
+    const base = (req: FastifyRequest) => `${(ctx.config.publicUrl ?? `${req.protocol}://${req.host}`).replace(/\/+$/, '')}${SCIM_PREFIX}`;
+    const actor = (req: FastifyRequest) => `scim:${req.principal!.actor}`;
+    const auth = { config: { auth: SCIM } };
+    const list = (total: number, startIndex: number, resources: unknown[]) => ({ schemas: [LIST_SCHEMA], totalResults: total, startIndex, itemsPerPage: resources.length, Resources: resources });
+
+    app.get(`${SCIM_PREFIX}/ServiceProviderConfig`, auth, async (req) => serviceProviderConfig(base(req)));
+    app.get(`${SCIM_PREFIX}/ResourceTypes`, auth, async (req) => {
+      const r = resourceTypes(base(req));
+      return list(r.length, 1, r);
+    });
+    app.get(`${SCIM_PREFIX}/ResourceTypes/:id`, auth, async (req: Req) => {
+      const r = resourceTypes(base(req)).find((x) => x.id === req.params.id);
+      if (!r) throw new ScimHttpError(404, `no resource type ${req.params.id}`);
+      return r;
+    });
+    app.get(`${SCIM_PREFIX}/Schemas`, auth, async (req) => {
+      const s = schemas(base(req));
+      return list(s.length, 1, s);
+    });
+    app.get(`${SCIM_PREFIX}/Schemas/:id`, auth, async (req: Req) => {
+      const s = schemas(base(req)).find((x) => x.id === req.params.id);
+      if (!s) throw new ScimHttpError(404, `no schema ${req.params.id}`);
+      return s;
+    });
+
+    // ---- Users ----
+    app.get(`${SCIM_PREFIX}/Users`, auth, async (req: Req) => {
+      const { startIndex, count } = paging(req.query);
+      const r = await listScimUsers(ctx.db, req.query.filter, startIndex, count, base(req));
+      return list(r.total, startIndex, r.resources);
+    });
+    const userOr404 = async (id: string, b: string) => {
+      const p = id.length <= 64 ? await scimUserById(ctx.db, id) : null;
+      if (!p) throw new ScimHttpError(404, `User ${id} not found`);
+      return (await toScimUsers(ctx.db, [p], b))[0];
+    };
+    app.get(`${SCIM_PREFIX}/Users/:id`, auth, async (req: Req) => userOr404(req.params.id, base(req)));
+    app.post(`${SCIM_PREFIX}/Users`, auth, async (req: Req, reply) => {
+      const u = readUser(req.body);
+      const p = await ctx.db.tx((q) => createScimUser(q, u, actor(req), ctx.policy.policy));
+      const out = (await toScimUsers(ctx.db, [p], base(req)))[0];
+      return reply.code(201).header('location', out.meta.location).send(out);
+    });
+    app.put(`${SCIM_PREFIX}/Users/:id`, auth, async (req: Req) => {
+      const u = readUser(req.body);
+      await ctx.db.tx(async (q) => {
+        if (!(await scimUserById(q, req.params.id))) throw new ScimHttpError(404, `User ${req.params.id} not found`);
+        await writeUser(q, req.params.id, u, actor(req), ctx.policy.policy);
+      });
+      return userOr404(req.params.id, base(req));
+    });
+    app.patch(`${SCIM_PREFIX}/Users/:id`, auth, async (req: Req) => {
+      const ops = readPatch(req.body);
+      await ctx.db.tx(async (q) => {
+        const p = req.params.id.length <= 64 ? await scimUserById(q, req.params.id) : null;
+        if (!p) throw new ScimHttpError(404, `User ${req.params.id} not found`);
+        const current = (await toScimUsers(q, [p], base(req)))[0];
+        const patched = applyPatch(current, ops);
+        await writeUser(q, p.id, readUser(patched), actor(req), ctx.policy.policy);
+      });
+      return userOr404(req.params.id, base(req));
+    });
+    app.delete(`${SCIM_PREFIX}/Users/:id`, auth, async (req: Req, reply) => {
+      const ok = await ctx.db.tx((q) => deleteScimUser(q, req.params.id, actor(req), ctx.policy.policy));
+      if (!ok) throw new ScimHttpError(404, `User ${req.params.id} not found`);
+      return reply.code(204).send();
+    });
+
+    // ---- Groups ----
+    const withMembers = (req: Req) => !/(^|,)\s*members\s*(,|$)/i.test(req.query.excludedAttributes ?? '');
+    app.get(`${SCIM_PREFIX}/Groups`, auth, async (req: Req) => {
+      const { startIndex, count } = paging(req.query);
+      const r = await listScimGroups(ctx.db, req.query.filter, startIndex, count, base(req), withMembers(req));
+      return list(r.total, startIndex, r.resources);
+    });
+    const groupOr404 = async (id: string, b: string, members = true) => {
+      const g = id.length <= 64 ? await scimGroup(ctx.db, id, b, members) : null;
+      if (!g) throw new ScimHttpError(404, `Group ${id} not found`);
+      return g;
+    };
+    app.get(`${SCIM_PREFIX}/Groups/:id`, auth, async (req: Req) => groupOr404(req.params.id, base(req), withMembers(req)));
+    app.post(`${SCIM_PREFIX}/Groups`, auth, async (req: Req, reply) => {
+      const g = readGroup(req.body);
+      const id = await ctx.db.tx((q) => createScimGroup(q, g, actor(req)));
+      const out = await groupOr404(id, base(req));
+      return reply.code(201).header('location', out.meta.location).send(out);
+    });
+    app.put(`${SCIM_PREFIX}/Groups/:id`, auth, async (req: Req) => {
+      const g = readGroup(req.body);
+      await ctx.db.tx(async (q) => {
+        if (!(await scimGroup(q, req.params.id, base(req), false))) throw new ScimHttpError(404, `Group ${req.params.id} not found`);
+        await writeScimGroup(q, req.params.id, { ...g, members: g.members ?? [] }, actor(req));
+      });
+      return groupOr404(req.params.id, base(req));
+    });
+    app.patch(`${SCIM_PREFIX}/Groups/:id`, auth, async (req: Req, reply) => {
+      const ops = readPatch(req.body);
+      await ctx.db.tx(async (q) => {
+        const current = req.params.id.length <= 64 ? await scimGroup(q, req.params.id, base(req), true) : null;
+        if (!current) throw new ScimHttpError(404, `Group ${req.params.id} not found`);
+        const patched = applyPatch({ ...current, members: current.members ?? [] }, ops.flatMap(memberRemovalByValue));
+        const g = readGroup(patched);
+        await writeScimGroup(q, req.params.id, { ...g, members: g.members ?? [] }, actor(req));
+      });
+      // Okta and Entra send membership changes one after another; 204 saves re-reading big groups.
+      if (!withMembers(req) || req.query.attributes === undefined) return reply.code(204).send();
+      return groupOr404(req.params.id, base(req));
+    });
+    app.delete(`${SCIM_PREFIX}/Groups/:id`, auth, async (req: Req, reply) => {
+      const ok = await ctx.db.tx((q) => deleteScimGroup(q, req.params.id, actor(req)));
+      if (!ok) throw new ScimHttpError(404, `Group ${req.params.id} not found`);
+      return reply.code(204).send();
+    });
+  };
+}
