@@ -70,16 +70,19 @@ describe('slow-body clients (#7)', () => {
     const c = await start({ POSTURE_REQUEST_TIMEOUT_MS: '2000', POSTURE_MAX_PUBLIC_REQUESTS_PER_SOURCE: '16' });
     const t0 = Date.now();
     const held = await Promise.all(Array.from({ length: 120 }, () => slowBody(c.port)));
+    const th = Date.now();
     const h = await fetch(`${c.url}/healthz`);
     expect(h.status).toBe(200);
-    expect(Date.now() - t0).toBeLessThan(2000);
+    // Answered while 120 bodies are held (before the fix it never answered); slack for a loaded machine.
+    expect(Date.now() - th).toBeLessThan(5000);
     const answers = await Promise.all(held.map((x) => x.closed));
     // Beyond the cap: refused at once with 429; the rest cut off by the request timeout (408).
     expect(answers.filter((a) => a.startsWith('HTTP/1.1 429')).length).toBeGreaterThanOrEqual(100);
     expect(answers.every((a) => /^HTTP\/1\.1 (429|408)/.test(a) || a === '')).toBe(true);
-    expect(Date.now() - t0).toBeLessThan(8000);
+    // Held ones are cut off by the 2 s request timeout, not left open (load on a shared CI box adds slack).
+    expect(Date.now() - t0).toBeLessThan(15_000);
     for (const x of held) x.socket.destroy();
-  }, 30_000);
+  }, 120_000);
 });
 
 describe('enrollment rate limit and aggregated audit (#8)', () => {

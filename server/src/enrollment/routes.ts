@@ -78,6 +78,7 @@ export function enrollmentRoutes(ctx: Ctx) {
           await q.query(`UPDATE device_keys SET retired_at = now(), retired_reason = 'rotated' WHERE device_id = $1 AND retired_at IS NULL`, [dev.id]);
           await q.query('INSERT INTO device_keys (kid, device_id, public_jwk) VALUES ($1,$2,$3)', [kid, dev.id, JSON.stringify(pub)]);
           await audit(q, { actor: `device:${dev.id}`, action: 'device.reenrolled', target: dev.id, ip: req.ip, detail: { hostname: inv.hostname, kid, provenBy: proof.kid, secret: s.id } });
+          await ownerAtEnrollment(q, dev.id, inv.users[0] ?? null, b.owner, `device:${dev.id}`, ctx.policy.policy);
           return { deviceId: dev.id, reenrolled: true };
         }
         const deviceId = newId('dev');
@@ -89,6 +90,7 @@ export function enrollmentRoutes(ctx: Ctx) {
         await q.query(`INSERT INTO state_events (device_id, check_id, from_state, to_state, at) VALUES ($1, '*', NULL, 'unknown', now())`, [deviceId]);
         await ownerAtEnrollment(q, deviceId, inv.users[0] ?? null, b.owner, `enroll-secret:${s.id}`, ctx.policy.policy);
         await q.query('INSERT INTO device_keys (kid, device_id, public_jwk) VALUES ($1,$2,$3)', [kid, deviceId, JSON.stringify(pub)]);
+        await ownerAtEnrollment(q, deviceId, inv.users[0] ?? null, b.owner, `enroll-secret:${s.id}`, ctx.policy.policy);
         await audit(q, { actor: `enroll-secret:${s.id}`, action: 'device.enrolled', target: deviceId, ip: req.ip, detail: { hostname: inv.hostname, kid } });
         return { deviceId, reenrolled: false };
       });
