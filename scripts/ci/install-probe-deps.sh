@@ -5,6 +5,25 @@
 # missing apt-get or no root simply skips (the host test then skips with a reason).
 set -eu
 
+# Area 15 (build/packaging tests): rpm (rpmbuild, rpm --root), msitools + wixl (MSI build and
+# inspection), qemu-user with the arm64 libc (run the linux-arm64 agent's --version).
+# Before the block below, whose early exits would skip it; another helper may hold the apt lock.
+if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
+  pkgs=""
+  command -v rpmbuild >/dev/null 2>&1 || pkgs="$pkgs rpm"
+  command -v msiinfo >/dev/null 2>&1 || pkgs="$pkgs msitools"
+  command -v wixl >/dev/null 2>&1 || pkgs="$pkgs wixl"
+  command -v qemu-aarch64 >/dev/null 2>&1 || pkgs="$pkgs qemu-user"
+  [ -d /usr/aarch64-linux-gnu/lib ] || pkgs="$pkgs libc6-arm64-cross libstdc++6-arm64-cross"
+  if [ -n "$pkgs" ]; then
+    for i in 1 2 3 4 5; do
+      # shellcheck disable=SC2086
+      apt-get install -y -q --no-install-recommends $pkgs && break
+      sleep 10
+    done
+  fi
+fi
+
 want=""
 command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || want="$want nftables"
 command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || want="$want iproute2"
@@ -31,3 +50,4 @@ apt-get update -q
 # shellcheck disable=SC2086 # word splitting of the package list is intended
 apt-get install -y -q --no-install-recommends $want
 echo "install-probe-deps: installed:$want"
+

@@ -13,6 +13,7 @@ import { auditRoutes } from './audit/routes.js';
 import { oidcRoutes } from './auth/oidc-routes.js';
 import { evidenceRoutes } from './evidence/routes.js';
 import { docsRoutes } from './docs/routes.js';
+import { updateRoutes } from './updates/routes.js';
 import { peopleRoutes } from './people/routes.js';
 import { scimRoutes } from './scim/routes.js';
 
@@ -26,6 +27,7 @@ const PLUGINS: ((ctx: Ctx) => (app: FastifyInstance) => Promise<void>)[] = [
   oidcRoutes,
   evidenceRoutes,
   docsRoutes,
+  updateRoutes,
   peopleRoutes,
   scimRoutes,
 ];

@@ -66,13 +66,14 @@ export async function main(argv: string[]): Promise<number> {
       policy: { type: 'string' },
       print: { type: 'boolean' },
       'what-is-collected': { type: 'boolean' },
+      'update-trial': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   const v = values as Record<string, string | boolean | string[] | undefined>;
   // A mistyped flag (`--jsn`) must not silently give a different output with exit 0.
   // install/uninstall read --binary and --dry-run themselves (service.ts).
-  const known = new Set(['server', 'secret', 'owner', 'state-dir', 'ca-file', 'pin', 'interval', 'json', 'explain', 'policy', 'root', 'only', 'print', 'what-is-collected', 'help', 'h', 'binary', 'dry-run']);
+  const known = new Set(['server', 'secret', 'owner', 'state-dir', 'ca-file', 'pin', 'interval', 'json', 'explain', 'policy', 'root', 'only', 'print', 'what-is-collected', 'update-trial', 'help', 'h', 'binary', 'dry-run']);
   const unknown = Object.keys(v).filter((k) => !known.has(k));
   if (unknown.length) {
     console.error(`posture-agent ${command}: unknown option ${unknown.map((k) => (k.length === 1 ? `-${k}` : `--${k}`)).join(', ')}\n\n${USAGE}`);
@@ -117,7 +118,7 @@ export async function main(argv: string[]): Promise<number> {
           saveConfig(stateDir, { ...loadConfig(stateDir), intervalOverrideSec: n });
         }
         const { runAgent } = await import('./run.js');
-        return await runAgent(stateDir);
+        return await runAgent(stateDir, { trial: !!v['update-trial'] });
       }
       case 'check': {
         const { checkCommand } = await import('./check.js');

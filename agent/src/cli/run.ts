@@ -5,6 +5,10 @@ import { childCycleRunner } from '../runtime/child-cycle.js';
 import type { CycleRunner } from '../runtime/agent.js';
 import { Notifier } from '../notify/notifier.js';
 import { acquireRunLock } from '../state/lock.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { UpdateController } from '../update/controller.js';
+import { trialFile, updateDir, readUpdateState, writeUpdateState } from '../update/updater.js';
+import { AGENT_VERSION } from '../version.js';
 import { existsSync } from 'node:fs';
 import { files } from '../state/paths.js';
 import { readPending, resolvePending } from '../identity/pending.js';
@@ -13,8 +17,8 @@ import { readPending, resolvePending } from '../identity/pending.js';
 const PENDING_POLL_MS = Math.max(1000, Number(process.env.POSTURE_PENDING_POLL_MS) || 60_000);
 
 /** Resolves with -1 (keep running) and exits the process on SIGINT/SIGTERM after a clean stop. */
-export async function runAgent(stateDir: string): Promise<number> {
-  const lock = acquireRunLock(stateDir);
+export async function runAgent(stateDir: string, o: { trial?: boolean } = {}): Promise<number> {
+  let lock = acquireRunLock(stateDir);
   if (!lock.ok) {
     console.error(`posture-agent run: another agent is already running with state in ${stateDir}${lock.pid > 0 ? ` (pid ${lock.pid})` : ''}; stop it first.`);
     return 1;
@@ -45,10 +49,56 @@ export async function runAgent(stateDir: string): Promise<number> {
     const inProcess = await import('../runtime/cycle.js');
     runCycle = (o) => inProcess.runCycle({ ...o, cacheDir });
   } else runCycle = childCycleRunner({ cacheDir });
-  const agent = new AgentRuntime({ stateDir, runCycle, log, onCycle: (cycle, cfg) => notifier.onCycle(cycle, cfg) });
+  let updates: UpdateController | null = null;
+  let agent: AgentRuntime;
+  let acked = false;
+  const make = () =>
+    new AgentRuntime({
+      stateDir,
+      runCycle,
+      log,
+      onCycle: (cycle, cfg) => notifier.onCycle(cycle, cfg),
+      onAck: () => {
+        if (acked) return;
+        acked = true;
+        if (o.trial) {
+          mkdirSync(updateDir(stateDir), { recursive: true, mode: 0o700 });
+          writeFileSync(trialFile(stateDir), JSON.stringify({ version: AGENT_VERSION, pid: process.pid, at: new Date().toISOString() }));
+          void agent.stop().then(() => process.exit(0));
+          return;
+        }
+        // First report of a freshly swapped-in version: the update is complete.
+        const s = readUpdateState(stateDir);
+        if (s?.state === 'swapped' && s.to === AGENT_VERSION) writeUpdateState(stateDir, { state: 'committed', from: s.from, to: s.to });
+      },
+      onUpdateNow: (commandId) => void updates?.now(commandId),
+    });
+  agent = make();
   await agent.start();
-  console.log(`[posture-agent] running; checks every ${agent.intervalSec}s; state in ${stateDir}`);
+  console.log(`[posture-agent] ${o.trial ? 'update trial' : 'running'} ${AGENT_VERSION}; checks every ${agent.intervalSec}s; state in ${stateDir}`);
+  if (!o.trial) {
+    updates = new UpdateController({
+      stateDir,
+      config: () => agent.config,
+      log,
+      // The trial needs the device's identity and lock for itself.
+      pause: async () => {
+        await agent.stop();
+        if (lock.ok) lock.release();
+      },
+      resume: async () => {
+        lock = acquireRunLock(stateDir);
+        agent = make();
+        await agent.start();
+      },
+      onResult: (s, commandId) => {
+        if (commandId) agent.commandResult(commandId, s.state !== 'refused' && s.state !== 'rolled-back', `${s.state}${s.to ? ` ${s.to}` : ''}${s.reason ? `: ${s.reason}` : ''}`);
+      },
+    });
+    updates.start();
+  }
   const stop = async () => {
+    updates?.stop();
     await agent.stop();
     await notifier.stop();
     process.exit(0);

@@ -28,6 +28,10 @@ export interface AgentRuntimeOptions {
   log?: (level: 'info' | 'warn' | 'error', msg: string, extra?: object) => void;
   /** Called after every cycle with the results (desktop notifications hook in here). */
   onCycle?: (cycle: CycleResult, cfg: AgentConfig) => void;
+  /** Called after the collector acknowledged a report (the update trial's proof). */
+  onAck?: () => void;
+  /** The collector's `update-now` command (agent/src/update/controller.ts). */
+  onUpdateNow?: (commandId: string) => void;
 }
 
 export class AgentRuntime {
@@ -58,6 +62,16 @@ export class AgentRuntime {
     this.status = { deviceId: this.cfg.deviceId, server: this.cfg.server, connection: 'waiting', revoked: false, lastCycleAt: null, lastAckAt, lastError: null, spool: this.spool.stats, checks: [] };
   }
 
+  /** The current config (policy pushes included). */
+  get config(): AgentConfig {
+    return this.cfg;
+  }
+
+  /** Send a result for a collector command (e.g. update-now). */
+  commandResult(commandId: string, ok: boolean, error?: string): void {
+    this.link.send({ type: 'command-result', commandId, ok, ...(error ? { error: error.slice(0, 500) } : {}) });
+  }
+
   get intervalSec(): number {
     return this.cfg.intervalOverrideSec ?? this.cfg.policy.intervalSec;
   }
@@ -79,7 +93,10 @@ export class AgentRuntime {
       {
         onCommand: (c) => this.onCommand(c),
         onState: (s, d) => this.onLinkState(s, d),
-        onAck: () => this.saveStatusSoon(),
+        onAck: () => {
+          this.saveStatusSoon();
+          this.opts.onAck?.();
+        },
         // A refused report moved to quarantine: `status` should count it now, not at the next cycle.
         onReject: () => this.saveStatusSoon(),
         onMessage: (m) => this.onServerMessage(m),
@@ -171,6 +188,10 @@ export class AgentRuntime {
           this.schedule();
           this.log('info', `policy updated: interval ${this.intervalSec}s`);
         }
+        return;
+      case 'update-now':
+        this.log('info', `collector asked for an update check (${c.commandId})`);
+        this.opts.onUpdateNow?.(c.commandId);
         return;
       case 'rotate-key':
         void this.rotateKey(c.commandId).catch((e) => this.log('error', `key rotation failed: ${(e as Error).message}`));

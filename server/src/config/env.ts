@@ -27,6 +27,10 @@ export interface CollectorConfig {
   dbPoolMax: number;
   /** How long to wait for an unreachable database at start before giving up. */
   dbWaitSec: number;
+  /** TUF update repository served at /updates/ (POSTURE_UPDATES_DIR, default <data>/updates). */
+  updatesDir: string;
+  /** Online timestamp key (PEM) the collector re-signs timestamp.json with (POSTURE_UPDATES_TIMESTAMP_KEY). */
+  updatesTimestampKey?: string;
   /**
    * Addresses/CIDRs of reverse proxies whose X-Forwarded-For/-Proto/-Host are believed
    * (POSTURE_TRUSTED_PROXIES, comma-separated; default none: the socket's peer is the source).
@@ -105,6 +109,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CollectorConfi
     jobIntervalMs: int('POSTURE_JOB_INTERVAL_MS', env.POSTURE_JOB_INTERVAL_MS, 30_000, 100, 3_600_000),
     dbPoolMax: int('POSTURE_DB_POOL_MAX', env.POSTURE_DB_POOL_MAX, 10, 1, 200),
     dbWaitSec: int('POSTURE_DB_WAIT_SEC', env.POSTURE_DB_WAIT_SEC, 60, 0, 3600),
+    updatesDir: resolve(env.POSTURE_UPDATES_DIR || resolve(env.POSTURE_DATA_DIR || './data', 'updates')),
+    updatesTimestampKey: env.POSTURE_UPDATES_TIMESTAMP_KEY || undefined,
     trustedProxies: trustedProxies(env.POSTURE_TRUSTED_PROXIES),
     requestTimeoutMs: int('POSTURE_REQUEST_TIMEOUT_MS', env.POSTURE_REQUEST_TIMEOUT_MS, 30_000, 1_000, 600_000),
     enrollRatePerMin: int('POSTURE_ENROLL_RATE_PER_MIN', env.POSTURE_ENROLL_RATE_PER_MIN, 60, 1, 10_000_000),

@@ -57,6 +57,7 @@ export class PolicyStore {
         maxDefinitionAgeDays: p.checks.antivirus.maxDefinitionAgeDays ?? 7,
         maxIdleSeconds: p.checks.screen_lock.maxIdleSeconds ?? 900,
       },
+      ...(p.updates ? { updates: p.updates } : {}),
       // Custom checks travel to the agent as data; it re-validates them before running any.
       ...(p.customChecks?.length ? { customChecks: p.customChecks } : {}),
     };

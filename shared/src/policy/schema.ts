@@ -4,6 +4,7 @@
  * overrides of any of those under `platforms`.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { UpdateRollout } from './updates.js';
 import { PeoplePolicy } from './people.js';
 import { CustomChecks } from '../custom-checks/schema.js';
 import { LifecyclePolicy } from '../lifecycle/types.js';
@@ -100,6 +101,7 @@ export const Policy = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    updates: Type.Optional(UpdateRollout),
     /** OS lifecycle table additions/overrides (shared/src/lifecycle). */
     lifecycle: Type.Optional(LifecyclePolicy),
     evidence: Type.Optional(

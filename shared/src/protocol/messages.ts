@@ -5,6 +5,7 @@
  * the exact bytes the device signed as evidence.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { UpdateRollout } from '../policy/updates.js';
 import { CheckIdSchema } from '../checks/ids.js';
 import { MAX_CUSTOM_CHECKS } from '../custom-checks/schema.js';
 import { CheckResult } from '../checks/result.js';
@@ -78,6 +79,8 @@ export const AgentPolicy = Type.Object(
     intervalSec: Type.Integer({ minimum: 10, maximum: 86_400 }),
     /** Thresholds the agent uses to judge locally (the collector re-judges authoritatively). */
     thresholds: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.Union([Type.Number(), Type.String({ maxLength: 64 }), Type.Boolean()]))),
+    /** Update rollout in force for this device (shared/src/policy/updates.ts). */
+    updates: Type.Optional(UpdateRollout),
     /**
      * The policy's custom checks (shape: custom-checks/schema.ts CustomCheck). Deliberately not
      * schema-checked per entry here: an agent that does not know a newer probe kind must still
@@ -108,7 +111,7 @@ export const ServerCommand = Type.Object(
   {
     type: Type.Literal('command'),
     commandId: Id,
-    command: Type.Union([Type.Literal('check-now'), Type.Literal('policy-update'), Type.Literal('rotate-key')]),
+    command: Type.Union([Type.Literal('check-now'), Type.Literal('policy-update'), Type.Literal('rotate-key'), Type.Literal('update-now')]),
     checks: Type.Optional(Type.Array(CheckIdSchema, { maxItems: 6 + MAX_CUSTOM_CHECKS })),
     policy: Type.Optional(AgentPolicy),
   },
