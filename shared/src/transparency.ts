@@ -65,9 +65,9 @@ export const CHECK_ITEMS: Record<CheckId, CheckTransparency> = {
   },
   patch_level: {
     id: 'patch_level',
-    facts: ['OS name and version', 'number of pending updates and pending security updates', 'days since the last update', 'whether automatic updates are on'],
+    facts: ['OS name and version', 'number of pending updates and pending security updates', 'days since the last update', 'whether automatic updates are on', 'whether extended security support (Ubuntu Pro ESM, Windows ESU) is active'],
     sources: {
-      linux: ['cmd: apt list --upgradable', 'cmd: apt-get -s upgrade (fallback; simulation, changes nothing)', 'cmd: dnf/yum -C check-update, updateinfo list --security', 'cmd: zypper list-updates / list-patches', 'cmd: checkupdates', 'file: /etc/os-release', 'file: /var/log/apt/history.log', 'file: /etc/apt/apt.conf.d/*'],
+      linux: ['cmd: apt list --upgradable', 'cmd: apt-get -s upgrade (fallback; simulation, changes nothing)', 'cmd: dnf/yum -C check-update, updateinfo list --security', 'cmd: zypper list-updates / list-patches', 'cmd: checkupdates', 'file: /etc/os-release', 'file: /var/log/apt/history.log', 'file: /etc/apt/apt.conf.d/*', 'cmd: pro status --format json (Ubuntu Pro: whether ESM security updates are enabled, for an end-of-support release)'],
       darwin: ['cmd: softwareupdate --list', 'cmd: defaults export /Library/Preferences/com.apple.SoftwareUpdate', 'cmd: plutil (/Library/Managed Preferences/com.apple.SoftwareUpdate.plist)'],
       win32: ['cmd: powershell Get-HotFix, Get-ItemProperty HKLM:\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion and the WindowsUpdate policy keys'],
     },

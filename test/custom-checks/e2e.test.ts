@@ -140,7 +140,7 @@ describe('custom check: collector → agent → dashboard → evidence (pglite)'
     expect(res.status).toBe(200);
     await unpackTarGz(Readable.fromWeb(res.body as never), dir);
     const devices = readFileSync(join(dir, 'devices.csv'), 'utf8').split('\n');
-    expect(devices[0]).toContain(`${ID}_status,${ID}_pct_compliant`);
+    expect(devices[0]).toContain(`${ID}_state_at_period_end,${ID}_pct_compliant`);
     const controls = readFileSync(join(dir, 'controls.csv'), 'utf8');
     expect(controls).toMatch(new RegExp(`^${ID.replace('.', '\\.')},VPN is always on,CC6\\.6,12\\.7,`, 'm'));
     expect(readFileSync(join(dir, 'events.csv'), 'utf8')).toContain(ID);

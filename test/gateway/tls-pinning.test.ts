@@ -52,6 +52,10 @@ describe('TLS and collector key pinning', () => {
     expect(r.stderr).toMatch(/pin mismatch/);
   });
 
+  // One machine, one asset: a second enrolment of this machine would be held as pending
+  // (issue 11), so the pin test below re-uses this enrolment's state directory.
+  let enrolled: { state: string; deviceId: string } | undefined;
+
   it('enrolls and reports over wss:// with the CA file and the right pin', async () => {
     const state = tempDir('posture-agent-');
     const r = await runAgentCli(['enroll', '--server', c.url, '--secret', ENROLL_SECRET, '--state-dir', state, '--ca-file', good.cert, '--pin', good.pin]);
@@ -63,12 +67,13 @@ describe('TLS and collector key pinning', () => {
     procs.push(p);
     // (the test reads the store directly: its own fetch does not trust the test CA)
     await waitFor(async () => (await lastReport(deviceId)) !== null, 45_000);
+    await p.stop();
+    enrolled = { state, deviceId };
   }, 60_000);
 
   it('a running agent whose pin no longer matches refuses to send and says why', async () => {
-    const state = tempDir('posture-agent-');
-    const r = await runAgentCli(['enroll', '--server', c.url, '--secret', ENROLL_SECRET, '--state-dir', state, '--ca-file', good.cert, '--pin', good.pin]);
-    const deviceId = /device (dev_\S+)/.exec(r.stdout)![1];
+    expect(enrolled, 'the previous test enrolled this machine').toBeDefined();
+    const { state, deviceId } = enrolled!;
     // Re-pin to another key, as if the collector's certificate had been swapped.
     const cfgPath = join(state, 'agent.json');
     const cfg = JSON.parse(readFileSync(cfgPath, 'utf8'));

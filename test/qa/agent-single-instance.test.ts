@@ -39,7 +39,7 @@ describe('one agent per state directory', () => {
     const a = startAgentProcess(['run', '--state-dir', dir]);
     await waitFor(async () => {
       try {
-        return JSON.parse(readFileSync(join(dir, 'status.json'), 'utf8')).connection === 'connected' && a.output().includes('running;');
+        return JSON.parse(readFileSync(join(dir, 'status.json'), 'utf8')).connection === 'connected' && /running \S+; checks every/.test(a.output());
       } catch {
         return false;
       }
@@ -64,7 +64,7 @@ describe('one agent per state directory', () => {
     writeFileSync(join(dir, 'agent.lock'), JSON.stringify({ pid: 999_999_9, bootAt: 0 }));
     const b = startAgentProcess(['run', '--state-dir', dir]);
     try {
-      await waitFor(async () => b.output().includes('running;'), 60_000);
+      await waitFor(async () => /running \S+; checks every/.test(b.output()), 60_000);
       expect(JSON.parse(readFileSync(join(dir, 'agent.lock'), 'utf8')).pid).toBe(b.child.pid);
     } finally {
       await b.stop();
