@@ -51,8 +51,35 @@ export const APP_JS = `
       if (a === 'revoke-exclusion') { await call('DELETE', '/api/v1/devices/' + id + '/exclusions/' + encodeURIComponent(b.getAttribute('data-exclusion')), null); location.reload(); }
     } catch (e) { status('Failed: ' + e.message); }
   });
+  // Evidence period: the fields show the viewer's own time zone; what is sent is UTC ISO 8601.
+  function pad(n) { return (n < 10 ? '0' : '') + n; }
+  function localField(d) { return d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + 'T' + pad(d.getHours()) + ':' + pad(d.getMinutes()); }
+  var ef = document.querySelector('form[data-evidence-period]');
+  if (ef) {
+    ['from', 'to'].forEach(function (k) { var el = ef.elements[k]; if (el && el.value) el.value = localField(new Date(el.value + ':00Z')); });
+    var zone = document.getElementById('evidence-zone'), tz = '';
+    try { tz = Intl.DateTimeFormat().resolvedOptions().timeZone || ''; } catch (e) {}
+    if (zone) zone.textContent = 'Times are in your time zone' + (tz ? ' (' + tz + ')' : '') + '. The default is the last 90 days up to now.';
+  }
+  var emptyConfirmed = '';
+  async function evidenceSubmit(f) {
+    var w = document.getElementById('evidence-warning');
+    var from = new Date(f.elements.from.value), to = new Date(f.elements.to.value);
+    if (isNaN(from.getTime()) || isNaN(to.getTime())) { w.textContent = 'Enter both dates.'; w.hidden = false; return; }
+    var q = 'from=' + encodeURIComponent(from.toISOString()) + '&to=' + encodeURIComponent(to.toISOString());
+    var p;
+    try { p = await call('GET', '/api/v1/evidence/preview?' + q, null); } catch (e) { w.textContent = 'Cannot export: ' + e.message; w.hidden = false; return; }
+    if (p.devices === 0 && emptyConfirmed !== q) {
+      emptyConfirmed = q;
+      w.textContent = 'No device was enrolled during this period, so the bundle would be empty. Press Download again to export it anyway.';
+      w.hidden = false; return;
+    }
+    w.hidden = true;
+    location.href = f.getAttribute('action') + '?' + q;
+  }
   document.addEventListener('submit', async function (ev) {
     var f = ev.target;
+    if (f.hasAttribute('data-evidence-period')) { ev.preventDefault(); await evidenceSubmit(f); return; }
     if (f.hasAttribute('data-csrf')) {
       var i = document.createElement('input'); i.type = 'hidden'; i.name = '_csrf'; i.value = csrf; f.appendChild(i);
     }
