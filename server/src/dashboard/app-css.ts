@@ -23,4 +23,9 @@ form.inline{display:inline}form.stack{max-width:420px;display:grid;gap:8px}form.
 .f-compliant{fill:#2da44e;background:#2da44e}.f-excluded{fill:#54aeff;background:#54aeff}.f-failing{fill:#d4a72c;background:#d4a72c}
 .f-noncompliant{fill:#cf222e;background:#cf222e}.f-unknown{fill:#afb8c1;background:#afb8c1}.f-stale{fill:#6e7781;background:#6e7781}
 textarea.policy{width:100%;min-height:480px;font:12px/1.4 ui-monospace,monospace}ul.errors{color:var(--bad)}
+ul.changes{margin:0 0 4px 16px;padding:0}
+input,select,textarea{max-width:100%}
+@media(max-width:640px){header{flex-wrap:wrap;gap:6px 12px;padding:8px 12px}header nav{display:flex;flex-wrap:wrap;gap:4px 12px}header nav a{margin-right:0}
+header .who{margin-left:0;width:100%}main{padding:12px}.card{min-width:0;flex:1 1 40%}
+table{display:block;overflow-x:auto;-webkit-overflow-scrolling:touch}}
 `;

@@ -7,6 +7,8 @@ import type { Db } from '../db/types.js';
 import { SEEN_WINDOWS, searchDevices, type DashboardDeviceQuery } from './device-query.js';
 import { html, qs, timeAgo, type SafeHtml } from './html.js';
 import { badge } from './layout.js';
+import { deadlineText, failingTitles, osText } from './device-format.js';
+import { platformName } from '#shared/checks/ids.js';
 
 const PAGE = 50;
 const str = (v: unknown, max = 200) => (typeof v === 'string' && v.length <= max && v !== '' ? v : undefined);
@@ -40,15 +42,15 @@ export async function devicesPage(db: Db, f: DashboardDeviceQuery, policy?: Poli
 <input name="q" placeholder="hostname, serial, owner" value="${f.q ?? ''}">
 <select name="state"><option value="">any state</option>${[...DEVICE_STATES, 'revoked'].map((s) => html`<option ${s === f.state ? 'selected' : ''}>${s}</option>`)}</select>
 <select name="check"><option value="">any failing check</option>${checkCatalogue(policy).map((c) => html`<option value="${c.id}" ${c.id === f.failingCheck ? 'selected' : ''}>${c.title}</option>`)}</select>
-<select name="platform"><option value="">any platform</option>${PLATFORMS.map((p) => html`<option ${p === f.platform ? 'selected' : ''}>${p}</option>`)}</select>
-<input name="os" placeholder="OS version prefix" value="${f.osVersion ?? ''}" size="12">
+<select name="platform"><option value="">any platform</option>${PLATFORMS.map((p) => html`<option value="${p}" ${p === f.platform ? 'selected' : ''}>${platformName(p)}</option>`)}</select>
+<input name="os" placeholder="OS (macOS 14, Ubuntu 22.04)" value="${f.osVersion ?? ''}" size="12">
 <input name="owner" placeholder="owner / user" value="${f.owner ?? ''}" size="12">
 <select name="seen"><option value="">any last seen</option>${Object.entries(SEEN_WINDOWS).map(([k, w]) => html`<option value="${k}" ${k === f.seen ? 'selected' : ''}>${w.label}</option>`)}</select>
 <button>Filter</button> <a href="/devices">clear</a></form>
 <p class="muted" id="result-count">${r.total} device(s)</p>
 <table id="device-table"><tr><th>${sortLink('hostname', 'Hostname')}</th><th>${sortLink('state', 'State')}</th><th>Failing checks</th><th>${sortLink('deadline', 'Deadline')}</th><th>${sortLink('os', 'OS')}</th><th>${sortLink('owner', 'Owner')}</th><th>Online</th><th>${sortLink('last_seen', 'Last seen')}</th></tr>
 ${r.items.map(
-  (d) => html`<tr><td><a href="/devices/${d.id}">${d.hostname}</a></td><td>${badge(d.state)}</td><td>${d.failing_checks.join(', ')}</td><td>${d.next_deadline ? timeAgo(d.next_deadline) : ''}</td><td>${d.platform} ${d.os_name ?? ''} ${d.os_version ?? ''}</td><td>${d.owner ?? ''}</td><td class="presence">${d.connected ? html`${badge('connected')} ${timeAgo(d.connected_since)}` : html`${badge('offline')} ${d.disconnected_at ? timeAgo(d.disconnected_at) : ''}`}</td><td>${d.connected ? 'now' : timeAgo(d.last_seen_at)}</td></tr>`,
+  (d) => html`<tr><td><a href="/devices/${d.id}">${d.hostname}</a></td><td>${badge(d.state)}</td><td>${failingTitles(d.failing_checks, policy)}</td><td>${deadlineText(d)}</td><td>${osText(d)}</td><td>${d.owner ?? ''}</td><td class="presence">${d.connected ? html`${badge('connected')} ${timeAgo(d.connected_since)}` : html`${badge('offline')} ${d.disconnected_at ? timeAgo(d.disconnected_at) : ''}`}</td><td>${d.connected ? 'now' : timeAgo(d.last_seen_at)}</td></tr>`,
 )}
 </table>
 <div class="pager">${f.offset > 0 ? html`<a href="${page(Math.max(0, f.offset - PAGE))}" rel="prev">← Previous</a>` : ''}
