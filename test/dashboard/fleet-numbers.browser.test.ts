@@ -13,6 +13,7 @@ import { reportingDevice, type ReportingDevice } from './fleet.js';
 import { DEFAULT_POLICY } from '../../shared/src/policy/default-policy.js';
 import { markStale } from '../../server/src/jobs/stale.js';
 import { ADMIN_TOKEN } from '../helpers/collector.js';
+import { parseCsv } from '../../shared/src/evidence/csv.js';
 
 describe('fleet numbers (pglite)', () => {
   let c: TestCollector;
@@ -97,6 +98,18 @@ describe('fleet numbers (pglite)', () => {
     expect(byName).toMatch(/5 device\(s\)/);
     expect(await page('/devices?os=windows')).toMatch(/0 device\(s\)/);
     expect(await page('/devices?os=linux')).toMatch(/5 device\(s\)/);
+  });
+
+  it('the device list exports to CSV with the page\'s filters', async () => {
+    const res = await fetch(`${c.url}/devices.csv?state=noncompliant`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-disposition')).toMatch(/attachment; filename="posture-devices-\d{4}-\d{2}-\d{2}\.csv"/);
+    const rows = parseCsv(await res.text());
+    expect(rows[0]).toEqual(['device_id', 'hostname', 'state', 'failing_checks', 'deadline', 'platform', 'os_name', 'os_version', 'owner', 'connected', 'last_seen', 'last_report']);
+    expect(rows.slice(1).map((r) => r[1])).toEqual(['fleetnum-overdue']);
+    expect(rows[1].slice(2, 6)).toEqual(['noncompliant', 'Firewall, USB storage control', 'overdue', 'Linux']);
+    const all = parseCsv(await (await fetch(`${c.url}/devices.csv`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text());
+    expect(all).toHaveLength(6);
   });
 
   it('the fleet page fits a 390 px wide phone', async () => {

@@ -86,3 +86,13 @@ export async function searchDevices(db: Db, f: DashboardDeviceQuery): Promise<{ 
   ]);
   return { total: Number(count.rows[0].n), items: page.rows };
 }
+
+/** Most rows one CSV export of the device list holds (a 20,000-device fleet fits five times). */
+export const DEVICE_CSV_MAX_ROWS = 100_000;
+
+/** Every device matching the filters (no paging), for the list's CSV export; capped at DEVICE_CSV_MAX_ROWS. */
+export async function allDevices(db: Db, f: DashboardDeviceQuery): Promise<DeviceSummary[]> {
+  const { where, params, order } = buildDeviceQuery(f);
+  const r = await db.query<DeviceSummary>(`SELECT ${DEVICE_COLUMNS} FROM devices ${where} ORDER BY ${order} LIMIT ${DEVICE_CSV_MAX_ROWS}`, params);
+  return r.rows;
+}

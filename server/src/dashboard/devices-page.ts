@@ -4,7 +4,8 @@ import { checkCatalogue, policyCheckIds } from '#shared/checks/catalogue.js';
 import type { Policy } from '#shared/policy/schema.js';
 import { DEVICE_STATES } from '#shared/policy/evaluate.js';
 import type { Db } from '../db/types.js';
-import { SEEN_WINDOWS, searchDevices, type DashboardDeviceQuery } from './device-query.js';
+import { SEEN_WINDOWS, allDevices, searchDevices, type DashboardDeviceQuery } from './device-query.js';
+import { CSV_BOM, csvRow } from '#shared/evidence/csv.js';
 import { html, qs, timeAgo, type SafeHtml } from './html.js';
 import { badge } from './layout.js';
 import { deadlineText, failingTitles, osText } from './device-format.js';
@@ -46,7 +47,7 @@ export async function devicesPage(db: Db, f: DashboardDeviceQuery, policy?: Poli
 <input name="os" placeholder="OS (macOS 14, Ubuntu 22.04)" value="${f.osVersion ?? ''}" size="12">
 <input name="owner" placeholder="owner / user" value="${f.owner ?? ''}" size="12">
 <select name="seen"><option value="">any last seen</option>${Object.entries(SEEN_WINDOWS).map(([k, w]) => html`<option value="${k}" ${k === f.seen ? 'selected' : ''}>${w.label}</option>`)}</select>
-<button>Filter</button> <a href="/devices">clear</a></form>
+<button>Filter</button> <a href="/devices">clear</a> <a id="devices-csv" href="/devices.csv${qs(keep)}">Export CSV</a></form>
 <p class="muted" id="result-count">${r.total} device(s)</p>
 <table id="device-table"><tr><th>${sortLink('hostname', 'Hostname')}</th><th>${sortLink('state', 'State')}</th><th>Failing checks</th><th>${sortLink('deadline', 'Deadline')}</th><th>${sortLink('os', 'OS')}</th><th>${sortLink('owner', 'Owner')}</th><th>Online</th><th>${sortLink('last_seen', 'Last seen')}</th></tr>
 ${r.items.map(
@@ -56,4 +57,21 @@ ${r.items.map(
 <div class="pager">${f.offset > 0 ? html`<a href="${page(Math.max(0, f.offset - PAGE))}" rel="prev">← Previous</a>` : ''}
 <span class="muted">${r.total ? f.offset + 1 : 0}–${Math.min(f.offset + PAGE, r.total)} of ${r.total}</span>
 ${f.offset + PAGE < r.total ? html`<a href="${page(f.offset + PAGE)}" rel="next">Next →</a>` : ''}</div>`;
+}
+
+/**
+ * The device list as CSV (UTF-8 with BOM, RFC 4180, formula-safe): the same filters as the
+ * page, every matching device, columns as on the page with ISO 8601 UTC times.
+ */
+export async function devicesCsv(db: Db, f: DashboardDeviceQuery, policy?: Policy): Promise<string> {
+  const rows = await allDevices(db, f);
+  let out = CSV_BOM + csvRow(['device_id', 'hostname', 'state', 'failing_checks', 'deadline', 'platform', 'os_name', 'os_version', 'owner', 'connected', 'last_seen', 'last_report']);
+  for (const d of rows)
+    out += csvRow([
+      d.id, d.hostname, d.state, failingTitles(d.failing_checks, policy),
+      d.state === 'noncompliant' ? 'overdue' : d.next_deadline ? new Date(d.next_deadline) : null,
+      platformName(d.platform), d.os_name, d.os_version, d.owner, !!d.connected,
+      d.last_seen_at ? new Date(d.last_seen_at) : null, d.last_report_at ? new Date(d.last_report_at) : null,
+    ]);
+  return out;
 }

@@ -11,7 +11,7 @@ import { APP_JS } from './app-js.js';
 import { APP_CSS } from './app-css.js';
 import { addPageSecurityHeaders } from './security.js';
 import { fleetPage } from './fleet-page.js';
-import { devicesPage, parseDeviceFilters } from './devices-page.js';
+import { devicesCsv, devicesPage, parseDeviceFilters } from './devices-page.js';
 import { devicePage } from './device-page.js';
 import { policyPage } from './policy-page.js';
 import { auditPage, parseAuditFilters } from './audit-page.js';
@@ -41,6 +41,13 @@ export function dashboardRoutes(ctx: Ctx) {
 
     app.get('/devices', { config: { auth: ALL_ROLES } }, async (req: Q, reply) =>
       reply.type('text/html').send(page('Devices', req, await devicesPage(ctx.db, parseDeviceFilters(req.query, ctx.policy.policy), ctx.policy.policy))),
+    );
+
+    app.get('/devices.csv', { config: { auth: ALL_ROLES } }, async (req: Q, reply) =>
+      reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="posture-devices-${new Date().toISOString().slice(0, 10)}.csv"`)
+        .send(await devicesCsv(ctx.db, { ...parseDeviceFilters(req.query, ctx.policy.policy), offset: 0 }, ctx.policy.policy)),
     );
 
     app.get('/devices/:id', { config: { auth: ALL_ROLES } }, async (req: FastifyRequest<{ Params: { id: string } }>, reply) => {
