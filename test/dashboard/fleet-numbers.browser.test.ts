@@ -127,4 +127,44 @@ describe('fleet numbers (pglite)', () => {
     await p.screenshot({ path: shot('fleet-390px'), fullPage: true });
     await ctx.close();
   }, 60_000);
+
+  it('bulk actions on a selection: set owner, exclude a check, re-check (runs last: it changes the fleet)', async () => {
+    const ctx = await browser.newContext();
+    const p = await ctx.newPage();
+    await p.goto(`${c.url}/login`);
+    await p.fill('input[name=token]', ADMIN_TOKEN);
+    await Promise.all([p.waitForURL(`${c.url}/`), p.click('button[type=submit]')]);
+    await p.goto(`${c.url}/devices?q=fleetnum-overdue`);
+    expect(await p.textContent('#result-count')).toBe('2 device(s)');
+    await p.check('#select-all');
+    expect(await p.textContent('#bulk-count')).toBe('2 selected');
+    await p.fill('#bulk-actions input[name=email]', 'bulk.owner@example.com');
+    await p.click('button[data-bulk-action=owner]');
+    await p.waitForSelector('#bulk-status:has-text("Owner set on 2 of 2")');
+    for (const h of ['overdue', 'overdue-stale']) expect((await c.api(`/api/v1/devices/${devs[h].deviceId}`)).body.owner).toBe('bulk.owner@example.com');
+
+    await p.goto(`${c.url}/devices?q=fleetnum-overdue`);
+    await p.check('#select-all');
+    await p.selectOption('#bulk-actions select[name=checkId]', 'firewall');
+    await p.fill('#bulk-actions input[name=rationale]', 'short');
+    await p.click('button[data-bulk-action=exclude]');
+    await p.waitForSelector('#bulk-status:has-text("at least 10 characters")');
+    await p.fill('#bulk-actions input[name=rationale]', 'replacement laptops ordered, ticket IT-4711');
+    await p.click('button[data-bulk-action=exclude]');
+    await p.waitForSelector('#bulk-status:has-text("Excluded on 2 of 2")');
+    for (const h of ['overdue', 'overdue-stale']) {
+      const ex = (await c.api(`/api/v1/devices/${devs[h].deviceId}/exclusions`)).body;
+      expect(JSON.stringify(ex)).toContain('IT-4711');
+    }
+    await p.goto(`${c.url}/devices?q=fleetnum-overdue`);
+    await p.check('#select-all');
+    await p.click('button[data-bulk-action=check-now]');
+    await p.waitForSelector('#bulk-status:has-text("Re-check sent to 2 of 2")');
+    await p.screenshot({ path: shot('devices-bulk-actions'), fullPage: true });
+    // One audit entry per device, as if each had been excluded on its own page.
+    const audit = (await c.api('/api/v1/audit?action=exclusion.create')).body.items as { target: string; detail: { rationale: string } }[];
+    const bulkEntries = audit.filter((a) => a.detail.rationale.includes('IT-4711')).map((a) => a.target).sort();
+    expect(bulkEntries).toEqual([devs['overdue'].deviceId, devs['overdue-stale'].deviceId].sort());
+    await ctx.close();
+  }, 90_000);
 });

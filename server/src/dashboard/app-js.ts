@@ -61,6 +61,44 @@ export const APP_JS = `
     try { tz = Intl.DateTimeFormat().resolvedOptions().timeZone || ''; } catch (e) {}
     if (zone) zone.textContent = 'Times are in your time zone' + (tz ? ' (' + tz + ')' : '') + '. The default is the last 90 days up to now.';
   }
+  // Bulk actions on the device list: each selected device goes through its own API call, so
+  // the per-device checks and audit entries are the same as on the device page.
+  var bulk = document.querySelector('form[data-bulk]');
+  function selected() { return Array.prototype.map.call(document.querySelectorAll('input[name="sel"]:checked'), function (c) { return c.value; }); }
+  function bulkStatus(t) { var e = document.getElementById('bulk-status'); if (e) e.textContent = t; }
+  if (bulk) {
+    document.addEventListener('change', function (ev) {
+      if (ev.target.id === 'select-all') document.querySelectorAll('input[name="sel"]').forEach(function (c) { c.checked = ev.target.checked; });
+      var n = document.getElementById('bulk-count'); if (n) n.textContent = selected().length + ' selected';
+    });
+    bulk.addEventListener('click', async function (ev) {
+      var b = ev.target.closest && ev.target.closest('button[data-bulk-action]');
+      if (!b) return;
+      var ids = selected(), a = b.getAttribute('data-bulk-action'), ok = 0, failed = [];
+      if (!ids.length) { bulkStatus('Select devices first.'); return; }
+      if (a === 'owner') {
+        var email = bulk.elements.email.value.trim();
+        if (!email) { bulkStatus('Enter the owner email address.'); return; }
+        try { var r = await call('POST', '/api/v1/devices/owner', { deviceIds: ids, email: email }); bulkStatus('Owner set on ' + r.updated + ' of ' + ids.length + '.'); setTimeout(function () { location.reload(); }, 800); }
+        catch (e) { bulkStatus('Failed: ' + e.message); }
+        return;
+      }
+      var body = null;
+      if (a === 'exclude') {
+        var why = bulk.elements.rationale.value.trim(), days = Number(bulk.elements.days.value) || 30;
+        if (why.length < 10) { bulkStatus('Give a reason of at least 10 characters for the exclusion.'); return; }
+        body = { checkId: bulk.elements.checkId.value, rationale: why, expiresAt: new Date(Date.now() + days * 86400000).toISOString() };
+      }
+      bulkStatus('Working… 0 of ' + ids.length);
+      for (var i = 0; i < ids.length; i++) {
+        var u = '/api/v1/devices/' + encodeURIComponent(ids[i]) + (a === 'exclude' ? '/exclusions' : '/check-now');
+        try { await call('POST', u, body); ok++; } catch (e) { failed.push(ids[i] + ': ' + e.message); }
+        bulkStatus('Working… ' + (i + 1) + ' of ' + ids.length);
+      }
+      bulkStatus((a === 'exclude' ? 'Excluded on ' : 'Re-check sent to ') + ok + ' of ' + ids.length + '.' + (failed.length ? ' Failed: ' + failed.join('; ') : ''));
+      if (a === 'exclude' && ok) setTimeout(function () { location.reload(); }, 800);
+    });
+  }
   var emptyConfirmed = '';
   async function evidenceSubmit(f) {
     var w = document.getElementById('evidence-warning');

@@ -32,7 +32,12 @@ export function parseDeviceFilters(q: Record<string, string | undefined>, policy
   };
 }
 
-export async function devicesPage(db: Db, f: DashboardDeviceQuery, policy?: Policy): Promise<SafeHtml> {
+/**
+ * The device list page. `canAct` (admin, help desk) adds a selection column and the bulk
+ * actions bar: re-check, set owner, exclude a check — each calls the per-device API, so the
+ * same checks and audit entries apply as for one device.
+ */
+export async function devicesPage(db: Db, f: DashboardDeviceQuery, policy?: Policy, canAct = false): Promise<SafeHtml> {
   const r = await searchDevices(db, f);
   const keep = { state: f.state, check: f.failingCheck, platform: f.platform, os: f.osVersion, owner: f.owner, q: f.q, seen: f.seen };
   const sortLink = (key: string, label: string) =>
@@ -49,9 +54,19 @@ export async function devicesPage(db: Db, f: DashboardDeviceQuery, policy?: Poli
 <select name="seen"><option value="">any last seen</option>${Object.entries(SEEN_WINDOWS).map(([k, w]) => html`<option value="${k}" ${k === f.seen ? 'selected' : ''}>${w.label}</option>`)}</select>
 <button>Filter</button> <a href="/devices">clear</a> <a id="devices-csv" href="/devices.csv${qs(keep)}">Export CSV</a></form>
 <p class="muted" id="result-count">${r.total} device(s)</p>
-<table id="device-table"><tr><th>${sortLink('hostname', 'Hostname')}</th><th>${sortLink('state', 'State')}</th><th>Failing checks</th><th>${sortLink('deadline', 'Deadline')}</th><th>${sortLink('os', 'OS')}</th><th>${sortLink('owner', 'Owner')}</th><th>Online</th><th>${sortLink('last_seen', 'Last seen')}</th></tr>
+${canAct
+  ? html`<form id="bulk-actions" class="filters" data-bulk>
+<span id="bulk-count" class="muted">0 selected</span>
+<button type="button" data-bulk-action="check-now">Re-check selected</button>
+<label>Owner <input name="email" type="email" maxlength="320" placeholder="person@company.com" size="20"></label><button type="button" data-bulk-action="owner">Set owner</button>
+<select name="checkId" aria-label="check to exclude">${checkCatalogue(policy).map((c) => html`<option value="${c.id}">${c.title}</option>`)}<option value="*">all checks</option></select>
+<input name="rationale" placeholder="why (10+ characters)" maxlength="2000" size="18"><label>for <input name="days" type="number" min="1" max="365" value="30" size="3"> days</label>
+<button type="button" data-bulk-action="exclude">Exclude</button>
+<span id="bulk-status" class="form-status" role="status"></span></form>`
+  : ''}
+<table id="device-table"><tr>${canAct ? html`<th><input type="checkbox" id="select-all" aria-label="select all on this page"></th>` : ''}<th>${sortLink('hostname', 'Hostname')}</th><th>${sortLink('state', 'State')}</th><th>Failing checks</th><th>${sortLink('deadline', 'Deadline')}</th><th>${sortLink('os', 'OS')}</th><th>${sortLink('owner', 'Owner')}</th><th>Online</th><th>${sortLink('last_seen', 'Last seen')}</th></tr>
 ${r.items.map(
-  (d) => html`<tr><td><a href="/devices/${d.id}">${d.hostname}</a></td><td>${badge(d.state)}</td><td>${failingTitles(d.failing_checks, policy)}</td><td>${deadlineText(d)}</td><td>${osText(d)}</td><td>${d.owner ?? ''}</td><td class="presence">${d.connected ? html`${badge('connected')} ${timeAgo(d.connected_since)}` : html`${badge('offline')} ${d.disconnected_at ? timeAgo(d.disconnected_at) : ''}`}</td><td>${d.connected ? 'now' : timeAgo(d.last_seen_at)}</td></tr>`,
+  (d) => html`<tr>${canAct ? html`<td><input type="checkbox" name="sel" value="${d.id}" aria-label="select ${d.hostname}"></td>` : ''}<td><a href="/devices/${d.id}">${d.hostname}</a></td><td>${badge(d.state)}</td><td>${failingTitles(d.failing_checks, policy)}</td><td>${deadlineText(d)}</td><td>${osText(d)}</td><td>${d.owner ?? ''}</td><td class="presence">${d.connected ? html`${badge('connected')} ${timeAgo(d.connected_since)}` : html`${badge('offline')} ${d.disconnected_at ? timeAgo(d.disconnected_at) : ''}`}</td><td>${d.connected ? 'now' : timeAgo(d.last_seen_at)}</td></tr>`,
 )}
 </table>
 <div class="pager">${f.offset > 0 ? html`<a href="${page(Math.max(0, f.offset - PAGE))}" rel="prev">← Previous</a>` : ''}

@@ -1,7 +1,7 @@
 /** Dashboard pages (server-rendered; every value escaped by the html tag; strict CSP, see security.ts). */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Ctx } from '../context.js';
-import { ADMIN, ALL_ROLES } from '../auth/roles.js';
+import { ADMIN, ALL_ROLES, OPERATORS } from '../auth/roles.js';
 import { ApiError } from '../shared/errors.js';
 import { AUDIT_ROLES } from '../audit/routes.js';
 import { html, qs } from './html.js';
@@ -40,7 +40,7 @@ export function dashboardRoutes(ctx: Ctx) {
     app.get('/', { config: { auth: ALL_ROLES } }, async (req, reply) => reply.type('text/html').send(page('Fleet', req, await fleetPage(ctx.db, ctx.policy.policy))));
 
     app.get('/devices', { config: { auth: ALL_ROLES } }, async (req: Q, reply) =>
-      reply.type('text/html').send(page('Devices', req, await devicesPage(ctx.db, parseDeviceFilters(req.query, ctx.policy.policy), ctx.policy.policy))),
+      reply.type('text/html').send(page('Devices', req, await devicesPage(ctx.db, parseDeviceFilters(req.query, ctx.policy.policy), ctx.policy.policy, OPERATORS.includes(req.principal!.role)))),
     );
 
     app.get('/devices.csv', { config: { auth: ALL_ROLES } }, async (req: Q, reply) =>
