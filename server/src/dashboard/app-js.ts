@@ -99,6 +99,16 @@ export const APP_JS = `
       if (a === 'exclude' && ok) setTimeout(function () { location.reload(); }, 800);
     });
   }
+  // Client-side filter of a long table (the device's software list): rows whose text contains the words.
+  document.querySelectorAll('input[data-filter-table]').forEach(function (inp) {
+    var t = document.getElementById(inp.getAttribute('data-filter-table')), n = document.getElementById(inp.getAttribute('data-filter-table') + '-count');
+    inp.addEventListener('input', function () {
+      var q = inp.value.toLowerCase().trim(), shown = 0, rows = t ? t.querySelectorAll('tr') : [];
+      for (var i = 1; i < rows.length; i++) { var hit = !q || rows[i].textContent.toLowerCase().indexOf(q) >= 0; rows[i].hidden = !hit; if (hit) shown++; }
+      if (n) n.textContent = q ? shown + ' match' + (shown === 1 ? '' : 'es') : '';
+      var box = t && t.closest('details'); if (box && q) box.open = true;
+    });
+  });
   var emptyConfirmed = '';
   async function evidenceSubmit(f) {
     var w = document.getElementById('evidence-warning');

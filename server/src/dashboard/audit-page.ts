@@ -25,7 +25,7 @@ export function parseAuditFilters(q: Record<string, string | undefined>): AuditQ
 }
 
 /** Readable names for the ids on one page of entries: device hostnames, secret and token labels. */
-async function namesFor(db: Db, items: { actor: string; target: string | null }[]): Promise<Map<string, string>> {
+export async function namesFor(db: Db, items: { actor: string; target: string | null }[]): Promise<Map<string, string>> {
   const ids = new Set<string>();
   for (const a of items) for (const v of [a.actor, a.target]) {
     const id = v?.replace(/^(device|enroll-secret):/, '');
@@ -46,7 +46,7 @@ async function namesFor(db: Db, items: { actor: string; target: string | null }[
 }
 
 /** An actor or target with its readable name beside the id; devices link to their page. */
-function named(v: string | null, names: Map<string, string>): SafeHtml | string {
+export function named(v: string | null, names: Map<string, string>): SafeHtml | string {
   if (!v) return '';
   const id = v.replace(/^(device|enroll-secret):/, '');
   const name = names.get(id);
