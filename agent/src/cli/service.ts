@@ -43,6 +43,11 @@ RestartSec=10
 # Keys, config and the report spool: the only place the agent writes.
 ${stateDir.startsWith('/var/lib/') ? `StateDirectory=${stateDir.slice('/var/lib/'.length)}\nStateDirectoryMode=0700` : `ReadWritePaths=${stateDir}`}
 UMask=0077
+# /run is read-only under ProtectSystem=strict: iptables (the firewall probe's \`iptables -S\`,
+# and ufw's) takes its lock at XTABLES_LOCKFILE (iptables(8)), so it gets one it can create.
+RuntimeDirectory=posture-agent
+RuntimeDirectoryMode=0755
+Environment=XTABLES_LOCKFILE=/run/posture-agent/xtables.lock
 # Hardening: the agent only reads the system and writes its own state directory.
 NoNewPrivileges=yes
 ProtectSystem=strict
@@ -50,7 +55,11 @@ ProtectHome=read-only
 PrivateTmp=yes
 PrivateDevices=no
 ProtectKernelTunables=yes
-ProtectKernelModules=yes
+# Not ProtectKernelModules=yes: it makes /usr/lib/modules inaccessible, and the USB storage probe
+# reads modules.builtin there to tell whether usb-storage is built into the kernel (a built-in
+# driver ignores modprobe.d blocks). Module loading stays forbidden by the system call filter.
+ProtectKernelModules=no
+SystemCallFilter=~@module
 ProtectKernelLogs=yes
 ProtectControlGroups=yes
 ProtectClock=yes
