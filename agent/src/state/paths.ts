@@ -3,7 +3,8 @@
  * would; --state-dir or POSTURE_AGENT_DIR override it so several agents can share a machine.
  */
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve, win32 } from 'node:path';
+import { createHash } from 'node:crypto';
 
 export function defaultStateDir(platform = process.platform, isRoot = process.getuid?.() === 0): string {
   if (platform === 'win32') return join(process.env.ProgramData ?? 'C:\\ProgramData', 'Posture', 'agent');
@@ -29,6 +30,37 @@ export const files = (dir: string) => ({
   pendingKey: join(dir, 'device-key.pending.jwk'),
   /** The last collector verdicts, exclusions and deadlines, for `status` while offline. */
   verdicts: join(dir, 'last-verdicts.json'),
-  /** The running agent's local channel (status and My-device links for the machine's users). */
-  socket: join(dir, 'agent.sock'),
+  /** The running agent's local channel: see localChannelPath (outside the 0700 directory). */
+  socket: localChannelPath(dir),
 });
+
+/**
+ * Where the running agent serves its local channel (agent/src/local/, docs/local-channel.md).
+ * Unix: the socket sits NEXT TO the state directory, `<stateDir>.sock` (e.g.
+ * /var/lib/posture-agent.sock), because the 0700 state directory cannot be traversed by
+ * other users; a sibling needs only the (world-traversable) parent. Windows: the named pipe
+ * \\.\pipe\posture-agent for the default directory, with a short hash of any other one
+ * so several agents on one machine do not collide.
+ */
+export function localChannelPath(dir: string, platform = process.platform): string {
+  if (platform === 'win32') {
+    const abs = win32.resolve(dir);
+    if (abs.toLowerCase() === win32.resolve(defaultStateDir('win32')).toLowerCase()) return '\\\\.\\pipe\\posture-agent';
+    return `\\\\.\\pipe\\posture-agent-${createHash('sha256').update(abs.toLowerCase()).digest('hex').slice(0, 12)}`;
+  }
+  return `${resolve(dir).replace(/\/+$/, '')}.sock`;
+}
+
+/**
+ * The state directories `status` and `open` look at when neither --state-dir nor
+ * POSTURE_AGENT_DIR is given, most specific first: the user's own agent (non-root), the
+ * agent `npm start` runs (only when invoked as `npm run agent` in this repository, where
+ * npm sets npm_package_name), then the system service's.
+ */
+export function stateDirCandidates(env = process.env, platform = process.platform, isRoot = process.getuid?.() === 0): string[] {
+  const out = [defaultStateDir(platform, isRoot)];
+  if (env.npm_package_name === 'posture') out.push(resolve(env.POSTURE_DATA_DIR || 'data', 'local-agent'));
+  const system = defaultStateDir(platform, true);
+  if (!out.includes(system)) out.push(system);
+  return out;
+}
