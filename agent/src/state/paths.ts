@@ -5,6 +5,7 @@
 import { homedir } from 'node:os';
 import { join, resolve, win32 } from 'node:path';
 import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
 
 export function defaultStateDir(platform = process.platform, isRoot = process.getuid?.() === 0): string {
   if (platform === 'win32') return join(process.env.ProgramData ?? 'C:\\ProgramData', 'Posture', 'agent');
@@ -63,4 +64,29 @@ export function stateDirCandidates(env = process.env, platform = process.platfor
   const system = defaultStateDir(platform, true);
   if (!out.includes(system)) out.push(system);
   return out;
+}
+
+/**
+ * The state directory `status` / `open` use: --state-dir or POSTURE_AGENT_DIR when given,
+ * else the first candidate (stateDirCandidates) with a running agent's socket, or with
+ * agent.json / a pending enrollment, including one this user may not read (EACCES: the
+ * root service's 0700 directory), else the first candidate (for the "not enrolled" words).
+ */
+export function locateStateDir(flag?: string, candidates = stateDirCandidates()): string {
+  const explicit = flag ?? process.env.POSTURE_AGENT_DIR;
+  if (explicit) return explicit;
+  const present = (p: string) => {
+    try {
+      statSync(p);
+      return true;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      return code === 'EACCES' || code === 'EPERM';
+    }
+  };
+  for (const d of candidates) {
+    if (process.platform !== 'win32' && present(localChannelPath(d))) return d;
+    if (present(join(d, 'agent.json')) || present(join(d, 'pending-enrollment.json'))) return d;
+  }
+  return candidates[0]!;
 }
