@@ -43,8 +43,12 @@ describe('peer identification (pure parts)', () => {
 
 describe('where the channel is', () => {
   it('a sibling of the state directory on Unix; a named pipe on Windows', () => {
-    expect(localChannelPath('/var/lib/posture-agent', 'linux')).toBe('/var/lib/posture-agent.sock');
-    expect(localChannelPath('/var/lib/posture-agent/', 'linux')).toBe('/var/lib/posture-agent.sock');
+    // The service's /var/lib state: its systemd RuntimeDirectory (ProtectSystem=strict keeps /var/lib read-only).
+    expect(localChannelPath('/var/lib/posture-agent', 'linux')).toBe('/run/posture-agent/agent.sock');
+    expect(localChannelPath('/var/lib/posture-agent/', 'linux')).toBe('/run/posture-agent/agent.sock');
+    expect(localChannelPath('/var/lib/acme/posture', 'linux')).toBe('/run/acme-posture/agent.sock');
+    expect(localChannelPath('/srv/posture/agent', 'linux')).toBe('/srv/posture/agent.sock');
+    expect(localChannelPath('/Library/Application Support/Posture/agent', 'darwin')).toBe('/Library/Application Support/Posture/agent.sock');
     const pd = process.env.ProgramData;
     process.env.ProgramData = 'C:\\ProgramData';
     try {

@@ -10,7 +10,8 @@
  * (code path only; not exercised by the tests here).
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { IDLE_TIMEOUT_MS, MAX_CONNECTIONS, MAX_LINE_BYTES, MAX_REQUESTS_PER_CONNECTION, validateRequest, type LocalRequest, type LocalResponse } from './protocol.js';
 import { identifyPeer, mayAsk, type Peer } from './peer.js';
 import type { RunFn } from '../exec/runner.js';
@@ -57,6 +58,8 @@ export class LocalChannelServer {
   async start(): Promise<void> {
     const platform = this.o.platform ?? process.platform;
     if (platform !== 'win32') {
+      // /run/<name>/ exists under systemd (RuntimeDirectory=); a manual root run creates it.
+      mkdirSync(dirname(this.o.path), { recursive: true, mode: 0o755 });
       try {
         if (lstatSync(this.o.path).isSocket()) unlinkSync(this.o.path);
       } catch {

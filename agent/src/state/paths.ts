@@ -37,9 +37,10 @@ export const files = (dir: string) => ({
 
 /**
  * Where the running agent serves its local channel (agent/src/local/, docs/local-channel.md).
- * Unix: the socket sits NEXT TO the state directory, `<stateDir>.sock` (e.g.
- * /var/lib/posture-agent.sock), because the 0700 state directory cannot be traversed by
- * other users; a sibling needs only the (world-traversable) parent. Windows: the named pipe
+ * Unix: not inside the 0700 state directory (other users cannot traverse it). A state
+ * directory under /var/lib (the Linux service) → /run/<name>/agent.sock (e.g.
+ * /run/posture-agent/agent.sock); any other → the sibling `<stateDir>.sock` (e.g.
+ * /tmp/x.sock, ./data/local-agent.sock), which needs only the parent to be traversable. Windows: the named pipe
  * \\.\pipe\posture-agent for the default directory, with a short hash of any other one
  * so several agents on one machine do not collide.
  */
@@ -49,7 +50,16 @@ export function localChannelPath(dir: string, platform = process.platform): stri
     if (abs.toLowerCase() === win32.resolve(defaultStateDir('win32')).toLowerCase()) return '\\\\.\\pipe\\posture-agent';
     return `\\\\.\\pipe\\posture-agent-${createHash('sha256').update(abs.toLowerCase()).digest('hex').slice(0, 12)}`;
   }
-  return `${resolve(dir).replace(/\/+$/, '')}.sock`;
+  const abs = resolve(dir).replace(/\/+$/, '');
+  // A systemd service may write only its StateDirectory under /var/lib (ProtectSystem=strict):
+  // its socket goes to the matching RuntimeDirectory, which the unit creates 0755.
+  if (platform === 'linux' && abs.startsWith('/var/lib/')) return `/run/${runtimeDirName(abs)}/agent.sock`;
+  return `${abs}.sock`;
+}
+
+/** /var/lib/posture-agent → posture-agent (the unit's RuntimeDirectory= name for a state dir under /var/lib). */
+export function runtimeDirName(stateDir: string): string {
+  return resolve(stateDir).slice('/var/lib/'.length).replace(/\/+$/, '').replace(/\//g, '-');
 }
 
 /**
