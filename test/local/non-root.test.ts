@@ -162,6 +162,10 @@ describe.skipIf(!isRoot)('the employee without root: local channel and offline s
     expect(many.length).toBe(9);
     expect(JSON.parse(many[8]!).code).toBe('rate_limited');
     expect(JSON.parse(many[0]!).ok).toBe(true);
+    // check-now: one run, then a cooldown (a local user cannot keep the probes busy).
+    const checks = await rawLines(sock, '{"v":1,"type":"check-now"}\n{"v":1,"type":"check-now"}\n', 2);
+    expect(checks.map((l) => JSON.parse(l).queued)).toEqual([true, false]);
+    await waitFor(async () => /local channel: check-now for uid 0/.test(agent!.output()), 5000);
   }, 120_000);
 
   it('collector stopped: status keeps the exclusion and the deadline, says since when, no ECONNREFUSED', async () => {
