@@ -1,6 +1,8 @@
 /**
  * `posture-agent open [--print]`: open this device's My-device page in the browser, signed in
- * by a short-lived link token (no admin login). --print prints the link instead.
+ * by a short-lived link token (no admin login). --print prints the link instead. The running
+ * agent mints the link over its local channel (agent/src/local/), so the employee needs no
+ * access to the device key; without an agent, the key file is used (root / own agent).
  */
 import { loadConfig, StatePermissionError } from '../state/config.js';
 import { localChannelPath } from '../state/paths.js';

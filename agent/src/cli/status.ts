@@ -2,7 +2,9 @@
  * `posture-agent status [--json] [--what-is-collected]`: the employee's view of this
  * computer. The collector's verdict (policy thresholds, grace deadlines, the company's own
  * fix steps) is shown when it is reachable and current; otherwise the agent's own last
- * results (status.json), marked as such. Exit codes let scripts act on the state.
+ * results (status.json) with the collector's last kept exclusions and deadlines, marked as
+ * such. Asked of the running agent first (local channel), so no sudo is needed. Exit codes
+ * let scripts act on the state.
  */
 import { checkTitle } from '#shared/checks/catalogue.js';
 import type { CustomCheck } from '#shared/custom-checks/schema.js';
