@@ -8,7 +8,7 @@
  * the deadline and says since when the collector is unreachable, in plain words.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -213,6 +213,13 @@ describe.skipIf(!isRoot)('the employee without root: local channel and offline s
       expect(r.stdout + r.stderr).not.toMatch(/not enrolled/i);
       if (args.includes('--json')) expect(JSON.parse(r.stdout)).toMatchObject({ state: 'permission_denied', exitCode: 10 });
     }
+    // A crashed agent (kill -9) leaves its socket behind: nobody listens, same permission answer.
+    spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(sock)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+    expect(statSync(sock).isSocket()).toBe(true);
+    const stale = await runAs(USER, ['status', ...cli]);
+    expect(stale.code, stale.stderr).toBe(STATUS_EXIT.permission);
+    expect(stale.stderr).toMatch(/permission denied/);
+    rmSync(sock);
     // Root reads the state directly: same kept verdicts, the agent marked as not running.
     const r = await runAgentCli(['status', ...cli], env);
     expect(r.code, r.stderr).toBe(STATUS_EXIT.failing);
