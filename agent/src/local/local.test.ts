@@ -64,14 +64,14 @@ describe('where the channel is', () => {
     const data = mkdtempSync(join(tmpdir(), 'posture-data-'));
     const env = { npm_package_name: 'posture', POSTURE_DATA_DIR: data };
     const cands = stateDirCandidates(env, 'linux', false);
-    expect(cands).toContain(join(data, 'local-agent'));
+    expect(cands[0]).toBe(join(data, 'local-agent'));
     expect(cands.at(-1)).toBe('/var/lib/posture-agent');
     expect(stateDirCandidates({}, 'linux', false)).not.toContain(join(data, 'local-agent'));
     const saved = process.env.POSTURE_AGENT_DIR;
     delete process.env.POSTURE_AGENT_DIR;
     try {
-      // Nothing there yet: the user's own directory (for the "not enrolled" words).
-      expect(locateStateDir(undefined, cands)).toBe(cands[0]);
+      // Nothing anywhere yet: the first candidate (for the "not enrolled" words).
+      expect(locateStateDir(undefined, cands.slice(1))).toBe(cands[1]);
       mkdirSync(join(data, 'local-agent'));
       writeFileSync(join(data, 'local-agent', 'agent.json'), '{}');
       expect(locateStateDir(undefined, cands)).toBe(join(data, 'local-agent'));

@@ -64,13 +64,15 @@ export function runtimeDirName(stateDir: string): string {
 
 /**
  * The state directories `status` and `open` look at when neither --state-dir nor
- * POSTURE_AGENT_DIR is given, most specific first: the user's own agent (non-root), the
- * agent `npm start` runs (only when invoked as `npm run agent` in this repository, where
- * npm sets npm_package_name), then the system service's.
+ * POSTURE_AGENT_DIR is given, most specific first: the agent `npm start` runs (only when
+ * invoked as `npm run agent` in this repository, where npm sets npm_package_name), the
+ * user's own agent (non-root), then the system service's.
  */
 export function stateDirCandidates(env = process.env, platform = process.platform, isRoot = process.getuid?.() === 0): string[] {
-  const out = [defaultStateDir(platform, isRoot)];
+  const out: string[] = [];
+  // Run from the repository by npm: the developer means the agent `npm start` runs here.
   if (env.npm_package_name === 'posture') out.push(resolve(env.POSTURE_DATA_DIR || 'data', 'local-agent'));
+  out.push(defaultStateDir(platform, isRoot));
   const system = defaultStateDir(platform, true);
   if (!out.includes(system)) out.push(system);
   return out;
