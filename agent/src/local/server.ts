@@ -79,6 +79,8 @@ export class LocalChannelServer {
     if (platform !== 'win32') chmodSync(this.o.path, 0o666);
     server.on('error', (e) => this.o.log('warn', `local channel: ${e.message}`));
     this.server = server;
+    // An exit without stop() (the updater's restart exit): leave no socket that nobody serves.
+    if (platform !== 'win32') process.once('exit', () => this.removeSocketFile());
   }
 
   async stop(): Promise<void> {
@@ -87,12 +89,14 @@ export class LocalChannelServer {
     this.server = null;
     if (s) await new Promise<void>((r) => s.close(() => r()));
     // net.Server removes its socket file on close; make sure (a crash leaves one, start() replaces it).
-    if ((this.o.platform ?? process.platform) !== 'win32') {
-      try {
-        if (lstatSync(this.o.path).isSocket()) unlinkSync(this.o.path);
-      } catch {
-        /* gone */
-      }
+    if ((this.o.platform ?? process.platform) !== 'win32') this.removeSocketFile();
+  }
+
+  private removeSocketFile(): void {
+    try {
+      if (lstatSync(this.o.path).isSocket()) unlinkSync(this.o.path);
+    } catch {
+      /* gone */
     }
   }
 
