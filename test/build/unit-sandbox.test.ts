@@ -123,6 +123,9 @@ describe.skipIf(!isRootLinux || !hasUnshare)('the systemd unit’s sandbox does 
     if (createdModules) rmSync(`/usr/lib/modules/${kernel}`, { recursive: true, force: true });
     if (createdModules && existsSync('/usr/lib/modules')) spawnSync('rmdir', ['/usr/lib/modules']);
     rmSync(work, { recursive: true, force: true });
+    // The mount point made under /run inside the namespace is a directory on the real /run.
+    const rt = settings.get('RuntimeDirectory');
+    if (rt && rt !== 'posture-agent') rmSync(`/run/${rt.split('/')[0]}`, { recursive: true, force: true });
   });
 
   const sandboxScript = (overrides: Record<string, string> = {}, command = agent) => {
@@ -153,7 +156,7 @@ describe.skipIf(!isRootLinux || !hasUnshare)('the systemd unit’s sandbox does 
     const probe = (overrides: Record<string, string>) =>
       spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-ec', sandboxScript(overrides, [
         `touch ${stateDir}/w && echo STATE_RW`,
-        `touch /run/posture-agent/w && echo RUN_RW`,
+        `touch /run/${settings.get('RuntimeDirectory')}/w && echo RUN_RW`,
         `touch /usr/posture-unit-test 2>/dev/null && echo ROOT_RW || echo ROOT_RO`,
         `test -r ${modulesDir}/modules.builtin && echo MODULES_VISIBLE || echo MODULES_HIDDEN`,
       ].join('\n'))], { encoding: 'utf8' }).stdout;

@@ -46,9 +46,7 @@ ${stateDir.startsWith('/var/lib/') ? `# The local channel (docs/local-channel.md
 UMask=0077
 # /run is read-only under ProtectSystem=strict: iptables (the firewall probe's \`iptables -S\`,
 # and ufw's) takes its lock at XTABLES_LOCKFILE (iptables(8)), so it gets one it can create.
-RuntimeDirectory=posture-agent
-RuntimeDirectoryMode=0755
-Environment=XTABLES_LOCKFILE=/run/posture-agent/xtables.lock
+Environment=XTABLES_LOCKFILE=${stateDir.startsWith('/var/lib/') ? `/run/${runtimeDirName(stateDir)}` : stateDir}/xtables.lock
 # Hardening: the agent only reads the system and writes its own state directory.
 NoNewPrivileges=yes
 ProtectSystem=strict
