@@ -48,6 +48,15 @@ export const APP_JS = `
       // Revoking asks why: the reason goes into the audit log and shows on the device page.
       if (a === 'revoke') { var why = prompt('Revoke this device? Its agent is disconnected and can no longer report.\\nReason (recorded in the audit log):'); if (why === null) return; if (!why.trim()) { status('A reason is needed to revoke a device.'); return; } await call('POST', '/api/v1/devices/' + id + '/revoke', { reason: why.trim().slice(0, 500) }); location.reload(); }
       if (a === 'restore') { if (!confirm('Restore this device? Its agent can enroll again with a new key.')) return; await call('POST', '/api/v1/devices/' + id + '/restore'); location.reload(); }
+      // A pending enrollment: the decision needs a reason (audit log); approve replaces the device's key.
+      if (a === 'approve-enrollment' || a === 'reject-enrollment') {
+        var approve = a === 'approve-enrollment';
+        var reason = prompt(approve ? 'Approve this enrollment? It REPLACES the device key: the agent running now stops reporting.\\nReason (recorded in the audit log):' : 'Reject this enrollment request?\\nReason (recorded in the audit log):');
+        if (reason === null) return;
+        if (reason.trim().length < 3) { status('A reason of at least 3 characters is needed.'); return; }
+        await call('POST', '/api/v1/enrollments/' + encodeURIComponent(b.getAttribute('data-pending')) + (approve ? '/approve' : '/reject'), { reason: reason.trim().slice(0, 500) });
+        location.reload(); return;
+      }
       if (a === 'revoke-exclusion') { await call('DELETE', '/api/v1/devices/' + id + '/exclusions/' + encodeURIComponent(b.getAttribute('data-exclusion')), null); location.reload(); }
     } catch (e) { status('Failed: ' + e.message); }
   });
