@@ -57,6 +57,13 @@ export const APP_JS = `
         await call('POST', '/api/v1/enrollments/' + encodeURIComponent(b.getAttribute('data-pending')) + (approve ? '/approve' : '/reject'), { reason: reason.trim().slice(0, 500) });
         location.reload(); return;
       }
+      // Send test (Alerts page): the receiver's answer is shown at once, and in the delivery log after a reload.
+      if (a === 'webhook-test') {
+        status('Sending a test alert…');
+        var t = await call('POST', '/api/v1/webhooks/' + encodeURIComponent(b.getAttribute('data-webhook')) + '/test', {});
+        status(t.ok ? 'Test delivered: the receiver answered HTTP ' + t.status + ' in ' + t.ms + ' ms.' : 'Test failed: ' + t.error + '.');
+        return;
+      }
       if (a === 'revoke-exclusion') { await call('DELETE', '/api/v1/devices/' + id + '/exclusions/' + encodeURIComponent(b.getAttribute('data-exclusion')), null); location.reload(); }
     } catch (e) { status('Failed: ' + e.message); }
   });
@@ -69,7 +76,10 @@ export const APP_JS = `
     if (f.hasAttribute('data-json')) {
       ev.preventDefault();
       var body = {};
+      // Fields named in data-arrays (checkbox groups) are sent as a list of the checked values.
+      var arrays = (f.getAttribute('data-arrays') || '').split(' ').filter(Boolean);
       new FormData(f).forEach(function (v, k) {
+        if (arrays.indexOf(k) >= 0) { (body[k] = body[k] || []).push(v); return; }
         if (v === '') return;
         var el = f.elements[k];
         // A date picked in the form means "through the end of that day" (UTC).
