@@ -9,32 +9,13 @@
  *   says so (status, attempts, last HTTP status, last error); Send test is signed and logged.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { DEFAULT_POLICY } from '../../shared/src/policy/default-policy.js';
 import { startTestCollector, type TestCollector } from '../helpers/collector.js';
 import { backends } from '../helpers/db.js';
 import { waitFor } from '../helpers/agent.js';
 import { reportingDevice, withGrace, type ReportingDevice } from '../dashboard/fleet.js';
 import { verifyWebhook } from '../../server/src/alerts/signature.js';
-
-interface Hit { status: number; headers: IncomingHttpHeaders; raw: string; body: any; at: number }
-
-/** A real receiver; `answer` picks the status for the n-th request (0-based). */
-export async function receiver(answer: (n: number) => number): Promise<{ url: string; hits: Hit[]; close: () => Promise<void> }> {
-  const hits: Hit[] = [];
-  const srv: Server = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (d) => (raw += d));
-    req.on('end', () => {
-      const status = answer(hits.length);
-      hits.push({ status, headers: req.headers, raw, body: JSON.parse(raw), at: Date.now() });
-      res.writeHead(status).end();
-    });
-  });
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}/hook`, hits, close: () => new Promise((r) => srv.close(() => r())) };
-}
+import { receiver, type Hit } from '../helpers/webhook-receiver.js';
 
 const verifies = (h: Hit, secret: string) => verifyWebhook(secret, String(h.headers['x-posture-timestamp']), h.raw, String(h.headers['x-posture-signature']));
 

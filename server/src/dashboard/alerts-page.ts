@@ -68,14 +68,13 @@ export async function alertsPage(db: Db, webhooks: WebhookRegistry): Promise<Saf
 <p class="muted">Alerts go as Slack-compatible JSON (<code>{"text": …}</code> plus details) to every webhook that wants the event. Each delivery is signed with the webhook's own secret:
 <code>X-Posture-Timestamp</code> and <code>X-Posture-Signature: v1=&lt;hex HMAC-SHA256(secret, "timestamp.body")&gt;</code> (see docs/alerts.md). A receiver's 4xx is not retried; errors and 5xx are retried with backoff, ${MAX_ATTEMPTS} attempts at most.</p>
 <table id="webhooks-table"><tr><th>Label</th><th>URL</th><th>Events</th><th>Signing</th><th>Status</th><th>Created</th><th></th></tr>
-${list.map(webhookRow)}</table>
-${list.length ? '' : html`<p class="muted" id="no-webhooks">No webhook yet: alerts are kept in the outbox only.</p>`}
+${list.map(webhookRow)}${list.length ? '' : html`<tr id="no-webhooks"><td colspan="7" class="muted">No webhook yet: alerts are kept in the outbox only.</td></tr>`}</table>
 <h3>Add a webhook</h3>
 <form id="webhook-form" class="stack" method="post" action="/api/v1/webhooks" data-json data-arrays="events" data-result="webhook-result" data-refresh="webhooks-table">
 <label>Label <input name="label" maxlength="100" placeholder="e.g. #it-alerts in Slack"></label>
 <label>URL <input name="url" type="url" required maxlength="1000" placeholder="https://hooks.slack.com/services/…"></label>
 <fieldset><legend>Events</legend>${ALERT_EVENTS.map(
-  (e) => html`<label class="inline"><input type="checkbox" name="events" value="${e}" ${e !== 'recovered' ? 'checked' : ''}> <b>${e}</b> — ${EVENT_HELP[e]}</label><br>`,
+  (e) => html`<label class="ev"><input type="checkbox" name="events" value="${e}" ${e !== 'recovered' ? 'checked' : ''}><span><b>${e}</b> — ${EVENT_HELP[e]}</span></label>`,
 )}</fieldset>
 <label>Signing secret (optional, at least 16 characters; leave empty to have one generated) <input name="secret" type="password" minlength="16" maxlength="200" autocomplete="off"></label>
 <button type="submit">Add webhook</button><span class="form-status"></span></form>
