@@ -48,6 +48,22 @@ export const APP_JS = `
       // Revoking asks why: the reason goes into the audit log and shows on the device page.
       if (a === 'revoke') { var why = prompt('Revoke this device? Its agent is disconnected and can no longer report.\\nReason (recorded in the audit log):'); if (why === null) return; if (!why.trim()) { status('A reason is needed to revoke a device.'); return; } await call('POST', '/api/v1/devices/' + id + '/revoke', { reason: why.trim().slice(0, 500) }); location.reload(); }
       if (a === 'restore') { if (!confirm('Restore this device? Its agent can enroll again with a new key.')) return; await call('POST', '/api/v1/devices/' + id + '/restore'); location.reload(); }
+      // A pending enrollment: the decision needs a reason (audit log); approve replaces the device's key.
+      if (a === 'approve-enrollment' || a === 'reject-enrollment') {
+        var approve = a === 'approve-enrollment';
+        var reason = prompt(approve ? 'Approve this enrollment? It REPLACES the device key: the agent running now stops reporting.\\nReason (recorded in the audit log):' : 'Reject this enrollment request?\\nReason (recorded in the audit log):');
+        if (reason === null) return;
+        if (reason.trim().length < 3) { status('A reason of at least 3 characters is needed.'); return; }
+        await call('POST', '/api/v1/enrollments/' + encodeURIComponent(b.getAttribute('data-pending')) + (approve ? '/approve' : '/reject'), { reason: reason.trim().slice(0, 500) });
+        location.reload(); return;
+      }
+      // Send test (Alerts page): the receiver's answer is shown at once, and in the delivery log after a reload.
+      if (a === 'webhook-test') {
+        status('Sending a test alert…');
+        var t = await call('POST', '/api/v1/webhooks/' + encodeURIComponent(b.getAttribute('data-webhook')) + '/test', {});
+        status(t.ok ? 'Test delivered: the receiver answered HTTP ' + t.status + ' in ' + t.ms + ' ms.' : 'Test failed: ' + t.error + '.');
+        return;
+      }
       if (a === 'revoke-exclusion') { await call('DELETE', '/api/v1/devices/' + id + '/exclusions/' + encodeURIComponent(b.getAttribute('data-exclusion')), null); location.reload(); }
     } catch (e) { status('Failed: ' + e.message); }
   });
@@ -135,7 +151,10 @@ export const APP_JS = `
     if (f.hasAttribute('data-json')) {
       ev.preventDefault();
       var body = {};
+      // Fields named in data-arrays (checkbox groups) are sent as a list of the checked values.
+      var arrays = (f.getAttribute('data-arrays') || '').split(' ').filter(Boolean);
       new FormData(f).forEach(function (v, k) {
+        if (arrays.indexOf(k) >= 0) { (body[k] = body[k] || []).push(v); return; }
         if (v === '') return;
         var el = f.elements[k];
         // A date picked in the form means "through the end of that day" (UTC).

@@ -4,6 +4,8 @@ import type { Db } from '../db/types.js';
 import type { Principal } from '../auth/roles.js';
 import { deviceEvents, deviceReports, getDevice } from '../devices/dal.js';
 import { ownerSection } from './owner-section.js';
+import { listPending } from '../enrollment/pending.js';
+import { pendingDeviceSection } from './pending-enrollments.js';
 import { queryAudit } from '../audit/query.js';
 import { html, timeAgo, type SafeHtml } from './html.js';
 import { badge } from './layout.js';
@@ -48,6 +50,8 @@ export async function devicePage(db: Db, id: string, principal: Principal | null
   // Show the fix steps the employee sees: the policy's company steps/link override the agent's.
   for (const c of d.checks as Record<string, unknown>[]) c.remediation = presentRemediation(policy, d.platform, c.id as CheckId, c.remediation);
   const [events, reports, who] = [await deviceEvents(db, d.id, 100), await deviceReports(db, d.id, 30), await queryAudit(db, { target: d.id, limit: 50 })];
+  // Second installs waiting for a decision: shown to the help desk, decided by admins only.
+  const pending = principal && principal.role !== 'auditor' ? await listPending(db, d.id, 20) : [];
   const inv = d.inventory as Record<string, any>;
   const names = await namesFor(db, who.items);
   const software = (Array.isArray(inv.software) ? inv.software : []) as { name: string; version?: string }[];
@@ -76,6 +80,7 @@ ${presenceLine(d)}
 ${d.revoked_at ? html`<p id="device-revoked" class="err">Revoked ${iso(d.revoked_at)} by ${d.revoked_by ?? '?'}${revokeReason ? html` — reason: ${revokeReason}` : ''}.${principal?.role === 'admin' ? html` <button data-action="restore" data-device="${d.id}">Restore device</button> <span id="action-status" class="muted"></span>` : ''}</p>` : ''}
 ${canAct ? html`<p id="device-actions"><button data-action="check-now" data-device="${d.id}" data-connected="${d.connected ? 'yes' : 'no'}">Re-check now</button> <button data-action="revoke" data-device="${d.id}">Revoke device</button> <span id="action-status" class="muted"></span></p>` : ''}
 ${pendingLine(d)}
+${pendingDeviceSection(pending, principal?.role === 'admin', !!d.revoked_at)}
 ${await ownerSection(db, d, !!principal && principal.role !== 'auditor')}
 <h2>Checks</h2>
 ${d.checks.length ? '' : html`<p class="muted">No report yet.</p>`}

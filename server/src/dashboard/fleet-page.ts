@@ -9,6 +9,8 @@ import { html, qs, timeAgo, type SafeHtml } from './html.js';
 import { badge } from './layout.js';
 import { deadlineText, failingTitles } from './device-format.js';
 import { platformName } from '#shared/checks/ids.js';
+import { countPending, listPending } from '../enrollment/pending.js';
+import { pendingBanner } from './pending-enrollments.js';
 import { complianceTrend, compliantPct, trendLegend, trendSvg } from './trend.js';
 
 export async function fleetPage(db: Db, policy?: Policy): Promise<SafeHtml> {
@@ -31,6 +33,8 @@ export async function fleetPage(db: Db, policy?: Policy): Promise<SafeHtml> {
   const [noncompliant, failing, stale] = [await list('noncompliant', 'last_seen', 'desc'), await list('failing', 'deadline', 'asc'), await list('stale', 'last_seen', 'asc')];
   const trend = await complianceTrend(db, 30);
   const today = trend[trend.length - 1];
+  const pendingTotal = await countPending(db);
+  const pending = pendingTotal ? await listPending(db, undefined, 10) : [];
 
   const small = (id: string, r: { total: number; items: DeviceSummary[] }, state: string, extra: (d: DeviceSummary) => unknown) =>
     r.items.length
@@ -40,6 +44,7 @@ export async function fleetPage(db: Db, policy?: Policy): Promise<SafeHtml> {
       : html`<p class="muted" id="${id}">None.</p>`;
 
   return html`<h1>Fleet</h1>
+${pendingBanner(pendingTotal, pending)}
 <div class="cards" id="state-cards"><div class="card"><div class="n">${total}</div>devices</div>
 ${DEVICE_STATES.map((s) => html`<a class="card" data-state="${s}" href="/devices${qs({ state: s })}"><div class="n">${byState[s] ?? 0}</div>${badge(s)}</a>`)}</div>
 <h2>Compliance trend, last 30 days <span class="muted">(today ${Math.round(compliantPct(today))}% compliant or excluded)</span></h2>

@@ -17,6 +17,7 @@ import { policyPage } from './policy-page.js';
 import { auditPage, parseAuditFilters } from './audit-page.js';
 import { settingsPage } from './settings-page.js';
 import { peoplePage } from './people-page.js';
+import { alertsPage } from './alerts-page.js';
 
 type Q = FastifyRequest<{ Querystring: Record<string, string | undefined> }>;
 
@@ -65,6 +66,10 @@ export function dashboardRoutes(ctx: Ctx) {
       const publicUrl = ctx.config.publicUrl ?? `${req.protocol}://${req.host}`;
       return reply.type('text/html').header('cache-control', 'no-store').send(page('Settings', req, await settingsPage(ctx.db, publicUrl, req.principal?.userId)));
     });
+
+    app.get('/alerts', { config: { auth: ADMIN } }, async (req, reply) =>
+      reply.type('text/html').header('cache-control', 'no-store').send(page('Alerts', req, await alertsPage(ctx.db, ctx.webhooks))),
+    );
 
     app.get('/audit', { config: { auth: AUDIT_ROLES } }, async (req: Q, reply) =>
       reply.type('text/html').send(page('Audit log', req, await auditPage(ctx.db, parseAuditFilters(req.query)))),
