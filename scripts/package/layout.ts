@@ -50,7 +50,7 @@ export function postInstall(f: LinuxFormat): string {
   return `STATE=${STATE_DIR}
 ENVFILE=${env}
 mkdir -p "$STATE"
-chown root:root "$STATE"
+chown 0:0 "$STATE"
 chmod 0700 "$STATE"
 if [ ! -e "$ENVFILE" ]; then
   mkdir -p "$(dirname "$ENVFILE")"
@@ -59,7 +59,7 @@ if [ ! -e "$ENVFILE" ]; then
       '# SERVER: collector URL; SECRET: enrollment secret; OWNER: optional owner email.' \\
       "SERVER=\\"\${POSTURE_SERVER:-}\\"" "SECRET=\\"\${POSTURE_SECRET:-}\\"" "OWNER=\\"\${POSTURE_OWNER:-}\\"" > "$ENVFILE" )
 fi
-chown root:root "$ENVFILE"
+chown 0:0 "$ENVFILE"
 chmod 0600 "$ENVFILE"
 configured=no
 if [ -e "$STATE/agent.json" ] || grep -Eq '^[[:space:]]*(export[[:space:]]+)?SERVER=["'"'"']?[^"'"'"'[:space:]]' "$ENVFILE"; then configured=yes; fi

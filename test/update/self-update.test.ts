@@ -91,6 +91,10 @@ describe('signed self-update of the single-file agent', () => {
 
     // The genuine file: the update goes through, and v2 reports.
     writeFileSync(f, good);
+    // The synchronous 100 MB reads above block this process (which also runs the collector)
+    // past the keep-alive timeout of the pooled socket; a request sent before the overdue
+    // timers ran went out on a socket the server was closing (ECONNRESET). Let them run first.
+    await new Promise((res) => setTimeout(res, 200));
     r = await collector.api(`/api/v1/devices/${deviceId}/update-now`, { method: 'POST' });
     expect(r.status).toBe(202);
     // The trial run of v2 already reports 2.0.0 to the collector, before v1 swaps and exits:
