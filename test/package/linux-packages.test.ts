@@ -71,15 +71,18 @@ describe.skipIf(missing.length > 0)('native Linux packages (.deb, .rpm)', () => 
   let deb: string;
   let rpmFile: string;
   let agentBinary: string;
+  let agentDir: string;
+  let arm: { deb: string; rpm: string };
   const children: ChildProcess[] = [];
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'posture-pkg-'));
-    const { agentDir } = await agentsFor(['linux-x64'], join(dir, 'agent'));
+    ({ agentDir } = await agentsFor(['linux-x64', 'linux-arm64'], join(dir, 'agent')));
     agentBinary = join(agentDir, 'linux-x64', 'posture-agent');
-    const out = await packageAll({ targets: ['linux-x64'], agentDir, outDir: join(dir, 'out'), compression: 'gzip', quiet: true });
-    deb = out.find((o) => o.format === 'deb')!.file;
-    rpmFile = out.find((o) => o.format === 'rpm')!.file;
+    const out = await packageAll({ targets: ['linux-x64', 'linux-arm64'], agentDir, outDir: join(dir, 'out'), compression: 'gzip', quiet: true });
+    deb = out.find((o) => o.format === 'deb' && o.target === 'linux-x64')!.file;
+    rpmFile = out.find((o) => o.format === 'rpm' && o.target === 'linux-x64')!.file;
+    arm = { deb: out.find((o) => o.format === 'deb' && o.target === 'linux-arm64')!.file, rpm: out.find((o) => o.format === 'rpm' && o.target === 'linux-arm64')!.file };
     collector = await startTestCollector('pglite');
   }, 400_000);
 
@@ -199,6 +202,41 @@ describe.skipIf(missing.length > 0)('native Linux packages (.deb, .rpm)', () => 
     expect(existsSync(join(root, STATE_DIR))).toBe(false);
     expect(existsSync(join(root, envFile('deb')))).toBe(false);
     expect(run('dpkg', ['--root', root, '-s', 'posture-agent']).code).not.toBe(0);
+  });
+
+  it('the arm64 packages carry the arm64 agent under the arm64 architecture names', () => {
+    expect(execFileSync('dpkg-deb', ['-f', arm.deb, 'Architecture'], { encoding: 'utf8' }).trim()).toBe('arm64');
+    expect(execFileSync('rpm', ['-qp', '--queryformat', '%{ARCH}', arm.rpm], { encoding: 'utf8' })).toBe('aarch64');
+    const x = join(dir, 'arm-x');
+    execFileSync('dpkg-deb', ['-x', arm.deb, x]);
+    const elf = readFileSync(join(x, BIN));
+    expect(elf.readUInt16LE(18)).toBe(0xb7); // e_machine EM_AARCH64
+    expect(sha(join(x, BIN))).toBe(sha(join(agentDir, 'linux-arm64', 'posture-agent')));
+  });
+
+  // What the maintainer scripts ask of systemd where it is PID 1 (/run/systemd/system exists):
+  // systemd itself cannot run here, so systemctl in this root only records its arguments.
+  it('with systemd running, postinst enables (and starts once configured) and prerm disables --now', () => {
+    const calls = (root: string) => (existsSync(join(root, 'systemctl.log')) ? readFileSync(join(root, 'systemctl.log'), 'utf8').trim().split('\n') : []);
+    const withSystemd = (name: string) => {
+      const root = scratchRoot(join(dir, name));
+      mkdirSync(join(root, 'run/systemd/system'), { recursive: true });
+      writeFileSync(join(root, 'bin/systemctl'), '#!/bin/sh\necho "$*" >> /systemctl.log\n', { mode: 0o755 });
+      return root;
+    };
+    const bare = withSystemd('deb-systemd-bare');
+    const r1 = run('dpkg', ['--root', bare, '--force-depends', '--log=/dev/null', '-i', deb]);
+    expect(r1.code, r1.out).toBe(0);
+    expect(calls(bare)).toEqual(['daemon-reload', 'enable posture-agent.service']);
+    expect(r1.out).toContain('set SERVER and SECRET in /etc/default/posture-agent, then run: systemctl start posture-agent');
+
+    const configured = withSystemd('deb-systemd-set');
+    const r2 = run('dpkg', ['--root', configured, '--force-depends', '--log=/dev/null', '-i', deb], { POSTURE_SERVER: collector.url, POSTURE_SECRET: 'x' });
+    expect(r2.code, r2.out).toBe(0);
+    expect(calls(configured)).toEqual(['daemon-reload', 'enable posture-agent.service', 'restart posture-agent.service']);
+    const r3 = run('dpkg', ['--root', configured, '--log=/dev/null', '-r', 'posture-agent']);
+    expect(r3.code, r3.out).toBe(0);
+    expect(calls(configured).slice(3)).toEqual(['disable --now posture-agent.service', 'daemon-reload']);
   });
 
   it('the .rpm: rpm -qpi / -qpl / --scripts', () => {
