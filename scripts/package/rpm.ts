@@ -60,11 +60,10 @@ if [ "$1" -eq 0 ]; then
 ${stopService}fi
 
 %postun
+# Upgrade ($1 >= 1): nothing here, the new package's %post already restarted the service.
 if [ "$1" -eq 0 ]; then
 ${afterRemove}  if [ "\${POSTURE_PURGE:-}" = 1 ]; then
 ${purgeState('rpm')}  fi
-elif [ -d /run/systemd/system ]; then
-  systemctl try-restart ${PKG_NAME}.service || true
 fi
 `;
 }

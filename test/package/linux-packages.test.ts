@@ -174,7 +174,7 @@ describe.skipIf(missing.length > 0)('native Linux packages (.deb, .rpm)', () => 
     await new Promise((r) => child.once('exit', r));
   }, 240_000);
 
-  it('a missing secret or a wrong one is refused once with exit 78 (the unit does not restart on it)', async () => {
+  it('a missing secret or a wrong one is refused once with exit 78 (the unit does not restart on it); an unreachable collector exits 1', async () => {
     const settings = join(dir, 'bad.env');
     const start = (extra: string) => {
       writeFileSync(settings, `SERVER="${collector.url}"\n${extra}`);
@@ -186,6 +186,11 @@ describe.skipIf(missing.length > 0)('native Linux packages (.deb, .rpm)', () => 
     const wrong = await start('SECRET=pst_enr_not-the-secret-000000000000\n');
     expect(wrong.code, wrong.out).toBe(78);
     expect(wrong.out).toMatch(/enrollment refused/);
+    // An unreachable collector may come back: exit 1, which systemd restarts after 10 s.
+    writeFileSync(settings, 'SERVER=http://127.0.0.1:9\nSECRET=s\n');
+    const down = await runAsync(join(dir, 'deb-root', BIN), ['run', '--state-dir', join(dir, 'bad-state-down'), '--enroll-config', settings]);
+    expect(down.code, down.out).toBe(1);
+    expect(down.out).toContain('cannot reach the collector');
   }, 120_000);
 
   it('dpkg -r stops and removes the service and binary, keeps state; dpkg -P removes state and settings', () => {
