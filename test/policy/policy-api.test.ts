@@ -9,24 +9,41 @@ import { backends, tempDir } from '../helpers/db.js';
 
 for (const backend of backends()) {
   describe(`policy API (${backend})`, () => {
+    // Two collectors: one whose policy the API owns (edits), one whose policy a file owns.
     let c: TestCollector;
+    let cf: TestCollector;
     const dir = tempDir('posture-policy-');
     const file = join(dir, 'policy.yaml');
     let helpdesk: string;
 
     beforeAll(async () => {
       writeFileSync(file, stringify({ ...DEFAULT_POLICY, name: 'from file' }));
-      c = await startTestCollector(backend, { POSTURE_POLICY_FILE: file });
+      [c, cf] = await Promise.all([startTestCollector(backend), startTestCollector(backend, { POSTURE_POLICY_FILE: file })]);
       helpdesk = (await c.api('/api/v1/tokens', { method: 'POST', body: JSON.stringify({ role: 'helpdesk', label: 'hd', expiresInDays: 1 }) })).body.token;
-    }, 60_000);
-    afterAll(async () => c?.cleanup());
+    }, 90_000);
+    afterAll(async () => Promise.all([c?.cleanup(), cf?.cleanup()]));
 
     it('every role can read the policy in force', async () => {
       const r = await c.api('/api/v1/policy', { token: helpdesk });
       expect(r.status).toBe(200);
-      expect(r.body.policy.name).toBe('from file');
+      expect(r.body.policy.name).toBe(DEFAULT_POLICY.name);
       const y = await c.api('/api/v1/policy?format=yaml', { token: helpdesk });
-      expect(y.body).toContain('name: from file');
+      expect(y.body).toContain(`name: ${DEFAULT_POLICY.name}`);
+      expect((await cf.api('/api/v1/policy')).body.policy.name).toBe('from file');
+    });
+
+    it('a file-managed policy refuses edits through the API (409 naming the file) and the page says so', async () => {
+      const r = await cf.api('/api/v1/policy', { method: 'PUT', body: JSON.stringify({ ...DEFAULT_POLICY, name: 'edited in the UI' }) });
+      expect(r.status).toBe(409);
+      expect(r.body.error.code).toBe('POSTURE_ERR_POLICY_FILE_MANAGED');
+      expect(r.body.error.message).toContain(file);
+      expect((await cf.api('/api/v1/policy')).body.policy.name).toBe('from file');
+      const denied = (await cf.api('/api/v1/audit?action=policy.update&outcome=denied')).body.items;
+      expect(denied[0].detail).toMatchObject({ reason: 'managed_by_file', file });
+      const page = String((await cf.api('/policy')).body);
+      expect(page).toContain('This policy is managed by the file');
+      expect(page).not.toContain('id="policy-form"');
+      expect(String((await c.api('/policy')).body)).toContain('id="policy-form"');
     });
 
     it('an admin replaces it with JSON; helpdesk may not', async () => {
@@ -72,7 +89,8 @@ for (const backend of backends()) {
       expect(latest.source).toBe('api');
       expect(prev.policy.name).toBe('json edit');
       expect(prev.comment).toBe('tighter');
-      expect(h.body.items.at(-1).createdBy).toBe('policy-file');
+      expect(h.body.items.at(-1).createdBy).toBe('system');
+      expect((await cf.api('/api/v1/policy/history')).body.items.at(-1).createdBy).toBe('policy-file');
       expect(Date.parse(latest.createdAt)).toBeGreaterThan(Date.now() - 60_000);
       const a = await c.api('/api/v1/audit?action=policy.update&outcome=ok&limit=1');
       expect(a.body.items[0].detail.before.name).toBe('json edit');
@@ -95,14 +113,14 @@ for (const backend of backends()) {
 
     it('reload re-reads the file; an invalid file is refused and the policy in force stays', async () => {
       writeFileSync(file, stringify({ ...DEFAULT_POLICY, name: 'file v2' }));
-      const r = await c.api('/api/v1/policy/reload', { method: 'POST' });
+      const r = await cf.api('/api/v1/policy/reload', { method: 'POST' });
       expect(r.status).toBe(200);
-      expect((await c.api('/api/v1/policy')).body.policy.name).toBe('file v2');
+      expect((await cf.api('/api/v1/policy')).body.policy.name).toBe('file v2');
       writeFileSync(file, 'version: 1\nintervalSec: nope\n');
-      const bad = await c.api('/api/v1/policy/reload', { method: 'POST' });
+      const bad = await cf.api('/api/v1/policy/reload', { method: 'POST' });
       expect(bad.status).toBe(400);
       expect(bad.body.error.errors.join('\n')).toMatch(/policy\.yaml:2/);
-      expect((await c.api('/api/v1/policy')).body.policy.name).toBe('file v2');
+      expect((await cf.api('/api/v1/policy')).body.policy.name).toBe('file v2');
     });
   });
 }

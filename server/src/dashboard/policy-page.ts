@@ -13,7 +13,10 @@ export async function policyPage(store: PolicyStore, principal: Principal | null
   return html`<h1>Policy</h1>
 <p class="muted">Version ${store.versionId ?? 'built-in'}${current ? html` · by ${current.created_by} ${timeAgo(current.created_at)} (${current.source})` : ''}. A change applies to each device from its next report.</p>
 ${store.lastFileError ? html`<p class="err">The policy file has errors and was not loaded:</p><ul class="errors">${store.lastFileError.map((e) => html`<li>${e}</li>`)}</ul>` : ''}
-${isAdmin
+${store.managedByFile
+  ? html`<p id="policy-file-managed" class="warn"><b>This policy is managed by the file <code>${store.managedByFile}</code></b> (POSTURE_POLICY_FILE). Edit that file to change it: the collector reloads it when it changes. Editing here is turned off, because the next reload would undo an edit made on this page.${isAdmin ? html` <button data-action="api" data-url="/api/v1/policy/reload">Reload the file now</button> <span id="action-status" class="muted"></span>` : ''}</p>
+<pre id="policy-yaml">${yaml}</pre>`
+  : isAdmin
   ? html`<form id="policy-form" data-policy action="/api/v1/policy">
 <textarea name="policy" class="policy" spellcheck="false">${yaml}</textarea>
 <p><label>Comment <input name="comment" maxlength="500" size="60" placeholder="why this change"></label> <button type="submit">Save policy</button> <span class="form-status muted"></span></p>

@@ -11,7 +11,7 @@ import { LineCounter, parseDocument, stringify } from 'yaml';
 import { parsePolicy } from '#shared/policy/load.js';
 import type { Ctx } from '../context.js';
 import { ADMIN, ALL_ROLES } from '../auth/roles.js';
-import { ApiError } from '../shared/errors.js';
+import { ApiError, Errors } from '../shared/errors.js';
 import { audit } from '../audit/log.js';
 
 const POLICY_MAX_BYTES = 256 * 1024;
@@ -72,6 +72,14 @@ export function policyRoutes(ctx: Ctx) {
       '/api/v1/policy',
       { config: { auth: ADMIN }, bodyLimit: POLICY_MAX_BYTES, schema: { querystring: Type.Object({ comment: Type.Optional(Type.String({ maxLength: 500 })) }) } },
       async (req: FastifyRequest<{ Querystring: { comment?: string } }>) => {
+        const file = ctx.policy.managedByFile;
+        if (file) {
+          await audit(ctx.db, { actor: req.principal!.actor, action: 'policy.update', outcome: 'denied', ip: req.ip, detail: { reason: 'managed_by_file', file } });
+          throw Errors.conflict(
+            `The policy is managed by the file ${file} (POSTURE_POLICY_FILE): edit that file instead. It is reloaded when it changes, on SIGHUP and on POST /api/v1/policy/reload; an edit here would be undone by the next reload.`,
+            'POSTURE_ERR_POLICY_FILE_MANAGED',
+          );
+        }
         const parsed = parsePolicyBody(req.body);
         if (!parsed.ok) {
           await audit(ctx.db, { actor: req.principal!.actor, action: 'policy.update', outcome: 'failed', ip: req.ip, detail: { errors: parsed.errors } });

@@ -42,6 +42,15 @@ export class PolicyStore {
   get policy(): Policy {
     return this.current?.policy ?? DEFAULT_POLICY;
   }
+  /**
+   * The policy file that owns the policy (POSTURE_POLICY_FILE), or undefined when the dashboard
+   * and API own it. With a file, edits through the API are refused: the next reload of the file
+   * would silently undo them (policy as code: the file, under version control, is the source).
+   */
+  get managedByFile(): string | undefined {
+    return this.file;
+  }
+
   get versionId(): number | null {
     return this.current?.id ?? null;
   }
