@@ -38,8 +38,12 @@ describe('audit log naming (real browser)', () => {
     expect(edited).not.toBe(yaml);
     await page.fill('textarea[name=policy]', edited);
     await page.fill('input[name=comment]', 'tighten firewall grace');
+    // The page reloads itself half a second after "Saved": wait for that, or it races the next goto.
+    const reloaded = page.waitForEvent('framenavigated');
     await page.click('form[data-policy] button[type=submit]');
     await page.waitForSelector('.form-status:has-text("Saved")');
+    await reloaded;
+    await page.waitForLoadState('load');
 
     const audit = await c.api('/api/v1/audit?action=policy.update');
     const entry = audit.body.items.find((a: any) => a.detail?.source === 'dashboard');

@@ -78,4 +78,23 @@ describe('device page reading (real browser)', () => {
     await page.screenshot({ path: shot('device-page-reading'), fullPage: true });
     await page.close();
   }, 90_000);
+
+  it('times show in the viewer\'s time zone; the exact UTC instant stays in datetime/title', async () => {
+    const ctx = await browser.newContext({ timezoneId: 'Asia/Tokyo', locale: 'en-US' });
+    const page = await ctx.newPage();
+    await page.goto(`${c.url}/login`);
+    await page.fill('input[name=token]', ADMIN_TOKEN);
+    await Promise.all([page.waitForURL(`${c.url}/`), page.click('button[type=submit]')]);
+    for (const path of [`/devices/${d.deviceId}`, '/audit']) {
+      await page.goto(c.url + path);
+      const t = page.locator('time[data-local]').first();
+      const dt = (await t.getAttribute('datetime'))!;
+      expect(dt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/);
+      const text = (await t.textContent())!;
+      expect(text).toMatch(/GMT\+9/);
+      const hourTokyo = new Date(dt).toLocaleString('en-US', { timeZone: 'Asia/Tokyo', hour: '2-digit', hourCycle: 'h23' }).slice(0, 2);
+      expect(text).toContain(`${hourTokyo}:`);
+    }
+    await ctx.close();
+  }, 60_000);
 });

@@ -5,6 +5,12 @@
  */
 export const APP_JS = `
 (function () {
+  // Times in the viewer's time zone, as the CLI prints them in the machine's (the HTML holds UTC;
+  // the exact instant stays in the tooltip).
+  document.querySelectorAll('time[data-local]').forEach(function (t) {
+    var d = new Date(t.getAttribute('datetime'));
+    if (!isNaN(d)) t.textContent = d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short' });
+  });
   var meta = document.querySelector('meta[name="csrf-token"]');
   var csrf = meta ? meta.getAttribute('content') : '';
   function status(t) { var s = document.getElementById('action-status'); if (s) s.textContent = t; }

@@ -77,7 +77,7 @@ export async function auditPage(db: Db, f: ReturnType<typeof parseAuditFilters>)
 <button>Filter</button> <a href="/audit">clear</a> <a id="audit-csv" href="/api/v1/audit.csv${csv}">Export CSV</a></form>
 <table id="audit-table"><tr><th>When</th><th>Who</th><th>Action</th><th>Target</th><th>Outcome</th><th>IP</th><th>Detail</th></tr>
 ${r.items.map(
-  (a) => html`<tr><td>${new Date(a.at).toISOString()}</td><td>${named(a.actor, names)}</td><td>${a.action}</td><td>${named(a.target, names)}</td><td>${badge(a.outcome)}</td><td>${a.ip ?? ''}</td><td>${detailCell(a.detail)}</td></tr>`,
+  (a) => html`<tr><td><time datetime="${new Date(a.at).toISOString()}" data-local="1" title="${new Date(a.at).toISOString()}">${new Date(a.at).toISOString()}</time></td><td>${named(a.actor, names)}</td><td>${a.action}</td><td>${named(a.target, names)}</td><td>${badge(a.outcome)}</td><td>${a.ip ?? ''}</td><td>${detailCell(a.detail)}</td></tr>`,
 )}</table>
 <div class="pager">${f.before ? html`<a href="/audit${qs(keep)}">← Newest</a>` : ''}${r.nextBefore ? html`<a href="/audit${qs({ ...keep, before: r.nextBefore })}" rel="next">Older →</a>` : ''}</div>`;
 }

@@ -18,7 +18,11 @@ import { namesFor, named } from './audit-page.js';
 import { actionPhrase, detailWords } from './audit-words.js';
 import { deadlineText, osText } from './device-format.js';
 
-const iso = (d: Date | string) => new Date(d).toISOString().replace('.000Z', 'Z');
+/** A moment as `<time>`: ISO 8601 UTC in the HTML; the page script shows it in the viewer's time zone. */
+const iso = (d: Date | string): SafeHtml => {
+  const t = new Date(d).toISOString().replace('.000Z', 'Z');
+  return html`<time datetime="${t}" data-local="1" title="${t}">${t}</time>`;
+};
 
 /** Connected/offline and since when; "last seen" is the last contact, not the last report. */
 export function presenceLine(d: { connected: boolean; connected_since: Date | null; disconnected_at: Date | null; last_seen_at: Date | null }): SafeHtml {
