@@ -20,6 +20,8 @@ const ListQuery = Type.Object(
     state: Type.Optional(Type.Union([...DEVICE_STATES, 'revoked'].map((s) => Type.Literal(s)))),
     failingCheck: Type.Optional(CheckIdSchema),
     platform: Type.Optional(Type.String({ maxLength: 32 })),
+    /** Only current members of this device group (server/src/groups/). */
+    group: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' })),
     osVersion: Type.Optional(Type.String({ maxLength: 64 })),
     q: Type.Optional(Type.String({ maxLength: 200 })),
     seenBefore: Type.Optional(Type.String({ format: 'date-time' })),

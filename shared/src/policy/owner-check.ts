@@ -42,3 +42,15 @@ export function ownerCheck(policy: Policy, owner: OwnerFact | undefined, previou
   const state = now.getTime() >= deadline.getTime() ? 'noncompliant' : 'failing';
   return { id: OWNER_CHECK_ID, verdict: 'fail', state, reasons: ['no owner is assigned to this device (assign one on the device page, or the employee claims it on the My-device page)'], failingSince, deadline };
 }
+
+/** The stored result row for owner_assigned (check_states wants one like a reported check's). */
+export function ownerResult(ev: CheckEvaluation): import('../checks/result.js').CheckResult {
+  const ok = ev.verdict === 'pass';
+  return {
+    id: OWNER_CHECK_ID,
+    status: ok ? 'pass' : 'fail',
+    summary: ok ? 'The device has an owner' : 'No owner is assigned to this device',
+    evidence: { source: 'collector', ownerAssigned: ok },
+    remediation: { steps: ok ? [] : ['Help desk: assign the owner on the device page (People → device).', 'Employee: open the My-device page and claim the device with your company sign-in.'] },
+  };
+}
