@@ -16,7 +16,7 @@ import { parseCsv } from '#shared/evidence/csv.js';
 import { DEFAULT_POLICY } from '#shared/policy/default-policy.js';
 import type { Policy } from '#shared/policy/schema.js';
 import { ENROLL_SECRET, startTestCollector, type TestCollector } from '../helpers/collector.js';
-import { tempDir } from '../helpers/db.js';
+import { backends, tempDir } from '../helpers/db.js';
 import { sampleInventory } from '../helpers/device.js';
 import { reportingDevice, withGrace, type ReportingDevice } from '../dashboard/fleet.js';
 import { generateDeviceKey } from '../../agent/src/identity/keys.js';
@@ -43,7 +43,7 @@ async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 30_000
   }
 }
 
-describe('device groups (pglite)', () => {
+describe.each(backends())('device groups (%s)', (backend) => {
   let c: TestCollector;
   const started = new Date(Date.now() - 60_000);
   let a: ReportingDevice;
@@ -52,7 +52,7 @@ describe('device groups (pglite)', () => {
   const state = async (id: string) => (await c.api(`/api/v1/devices/${id}`)).body.state as string;
 
   beforeAll(async () => {
-    c = await startTestCollector('pglite');
+    c = await startTestCollector(backend);
     const put = await c.api('/api/v1/policy', { method: 'PUT', body: JSON.stringify(basePolicy(true)) });
     expect(put.status).toBe(200);
     a = await reportingDevice(c.url, 'laptop-a');

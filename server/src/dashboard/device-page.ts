@@ -4,6 +4,7 @@ import type { Db } from '../db/types.js';
 import type { Principal } from '../auth/roles.js';
 import { deviceEvents, deviceReports, getDevice } from '../devices/dal.js';
 import { ownerSection } from './owner-section.js';
+import { groupsSection } from './groups-section.js';
 import { queryAudit } from '../audit/query.js';
 import { html, timeAgo, type SafeHtml } from './html.js';
 import { badge } from './layout.js';
@@ -63,6 +64,7 @@ ${d.revoked_at ? html`<p id="device-revoked" class="err">Revoked ${iso(d.revoked
 ${canAct ? html`<p id="device-actions"><button data-action="check-now" data-device="${d.id}" data-connected="${d.connected ? 'yes' : 'no'}">Re-check now</button> <button data-action="revoke" data-device="${d.id}">Revoke device</button> <span id="action-status" class="muted"></span></p>` : ''}
 ${pendingLine(d)}
 ${await ownerSection(db, d, !!principal && principal.role !== 'auditor')}
+${await groupsSection(db, d, policy, canAct)}
 <h2>Checks</h2>
 ${d.checks.length ? '' : html`<p class="muted">No report yet.</p>`}
 ${d.checks.map(

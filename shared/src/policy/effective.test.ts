@@ -87,7 +87,7 @@ describe('owner_assigned', () => {
     const first = ownerCheck(req, { assigned: false }, {}, now)!;
     expect(first.state).toBe('failing');
     expect(first.deadline?.toISOString()).toBe('2026-01-03T00:00:00.000Z');
-    const later = ownerCheck(req, { assigned: false }, { [OWNER_CHECK_ID]: { state: 'failing', failingSince: now } }, new Date('2026-01-03T00:00:01Z'))!;
+    const later = ownerCheck(req, { assigned: false }, { [OWNER_CHECK_ID]: { state: 'failing' as const, failingSince: now } }, new Date('2026-01-03T00:00:01Z'))!;
     expect(later.state).toBe('noncompliant');
     expect(ownerCheck(req, { assigned: true }, {}, now)!.state).toBe('pass');
   });
