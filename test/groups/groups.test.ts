@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { parseCsv } from '#shared/evidence/csv.js';
@@ -93,6 +93,20 @@ describe.each(backends())('device groups (%s)', (backend) => {
     expect(audit.some((x: any) => x.target === a.deviceId)).toBe(true);
     const ev = (await c.api(`/api/v1/devices/${a.deviceId}/owner-events`)).body.items;
     expect(ev.map((e: any) => e.kind)).toContain('group.joined');
+  });
+
+  it('the dashboard filters by group and the device page says which group made a check required', async () => {
+    const list = await c.api('/devices?group=strict');
+    expect(list.status).toBe(200);
+    expect(list.body).toContain('laptop-a');
+    expect(list.body).not.toContain('laptop-b');
+    const page = (await c.api(`/devices/${a.deviceId}`)).body as string;
+    const row = /<tr data-check="screen_lock">([\s\S]*?)<\/tr>/.exec(page.slice(page.indexOf('id="why-table"')))?.[1] ?? '';
+    expect(row).toContain('group strict');
+    const pageB = (await c.api(`/devices/${b.deviceId}`)).body as string;
+    expect(pageB).toContain('In no group');
+    const fleet = (await c.api('/')).body as string;
+    expect(fleet).toContain('id="by-group"');
   });
 
   it('?group= filters the devices API; bad input is a 400 naming the field', async () => {
@@ -228,6 +242,16 @@ describe.each(backends())('device groups (%s)', (backend) => {
     const events = parseCsv(readFileSync(join(one, 'events.csv'), 'utf8')).slice(1);
     expect(events.length).toBeGreaterThan(0);
     expect(events.every((e) => e[2] === a.deviceId)).toBe(true);
+    // The verifier really replays under the recorded groups: a bundle whose memberships say A
+    // was never in `strict` cannot explain A's screen_lock transitions.
+    const forged = tempDir('posture-groups-forged-');
+    cpSync(all, forged, { recursive: true });
+    const memText = readFileSync(join(forged, 'group-memberships.csv'), 'utf8').split('\n').filter((l) => !(l.startsWith(a.deviceId) && l.includes(',strict,'))).join('\n');
+    writeFileSync(join(forged, 'group-memberships.csv'), memText);
+    const rf = await verifyBundleDir(forged);
+    expect(rf.ok).toBe(false);
+    expect(rf.problems.some((p) => p.file === 'events.csv' && p.message.includes(a.deviceId) && p.message.includes('screen_lock'))).toBe(true);
+    expect(rf.problems.some((p) => p.file === 'devices.csv' && p.message.includes('column groups'))).toBe(true);
     const unknown = await c.api(`/api/v1/evidence?from=${started.toISOString()}&to=${to.toISOString()}&group=nosuch`);
     expect(unknown.status).toBe(400);
     expect(JSON.stringify(unknown.body)).toContain('group');

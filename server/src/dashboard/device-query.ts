@@ -13,6 +13,8 @@ export interface DashboardDeviceQuery {
   platform?: string;
   osVersion?: string;
   owner?: string;
+  /** Current members of this device group (server/src/groups/). */
+  group?: string;
   q?: string;
   /** 'h1' | 'd1' | 'd7' = seen within; 'gt1' | 'gt7' | 'gt30' = not seen for more than N days */
   seen?: string;
@@ -52,6 +54,7 @@ export function buildDeviceQuery(f: DashboardDeviceQuery, now = new Date()): { w
   if (f.platform) where.push(`platform = ${p(f.platform)}`);
   if (f.osVersion) where.push(`os_version LIKE ${p(f.osVersion.replace(/[%_\\]/g, '\\$&') + '%')}`);
   if (f.owner) where.push(`lower(owner) LIKE ${p(like(f.owner) + '%')}`);
+  if (f.group) where.push(`id IN (SELECT device_id FROM device_group_members WHERE until IS NULL AND lower(group_name) = lower(${p(f.group)}))`);
   if (f.q) {
     const l = p('%' + like(f.q) + '%');
     where.push(`(lower(hostname) LIKE ${l} OR lower(coalesce(serial,'')) LIKE ${l} OR lower(coalesce(owner,'')) LIKE ${l} OR id = ${p(f.q)})`);
