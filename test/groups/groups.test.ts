@@ -187,6 +187,36 @@ describe.each(backends())('device groups (%s)', (backend) => {
     }
   });
 
+  it("an owner's IdP group (SCIM membership change) moves their device into a rule group at once", async () => {
+    const scimToken = (await c.api('/api/v1/tokens', { method: 'POST', body: JSON.stringify({ role: 'scim', label: 'idp', expiresInDays: 1 }) })).body.token;
+    const scim = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${c.url}/scim/v2${path}`, { method, headers: { authorization: `Bearer ${scimToken}`, 'content-type': 'application/scim+json' }, body: body ? JSON.stringify(body) : undefined });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : null };
+    };
+    const grp = await c.api('/api/v1/groups', { method: 'POST', body: JSON.stringify({ name: 'contractors', kind: 'rule', rule: { idpGroup: ['Contractors'] } }) });
+    expect(grp.status).toBe(201);
+    const user = await scim('POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'hank@example.com', emails: [{ value: 'hank@example.com', primary: true }], active: true });
+    expect(user.status).toBe(201);
+    const d = await reportingDevice(c.url, 'hank-laptop');
+    try {
+      await d.report();
+      expect((await c.api(`/api/v1/devices/${d.deviceId}/owner`, { method: 'PUT', body: JSON.stringify({ email: 'hank@example.com' }) })).status).toBe(200);
+      const members = async () => (await c.api(`/api/v1/groups/${grp.body.id}/members`)).body.items.map((m: any) => m.deviceId);
+      expect(await members()).toEqual([]);
+      const g = await scim('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Contractors', members: [] });
+      expect(g.status).toBe(201);
+      const add = await scim('PATCH', `/Groups/${g.body.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'add', path: 'members', value: [{ value: user.body.id }] }] });
+      expect(add.status).toBe(204);
+      expect(await members()).toEqual([d.deviceId]);
+      const remove = await scim('PATCH', `/Groups/${g.body.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'remove', path: `members[value eq "${user.body.id}"]` }] });
+      expect(remove.status).toBe(204);
+      expect(await members()).toEqual([]);
+    } finally {
+      d.close();
+    }
+  });
+
   it('"device has an owner": failing then noncompliant without one; assigning an owner passes it at once', async () => {
     const p = basePolicy(true);
     p.people = { ownerRequired: true, ownerGraceHours: 0 };

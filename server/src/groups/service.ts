@@ -156,3 +156,24 @@ export function changedPolicyGroups(before: Policy | null, after: Policy): strin
   // the next report applies it; only group-scoped changes are pushed at once.
   return [...out];
 }
+
+/**
+ * People changed in the identity provider (department, IdP group membership, status): re-match
+ * their devices against the rule groups and re-evaluate those whose groups changed, at once.
+ * Returns the devices whose membership changed.
+ */
+export async function syncPeopleDevices(db: Db, personIds: readonly string[], actor: string, policy: () => Policy, alertOn: () => string[]): Promise<string[]> {
+  if (!personIds.length) return [];
+  const devs = await db.query<{ id: string }>(
+    `SELECT id FROM devices WHERE owner_person_id IN (SELECT jsonb_array_elements_text($1::jsonb)) AND revoked_at IS NULL ORDER BY id`,
+    [JSON.stringify([...new Set(personIds)])],
+  );
+  const changed: string[] = [];
+  for (let i = 0; i < devs.rows.length; i += FACTS_PAGE) {
+    const ids = devs.rows.slice(i, i + FACTS_PAGE).map((r) => r.id);
+    const c = await db.tx((q) => syncDevices(q, ids, actor));
+    changed.push(...new Set(c.map((x) => x.deviceId)));
+  }
+  await reevaluateDevices(db, policy, alertOn, changed, { groupsChanged: true, by: actor });
+  return changed;
+}
