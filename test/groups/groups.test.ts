@@ -17,7 +17,7 @@ import { DEFAULT_POLICY } from '#shared/policy/default-policy.js';
 import type { Policy } from '#shared/policy/schema.js';
 import { ENROLL_SECRET, startTestCollector, type TestCollector } from '../helpers/collector.js';
 import { backends, tempDir } from '../helpers/db.js';
-import { sampleInventory } from '../helpers/device.js';
+import { connectDevice, enrollDevice, nextMessage, sampleInventory } from '../helpers/device.js';
 import { reportingDevice, withGrace, type ReportingDevice } from '../dashboard/fleet.js';
 import { generateDeviceKey } from '../../agent/src/identity/keys.js';
 import { unpackTarGz } from '../../scripts/evidence/unpack.js';
@@ -179,6 +179,19 @@ describe.each(backends())('device groups (%s)', (backend) => {
       const why = (await c.api(`/api/v1/devices/${s1.deviceId}/groups`)).body.effective;
       expect(why.checks.usb_storage.required).toEqual({ value: false, source: 'group servers' });
       expect(why.device.intervalSec).toEqual({ value: 300, source: 'group servers' });
+      // The agent is sent its group's interval: in the welcome, and again when its groups change.
+      const raw = await enrollDevice(c.url, { hostname: 'srv-88' });
+      const sock = await connectDevice(raw);
+      try {
+        const welcome = await nextMessage(sock.messages, (m) => m.type === 'welcome', 30_000);
+        expect(welcome.policy.intervalSec).toBe(300);
+        const narrowed = await c.api(`/api/v1/groups/${srv.body.id}`, { method: 'PATCH', body: JSON.stringify({ rule: { hostname: 'srv-0[0-9]|web-[0-9]+' } }) });
+        expect(narrowed.body.left).toBe(1);
+        const upd = await nextMessage(sock.messages, (m) => m.type === 'command' && m.command === 'policy-update', 30_000);
+        expect(upd.policy.intervalSec).toBe(DEFAULT_POLICY.intervalSec);
+      } finally {
+        sock.ws.close();
+      }
       // A static group's members cannot be set on a rule group.
       const refused = await c.api(`/api/v1/groups/${srv.body.id}/members`, { method: 'POST', body: JSON.stringify({ deviceIds: [a.deviceId] }) });
       expect(refused.status).toBe(400);

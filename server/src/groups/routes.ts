@@ -17,6 +17,7 @@ import { newId } from '../shared/crypto.js';
 import { alertKinds } from '../jobs/scheduler.js';
 import { deleteGroupRow, groupById, groupNamesOf, insertGroup, listGroups, listMembers, updateGroupRow, type GroupRow } from './dal.js';
 import { GroupRule, ruleProblem } from './rule.js';
+import { pushAgentPolicies } from './agent-policy.js';
 import { addStaticMembers, allMembers, changedPolicyGroups, reevaluateDevices, removeStaticMembers, syncGroup } from './service.js';
 
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
@@ -52,8 +53,13 @@ export function presentGroup(g: GroupRow, policy: Policy) {
 
 export function groupRoutes(ctx: Ctx) {
   return async (app: FastifyInstance) => {
-    const reeval = (ids: readonly string[], cause: Record<string, unknown>) =>
-      reevaluateDevices(ctx.db, () => ctx.policy.policy, () => alertKinds(ctx.policy), ids, cause);
+    // Devices whose groups changed: re-evaluated now, and their agents get the new interval
+    // and thresholds (a policy change reaches agents through the collector's own broadcast).
+    const reeval = async (ids: readonly string[], cause: Record<string, unknown>, push = true) => {
+      const r = await reevaluateDevices(ctx.db, () => ctx.policy.policy, () => alertKinds(ctx.policy), ids, cause);
+      if (push && ids.length) await pushAgentPolicies(ctx.db, ctx.policy, ctx.hub, ids).catch((e) => ctx.log.warn({ err: (e as Error).message }, 'policy push after a group change failed; agents get it at their next connect'));
+      return r;
+    };
 
     // A change to the policy's `groups:` re-evaluates those groups' members at once. One at a
     // time: a burst of policy saves queues behind the running pass instead of piling up.
@@ -66,7 +72,7 @@ export function groupRoutes(ctx: Ctx) {
       chain = chain.then(async () => {
         const groups = (await listGroups(ctx.db)).filter((g) => names.includes(g.name));
         const ids = (await Promise.all(groups.map((g) => allMembers(ctx.db, g.id)))).flat();
-        const r = await reeval(ids, { policyGroupsChanged: names });
+        const r = await reeval(ids, { policyGroupsChanged: names }, false);
         ctx.log.info({ groups: names, ...r }, 'group policy changed: members re-evaluated');
       }).catch((e) => ctx.log.warn({ err: (e as Error).message }, 'group policy re-evaluation failed; devices follow at their next report'));
     });
