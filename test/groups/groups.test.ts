@@ -101,7 +101,7 @@ describe.each(backends())('device groups (%s)', (backend) => {
     expect(list.body).toContain('laptop-a');
     expect(list.body).not.toContain('laptop-b');
     const page = (await c.api(`/devices/${a.deviceId}`)).body as string;
-    const row = /<tr data-check="screen_lock">([\s\S]*?)<\/tr>/.exec(page.slice(page.indexOf('id="why-table"')))?.[1] ?? '';
+    const row = /<tr data-why="screen_lock">([\s\S]*?)<\/tr>/.exec(page.slice(page.indexOf('id="why-table"')))?.[1] ?? '';
     expect(row).toContain('group strict');
     const pageB = (await c.api(`/devices/${b.deviceId}`)).body as string;
     expect(pageB).toContain('In no group');
