@@ -107,6 +107,10 @@ describe.each(backends())('device groups (%s)', (backend) => {
     expect(pageB).toContain('In no group');
     const fleet = (await c.api('/')).body as string;
     expect(fleet).toContain('id="by-group"');
+    const groupsPage = (await c.api('/groups')).body as string;
+    expect(groupsPage).toMatch(/<tr data-group="strict">[\s\S]*?assigned[\s\S]*?>1<\/td>[\s\S]*?yes \(#1 in order\)/);
+    // `servers` is in the policy but does not exist yet: the page says so.
+    expect(groupsPage).toContain('id="groups-missing"');
   });
 
   it('?group= filters the devices API; bad input is a 400 naming the field', async () => {

@@ -78,7 +78,7 @@ export function policyRoutes(ctx: Ctx) {
           throw policyInvalid(parsed.errors);
         }
         const v = await ctx.policy.record(parsed.policy, 'api', req.principal!.actor, req.query.comment);
-        return { version: v.id, policy: v.policy, note: 'Applies to each device from its next report.' };
+        return { version: v.id, policy: v.policy, note: "Applies to each device from its next report; members of groups whose overrides changed are re-evaluated now." };
       },
     );
 
