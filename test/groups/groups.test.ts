@@ -29,7 +29,7 @@ function basePolicy(strictRequires: boolean): Policy {
   p.checks.screen_lock.required = false;
   p.groups = [
     { name: 'strict', checks: { screen_lock: { required: strictRequires, graceHours: 0 } } },
-    { name: 'servers', intervalSec: 300, checks: { usb_storage: { required: false } } },
+    { name: 'servers', intervalSec: 300, staleAfterHours: 1, checks: { usb_storage: { required: false } } },
   ];
   return p;
 }
@@ -267,7 +267,7 @@ describe.each(backends())('device groups (%s)', (backend) => {
     };
     const all = await fetchBundle('');
     const r = await verifyBundleDir(all);
-    expect(r.problems).toEqual([]);
+    expect(r.problems, JSON.stringify(r.problems)).toEqual([]);
     expect(r.ok).toBe(true);
     const rows = parseCsv(readFileSync(join(all, 'devices.csv'), 'utf8'));
     const g = rows[0].indexOf('groups');
@@ -281,7 +281,7 @@ describe.each(backends())('device groups (%s)', (backend) => {
 
     const one = await fetchBundle('&group=strict');
     const r1 = await verifyBundleDir(one);
-    expect(r1.problems).toEqual([]);
+    expect(r1.problems, JSON.stringify(r1.problems)).toEqual([]);
     const ids = parseCsv(readFileSync(join(one, 'devices.csv'), 'utf8')).slice(1).map((x) => x[0]);
     expect(ids).toEqual([a.deviceId]);
     const manifest = JSON.parse(readFileSync(join(one, 'manifest.json'), 'utf8'));
@@ -303,4 +303,23 @@ describe.each(backends())('device groups (%s)', (backend) => {
     expect(unknown.status).toBe(400);
     expect(JSON.stringify(unknown.body)).toContain('group');
   }, 120_000);
+  // Last: its reports are backdated (collected before the period of the bundle test above, and
+  // judged by the verifier under the policy then in force), so it runs after that test.
+  it("a group's staleAfterHours marks its silent devices stale; others keep the policy's", async () => {
+    const inGroup = await reportingDevice(c.url, 'srv-05'); // matches the servers rule as narrowed above
+    const plain = await reportingDevice(c.url, 'plain-05');
+    try {
+      const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
+      await inGroup.report({ collectedAt: twoHoursAgo });
+      await plain.report({ collectedAt: twoHoursAgo });
+      expect((await c.api(`/api/v1/devices/${inGroup.deviceId}/groups`)).body.groups.map((g: any) => g.name)).toContain('servers');
+      expect(await until(() => state(inGroup.deviceId), (s) => s === 'stale')).toBe('stale');
+      await new Promise((r) => setTimeout(r, 2500)); // two more job ticks
+      expect(await state(plain.deviceId)).toBe('compliant');
+    } finally {
+      inGroup.close();
+      plain.close();
+    }
+  });
+
 });

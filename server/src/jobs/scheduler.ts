@@ -24,7 +24,8 @@ export function startJobs(db: Db, policy: PolicyStore, opts: { intervalMs: numbe
   };
   const tick = async () => {
     try {
-      await once(LOCKS.stale, (q) => markStale(q, policy.policy.staleAfterHours, alertKinds(policy)));
+      const groupStale = (policy.policy.groups ?? []).filter((g) => g.staleAfterHours !== undefined).map((g) => ({ name: g.name, hours: g.staleAfterHours! }));
+      await once(LOCKS.stale, (q) => markStale(q, policy.policy.staleAfterHours, alertKinds(policy), new Date(), groupStale));
       await once(LOCKS.deadlines, (q) => applyDeadlines(q, policy.policy, alertKinds(policy)));
       await once(LOCKS.alerts, (q) => deliverAlerts(q, { url: (opts.webhookUrl ?? policy.policy.alerts?.webhookUrl)!, secret: opts.webhookSecret, publicUrl: opts.publicUrl }));
       await once(LOCKS.cleanup, (q) => q.query('DELETE FROM token_jtis WHERE expires_at < now()'));
