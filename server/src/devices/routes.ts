@@ -14,6 +14,7 @@ import { checkNowDelivery, issueCheckNow } from './check-now.js';
 import { presentCheck, presentDevice } from './present.js';
 import { presentRemediation } from '../mydevice/remediation.js';
 import type { CheckId } from '#shared/checks/ids.js';
+import { groupNamesOf } from '../groups/dal.js';
 
 const ListQuery = Type.Object(
   {
@@ -57,6 +58,8 @@ export function deviceRoutes(ctx: Ctx) {
         // Remediation as the employee sees it: the policy's company steps/link override the agent's.
         checks: d.checks.map((c) => ({ ...presentCheck(c), remediation: presentRemediation(ctx.policy.policy, d.platform, c.id as CheckId, c.remediation) })),
         exclusions: d.exclusions,
+        // Its device groups (their policy overrides apply; GET /api/v1/devices/:id/groups explains them).
+        groups: (await groupNamesOf(ctx.db, [d.id])).get(d.id) ?? [],
       };
     });
 
