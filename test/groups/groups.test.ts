@@ -80,7 +80,7 @@ describe.each(backends())('device groups (%s)', (backend) => {
     expect(await state(a.deviceId)).toBe('noncompliant');
     expect(await state(b.deviceId)).toBe('compliant');
     const d = (await c.api(`/api/v1/devices/${a.deviceId}`)).body;
-    expect(d.groups).toEqual(["strict"]);
+    expect(d.groups).toEqual(['strict']);
     expect(d.checks.find((x: any) => x.id === 'screen_lock').state).toBe('noncompliant');
     // The explanation names the group that made it required.
     const why = (await c.api(`/api/v1/devices/${a.deviceId}/groups`)).body;
