@@ -20,6 +20,7 @@ import { backends, tempDir } from '../helpers/db.js';
 import { connectDevice, enrollDevice, nextMessage, sampleInventory } from '../helpers/device.js';
 import { reportingDevice, withGrace, type ReportingDevice } from '../dashboard/fleet.js';
 import { generateDeviceKey } from '../../agent/src/identity/keys.js';
+import { runAgentCli } from '../helpers/agent.js';
 import { unpackTarGz } from '../../scripts/evidence/unpack.js';
 import { verifyBundleDir } from '../../scripts/evidence/verify-bundle.js';
 
@@ -168,6 +169,14 @@ describe.each(backends())('device groups (%s)', (backend) => {
       });
       expect(badTag.status).toBe(400);
       expect(await badTag.text()).toContain('tags');
+      // The real agent CLI: `posture-agent enroll --tag kiosk` (this machine is Linux).
+      const en = await runAgentCli(['enroll', '--server', c.url, '--secret', ENROLL_SECRET, '--state-dir', tempDir('posture-agent-tag-'), '--tag', 'kiosk']);
+      expect(en.code, en.stderr).toBe(0);
+      const agentId = /device (dev_\S+)/.exec(en.stdout)![1];
+      expect((await members(kiosk.body.id)).sort()).toEqual([kioskId, agentId].sort());
+      const badCli = await runAgentCli(['enroll', '--server', c.url, '--secret', ENROLL_SECRET, '--state-dir', tempDir('posture-agent-tag-'), '--tag', 'Not OK']);
+      expect(badCli.code).toBe(2);
+      expect(badCli.stderr).toContain('--tag');
       // Owner's department: a person in Finance becomes B's owner → B joins finance.
       expect((await c.api('/api/v1/people', { method: 'POST', body: JSON.stringify({ email: 'fiona@example.com', department: 'Finance' }) })).status).toBe(201);
       expect((await c.api(`/api/v1/devices/${b.deviceId}/owner`, { method: 'PUT', body: JSON.stringify({ email: 'fiona@example.com' }) })).status).toBe(200);
@@ -203,7 +212,7 @@ describe.each(backends())('device groups (%s)', (backend) => {
     } finally {
       s1.close();
     }
-  });
+  }, 180_000);
 
   it("an owner's IdP group (SCIM membership change) moves their device into a rule group at once", async () => {
     const scimToken = (await c.api('/api/v1/tokens', { method: 'POST', body: JSON.stringify({ role: 'scim', label: 'idp', expiresInDays: 1 }) })).body.token;
