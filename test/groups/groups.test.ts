@@ -21,6 +21,8 @@ import { connectDevice, enrollDevice, nextMessage, sampleInventory } from '../he
 import { reportingDevice, withGrace, type ReportingDevice } from '../dashboard/fleet.js';
 import { generateDeviceKey } from '../../agent/src/identity/keys.js';
 import { runAgentCli } from '../helpers/agent.js';
+import { myDeviceState } from '../../server/src/mydevice/state.js';
+import { OWNER_CHECK_ID } from '#shared/policy/owner-check.js';
 import { unpackTarGz } from '../../scripts/evidence/unpack.js';
 import { verifyBundleDir } from '../../scripts/evidence/verify-bundle.js';
 
@@ -255,6 +257,12 @@ describe.each(backends())('device groups (%s)', (backend) => {
       expect(dev.state).toBe('noncompliant');
       expect(dev.checks.find((x: any) => x.id === 'owner_assigned').state).toBe('noncompliant');
       expect(dev.failingChecks).toContain('owner_assigned');
+      // The employee's My-device view lists it with its fix.
+      const mine = await myDeviceState(c.ctx, d.deviceId);
+      const own = mine!.checks.find((x) => x.id === OWNER_CHECK_ID)!;
+      expect(own.state).toBe('noncompliant');
+      expect(own.title).toBe('Device has an owner');
+      expect(own.remediation.steps.join(' ')).toContain('help desk');
       expect((await c.api(`/api/v1/devices/${d.deviceId}/owner`, { method: 'PUT', body: JSON.stringify({ email: 'gina@example.com' }) })).status).toBe(200);
       dev = (await c.api(`/api/v1/devices/${d.deviceId}`)).body;
       expect(dev.checks.find((x: any) => x.id === 'owner_assigned').state).toBe('pass');

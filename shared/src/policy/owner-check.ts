@@ -51,6 +51,6 @@ export function ownerResult(ev: CheckEvaluation): import('../checks/result.js').
     status: ok ? 'pass' : 'fail',
     summary: ok ? 'The device has an owner' : 'No owner is assigned to this device',
     evidence: { source: 'collector', ownerAssigned: ok },
-    remediation: { steps: ok ? [] : ['Help desk: assign the owner on the device page (People → device).', 'Employee: open the My-device page and claim the device with your company sign-in.'] },
+    remediation: { steps: ok ? [] : ['Ask the help desk to record you as this device\'s owner (device page, or their CSV upload).', 'Where company sign-in is set up, claim the device yourself on this page.'] },
   };
 }
