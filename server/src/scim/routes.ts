@@ -129,6 +129,15 @@ export function scimRoutes(ctx: Ctx) {
     };
     const groupMemberIds = async (groupId: string) =>
       groupId.length <= 64 ? (await ctx.db.query<{ person_id: string }>('SELECT person_id FROM idp_group_members WHERE group_id = $1', [groupId])).rows.map((r) => r.person_id) : [];
+    const groupName = async (groupId: string) =>
+      groupId.length <= 64 ? ((await ctx.db.query<{ n: string }>('SELECT display_name AS n FROM idp_groups WHERE id = $1', [groupId])).rows[0]?.n ?? null) : null;
+    /** Who a group write affected: everyone when it was renamed (rules match the name), else those who joined or left. */
+    const snapshot = async (groupId: string) => ({ name: await groupName(groupId), ids: await groupMemberIds(groupId) });
+    const affected = (a: { name: string | null; ids: string[] }, b: { name: string | null; ids: string[] }) => {
+      if (a.name !== b.name) return [...new Set([...a.ids, ...b.ids])];
+      const x = new Set(a.ids), y = new Set(b.ids);
+      return [...a.ids.filter((i) => !y.has(i)), ...b.ids.filter((i) => !x.has(i))];
+    };
     const userOr404 = async (id: string, b: string) => {
       const p = id.length <= 64 ? await scimUserById(ctx.db, id) : null;
       if (!p) throw new ScimHttpError(404, `User ${id} not found`);
@@ -191,17 +200,17 @@ export function scimRoutes(ctx: Ctx) {
     });
     app.put(`${SCIM_PREFIX}/Groups/:id`, auth, async (req: Req) => {
       const g = readGroup(req.body);
-      const before = await groupMemberIds(req.params.id);
+      const before = await snapshot(req.params.id);
       await ctx.db.tx(async (q) => {
         if (!(await scimGroup(q, req.params.id, base(req), false))) throw new ScimHttpError(404, `Group ${req.params.id} not found`);
         await writeScimGroup(q, req.params.id, { ...g, members: g.members ?? [] }, actor(req));
       });
-      await resync(req, [...before, ...(await groupMemberIds(req.params.id))]);
+      await resync(req, affected(before, await snapshot(req.params.id)));
       return groupOr404(req.params.id, base(req));
     });
     app.patch(`${SCIM_PREFIX}/Groups/:id`, auth, async (req: Req, reply) => {
       const ops = readPatch(req.body);
-      const before = await groupMemberIds(req.params.id);
+      const before = await snapshot(req.params.id);
       await ctx.db.tx(async (q) => {
         const current = req.params.id.length <= 64 ? await scimGroup(q, req.params.id, base(req), true) : null;
         if (!current) throw new ScimHttpError(404, `Group ${req.params.id} not found`);
@@ -209,7 +218,7 @@ export function scimRoutes(ctx: Ctx) {
         const g = readGroup(patched);
         await writeScimGroup(q, req.params.id, { ...g, members: g.members ?? [] }, actor(req));
       });
-      await resync(req, [...before, ...(await groupMemberIds(req.params.id))]);
+      await resync(req, affected(before, await snapshot(req.params.id)));
       // Okta and Entra send membership changes one after another; 204 saves re-reading big groups.
       if (!withMembers(req) || req.query.attributes === undefined) return reply.code(204).send();
       return groupOr404(req.params.id, base(req));
