@@ -17,6 +17,7 @@ import { updateRoutes } from './updates/routes.js';
 import { peopleRoutes } from './people/routes.js';
 import { scimRoutes } from './scim/routes.js';
 import { groupRoutes } from './groups/routes.js';
+import { alertRoutes } from './alerts/routes.js';
 
 const PLUGINS: ((ctx: Ctx) => (app: FastifyInstance) => Promise<void>)[] = [
   dashboardRoutes,
@@ -32,6 +33,7 @@ const PLUGINS: ((ctx: Ctx) => (app: FastifyInstance) => Promise<void>)[] = [
   peopleRoutes,
   scimRoutes,
   groupRoutes,
+  alertRoutes,
 ];
 
 export async function registerDomainPlugins(app: FastifyInstance, ctx: Ctx): Promise<void> {

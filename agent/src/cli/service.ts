@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as sea from 'node:sea';
 import { createRunner } from '../exec/runner.js';
-import { defaultStateDir } from '../state/paths.js';
+import { defaultStateDir, runtimeDirName } from '../state/paths.js';
 import { windowsScript } from './service-windows.js';
 
 export const SERVICE_NAME = 'posture-agent';
@@ -42,7 +42,11 @@ Restart=always
 RestartSec=10
 # Keys, config and the report spool: the only place the agent writes.
 ${stateDir.startsWith('/var/lib/') ? `StateDirectory=${stateDir.slice('/var/lib/'.length)}\nStateDirectoryMode=0700` : `ReadWritePaths=${stateDir}`}
+${stateDir.startsWith('/var/lib/') ? `# The local channel (docs/local-channel.md): users ask the agent for status and links here.\nRuntimeDirectory=${runtimeDirName(stateDir)}\nRuntimeDirectoryMode=0755` : `# The local channel's socket (${stateDir}.sock) needs its parent writable; not granted here, so\n# with this state directory users need sudo for status/open (docs/local-channel.md).`}
 UMask=0077
+# /run is read-only under ProtectSystem=strict: iptables (the firewall probe's \`iptables -S\`,
+# and ufw's) takes its lock at XTABLES_LOCKFILE (iptables(8)), so it gets one it can create.
+Environment=XTABLES_LOCKFILE=${stateDir.startsWith('/var/lib/') ? `/run/${runtimeDirName(stateDir)}` : stateDir}/xtables.lock
 # Hardening: the agent only reads the system and writes its own state directory.
 NoNewPrivileges=yes
 ProtectSystem=strict
@@ -50,7 +54,11 @@ ProtectHome=read-only
 PrivateTmp=yes
 PrivateDevices=no
 ProtectKernelTunables=yes
-ProtectKernelModules=yes
+# Not ProtectKernelModules=yes: it makes /usr/lib/modules inaccessible, and the USB storage probe
+# reads modules.builtin there to tell whether usb-storage is built into the kernel (a built-in
+# driver ignores modprobe.d blocks). Module loading stays forbidden by the system call filter.
+ProtectKernelModules=no
+SystemCallFilter=~@module
 ProtectKernelLogs=yes
 ProtectControlGroups=yes
 ProtectClock=yes

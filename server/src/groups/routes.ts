@@ -56,7 +56,7 @@ export function groupRoutes(ctx: Ctx) {
     // Devices whose groups changed: re-evaluated now, and their agents get the new interval
     // and thresholds (a policy change reaches agents through the collector's own broadcast).
     const reeval = async (ids: readonly string[], cause: Record<string, unknown>, push = true) => {
-      const r = await reevaluateDevices(ctx.db, () => ctx.policy.policy, () => alertKinds(ctx.policy), ids, cause);
+      const r = await reevaluateDevices(ctx.db, () => ctx.policy.policy, () => alertKinds(ctx.webhooks), ids, cause);
       if (push && ids.length) await pushAgentPolicies(ctx.db, ctx.policy, ctx.hub, ids).catch((e) => ctx.log.warn({ err: (e as Error).message }, 'policy push after a group change failed; agents get it at their next connect'));
       return r;
     };

@@ -177,7 +177,7 @@ async function setOwnerByEmail(q: Queryable, ctx: Ctx, deviceId: string, email: 
     // The owner's department and IdP groups feed rule-based groups, and owner_assigned follows
     // the owner: both take effect now, not at the device's next report.
     await syncDevices(q, [deviceId], actor);
-    await reevaluateDevice(q, ctx.policy.policy, deviceId, alertKinds(ctx.policy), { ownerChanged: true, by: actor });
+    await reevaluateDevice(q, ctx.policy.policy, deviceId, alertKinds(ctx.webhooks), { ownerChanged: true, by: actor });
   }
   return r;
 }

@@ -123,7 +123,7 @@ export function scimRoutes(ctx: Ctx) {
     // devices are re-matched and re-evaluated (groups/service.ts). After the commit, and never
     // failing the SCIM response for it (the IdP would retry a write that succeeded).
     const resync = async (req: Req, personIds: readonly string[]) => {
-      await syncPeopleDevices(ctx.db, personIds, actor(req), () => ctx.policy.policy, () => alertKinds(ctx.policy)).catch((e) =>
+      await syncPeopleDevices(ctx.db, personIds, actor(req), () => ctx.policy.policy, () => alertKinds(ctx.webhooks)).catch((e) =>
         req.log.warn({ err: (e as Error).message }, 'device group re-match after a SCIM change failed; it follows at the next owner or rule change'),
       );
     };
