@@ -99,7 +99,7 @@ for (const backend of backends()) {
       expect(verifies(h, secrets.a)).toBe(true);
       expect(verifies(h, secrets.gone)).toBe(false); // another webhook's secret does not verify it
       expect(h.headers['x-posture-webhook-id']).toBe(ids.a);
-      expect(h.body.text).toBe(`:rotating_light: <${c.url}/devices/${dev.deviceId}|cfg-alert-host> is noncompliant: firewall.`);
+      expect(h.body.text).toBe(`:rotating_light: <${c.url}/devices/${dev.deviceId}|cfg-alert-host> is noncompliant: Firewall.`);
       expect(h.body.failingChecks).toEqual(['firewall']); // disk_encryption is failing but within its grace
       expect(h.body.deviceUrl).toBe(`${c.url}/devices/${dev.deviceId}`);
       // The refusing receiver: one attempt, given up, never retried.

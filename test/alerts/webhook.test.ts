@@ -56,7 +56,7 @@ for (const backend of backends()) {
       // Backoff: the retry waited (5 s for the first retry), it did not hammer the receiver.
       expect(tries[1].at - tries[0].at).toBeGreaterThanOrEqual(4000);
       // Slack-compatible: a text field, plus details.
-      expect(tries[1].body.text).toMatch(/\|alert-host> is noncompliant: disk_encryption/); // linked to the device page
+      expect(tries[1].body.text).toMatch(/\|alert-host> is noncompliant: Disk encryption/); // linked to the device page
       expect(tries[1].body.deviceId).toBe(dev.deviceId);
     }, 40_000);
 

@@ -18,7 +18,10 @@ Commands:
   enroll --server URL --secret SECRET [--owner EMAIL] [--tag T ...] [--ca-file PEM] [--pin SHA256]
                           Register this machine with a Posture collector
                           (--owner: the employee who uses it; --tag: for rule-based device groups).
-  run [--interval SECONDS] Run the agent: check on schedule and report (foreground).
+  run [--interval SECONDS] [--enroll-config FILE|registry:KEY]
+                          Run the agent: check on schedule and report (foreground).
+                          --enroll-config: not enrolled yet? enroll first from the
+                          SERVER/SECRET/OWNER written there at install (packages).
   check [--json] [--root DIR] [--only ID,ID] [--explain] [--policy FILE]
                           Run all checks once and print the results (no report is sent).
                           --explain: per check, every command/file read, what was
@@ -65,6 +68,7 @@ export async function main(argv: string[]): Promise<number> {
       pin: { type: 'string', multiple: true },
       tag: { type: 'string', multiple: true },
       interval: { type: 'string' },
+      'enroll-config': { type: 'string' },
       json: { type: 'boolean' },
       explain: { type: 'boolean' },
       root: { type: 'string' },
@@ -79,7 +83,7 @@ export async function main(argv: string[]): Promise<number> {
   const v = values as Record<string, string | boolean | string[] | undefined>;
   // A mistyped flag (`--jsn`) must not silently give a different output with exit 0.
   // install/uninstall read --binary and --dry-run themselves (service.ts).
-  const known = new Set(['server', 'secret', 'owner', 'tag', 'state-dir', 'ca-file', 'pin', 'interval', 'json', 'explain', 'policy', 'root', 'only', 'print', 'what-is-collected', 'update-trial', 'help', 'h', 'binary', 'dry-run']);
+  const known = new Set(['server', 'secret', 'owner', 'tag', 'state-dir', 'ca-file', 'pin', 'interval', 'json', 'explain', 'policy', 'root', 'only', 'print', 'what-is-collected', 'update-trial', 'enroll-config', 'help', 'h', 'binary', 'dry-run']);
   const unknown = Object.keys(v).filter((k) => !known.has(k));
   if (unknown.length) {
     console.error(`posture-agent ${command}: unknown option ${unknown.map((k) => (k.length === 1 ? `-${k}` : `--${k}`)).join(', ')}\n\n${USAGE}`);
@@ -122,6 +126,11 @@ export async function main(argv: string[]): Promise<number> {
         }
       }
       case 'run': {
+        if (v['enroll-config'] !== undefined && !v['update-trial']) {
+          const { enrollOnFirstStart } = await import('./first-start.js');
+          const code = await enrollOnFirstStart(stateDir, String(v['enroll-config']));
+          if (code !== null) return code;
+        }
         if (v.interval !== undefined) {
           const n = Number(v.interval);
           if (!Number.isInteger(n) || n < 5) {

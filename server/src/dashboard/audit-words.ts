@@ -40,7 +40,7 @@ export function detailWords(detail: unknown, title: (checkId: string) => string)
   if (typeof d.expiresAt === 'string') parts.push(`until ${d.expiresAt.slice(0, 10)} (${timeAgo(d.expiresAt)})`);
   for (const k of ['rationale', 'reason'] as const) if (typeof d[k] === 'string' && d[k]) parts.push(`“${String(d[k]).slice(0, 200)}”`);
   for (const [k, v] of Object.entries(d)) {
-    if (['checkId', 'expiresAt', 'rationale', 'reason', 'exclusionId', 'commandId', 'kid', 'keyId', 'fingerprint'].includes(k)) continue;
+    if (['checkId', 'expiresAt', 'rationale', 'reason', 'exclusionId', 'commandId', 'kid', 'keyId', 'newKid', 'oldKid', 'fingerprint', 'pendingId'].includes(k)) continue;
     const s = str(v);
     if (s !== null && s !== '') parts.push(`${k}: ${s}`);
   }

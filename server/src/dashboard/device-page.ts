@@ -128,7 +128,7 @@ ${software.length
 <h2>Who did what</h2>
 ${who.items.length
   ? html`<table id="device-audit"><tr><th>When</th><th>Who</th><th>Action</th><th>Detail</th></tr>${who.items.map(
-      (a) => html`<tr><td>${iso(a.at)}</td><td>${named(a.actor, names)}</td><td>${actionPhrase(a.action)} ${a.outcome !== 'ok' ? badge(a.outcome) : ''}</td><td>${detailWords(a.detail, title)}</td></tr>`,
+      (a) => html`<tr><td>${iso(a.at)}</td><td>${named(a.actor, names)}</td><td>${actionPhrase(a.action)} <span class="muted">(${a.action})</span> ${a.outcome !== 'ok' ? badge(a.outcome) : ''}</td><td>${detailWords(a.detail, title)}</td></tr>`,
     )}</table>`
   : html`<p class="muted">No actions recorded.</p>`}
 </div></div>`;
