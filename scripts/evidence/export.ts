@@ -1,5 +1,5 @@
 /**
- * npm run evidence -- --server URL --token TOKEN --from ISO --to ISO --out DIR
+ * npm run evidence -- --server URL --token TOKEN --from ISO --to ISO --out DIR [--group NAME]
  * Downloads the signed evidence bundle for [from, to) and writes it as a directory, showing
  * bytes and files received. The token may also come from POSTURE_TOKEN.
  */
@@ -9,7 +9,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { unpackTarGz } from './unpack.js';
 
-const USAGE = 'usage: npm run evidence -- --server URL --token TOKEN --from ISO --to ISO --out DIR';
+const USAGE = 'usage: npm run evidence -- --server URL --token TOKEN --from ISO --to ISO --out DIR [--group NAME (one device group)]';
 
 function fail(msg: string, code = 1): never {
   process.stderr.write(`evidence: ${msg}\n`);
@@ -21,7 +21,7 @@ const human = (n: number) => (n < 1024 ? `${n} B` : n < 1 << 20 ? `${(n / 1024).
 async function main() {
   let v;
   try {
-    ({ values: v } = parseArgs({ options: { server: { type: 'string' }, token: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, out: { type: 'string' } } }));
+    ({ values: v } = parseArgs({ options: { server: { type: 'string' }, token: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, out: { type: 'string' }, group: { type: 'string' } } }));
   } catch (e) {
     fail(`${(e as Error).message}\n${USAGE}`, 2);
   }
@@ -34,6 +34,7 @@ async function main() {
   const url = new URL('/api/v1/evidence', v.server);
   url.searchParams.set('from', v.from);
   url.searchParams.set('to', v.to);
+  if (v.group) url.searchParams.set('group', v.group);
   process.stderr.write(`requesting ${url} (the server builds the bundle before sending)\n`);
   const started = Date.now();
   // The server builds and signs the whole bundle before the first byte; show that it is working.

@@ -37,6 +37,14 @@ import type { CheckState } from '#shared/policy/evaluate.js';
 import type { Policy } from '#shared/policy/schema.js';
 import type { ReportPayload } from '#shared/protocol/messages.js';
 import { verifyReportLine, type KeyMap, type ReportRecord } from './verify-bundle.js';
+import { OWNER_CHECK_ID } from '#shared/policy/owner-check.js';
+
+/** A device's stay in a group (group-memberships.csv); `to` = Infinity while still a member. */
+interface GroupWindow {
+  group: string;
+  from: number;
+  to: number;
+}
 
 type Problem = (file: string, message: string) => void;
 const MAX_PROBLEMS_PER_FILE = 50;
@@ -88,7 +96,16 @@ export class Recompute {
     private readonly exclusions: Map<string, ExclusionWindow[]>,
     private readonly from: Date,
     private readonly to: Date,
+    /** null: an older bundle without group-memberships.csv (groups unknown, policy as written). */
+    private readonly memberships: Map<string, GroupWindow[]> | null = null,
   ) {}
+
+  /** The device's groups at `at`, whose overrides the collector applied (undefined = unknown). */
+  private groupsAt(deviceId: string, at: Date): string[] | undefined {
+    if (!this.memberships) return undefined;
+    const t = at.getTime();
+    return [...new Set((this.memberships.get(deviceId) ?? []).filter((w) => w.from <= t && t < w.to).map((w) => w.group))].sort();
+  }
 
   private problem(file: string, message: string): void {
     const n = (this.counts.get(file) ?? 0) + 1;
@@ -121,7 +138,20 @@ export class Recompute {
       l.push(w);
       exclusions.set(ec(r, 'device_id'), l);
     }
-    const rc = new Recompute(dir, manifest, keys, problem, versions, exclusions, from, to);
+    let memberships: Map<string, GroupWindow[]> | null = null;
+    const gm = await readFile(join(dir, 'group-memberships.csv'), 'utf8').catch(() => null);
+    if (gm !== null) {
+      memberships = new Map();
+      const rows = parseCsv(gm);
+      const gh = rows[0] ?? [];
+      const gc = (r: string[], n: string) => r[gh.indexOf(n)] ?? '';
+      for (const r of rows.slice(1)) {
+        const l = memberships.get(gc(r, 'device_id')) ?? [];
+        l.push({ group: gc(r, 'group'), from: Date.parse(gc(r, 'since')), to: gc(r, 'until') ? Date.parse(gc(r, 'until')) : Infinity });
+        memberships.set(gc(r, 'device_id'), l);
+      }
+    }
+    const rc = new Recompute(dir, manifest, keys, problem, versions, exclusions, from, to, memberships);
     await rc.loadEdges();
     await rc.loadEvents();
     return rc;
@@ -160,7 +190,7 @@ export class Recompute {
         // The recorded state at the start must be what the last signed report before the period
         // shows when judged at the start (failing and noncompliant differ only by grace timing).
         const at = this.from;
-        const r = stepReevaluate({ policy: this.policyAt(at), platform: d.platform, reported: v.payload.checks, previous: d.states, exclusions: exclusionsAt(this.exclusions.get(e.deviceId) ?? [], at), at });
+        const r = stepReevaluate({ policy: this.policyAt(at), platform: d.platform, reported: v.payload.checks, previous: d.states, exclusions: exclusionsAt(this.exclusions.get(e.deviceId) ?? [], at), at, groups: this.groupsAt(e.deviceId, at) });
         for (const [id, s] of d.states) {
           const got = r.next.get(id)?.state;
           if (got && got !== s.state && !(failingish(got) && failingish(s.state)))
@@ -182,6 +212,9 @@ export class Recompute {
     for (let i = 1; i < rows.length; i++) {
       const r = rows[i];
       if (c(r, 'check_id') === '*') continue; // the device's overall state: derived for display, not recomputed here
+      // "Device has an owner" is derived from the collector's owner record, not from a signed
+      // report: listed in events.csv, not recomputable here (shared/src/policy/owner-check.ts).
+      if (c(r, 'check_id') === OWNER_CHECK_ID) continue;
       this.events++;
       const d = this.devices.get(c(r, 'device_id'));
       const ev: EventRow = { row: i + 1, at: Date.parse(c(r, 'at')), checkId: c(r, 'check_id'), from: c(r, 'from_state'), to: c(r, 'to_state'), reportId: c(r, 'report_id') };
@@ -229,7 +262,7 @@ export class Recompute {
         continue;
       }
       const when = new Date(at);
-      const s = stepReevaluate({ policy: this.policyAt(when), platform: d.platform, reported: d.lastChecks, previous: d.states, exclusions: exclusionsAt(this.exclusions.get(deviceId) ?? [], when), at: when });
+      const s = stepReevaluate({ policy: this.policyAt(when), platform: d.platform, reported: d.lastChecks, previous: d.states, exclusions: exclusionsAt(this.exclusions.get(deviceId) ?? [], when), at: when, groups: this.groupsAt(deviceId, when) });
       this.match(deviceId, d, at, s.changed, rows, 're-evaluating the last signed report at that time');
       d.states = s.next;
     }
@@ -257,7 +290,7 @@ export class Recompute {
     if (at < d.lastAt) return; // an older report does not rewind state (as at ingest)
     d.lastAt = at;
     const when = new Date(at);
-    const s = stepReport({ policy: this.policyAt(when), platform: d.platform, reported: p.checks, previous: d.states, exclusions: exclusionsAt(this.exclusions.get(p.deviceId) ?? [], when), at: when });
+    const s = stepReport({ policy: this.policyAt(when), platform: d.platform, reported: p.checks, previous: d.states, exclusions: exclusionsAt(this.exclusions.get(p.deviceId) ?? [], when), at: when, groups: this.groupsAt(p.deviceId, when) });
     this.match(p.deviceId, d, at, s.changed, rows, `signed report ${p.reportId} (seq ${p.seq})`);
     d.states = s.next;
     d.lastChecks = p.checks;
@@ -320,6 +353,11 @@ export class Recompute {
         const want = csvCell(v);
         if ((r[c] ?? '') !== want) this.problem('devices.csv', `row ${i + 1} (device ${id}), column ${head[c]}: found ${r[c] || '(empty)'}, recomputed ${want || '(empty)'}`);
       });
+      if (this.memberships) {
+        const f = this.from.getTime(), t = this.to.getTime();
+        const want = [...new Set((this.memberships.get(id) ?? []).filter((w) => w.from < t && w.to > f).map((w) => w.group))].sort().join(' ');
+        if (col(r, 'groups') !== want) this.problem('devices.csv', `row ${i + 1} (device ${id}), column groups: found ${col(r, 'groups') || '(empty)'}, group-memberships.csv gives ${want || '(empty)'}`);
+      }
       agg.add({ id, hostname: col(r, 'hostname'), owner: col(r, 'owner') || null, state: String(figs[0]), enrolled_at: enrolled, revoked_at: revoked }, h);
     }
     for (const id of this.devices.keys()) if (!seen.has(id)) this.problem('devices.csv', `device ${id} is in ${REPORT_EDGES_FILE} but has no row`);

@@ -2,6 +2,7 @@
  * Compose a running collector: database, migrations, identity, policy, ingest, socket
  * gateway, HTTP app and background jobs; and take it down gracefully.
  */
+import { agentPoliciesFor, agentPolicyFor } from './groups/agent-policy.js';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { CollectorConfig } from './config/env.js';
@@ -92,12 +93,17 @@ export async function startCollector(config: CollectorConfig, opts: { logger?: b
   const ctx: Ctx = { ...ctxBase, log: app.log, refusals };
   const sockets = attachSocketServer(app.server as Server, identity.collectorId, {
     db, keys, hub, batcher, log: app.log, metrics, presence,
-    welcome: (deviceId: string) => ({ type: 'welcome', deviceId, serverTime: new Date().toISOString(), policy: policy.agentPolicy() }),
+    // The device's own policy: its groups' overrides (interval, thresholds) included.
+    welcome: async (deviceId: string) => ({ type: 'welcome', deviceId, serverTime: new Date().toISOString(), policy: await agentPolicyFor(db, policy, deviceId) }),
   });
   policy.onChange(() => {
-    // Tell connected agents about new intervals/thresholds.
-    const p = policy.agentPolicy();
-    for (const c of hub.connections()) c.send({ type: 'command', commandId: `pol_${Date.now()}`, command: 'policy-update', policy: p });
+    // Tell connected agents about new intervals/thresholds, each with its groups' overrides.
+    const conns = [...hub.connections()];
+    void (async () => {
+      const byId = await agentPoliciesFor(db, policy, conns.map((c) => c.deviceId)).catch(() => new Map());
+      const p = policy.agentPolicy();
+      for (const c of conns) c.send({ type: 'command', commandId: `pol_${Date.now()}`, command: 'policy-update', policy: byId.get(c.deviceId) ?? p });
+    })();
   });
   // Alert text links to the device page: under POSTURE_PUBLIC_URL, else the address we listen on.
   let linkBase: string | undefined = config.publicUrl;

@@ -56,6 +56,8 @@ export interface EnrollArgs {
   secret: string;
   /** The owner's email, assigned on the collector with source `enrollment`. */
   owner?: string;
+  /** Enrolment tags (`--tag T`, repeatable) the collector's rule-based device groups match. */
+  tags?: string[];
   stateDir: string;
   caFile?: string;
   pinSha256?: string[];
@@ -82,6 +84,7 @@ export async function enroll(a: EnrollArgs): Promise<AgentConfig> {
     agentVersion: AGENT_VERSION,
     inventory: await collectInventory(),
     ...(a.owner ? { owner: a.owner } : {}),
+    ...(a.tags?.length ? { tags: a.tags } : {}),
   };
   // Re-enrolling the install that holds this device's key (lost or reset config): prove it,
   // so the collector re-keys the device instead of queuing the request for an administrator.

@@ -15,9 +15,9 @@ const STATUS_EXIT_PENDING = 8;
 const USAGE = `Usage: posture-agent <command> [options]
 
 Commands:
-  enroll --server URL --secret SECRET [--owner EMAIL] [--ca-file PEM] [--pin SHA256]
+  enroll --server URL --secret SECRET [--owner EMAIL] [--tag T ...] [--ca-file PEM] [--pin SHA256]
                           Register this machine with a Posture collector
-                          (--owner: the employee who uses it).
+                          (--owner: the employee who uses it; --tag: for rule-based device groups).
   run [--interval SECONDS] [--enroll-config FILE|registry:KEY]
                           Run the agent: check on schedule and report (foreground).
                           --enroll-config: not enrolled yet? enroll first from the
@@ -66,6 +66,7 @@ export async function main(argv: string[]): Promise<number> {
       'state-dir': { type: 'string' },
       'ca-file': { type: 'string' },
       pin: { type: 'string', multiple: true },
+      tag: { type: 'string', multiple: true },
       interval: { type: 'string' },
       'enroll-config': { type: 'string' },
       json: { type: 'boolean' },
@@ -82,7 +83,7 @@ export async function main(argv: string[]): Promise<number> {
   const v = values as Record<string, string | boolean | string[] | undefined>;
   // A mistyped flag (`--jsn`) must not silently give a different output with exit 0.
   // install/uninstall read --binary and --dry-run themselves (service.ts).
-  const known = new Set(['server', 'secret', 'owner', 'state-dir', 'ca-file', 'pin', 'interval', 'json', 'explain', 'policy', 'root', 'only', 'print', 'what-is-collected', 'update-trial', 'enroll-config', 'help', 'h', 'binary', 'dry-run']);
+  const known = new Set(['server', 'secret', 'owner', 'tag', 'state-dir', 'ca-file', 'pin', 'interval', 'json', 'explain', 'policy', 'root', 'only', 'print', 'what-is-collected', 'update-trial', 'enroll-config', 'help', 'h', 'binary', 'dry-run']);
   const unknown = Object.keys(v).filter((k) => !known.has(k));
   if (unknown.length) {
     console.error(`posture-agent ${command}: unknown option ${unknown.map((k) => (k.length === 1 ? `-${k}` : `--${k}`)).join(', ')}\n\n${USAGE}`);
@@ -105,9 +106,15 @@ export async function main(argv: string[]): Promise<number> {
           console.error(`posture-agent enroll: --owner must be the owner's email address (got "${String(v.owner)}")`);
           return 2;
         }
+        const tags = (v.tag as string[] | undefined) ?? [];
+        const badTag = tags.find((t) => !/^[a-z0-9][a-z0-9._-]{0,63}$/.test(t));
+        if (badTag !== undefined) {
+          console.error(`posture-agent enroll: --tag must be lower-case letters, digits, '.', '_' or '-' (up to 64; got "${badTag}")`);
+          return 2;
+        }
         const { enroll, EnrollPending } = await import('./enroll.js');
         try {
-          const cfg = await enroll({ server: String(v.server), secret: String(v.secret), owner: v.owner === undefined ? undefined : String(v.owner), stateDir, caFile: v['ca-file'] as string | undefined, pinSha256: v.pin as string[] | undefined });
+          const cfg = await enroll({ server: String(v.server), secret: String(v.secret), owner: v.owner === undefined ? undefined : String(v.owner), tags, stateDir, caFile: v['ca-file'] as string | undefined, pinSha256: v.pin as string[] | undefined });
           console.log(`Enrolled as device ${cfg.deviceId} with ${cfg.server}. State: ${stateDir}`);
           return 0;
         } catch (e) {

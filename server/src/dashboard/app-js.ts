@@ -154,6 +154,12 @@ export const APP_JS = `
       var i = document.createElement('input'); i.type = 'hidden'; i.name = '_csrf'; i.value = csrf; f.appendChild(i);
     }
     var s = f.querySelector('.form-status');
+    // Device page: add the device to the static group picked in the form.
+    if (f.hasAttribute('data-group-add')) {
+      ev.preventDefault();
+      try { await call('POST', '/api/v1/groups/' + encodeURIComponent(f.elements.group.value) + '/members', { deviceIds: [f.getAttribute('data-device')] }); location.reload(); } catch (e) { if (s) s.textContent = 'Failed: ' + e.message; }
+      return;
+    }
     if (f.hasAttribute('data-json')) {
       ev.preventDefault();
       var body = {};

@@ -4,6 +4,7 @@ import type { Db } from '../db/types.js';
 import type { Principal } from '../auth/roles.js';
 import { deviceEvents, deviceReports, getDevice } from '../devices/dal.js';
 import { ownerSection } from './owner-section.js';
+import { groupsSection } from './groups-section.js';
 import { listPending } from '../enrollment/pending.js';
 import { pendingDeviceSection } from './pending-enrollments.js';
 import { queryAudit } from '../audit/query.js';
@@ -86,6 +87,7 @@ ${canAct ? html`<p id="device-actions"><button data-action="check-now" data-devi
 ${pendingLine(d)}
 ${pendingDeviceSection(pending, principal?.role === 'admin', !!d.revoked_at)}
 ${await ownerSection(db, d, !!principal && principal.role !== 'auditor')}
+${await groupsSection(db, d, policy, canAct)}
 <h2>Checks</h2>
 ${d.checks.length ? '' : html`<p class="muted">No report yet.</p>`}
 ${d.checks.map(

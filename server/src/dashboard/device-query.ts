@@ -18,6 +18,8 @@ export interface DashboardDeviceQuery {
   platform?: string;
   osVersion?: string;
   owner?: string;
+  /** Current members of this device group (server/src/groups/). */
+  group?: string;
   q?: string;
   /** 'h1' | 'd1' | 'd7' = seen within; 'gt1' | 'gt7' | 'gt30' = not seen for more than N days */
   seen?: string;
@@ -64,6 +66,7 @@ export function buildDeviceQuery(f: DashboardDeviceQuery, now = new Date()): { w
   // version as people say them, matched anywhere (a version alone still matches its prefix).
   if (f.osVersion) where.push(`${OS_TEXT_SQL} LIKE ${p('%' + like(f.osVersion.trim()) + '%')}`);
   if (f.owner) where.push(`lower(owner) LIKE ${p(like(f.owner) + '%')}`);
+  if (f.group) where.push(`id IN (SELECT device_id FROM device_group_members WHERE until IS NULL AND lower(group_name) = lower(${p(f.group)}))`);
   if (f.q) {
     const l = p('%' + like(f.q) + '%');
     where.push(`(lower(hostname) LIKE ${l} OR lower(coalesce(serial,'')) LIKE ${l} OR lower(coalesce(owner,'')) LIKE ${l} OR id = ${p(f.q)})`);

@@ -8,6 +8,7 @@ import { SEEN_WINDOWS, allDevices, searchDevices, type DashboardDeviceQuery } fr
 import { CSV_BOM, csvRow } from '#shared/evidence/csv.js';
 import { html, qs, timeAgo, type SafeHtml } from './html.js';
 import { badge } from './layout.js';
+import { listGroups } from '../groups/dal.js';
 import { deadlineText, failingTitles, osText } from './device-format.js';
 import { platformName } from '#shared/checks/ids.js';
 
@@ -23,6 +24,7 @@ export function parseDeviceFilters(q: Record<string, string | undefined>, policy
     platform: (PLATFORMS as readonly string[]).includes(q.platform ?? '') ? q.platform : undefined,
     osVersion: str(q.os, 64),
     owner: str(q.owner, 100),
+    group: q.group && /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(q.group) ? q.group : undefined,
     q: str(q.q),
     seen: q.seen && q.seen in SEEN_WINDOWS ? q.seen : undefined,
     sort: SORT_KEYS.find((s) => s === q.sort),
@@ -39,7 +41,8 @@ export function parseDeviceFilters(q: Record<string, string | undefined>, policy
  */
 export async function devicesPage(db: Db, f: DashboardDeviceQuery, policy?: Policy, canAct = false): Promise<SafeHtml> {
   const r = await searchDevices(db, f);
-  const keep = { state: f.state, check: f.failingCheck, platform: f.platform, os: f.osVersion, owner: f.owner, q: f.q, seen: f.seen };
+  const groups = await listGroups(db);
+  const keep = { state: f.state, check: f.failingCheck, platform: f.platform, os: f.osVersion, owner: f.owner, group: f.group, q: f.q, seen: f.seen };
   const sortLink = (key: string, label: string) =>
     html`<a href="/devices${qs({ ...keep, sort: key, order: f.sort === key && f.order === 'asc' ? 'desc' : 'asc' })}">${label}${f.sort === key ? (f.order === 'asc' ? ' ▲' : ' ▼') : ''}</a>`;
   const page = (offset: number) => `/devices${qs({ ...keep, sort: f.sort, order: f.order, offset })}`;
@@ -51,6 +54,7 @@ export async function devicesPage(db: Db, f: DashboardDeviceQuery, policy?: Poli
 <select name="platform"><option value="">any platform</option>${PLATFORMS.map((p) => html`<option value="${p}" ${p === f.platform ? 'selected' : ''}>${platformName(p)}</option>`)}</select>
 <input name="os" placeholder="OS (macOS 14, Ubuntu 22.04)" value="${f.osVersion ?? ''}" size="12">
 <input name="owner" placeholder="owner / user" value="${f.owner ?? ''}" size="12">
+<select name="group"><option value="">any group</option>${groups.map((g) => html`<option ${g.name === f.group ? 'selected' : ''}>${g.name}</option>`)}</select>
 <select name="seen"><option value="">any last seen</option>${Object.entries(SEEN_WINDOWS).map(([k, w]) => html`<option value="${k}" ${k === f.seen ? 'selected' : ''}>${w.label}</option>`)}</select>
 <button>Filter</button> <a href="/devices">clear</a> <a id="devices-csv" href="/devices.csv${qs(keep)}">Export CSV</a></form>
 <p class="muted" id="result-count">${r.total} device(s)</p>

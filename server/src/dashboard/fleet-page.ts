@@ -32,6 +32,12 @@ export async function fleetPage(db: Db, policy?: Policy): Promise<SafeHtml> {
     searchDevices(db, { state, sort, order, limit: 20, offset: 0, withStaleNoncompliant: state === 'noncompliant' });
   const [noncompliant, failing, stale] = [await list('noncompliant', 'last_seen', 'desc'), await list('failing', 'deadline', 'asc'), await list('stale', 'last_seen', 'asc')];
   const trend = await complianceTrend(db, 30);
+  // Per device group: members by state (each row links to the group's device list).
+  const groups = await db.query<{ name: string; kind: string; n: string; noncompliant: string; failing: string }>(
+    `SELECT g.name, g.kind, count(d.id) AS n, count(d.id) FILTER (WHERE d.state = 'noncompliant') AS noncompliant, count(d.id) FILTER (WHERE d.state = 'failing') AS failing
+       FROM device_groups g LEFT JOIN device_group_members m ON m.group_id = g.id AND m.until IS NULL
+       LEFT JOIN devices d ON d.id = m.device_id AND d.revoked_at IS NULL GROUP BY g.name, g.kind ORDER BY g.name`,
+  );
   const today = trend[trend.length - 1];
   const pendingTotal = await countPending(db);
   const pending = pendingTotal ? await listPending(db, undefined, 10) : [];
@@ -54,6 +60,11 @@ ${DEVICE_STATES.map((s) => html`<a class="card" data-state="${s}" href="/devices
 <h2>Failing — nearest deadline first</h2>${small('list-failing', failing, 'failing', (d) => html`deadline ${deadlineText(d)}`)}
 <h2>Stale</h2>${small('list-stale', stale, 'stale', (d) => html`last report ${timeAgo(d.last_report_at ?? d.last_seen_at)}`)}
 </div><div>
+${groups.rows.length
+  ? html`<h2>Groups</h2><table id="by-group"><tr><th>Group</th><th class="num">Devices</th><th class="num">Noncompliant</th><th class="num">Failing</th></tr>${groups.rows.map(
+      (g) => html`<tr><td><a href="/devices${qs({ group: g.name })}">${g.name}</a> <span class="muted">${g.kind === 'rule' ? 'rule' : 'assigned'}${policy?.groups?.some((x) => x.name === g.name) ? '; overrides' : ''}</span></td><td class="num">${g.n}</td><td class="num"><a href="/devices${qs({ group: g.name, state: 'noncompliant' })}">${g.noncompliant}</a></td><td class="num">${g.failing}</td></tr>`,
+    )}</table>`
+  : ''}
 <h2>Compliance by check and platform</h2>
 <table id="by-check"><tr><th>Check</th><th>Platform</th><th class="num">Passing</th><th class="num">Failing</th><th class="num">Stale</th><th class="num">Excluded</th><th class="num">Devices</th><th class="num" title="passing ÷ devices where the check applies (excluded and not-required left out)">% passing</th></tr>
 ${perCheck.rows.map((r) => {

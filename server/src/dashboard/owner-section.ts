@@ -28,7 +28,8 @@ const SOURCE_WORDS: Record<string, string> = {
 };
 
 export async function ownerSection(db: Db, d: OwnerFields, canEdit: boolean): Promise<SafeHtml> {
-  const events = await deviceEvents(db, d.id, 20);
+  // Group membership events are device events too; the groups block shows those.
+  const events = (await deviceEvents(db, d.id, 40)).filter((e) => !e.kind.startsWith('group.')).slice(0, 20);
   const who = (e: { detail: Record<string, any> | null }) => (e.detail?.to?.email as string | undefined) ?? 'nobody';
   return html`<section id="device-owner"><h2>Owner</h2>
 <p id="owner-line">${d.owner_person_id ? html`<b>${d.owner}</b>` : d.inferred_owner ? html`<b>${d.inferred_owner}</b>` : html`<span class="muted">No owner.</span>`}

@@ -17,6 +17,7 @@ import { policyPage } from './policy-page.js';
 import { auditPage, parseAuditFilters } from './audit-page.js';
 import { settingsPage } from './settings-page.js';
 import { peoplePage } from './people-page.js';
+import { groupsPage } from './groups-page.js';
 import { alertsPage } from './alerts-page.js';
 
 type Q = FastifyRequest<{ Querystring: Record<string, string | undefined> }>;
@@ -58,6 +59,8 @@ export function dashboardRoutes(ctx: Ctx) {
     });
 
     app.get('/people', { config: { auth: ALL_ROLES } }, async (req: Q, reply) => reply.type('text/html').send(page('People', req, await peoplePage(ctx.db, req.query, req.principal))));
+
+    app.get('/groups', { config: { auth: ALL_ROLES } }, async (req, reply) => reply.type('text/html').send(page('Groups', req, await groupsPage(ctx.db, ctx.policy.policy, req.principal))));
 
     app.get('/policy', { config: { auth: ALL_ROLES } }, async (req, reply) => reply.type('text/html').send(page('Policy', req, await policyPage(ctx.policy, req.principal))));
 

@@ -12,6 +12,8 @@ export interface DeviceListQuery {
   seenBefore?: string;
   seenAfter?: string;
   sort?: 'hostname' | 'last_seen' | 'state' | 'os' | 'owner' | 'deadline';
+  /** Current members of this device group (by name, case-insensitive). */
+  group?: string;
   order?: 'asc' | 'desc';
   limit?: number;
   offset?: number;
@@ -86,6 +88,7 @@ export async function listDevices(db: Db, f: DeviceListQuery): Promise<{ total: 
   }
   if (f.failingCheck) where.push(`${p(f.failingCheck)} = ANY(failing_checks)`);
   if (f.platform) where.push(`platform = ${p(f.platform)}`);
+  if (f.group) where.push(`id IN (SELECT device_id FROM device_group_members WHERE until IS NULL AND lower(group_name) = lower(${p(f.group)}))`);
   if (f.osVersion) where.push(`os_version LIKE ${p(f.osVersion.replace(/[%_\\]/g, '\\$&') + '%')}`);
   if (f.q) {
     const like = p('%' + f.q.toLowerCase().replace(/[%_\\]/g, '\\$&') + '%');

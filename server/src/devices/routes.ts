@@ -14,12 +14,15 @@ import { checkNowDelivery, issueCheckNow } from './check-now.js';
 import { presentCheck, presentDevice } from './present.js';
 import { presentRemediation } from '../mydevice/remediation.js';
 import type { CheckId } from '#shared/checks/ids.js';
+import { groupNamesOf } from '../groups/dal.js';
 
 const ListQuery = Type.Object(
   {
     state: Type.Optional(Type.Union([...DEVICE_STATES, 'revoked'].map((s) => Type.Literal(s)))),
     failingCheck: Type.Optional(CheckIdSchema),
     platform: Type.Optional(Type.String({ maxLength: 32 })),
+    /** Only current members of this device group (server/src/groups/). */
+    group: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' })),
     osVersion: Type.Optional(Type.String({ maxLength: 64 })),
     q: Type.Optional(Type.String({ maxLength: 200 })),
     seenBefore: Type.Optional(Type.String({ format: 'date-time' })),
@@ -55,6 +58,8 @@ export function deviceRoutes(ctx: Ctx) {
         // Remediation as the employee sees it: the policy's company steps/link override the agent's.
         checks: d.checks.map((c) => ({ ...presentCheck(c), remediation: presentRemediation(ctx.policy.policy, d.platform, c.id as CheckId, c.remediation) })),
         exclusions: d.exclusions,
+        // Its device groups (their policy overrides apply; GET /api/v1/devices/:id/groups explains them).
+        groups: (await groupNamesOf(ctx.db, [d.id])).get(d.id) ?? [],
       };
     });
 

@@ -13,6 +13,7 @@ import { newId } from '../shared/crypto.js';
 import { audit } from '../audit/log.js';
 import { ADMIN, OPERATORS } from '../auth/roles.js';
 import { ownerAtEnrollment } from '../people/owners.js';
+import { syncDevices } from '../groups/service.js';
 import { ENROLL_RATE_LIMIT, SecretThrottle } from './throttle.js';
 import { validatePublicJwk, verifyPendingProof, verifyReenrollProof } from './proof.js';
 import { approvePending, getPending, listPending, rejectPending } from './pending.js';
@@ -79,6 +80,8 @@ export function enrollmentRoutes(ctx: Ctx) {
           await q.query('INSERT INTO device_keys (kid, device_id, public_jwk) VALUES ($1,$2,$3)', [kid, dev.id, JSON.stringify(pub)]);
           await audit(q, { actor: `device:${dev.id}`, action: 'device.reenrolled', target: dev.id, ip: req.ip, detail: { hostname: inv.hostname, kid, provenBy: proof.kid, secret: s.id } });
           await ownerAtEnrollment(q, dev.id, inv.users[0] ?? null, b.owner, `device:${dev.id}`, ctx.policy.policy);
+          if (b.tags) await q.query('UPDATE devices SET enroll_tags = $2 WHERE id = $1', [dev.id, [...new Set(b.tags)]]);
+          await syncDevices(q, [dev.id], `device:${dev.id}`);
           return { deviceId: dev.id, reenrolled: true };
         }
         const deviceId = newId('dev');
@@ -91,7 +94,10 @@ export function enrollmentRoutes(ctx: Ctx) {
         await ownerAtEnrollment(q, deviceId, inv.users[0] ?? null, b.owner, `enroll-secret:${s.id}`, ctx.policy.policy);
         await q.query('INSERT INTO device_keys (kid, device_id, public_jwk) VALUES ($1,$2,$3)', [kid, deviceId, JSON.stringify(pub)]);
         await ownerAtEnrollment(q, deviceId, inv.users[0] ?? null, b.owner, `enroll-secret:${s.id}`, ctx.policy.policy);
-        await audit(q, { actor: `enroll-secret:${s.id}`, action: 'device.enrolled', target: deviceId, ip: req.ip, detail: { hostname: inv.hostname, kid } });
+        if (b.tags) await q.query('UPDATE devices SET enroll_tags = $2 WHERE id = $1', [deviceId, [...new Set(b.tags)]]);
+        // Rule-based groups (platform, hostname, tag, owner's department or IdP group) from the start.
+        await syncDevices(q, [deviceId], `enroll-secret:${s.id}`);
+        await audit(q, { actor: `enroll-secret:${s.id}`, action: 'device.enrolled', target: deviceId, ip: req.ip, detail: { hostname: inv.hostname, kid, ...(b.tags ? { tags: b.tags } : {}) } });
         return { deviceId, reenrolled: false };
       });
       if ('error' in result) {

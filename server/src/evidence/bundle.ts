@@ -21,6 +21,7 @@ import { devicePage, edgesFor, eventPage, exclusionPage, historyInputs, keysByKi
 import { HashedFile, writeWhole } from './files.js';
 import { renderSummary } from './summary.js';
 import { writePeopleCsv } from './people-csv.js';
+import { groupsInPeriod, writeGroupMemberships } from './groups-csv.js';
 
 export interface BundleDeps {
   db: Db;
@@ -47,7 +48,8 @@ function versionsInForce(all: PolicyRow[], from: Date): PolicyRow[] {
   return all.slice(start);
 }
 
-export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: string, now = new Date(), signal?: AbortSignal): Promise<BuiltBundle> {
+/** `group`: a one-group bundle (devices that were in that group at some point of the period). */
+export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: string, now = new Date(), signal?: AbortSignal, group: string | null = null): Promise<BuiltBundle> {
   const { db } = deps;
   const files: ManifestFile[] = [];
   const versions = await policyVersionsUntil(db, to);
@@ -81,11 +83,12 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
   };
   for (let after = ''; ; ) {
     signal?.throwIfAborted();
-    const page = await devicePage(db, from, to, after);
+    const page = await devicePage(db, from, to, after, undefined, group);
     if (!page.length) break;
     after = page[page.length - 1].id;
     const inputs = await historyInputs(db, page.map((d) => d.id), from, to, stale);
     const edgeRows = await edgesFor(db, page.map((d) => d.id), from, to);
+    const groupsOf = await groupsInPeriod(db, page.map((d) => d.id), from, to);
     let edgeChunk = '';
     for (const d of page) {
       edgeChunk += JSON.stringify({
@@ -106,7 +109,7 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
       agg.add({ ...d, state: String(figs[0]) }, h);
       chunk += csvRow([
         d.id, d.hostname, d.serial, d.model, d.platform, [d.os_name, d.os_version].filter(Boolean).join(' '), d.owner,
-        iso(d.enrolled_at), iso(d.last_report_at ?? d.last_seen_at), iso(d.revoked_at), ...figs,
+        iso(d.enrolled_at), iso(d.last_report_at ?? d.last_seen_at), iso(d.revoked_at), ...figs, (groupsOf.get(d.id) ?? []).join(' '),
       ]);
     }
     await dev.write(chunk);
@@ -121,7 +124,7 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
   let events = 0;
   for (let after: TimeCursor | null = null; ; ) {
     signal?.throwIfAborted();
-    const page = await eventPage(db, from, to, after);
+    const page = await eventPage(db, from, to, after, undefined, group);
     if (!page.length) break;
     const last = page[page.length - 1];
     after = { at: last.at_key, id: last.id };
@@ -135,7 +138,7 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
   await exf.write(CSV_BOM + csvRow(['exclusion_id', 'device_id', 'hostname', 'check_id', 'rationale', 'approved_by', 'created_at', 'expires_at', 'revoked_at', 'revoked_by']));
   let exclusions = 0;
   for (let after = ''; ; ) {
-    const page = await exclusionPage(db, from, to, after);
+    const page = await exclusionPage(db, from, to, after, undefined, group);
     if (!page.length) break;
     after = page[page.length - 1].id;
     exclusions += page.length;
@@ -143,6 +146,7 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
   }
   files.push(await exf.close());
   files.push(await writePeopleCsv(db, dir, to)); // people.csv: leavers and their devices' outcome
+  files.push(await writeGroupMemberships(db, dir, from, to, group)); // the groups each report is replayed under
 
   // reports.jsonl — the device-signed JWS exactly as received; the kids used are remembered
   // (one short string per device key) to ship their public keys.
@@ -150,7 +154,7 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
   let reports = 0;
   for (let after: TimeCursor | null = null; ; ) {
     signal?.throwIfAborted();
-    const page = await reportPage(db, from, to, after);
+    const page = await reportPage(db, from, to, after, undefined, group);
     if (!page.length) break;
     const last = page[page.length - 1];
     after = { at: last.at_key, id: last.report_id };
@@ -215,6 +219,7 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
     collector: { id: deps.identity.collectorId, kid: deps.identity.signingKid },
     method: COUNTING_METHOD,
     counts: { devices: agg.devices, events, exclusions, reports, deviceKeys: kidList.length },
+    ...(group ? { scope: { group } } : {}),
     files,
   };
   const manifestBytes = Buffer.from(JSON.stringify(manifest, null, 2) + '\n', 'utf8');

@@ -27,12 +27,19 @@ export interface EvidenceDevice {
   revoked_at: Date | null;
 }
 
+/**
+ * A one-group bundle (?group=): only devices that were members of the group at some point of
+ * [from, to) (membership windows, migration 041). `$g`, `$f`, `$t` are the parameter numbers.
+ */
+const inGroup = (col: string, g: number, f: number, t: number) =>
+  `AND ($${g}::text IS NULL OR ${col} IN (SELECT device_id FROM device_group_members WHERE lower(group_name) = lower($${g}::text) AND since < $${t} AND (until IS NULL OR until > $${f})))`;
+
 /** Devices that existed at some point of [from, to), in id order after `afterId`. */
-export async function devicePage(q: Queryable, from: Date, to: Date, afterId: string, limit = PAGE): Promise<EvidenceDevice[]> {
+export async function devicePage(q: Queryable, from: Date, to: Date, afterId: string, limit = PAGE, group: string | null = null): Promise<EvidenceDevice[]> {
   const r = await q.query<EvidenceDevice>(
     `SELECT id, hostname, platform, os_name, os_version, model, serial, owner, state, enrolled_at, last_report_at, last_seen_at, revoked_at
-       FROM devices WHERE enrolled_at < $1 AND (revoked_at IS NULL OR revoked_at > $2) AND id > $3 ORDER BY id LIMIT $4`,
-    [to, from, afterId, limit],
+       FROM devices WHERE enrolled_at < $1 AND (revoked_at IS NULL OR revoked_at > $2) AND id > $3 ${inGroup('id', 5, 2, 1)} ORDER BY id LIMIT $4`,
+    [to, from, afterId, limit, group],
   );
   return r.rows;
 }
@@ -139,13 +146,13 @@ export interface TimeCursor {
 }
 
 /** State changes in the period in time order, keyset on (at, id) over state_events_at_idx. */
-export async function eventPage(q: Queryable, from: Date, to: Date, after: TimeCursor | null, limit = 5000): Promise<EventRow[]> {
+export async function eventPage(q: Queryable, from: Date, to: Date, after: TimeCursor | null, limit = 5000, group: string | null = null): Promise<EventRow[]> {
   const r = await q.query<EventRow>(
     `SELECT e.id::text AS id, e.device_id, d.hostname, e.check_id, e.from_state, e.to_state, e.at, e.at::text AS at_key, e.report_id, e.detail
        FROM state_events e LEFT JOIN devices d ON d.id = e.device_id
-      WHERE e.at >= $1 AND e.at < $2 AND ($3::timestamptz IS NULL OR (e.at, e.id) > ($3::timestamptz, $4::bigint))
+      WHERE e.at >= $1 AND e.at < $2 AND ($3::timestamptz IS NULL OR (e.at, e.id) > ($3::timestamptz, $4::bigint)) ${inGroup('e.device_id', 6, 1, 2)}
       ORDER BY e.at, e.id LIMIT $5`,
-    [from, to, after?.at ?? null, after?.id ?? '0', limit],
+    [from, to, after?.at ?? null, after?.id ?? '0', limit, group],
   );
   return r.rows;
 }
@@ -161,12 +168,12 @@ export interface ReportRow {
   jws: string;
 }
 /** Reports collected in the period in time order, keyset on (collected_at, report_id) over reports_time_idx. */
-export async function reportPage(q: Queryable, from: Date, to: Date, after: TimeCursor | null, limit = 1000): Promise<ReportRow[]> {
+export async function reportPage(q: Queryable, from: Date, to: Date, after: TimeCursor | null, limit = 1000, group: string | null = null): Promise<ReportRow[]> {
   const r = await q.query<ReportRow>(
     `SELECT report_id, device_id, seq::text AS seq, kid, collected_at, collected_at::text AS at_key, received_at, jws FROM reports
-      WHERE collected_at >= $1 AND collected_at < $2 AND ($3::timestamptz IS NULL OR (collected_at, report_id) > ($3::timestamptz, $4))
+      WHERE collected_at >= $1 AND collected_at < $2 AND ($3::timestamptz IS NULL OR (collected_at, report_id) > ($3::timestamptz, $4)) ${inGroup('device_id', 6, 1, 2)}
       ORDER BY collected_at, report_id LIMIT $5`,
-    [from, to, after?.at ?? null, after?.id ?? '', limit],
+    [from, to, after?.at ?? null, after?.id ?? '', limit, group],
   );
   return r.rows;
 }
@@ -184,12 +191,12 @@ export interface ExclusionRow {
   revoked_by: string | null;
 }
 /** Exclusions in force at some point of the period. */
-export async function exclusionPage(q: Queryable, from: Date, to: Date, afterId: string, limit = 2000): Promise<ExclusionRow[]> {
+export async function exclusionPage(q: Queryable, from: Date, to: Date, afterId: string, limit = 2000, group: string | null = null): Promise<ExclusionRow[]> {
   const r = await q.query<ExclusionRow>(
     `SELECT x.id, x.device_id, d.hostname, x.check_id, x.rationale, x.approved_by, x.created_at, x.expires_at, x.revoked_at, x.revoked_by
        FROM exclusions x LEFT JOIN devices d ON d.id = x.device_id
-      WHERE x.created_at < $2 AND LEAST(x.expires_at, COALESCE(x.revoked_at, x.expires_at)) > $1 AND x.id > $3 ORDER BY x.id LIMIT $4`,
-    [from, to, afterId, limit],
+      WHERE x.created_at < $2 AND LEAST(x.expires_at, COALESCE(x.revoked_at, x.expires_at)) > $1 AND x.id > $3 ${inGroup('x.device_id', 5, 1, 2)} ORDER BY x.id LIMIT $4`,
+    [from, to, afterId, limit, group],
   );
   return r.rows;
 }

@@ -26,6 +26,12 @@ const PeriodQuery = Type.Object(
   { additionalProperties: false },
 );
 type PeriodQuery = Static<typeof PeriodQuery>;
+/** The export's query: the period, and optionally one device group (a one-group bundle). */
+const ExportQuery = Type.Object(
+  { ...PeriodQuery.properties, group: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' })) },
+  { additionalProperties: false },
+);
+type ExportQuery = Static<typeof ExportQuery>;
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
 /** Exports read the whole period; two at a time per collector keeps the database responsive. */
@@ -72,7 +78,7 @@ export function evidenceRoutes(ctx: Ctx) {
       },
     );
 
-    app.get<{ Querystring: PeriodQuery }>('/api/v1/evidence', { config: { auth: ALL_ROLES }, schema: { querystring: PeriodQuery } }, async (req, reply) => {
+    app.get<{ Querystring: ExportQuery }>('/api/v1/evidence', { config: { auth: ALL_ROLES }, schema: { querystring: ExportQuery } }, async (req, reply) => {
       const p = req.principal!;
       const roles = exportRoles(ctx);
       if (!roles.includes(p.role)) {
@@ -80,6 +86,12 @@ export function evidenceRoutes(ctx: Ctx) {
         throw Errors.forbidden(`The policy allows evidence export to: ${roles.join(', ')}; you are ${p.role}.`);
       }
       const { from, to } = period(req.query);
+      const group = req.query.group ?? null;
+      if (group) {
+        // A group that never existed would give an empty bundle that looks like "no devices": say so.
+        const known = await ctx.db.query('SELECT 1 FROM device_groups WHERE lower(name) = lower($1) UNION ALL SELECT 1 FROM device_group_members WHERE lower(group_name) = lower($1) LIMIT 1', [group]);
+        if (!known.rows.length) throw new ApiError(400, 'POSTURE_ERR_BAD_REQUEST', `group: no device group named ${group}`, { field: 'group' });
+      }
       if (running >= MAX_CONCURRENT_EXPORTS) {
         // Refused exports are evidence too (README: every export attempt is in the audit log).
         await audit(ctx.db, { actor: p.actor, action: 'evidence.export', outcome: 'denied', ip: req.ip, detail: { reason: 'concurrency_cap', from: from.toISOString(), to: to.toISOString() } });
@@ -103,10 +115,10 @@ export function evidenceRoutes(ctx: Ctx) {
       });
       try {
         const started = Date.now();
-        const b = await buildBundle({ db: ctx.db, identity: ctx.identity, currentPolicy: ctx.policy.policy, version: ctx.version }, from, to, dir, new Date(), abort.signal);
+        const b = await buildBundle({ db: ctx.db, identity: ctx.identity, currentPolicy: ctx.policy.policy, version: ctx.version }, from, to, dir, new Date(), abort.signal, group);
         abort.signal.throwIfAborted();
-        await audit(ctx.db, { actor: p.actor, action: 'evidence.export', target: `${from.toISOString()}/${to.toISOString()}`, ip: req.ip, detail: { counts: b.manifest.counts, ms: Date.now() - started, phases: b.timings } });
-        const name = `posture-evidence-${day(from)}-${day(to)}`;
+        await audit(ctx.db, { actor: p.actor, action: 'evidence.export', target: `${from.toISOString()}/${to.toISOString()}`, ip: req.ip, detail: { counts: b.manifest.counts, ms: Date.now() - started, phases: b.timings, ...(group ? { group } : {}) } });
+        const name = `posture-evidence-${group ? `${group}-` : ''}${day(from)}-${day(to)}`;
         const stream = tarGzStream(dir, b.files, name, new Date(b.manifest.generatedAt));
         streaming = true;
         stream.on('error', release);

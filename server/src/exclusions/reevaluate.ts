@@ -11,6 +11,7 @@ import type { CheckId } from '#shared/checks/ids.js';
 import { type ActiveExclusion, type CheckState, type PreviousCheckState } from '#shared/policy/evaluate.js';
 import { stepReevaluate } from '#shared/evidence/replay.js';
 import { alertForTransition, noncompliantChecks } from '../alerts/outbox.js';
+import { OWNER_CHECK_ID, ownerResult } from '#shared/policy/owner-check.js';
 
 function payloadOf(jws: string): ReportPayload | null {
   try {
@@ -21,8 +22,8 @@ function payloadOf(jws: string): ReportPayload | null {
 }
 
 export async function reevaluateDevice(q: Queryable, policy: Policy, deviceId: string, alertOn: string[], cause: Record<string, unknown>, now = new Date()): Promise<{ from: string; to: string } | null> {
-  const d = await q.query<{ id: string; hostname: string; platform: string; state: string }>(
-    'SELECT id, hostname, platform, state FROM devices WHERE id = $1 FOR UPDATE',
+  const d = await q.query<{ id: string; hostname: string; platform: string; state: string; owned: boolean }>(
+    'SELECT id, hostname, platform, state, owner_person_id IS NOT NULL AS owned FROM devices WHERE id = $1 FOR UPDATE',
     [deviceId],
   );
   const dev = d.rows[0];
@@ -45,12 +46,28 @@ export async function reevaluateDevice(q: Queryable, policy: Policy, deviceId: s
   }
   const exclusions: ActiveExclusion[] = ex.rows.map((e) => ({ checkId: e.check_id as CheckId | '*', expiresAt: new Date(e.expires_at) }));
   // The shared re-evaluation step (the verifier replays the same one from the bundle).
-  const ev = stepReevaluate({ policy, platform: dev.platform, reported: payload?.checks ?? [], previous: states, exclusions, at: now }).evaluation;
+  // With the device's groups (their overrides) and its owner (owner_assigned), as at ingest.
+  // (The same read as groups/dal.ts groupNamesOf, inlined: groups/ imports this file.)
+  const gr = await q.query<{ group_name: string }>('SELECT group_name FROM device_group_members WHERE device_id = $1 AND until IS NULL ORDER BY group_name', [deviceId]);
+  const groups = gr.rows.map((r) => r.group_name);
+  const owner = { assigned: dev.owned, tracked: states.has(OWNER_CHECK_ID) };
+  const ev = stepReevaluate({ policy, platform: dev.platform, reported: payload?.checks ?? [], previous: states, exclusions, at: now, groups, owner }).evaluation;
 
   const events: object[] = [];
   if (payload) {
     for (const c of ev.checks) {
       const before = previous[c.id];
+      if (!before && c.id === OWNER_CHECK_ID && rep.rows[0]) {
+        // The owner requirement starts here (no report result: the collector's own check).
+        const r = ownerResult(c);
+        events.push({ check_id: c.id, from_state: null, to_state: c.state });
+        await q.query(
+          `INSERT INTO check_states (device_id, check_id, agent_status, state, since, failing_since, deadline, summary, reasons, evidence, remediation, report_id, collected_at)
+           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$5) ON CONFLICT (device_id, check_id) DO NOTHING`,
+          [deviceId, c.id, r.status, c.state, now, c.failingSince, c.deadline, r.summary, JSON.stringify(c.reasons), JSON.stringify(r.evidence), JSON.stringify(r.remediation), rep.rows[0].report_id],
+        );
+        continue;
+      }
       if (!before) continue; // no stored row for this check: nothing to update
       if (before.state !== c.state) events.push({ check_id: c.id, from_state: before.state, to_state: c.state });
       await q.query(
@@ -58,6 +75,12 @@ export async function reevaluateDevice(q: Queryable, policy: Policy, deviceId: s
            since = CASE WHEN state = $3 THEN since ELSE $7 END WHERE device_id = $1 AND check_id = $2`,
         [deviceId, c.id, c.state, c.failingSince, c.deadline, JSON.stringify(c.reasons), now],
       );
+      if (c.id === OWNER_CHECK_ID) {
+        const r = ownerResult(c);
+        await q.query('UPDATE check_states SET agent_status = $3, summary = $4, evidence = $5, remediation = $6 WHERE device_id = $1 AND check_id = $2', [
+          deviceId, c.id, r.status, r.summary, JSON.stringify(r.evidence), JSON.stringify(r.remediation),
+        ]);
+      }
     }
   }
   // A stale device stays stale (it still has not reported) unless the whole device is excluded.

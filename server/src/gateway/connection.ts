@@ -25,7 +25,8 @@ export interface ConnectionDeps {
   batcher: IngestBatcher;
   log: { warn: (o: object, m: string) => void; info: (o: object, m: string) => void; error: (o: object, m: string) => void };
   metrics?: { reportAcked(ms: number): void; reportRejected(): void; connectionClosed(code: number): void };
-  welcome: (deviceId: string) => object;
+  /** The first message (may look the device's own policy up: its groups' overrides). */
+  welcome: (deviceId: string) => object | Promise<object>;
   /** Connected/offline state shared across collectors (gateway/presence.ts). */
   presence?: { connected(deviceId: string, since: number): void; disconnected(deviceId: string, since: number): void };
   /** Socket authentications in flight before upgrades are refused with 503 (default 64). */
@@ -197,9 +198,14 @@ export function attachConnection(ws: WebSocket, deviceId: string, kid: string, d
 
   deps.hub.add(conn, CLOSE.replaced);
   deps.presence?.connected(deviceId, openedAt);
-  conn.send(deps.welcome(deviceId));
-  void resendPendingCheckNow(conn, deps).catch(() => {});
-  void resendPendingUpdateNow(conn, deps).catch(() => {});
+  // Welcome first, then anything resent on connect (which must not overtake it).
+  void Promise.resolve(deps.welcome(deviceId))
+    .then((m) => {
+      if (!closed) conn.send(m);
+      void resendPendingUpdateNow(conn, deps).catch(() => {});
+      return resendPendingCheckNow(conn, deps);
+    })
+    .catch(() => {});
   return conn;
 }
 

@@ -18,6 +18,10 @@ import type { CheckResult } from '#shared/checks/result.js';
 import { alertForTransition, noncompliantChecks, type OutboxRow } from '../alerts/outbox.js';
 import { OWNER_FROM_REPORT_SET } from '../people/ingest-owner.js';
 import { storeReports } from './store.js';
+import { OWNER_CHECK_ID, ownerResult } from '#shared/policy/owner-check.js';
+import { groupNamesOf } from '../groups/dal.js';
+import { syncDevices } from '../groups/service.js';
+import { reevaluateDevice } from '../exclusions/reevaluate.js';
 
 export interface VerifiedReport {
   payload: ReportPayload;
@@ -37,6 +41,7 @@ interface DeviceRow {
   hostname: string;
   state: string;
   last_report_at: Date | null;
+  owned: boolean;
 }
 interface CheckRow {
   device_id: string;
@@ -94,7 +99,7 @@ export async function applyReports(q: Queryable, policy: Policy, fresh: LoggedRe
   // device. NO KEY UPDATE, not UPDATE: the socket path's INSERT INTO reports takes KEY SHARE on
   // the device row (foreign key), which FOR UPDATE would block for the whole projection pass.
   const devs = await q.query<DeviceRow>(
-    `SELECT id, platform, hostname, state, last_report_at FROM devices WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)) ORDER BY id FOR NO KEY UPDATE`,
+    `SELECT id, platform, hostname, state, last_report_at, owner_person_id IS NOT NULL AS owned FROM devices WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)) ORDER BY id FOR NO KEY UPDATE`,
     [freshJson],
   );
   const checks = await q.query<
@@ -128,7 +133,10 @@ export async function applyReports(q: Queryable, policy: Policy, fresh: LoggedRe
     exclByDevice.set(e.device_id, list);
   }
 
+  // Each device's groups (their policy overrides apply) and owner (the owner_assigned check).
+  const groupsByDevice = await groupNamesOf(q, freshIds);
   const checkUpserts: object[] = [];
+  const moved: string[] = [];
   const events: object[] = [];
   const deviceUpdates: object[] = [];
   const outbox: OutboxRow[] = [];
@@ -154,7 +162,10 @@ export async function applyReports(q: Queryable, policy: Policy, fresh: LoggedRe
       // The shared step (shared/src/evidence/replay.ts) decides the transitions, so the offline
       // verifier replaying the signed reports reaches the same ones. A report may carry only some
       // checks (check-now of a subset): the others keep their last result.
-      const stepped = stepReport({ policy, platform: dev.platform, reported: r.payload.checks, previous: replayStates(prev), exclusions: exclByDevice.get(dev.id) ?? [], at });
+      const stepped = stepReport({
+        policy, platform: dev.platform, reported: r.payload.checks, previous: replayStates(prev), exclusions: exclByDevice.get(dev.id) ?? [], at,
+        groups: groupsByDevice.get(dev.id) ?? [], owner: { assigned: dev.owned, tracked: prev.has(OWNER_CHECK_ID) },
+      });
       const ev = stepped.evaluation;
       const changed = new Map(stepped.changed.map((t) => [t.checkId, t]));
       for (const c of ev.checks) {
@@ -163,7 +174,7 @@ export async function applyReports(q: Queryable, policy: Policy, fresh: LoggedRe
         if (t) {
           events.push({ device_id: dev.id, check_id: c.id, from_state: t.from, to_state: t.to, at: at.toISOString(), report_id: r.payload.reportId, detail: { reasons: t.reasons } });
         }
-        const res = r.payload.checks.find((x) => x.id === c.id);
+        const res = c.id === OWNER_CHECK_ID ? ownerResult(c) : r.payload.checks.find((x) => x.id === c.id);
         prev.set(c.id, {
           device_id: dev.id,
           check_id: c.id,
@@ -223,6 +234,7 @@ export async function applyReports(q: Queryable, policy: Policy, fresh: LoggedRe
       });
     }
     const inv = r.payload.inventory;
+    if (inv.hostname !== dev.hostname || inv.os.platform !== dev.platform) moved.push(dev.id);
     deviceUpdates.push({
       id: dev.id,
       hostname: inv.hostname,
@@ -295,6 +307,12 @@ export async function applyReports(q: Queryable, policy: Policy, fresh: LoggedRe
          FROM jsonb_to_recordset($1::jsonb) AS p(id text, n bigint, received_at timestamptz) WHERE d.id = p.id`,
       [asJson(countOnly)],
     );
+  if (moved.length) {
+    // A new hostname or platform can move the device into or out of rule groups: its
+    // verdict then follows the new groups' overrides now, not at the next report.
+    const changes = await syncDevices(q, moved, 'system:ingest');
+    for (const id of new Set(changes.map((c) => c.deviceId))) await reevaluateDevice(q, policy, id, alertOn, { groupsChanged: true, by: 'system:ingest' });
+  }
   if (outbox.length)
     await q.query(
       `INSERT INTO alert_outbox (dedupe_key, kind, device_id, payload)

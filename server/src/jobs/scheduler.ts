@@ -37,7 +37,8 @@ export function startJobs(
     try {
       // Webhooks added on another collector sharing this database take effect here within one run.
       await opts.webhooks.refresh();
-      await once(LOCKS.stale, (q) => markStale(q, policy.policy.staleAfterHours, kinds()));
+      const groupStale = (policy.policy.groups ?? []).filter((g) => g.staleAfterHours !== undefined).map((g) => ({ name: g.name, hours: g.staleAfterHours! }));
+      await once(LOCKS.stale, (q) => markStale(q, policy.policy.staleAfterHours, kinds(), new Date(), groupStale));
       await once(LOCKS.deadlines, (q) => applyDeadlines(q, policy.policy, kinds()));
       await once(LOCKS.alerts, (q) => deliverAlerts(q, opts.webhooks.targets(), opts.publicUrl()));
       await once(LOCKS.cleanup, (q) => q.query('DELETE FROM token_jtis WHERE expires_at < now()'));

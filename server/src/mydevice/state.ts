@@ -4,7 +4,8 @@
  * the JSON endpoint the page and `posture-agent status` poll.
  */
 import type { CheckId } from '#shared/checks/ids.js';
-import { checkCatalogue } from '#shared/checks/catalogue.js';
+import { checkCatalogue, checkTitle } from '#shared/checks/catalogue.js';
+import { OWNER_CHECK_ID } from '#shared/policy/owner-check.js';
 import type { Ctx } from '../context.js';
 import { getDevice } from '../devices/dal.js';
 import { presentRemediation, type ShownRemediation } from './remediation.js';
@@ -65,6 +66,22 @@ export async function myDeviceState(ctx: Ctx, deviceId: string): Promise<MyDevic
       remediation: presentRemediation(policy, d.platform, id, c?.remediation),
     };
   });
+  // "Device has an owner" (the collector's own check), while the policy requires it: the
+  // employee sees it with the fix (claim the device) like any other failing check.
+  const owner = rows.get(OWNER_CHECK_ID);
+  if (owner && owner.state !== 'not_required')
+    checks.push({
+      id: OWNER_CHECK_ID,
+      title: checkTitle(OWNER_CHECK_ID),
+      state: String(owner.state),
+      agentStatus: null,
+      summary: String(owner.summary),
+      reasons: Array.isArray(owner.reasons) ? (owner.reasons as unknown[]).map(String) : [],
+      failingSince: iso(owner.failing_since),
+      deadline: iso(owner.deadline),
+      collectedAt: iso(owner.collected_at),
+      remediation: presentRemediation(policy, d.platform, OWNER_CHECK_ID, owner.remediation),
+    });
   checks.sort((a, b) => (ORDER[a.state] ?? 9) - (ORDER[b.state] ?? 9) || (a.deadline ?? '9').localeCompare(b.deadline ?? '9'));
   return {
     device: {

@@ -10,6 +10,9 @@ import type { Ctx } from '../context.js';
 import { ALL_ROLES, OPERATORS } from '../auth/roles.js';
 import { ApiError, Errors } from '../shared/errors.js';
 import { audit } from '../audit/log.js';
+import { syncDevices } from '../groups/service.js';
+import { reevaluateDevice } from '../exclusions/reevaluate.js';
+import { alertKinds } from '../jobs/scheduler.js';
 import type { Queryable } from '../db/types.js';
 import { EMAIL_RE, findOrCreatePerson, insertPerson, personByEmail, personById, PERSON_STATUSES } from './dal.js';
 import { assignOwner, closeOffboarding, OFFBOARD_OUTCOMES, setPersonStatus, type AssignResult } from './owners.js';
@@ -169,7 +172,14 @@ async function setOwnerByEmail(q: Queryable, ctx: Ctx, deviceId: string, email: 
     if (existing?.deleted_at) return { ok: false, reason: 'no_person' };
     personId = existing?.id ?? (await findOrCreatePerson(q, email, 'admin')).person.id;
   }
-  return assignOwner(q, { deviceId, personId, source: 'admin', actor, ip, policy: ctx.policy.policy, detail });
+  const r = await assignOwner(q, { deviceId, personId, source: 'admin', actor, ip, policy: ctx.policy.policy, detail });
+  if (r.ok && r.changed) {
+    // The owner's department and IdP groups feed rule-based groups, and owner_assigned follows
+    // the owner: both take effect now, not at the device's next report.
+    await syncDevices(q, [deviceId], actor);
+    await reevaluateDevice(q, ctx.policy.policy, deviceId, alertKinds(ctx.webhooks), { ownerChanged: true, by: actor });
+  }
+  return r;
 }
 
 function ownerResult(r: AssignResult) {

@@ -89,7 +89,7 @@ export function policyRoutes(ctx: Ctx) {
         // session is the dashboard's Policy page, a bearer token a script.
         const source = req.principal!.kind === 'session' ? 'dashboard' : 'api';
         const v = await ctx.policy.record(parsed.policy, source, req.principal!.actor, req.query.comment);
-        return { version: v.id, policy: v.policy, note: 'Applies to each device from its next report.' };
+        return { version: v.id, policy: v.policy, note: "Applies to each device from its next report; members of groups whose overrides changed are re-evaluated now." };
       },
     );
 

@@ -4,6 +4,7 @@
  * is recorded in policy_versions (with who/when/source) so the history can be shown to auditors,
  * and other collectors are told to reload through NOTIFY.
  */
+import { resolvePolicy } from '#shared/policy/effective.js';
 import { policyDiff } from '#shared/policy/diff.js';
 import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
@@ -59,8 +60,12 @@ export class PolicyStore {
     this.listeners.add(fn);
   }
 
-  agentPolicy(): AgentPolicy {
-    const p = this.policy;
+  /**
+   * What agents are sent: intervals, thresholds, rollout, custom checks. With the device's
+   * platform and groups, their overrides apply (a group's intervalSec, maxIdleSeconds, ...).
+   */
+  agentPolicy(platform?: string, groups?: readonly string[]): AgentPolicy {
+    const p = platform ? resolvePolicy(this.policy, platform, groups) : this.policy;
     return {
       intervalSec: p.intervalSec,
       thresholds: {

@@ -14,6 +14,8 @@ import { LIST_SCHEMA, MAX_RESULTS, PATCH_SCHEMA, resourceTypes, schemas, service
 import { ScimHttpError, scimErrorBody } from './errors.js';
 import { createScimUser, deleteScimUser, listScimUsers, readUser, scimUserById, toScimUsers, writeUser } from './users.js';
 import { createScimGroup, deleteScimGroup, listScimGroups, readGroup, scimGroup, writeScimGroup } from './groups.js';
+import { syncPeopleDevices } from '../groups/service.js';
+import { alertKinds } from '../jobs/scheduler.js';
 
 export const SCIM_PREFIX = '/scim/v2';
 const MEDIA = 'application/scim+json';
@@ -117,6 +119,25 @@ export function scimRoutes(ctx: Ctx) {
       const r = await listScimUsers(ctx.db, req.query.filter, startIndex, count, base(req));
       return list(r.total, startIndex, r.resources);
     });
+    // A person's department or IdP groups feed rule-based device groups: after a change, their
+    // devices are re-matched and re-evaluated (groups/service.ts). After the commit, and never
+    // failing the SCIM response for it (the IdP would retry a write that succeeded).
+    const resync = async (req: Req, personIds: readonly string[]) => {
+      await syncPeopleDevices(ctx.db, personIds, actor(req), () => ctx.policy.policy, () => alertKinds(ctx.webhooks)).catch((e) =>
+        req.log.warn({ err: (e as Error).message }, 'device group re-match after a SCIM change failed; it follows at the next owner or rule change'),
+      );
+    };
+    const groupMemberIds = async (groupId: string) =>
+      groupId.length <= 64 ? (await ctx.db.query<{ person_id: string }>('SELECT person_id FROM idp_group_members WHERE group_id = $1', [groupId])).rows.map((r) => r.person_id) : [];
+    const groupName = async (groupId: string) =>
+      groupId.length <= 64 ? ((await ctx.db.query<{ n: string }>('SELECT display_name AS n FROM idp_groups WHERE id = $1', [groupId])).rows[0]?.n ?? null) : null;
+    /** Who a group write affected: everyone when it was renamed (rules match the name), else those who joined or left. */
+    const snapshot = async (groupId: string) => ({ name: await groupName(groupId), ids: await groupMemberIds(groupId) });
+    const affected = (a: { name: string | null; ids: string[] }, b: { name: string | null; ids: string[] }) => {
+      if (a.name !== b.name) return [...new Set([...a.ids, ...b.ids])];
+      const x = new Set(a.ids), y = new Set(b.ids);
+      return [...a.ids.filter((i) => !y.has(i)), ...b.ids.filter((i) => !x.has(i))];
+    };
     const userOr404 = async (id: string, b: string) => {
       const p = id.length <= 64 ? await scimUserById(ctx.db, id) : null;
       if (!p) throw new ScimHttpError(404, `User ${id} not found`);
@@ -126,6 +147,7 @@ export function scimRoutes(ctx: Ctx) {
     app.post(`${SCIM_PREFIX}/Users`, auth, async (req: Req, reply) => {
       const u = readUser(req.body);
       const p = await ctx.db.tx((q) => createScimUser(q, u, actor(req), ctx.policy.policy));
+      await resync(req, [p.id]);
       const out = (await toScimUsers(ctx.db, [p], base(req)))[0];
       return reply.code(201).header('location', out.meta.location).send(out);
     });
@@ -135,6 +157,7 @@ export function scimRoutes(ctx: Ctx) {
         if (!(await scimUserById(q, req.params.id))) throw new ScimHttpError(404, `User ${req.params.id} not found`);
         await writeUser(q, req.params.id, u, actor(req), ctx.policy.policy);
       });
+      await resync(req, [req.params.id]);
       return userOr404(req.params.id, base(req));
     });
     app.patch(`${SCIM_PREFIX}/Users/:id`, auth, async (req: Req) => {
@@ -146,6 +169,7 @@ export function scimRoutes(ctx: Ctx) {
         const patched = applyPatch(current, ops);
         await writeUser(q, p.id, readUser(patched), actor(req), ctx.policy.policy);
       });
+      await resync(req, [req.params.id]);
       return userOr404(req.params.id, base(req));
     });
     app.delete(`${SCIM_PREFIX}/Users/:id`, auth, async (req: Req, reply) => {
@@ -170,19 +194,23 @@ export function scimRoutes(ctx: Ctx) {
     app.post(`${SCIM_PREFIX}/Groups`, auth, async (req: Req, reply) => {
       const g = readGroup(req.body);
       const id = await ctx.db.tx((q) => createScimGroup(q, g, actor(req)));
+      await resync(req, await groupMemberIds(id));
       const out = await groupOr404(id, base(req));
       return reply.code(201).header('location', out.meta.location).send(out);
     });
     app.put(`${SCIM_PREFIX}/Groups/:id`, auth, async (req: Req) => {
       const g = readGroup(req.body);
+      const before = await snapshot(req.params.id);
       await ctx.db.tx(async (q) => {
         if (!(await scimGroup(q, req.params.id, base(req), false))) throw new ScimHttpError(404, `Group ${req.params.id} not found`);
         await writeScimGroup(q, req.params.id, { ...g, members: g.members ?? [] }, actor(req));
       });
+      await resync(req, affected(before, await snapshot(req.params.id)));
       return groupOr404(req.params.id, base(req));
     });
     app.patch(`${SCIM_PREFIX}/Groups/:id`, auth, async (req: Req, reply) => {
       const ops = readPatch(req.body);
+      const before = await snapshot(req.params.id);
       await ctx.db.tx(async (q) => {
         const current = req.params.id.length <= 64 ? await scimGroup(q, req.params.id, base(req), true) : null;
         if (!current) throw new ScimHttpError(404, `Group ${req.params.id} not found`);
@@ -190,13 +218,16 @@ export function scimRoutes(ctx: Ctx) {
         const g = readGroup(patched);
         await writeScimGroup(q, req.params.id, { ...g, members: g.members ?? [] }, actor(req));
       });
+      await resync(req, affected(before, await snapshot(req.params.id)));
       // Okta and Entra send membership changes one after another; 204 saves re-reading big groups.
       if (!withMembers(req) || req.query.attributes === undefined) return reply.code(204).send();
       return groupOr404(req.params.id, base(req));
     });
     app.delete(`${SCIM_PREFIX}/Groups/:id`, auth, async (req: Req, reply) => {
+      const before = await groupMemberIds(req.params.id);
       const ok = await ctx.db.tx((q) => deleteScimGroup(q, req.params.id, actor(req)));
       if (!ok) throw new ScimHttpError(404, `Group ${req.params.id} not found`);
+      await resync(req, before);
       return reply.code(204).send();
     });
   };

@@ -42,6 +42,7 @@ export function customCheckOf(policy: PolicyLike | null | undefined, id: string)
 
 export function checkTitle(id: string, policy?: PolicyLike | null): string {
   if (id === '*') return 'whole device';
+  if (id === 'owner_assigned') return 'Device has an owner'; // the collector's own check (policy/owner-check.ts)
   if (isBuiltinCheckId(id)) return CHECK_TITLES[id];
   // An agent holds custom checks it has not validated yet: use a title only if it is one.
   const t: unknown = customCheckOf(policy, id)?.title;

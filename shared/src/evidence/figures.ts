@@ -10,6 +10,8 @@ import type { DeviceHistory } from './history.js';
 export const devicesCsvHeader = (checkIds: readonly string[]): string[] => [
   'device_id', 'hostname', 'serial', 'model', 'platform', 'os', 'owner', 'first_seen', 'last_seen', 'revoked_at', 'state_at_period_end',
   ...checkIds.flatMap((c) => [`${c}_state_at_period_end`, `${c}_pct_compliant`]), 'overall_pct_compliant', 'hours_without_reports',
+  // Device groups the device was in at some point of the period (space-separated; group-memberships.csv has the windows).
+  'groups',
 ];
 /** Index of the first derived column (state_at_period_end). */
 export const DEVICES_CSV_FIRST_DERIVED = 10;

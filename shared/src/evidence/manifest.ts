@@ -23,6 +23,7 @@ export const BUNDLE_FILES = [
   'events.csv',
   'exclusions.csv',
   'people.csv',
+  'group-memberships.csv',
   'reports.jsonl',
   'device-keys.json',
   'policy.json',
@@ -46,6 +47,8 @@ export interface Manifest {
   /** How time in compliance was counted (so the numbers can be reproduced). */
   method: string;
   counts: { devices: number; events: number; exclusions: number; reports: number; deviceKeys: number };
+  /** A one-group bundle (?group=): only devices that were in this device group during the period. */
+  scope?: { group: string };
   files: ManifestFile[];
 }
 

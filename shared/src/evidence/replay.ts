@@ -8,6 +8,8 @@
 import { CHECK_IDS, type CheckId } from '../checks/ids.js';
 import type { CheckResult } from '../checks/result.js';
 import type { Policy } from '../policy/schema.js';
+import { resolvePolicy } from '../policy/effective.js';
+import { OWNER_CHECK_ID, type OwnerFact } from '../policy/owner-check.js';
 import { evaluateDevice, type ActiveExclusion, type CheckState, type DeviceEvaluation, type PreviousCheckState } from '../policy/evaluate.js';
 
 /** A check's state as the replay carries it from one report to the next. */
@@ -33,6 +35,14 @@ export interface StepInput {
   exclusions: ActiveExclusion[];
   /** The report's collectedAt (or the re-evaluation time). */
   at: Date;
+  /**
+   * The device's groups at `at` (the bundle's group-memberships.csv for the verifier): their
+   * overrides apply (shared/src/policy/effective.ts). Undefined = groups unknown: the policy
+   * as written, and custom checks limited to groups apply.
+   */
+  groups?: readonly string[];
+  /** Owner known to the collector (server-derived owner_assigned check); the verifier leaves it out. */
+  owner?: OwnerFact;
 }
 
 export interface StepResult {
@@ -62,13 +72,15 @@ export function stepReevaluate(input: StepInput): StepResult {
 function step(input: StepInput, results: CheckResult[], fromReport: boolean): StepResult {
   const previous: Partial<Record<CheckId, PreviousCheckState>> = {};
   for (const [id, c] of input.previous) previous[id] = { state: c.state, failingSince: c.failingSince };
-  const evaluation = evaluateDevice({ policy: input.policy, platform: input.platform, results, previous, exclusions: input.exclusions, now: input.at });
+  const policy = resolvePolicy(input.policy, input.platform, input.groups);
+  const evaluation = evaluateDevice({ policy, platform: input.platform, results, previous, exclusions: input.exclusions, now: input.at, deviceGroups: input.groups, owner: input.owner });
   const changed: Transition[] = [];
   const next = new Map<CheckId, ReplayCheck>(input.previous);
   const byId = new Map(input.reported.map((r) => [r.id, r]));
   for (const c of evaluation.checks) {
     const before = input.previous.get(c.id);
-    if (!fromReport && !before) continue;
+    // The owner check is the collector's own (no report result): it may start at a re-evaluation.
+    if (!fromReport && !before && c.id !== OWNER_CHECK_ID) continue;
     if (!before || before.state !== c.state) changed.push({ checkId: c.id, from: before?.state ?? null, to: c.state, reasons: c.reasons.slice(0, 5) });
     next.set(c.id, { state: c.state, failingSince: c.failingSince, result: fromReport ? (byId.get(c.id) ?? before?.result) : before?.result });
   }

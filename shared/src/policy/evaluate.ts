@@ -7,6 +7,7 @@ import { customCheckOf, policyCheckIds } from '../checks/catalogue.js';
 import type { CheckResult } from '../checks/result.js';
 import type { Policy } from './schema.js';
 import { judgeCheck, type Verdict } from './judge.js';
+import { ownerCheck, type OwnerFact } from './owner-check.js';
 
 /** Per-check state. `failing` = failing within its grace period; `noncompliant` = past it. */
 export type CheckState = 'pass' | 'failing' | 'noncompliant' | 'unknown' | 'excluded' | 'not_required';
@@ -55,6 +56,11 @@ export interface EvaluateInput {
    * such checks then apply (stricter, never a silent skip).
    */
   deviceGroups?: readonly string[];
+  /**
+   * Whether the device has an owner (a person), for the server-side `owner_assigned` check
+   * (owner-check.ts). Undefined = not evaluated here (the evidence verifier, the agent).
+   */
+  owner?: OwnerFact;
 }
 
 export function evaluateDevice(input: EvaluateInput): DeviceEvaluation {
@@ -103,6 +109,8 @@ export function evaluateDevice(input: EvaluateInput): DeviceEvaluation {
     }
     checks.push({ id, verdict, state, reasons, failingSince, deadline });
   }
+  const owner = ownerCheck(policy, input.owner, input.previous, now);
+  if (owner) checks.push(owner);
 
   const failingChecks = checks.filter((c) => c.state === 'failing' || c.state === 'noncompliant').map((c) => c.id);
   const deadlines = checks.filter((c) => c.state === 'failing' && c.deadline).map((c) => c.deadline!.getTime());

@@ -7,6 +7,7 @@ import { compile } from '../schema/validate.js';
 import { Policy } from './schema.js';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { customCheckProblems, customCheckSchemaErrors } from '../custom-checks/validate.js';
+import { groupProblems } from './effective.js';
 
 const checker = TypeCompiler.Compile(Policy);
 export const policyValidator = compile(Policy);
@@ -45,6 +46,7 @@ export function parsePolicy(text: string, sourceName = 'policy'): PolicyLoad {
   if (checker.Check(value)) {
     // What the schema cannot say (regexes compile under RE2, no '..' paths, unique ids, ...).
     for (const p of customCheckProblems(value.customChecks ?? [])) add(p.path, p.message);
+    for (const p of groupProblems(value)) add(p.path, p.message);
     return errors.length ? { ok: false, errors } : { ok: true, policy: value };
   }
   const all = [...checker.Errors(value)];

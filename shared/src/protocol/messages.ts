@@ -162,6 +162,8 @@ export const EnrollRequest = Type.Object(
     proof: Type.Optional(Type.String({ minLength: 10, maxLength: 4096 })),
     /** The owner's email (`posture-agent enroll --owner EMAIL`); assigned with source `enrollment`. */
     owner: Type.Optional(Type.String({ minLength: 3, maxLength: 320, pattern: '^[^\\s@]+@[^\\s@]+$' })),
+    /** Enrolment tags (`posture-agent enroll --tag T`, repeatable), matched by rule-based device groups. */
+    tags: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9][a-z0-9._-]*$' }), { maxItems: 16 })),
   },
   { additionalProperties: false },
 );
