@@ -7,7 +7,10 @@
  *  3. every listed file exists with the listed size and SHA-256, and no unlisted file is present;
  *  4. every line of reports.jsonl verifies with its device key from device-keys.json, the
  *     signed payload's reportId/deviceId/collectedAt match the line and the key's device, and
- *     no report was collected after its key was retired by rotation.
+ *     no report was collected after its key was retired by rotation;
+ *  5. the figures, recomputed from the signed reports (recompute.ts);
+ *  6. the audit chain in audit.csv from the signed link to the signed head, and every exclusion,
+ *     policy version and revocation the bundle shows matched by an audit entry (audit-check.ts).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -17,6 +20,7 @@ import { createInterface } from 'node:readline';
 import { calculateJwkThumbprint, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
 import type { ReportPayload } from '#shared/protocol/messages.js';
 import { Recompute } from './recompute.js';
+import { checkAuditLog } from './audit-check.js';
 import {
   COLLECTOR_JWKS_FILE, MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_JWS_FILE, isSafeBundlePath, type Manifest,
 } from '#shared/evidence/manifest.js';
@@ -31,6 +35,8 @@ export interface VerifyOutcome {
   reportsFailed: number;
   /** What was recomputed from the signed reports (devices, events, chains). */
   recomputed?: { devices: number; events: number; chains: number };
+  /** Audit entries whose chain was checked, and bundle facts matched to an entry. */
+  audit?: { entries: number; matched: number };
 }
 
 const MAX_LISTED_REPORT_PROBLEMS = 20;
@@ -141,6 +147,11 @@ export async function verifyBundleDir(dir: string, pinned?: { keys: JWK[] }): Pr
     } catch (e) {
       problem('devices.csv', `figures could not be recomputed: ${(e as Error).message}`);
     }
+  }
+  try {
+    out.audit = await checkAuditLog(dir, manifest, problem);
+  } catch (e) {
+    problem('audit.csv', `could not be checked: ${(e as Error).message}`);
   }
   out.ok = out.problems.length === 0;
   return out;

@@ -21,6 +21,7 @@ import { devicePage, edgesFor, eventPage, exclusionPage, historyInputs, keysByKi
 import { HashedFile, writeWhole } from './files.js';
 import { renderSummary } from './summary.js';
 import { writePeopleCsv } from './people-csv.js';
+import { writeAuditCsv, type AuditRefs } from './audit-file.js';
 
 export interface BundleDeps {
   db: Db;
@@ -54,6 +55,8 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
   const policy = versions.length ? versions[versions.length - 1].policy : deps.currentPolicy;
   const stale = policy.staleAfterHours;
   const edges = bucketEdges(from, to);
+  // What the bundle shows that an audit entry must record (audit.csv carries those entries).
+  const refs: AuditRefs = { exclusionIds: new Set(), policyVersionIds: new Set(versions.map((v) => String(v.id))), revokedDeviceIds: new Set() };
   // Columns: built-ins plus every custom check of any policy version in force in the period.
   const periodPolicies = versions.length ? versionsInForce(versions, from).map((v) => v.policy) : [policy];
   const CHECK_IDS = checkIdsAcross(periodPolicies);
@@ -97,6 +100,7 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
     // One write per page: thousands of small awaited writes cost more than the CSV itself.
     let chunk = '';
     for (const d of page) {
+      if (d.revoked_at) refs.revokedDeviceIds.add(d.id);
       const h = deviceHistory({
         from, to, now, enrolledAt: new Date(d.enrolled_at), revokedAt: d.revoked_at ? new Date(d.revoked_at) : null, staleAfterHours: stale,
         checkIds: CHECK_IDS, events: inputs.events.get(d.id) ?? [], reportRuns: inputs.runs.get(d.id) ?? [], exclusions: inputs.exclusions.get(d.id) ?? [],
@@ -139,10 +143,14 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
     if (!page.length) break;
     after = page[page.length - 1].id;
     exclusions += page.length;
+    for (const x of page) refs.exclusionIds.add(x.id);
     await exf.write(page.map((x) => csvRow([x.id, x.device_id, x.hostname, x.check_id, x.rationale, x.approved_by, iso(x.created_at), iso(x.expires_at), iso(x.revoked_at), x.revoked_by])).join(''));
   }
   files.push(await exf.close());
   files.push(await writePeopleCsv(db, dir, to)); // people.csv: leavers and their devices' outcome
+  const auditOut = await writeAuditCsv(db, dir, from, to, refs);
+  files.push(auditOut.file);
+  phase('audit');
 
   // reports.jsonl — the device-signed JWS exactly as received; the kids used are remembered
   // (one short string per device key) to ship their public keys.
@@ -215,6 +223,7 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
     collector: { id: deps.identity.collectorId, kid: deps.identity.signingKid },
     method: COUNTING_METHOD,
     counts: { devices: agg.devices, events, exclusions, reports, deviceKeys: kidList.length },
+    audit: auditOut.audit,
     files,
   };
   const manifestBytes = Buffer.from(JSON.stringify(manifest, null, 2) + '\n', 'utf8');

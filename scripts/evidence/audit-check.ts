@@ -1,0 +1,159 @@
+/**
+ * The audit log inside a bundle (audit.csv, format in shared/src/audit/csv.ts):
+ *  - every entry's hash is recomputed and every link checked, from the link entry signed in the
+ *    manifest (or from seq 1) to the chain head signed in the manifest — a deleted entry leaves a
+ *    gap, an edited one a hash mismatch;
+ *  - everything the bundle shows that an operator did must be recorded by an entry: each
+ *    exclusion (exclusions.csv: its creation, with the same device, check, rationale and expiry,
+ *    and its revocation if revoked), each policy version (policy.json history) and each device
+ *    revocation (devices.csv revoked_at). An entry must be within TIME_TOLERANCE_MS of the time
+ *    the bundle gives, since the collector writes both in one transaction.
+ * Holds only the entries that record those three kinds (few) besides the file's text.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AuditChainCheck } from '#shared/audit/chain.js';
+import { AUDIT_CSV_FILE, AUDIT_CSV_HEADER, parseAuditCsvRow } from '#shared/audit/csv.js';
+import { parseCsv } from '#shared/evidence/csv.js';
+import type { Manifest } from '#shared/evidence/manifest.js';
+
+type Problem = (file: string, message: string) => void;
+const MAX_PROBLEMS = 50;
+/** How far an audit entry's time may be from the time of the change it records. */
+export const TIME_TOLERANCE_MS = 60 * 60 * 1000;
+
+interface Rec {
+  seq: number;
+  at: number;
+  target: string | null;
+  detail: Record<string, unknown> | null;
+}
+
+/** A bundle text cell equals a value, allowing the spreadsheet-safety ' prefix (csvCell). */
+const sameText = (cell: string, v: unknown) => typeof v === 'string' && (cell === v || (/^[=+\-@\t\r]/.test(v) && cell === `'${v}`));
+const near = (a: number, b: number) => Number.isFinite(a) && Number.isFinite(b) && Math.abs(a - b) <= TIME_TOLERANCE_MS;
+
+export async function checkAuditLog(dir: string, manifest: Manifest, problemRaw: Problem): Promise<{ entries: number; matched: number }> {
+  const counts = new Map<string, number>();
+  const problem = (file: string, message: string) => {
+    const n = (counts.get(file) ?? 0) + 1;
+    counts.set(file, n);
+    if (n <= MAX_PROBLEMS) problemRaw(file, message);
+    else if (n === MAX_PROBLEMS + 1) problemRaw(file, 'more audit mismatches not listed');
+  };
+  const m = manifest.audit;
+  if (!m) {
+    problem('manifest.json', 'no audit section: the audit chain head is not signed');
+    return { entries: 0, matched: 0 };
+  }
+  let rows: string[][];
+  try {
+    rows = parseCsv(await readFile(join(dir, AUDIT_CSV_FILE), 'utf8'));
+  } catch (e) {
+    problem(AUDIT_CSV_FILE, `unreadable: ${(e as Error).message}`);
+    return { entries: 0, matched: 0 };
+  }
+  const head = rows[0] ?? [];
+  if (head.join(',') !== AUDIT_CSV_HEADER.join(',')) {
+    problem(AUDIT_CSV_FILE, `header differs from ${AUDIT_CSV_HEADER.join(',')}`);
+    return { entries: 0, matched: 0 };
+  }
+
+  // 1: the chain, from the signed link to the signed head.
+  const chain = new AuditChainCheck(null);
+  const byKind = { create: new Map<string, Rec>(), revokeExcl: new Map<string, Rec>(), policy: new Map<string, Rec>(), revokeDev: new Map<string, Rec[]>() };
+  let entries = 0;
+  for (let i = 1; i < rows.length; i++) {
+    const p = parseAuditCsvRow(head, rows[i]);
+    if (typeof p === 'string') {
+      problem(AUDIT_CSV_FILE, `row ${i + 1}: ${p}`);
+      continue;
+    }
+    const e = p.entry;
+    if (i === 1) {
+      if (m.link) {
+        if (p.role !== 'link' || e.seq !== m.link.seq || e.hash !== m.link.hash)
+          problem(AUDIT_CSV_FILE, `row 2: the first row must be the link entry the manifest signs (seq ${m.link.seq}), found ${p.role} seq ${e.seq}`);
+      } else if (e.seq !== 1) problem(AUDIT_CSV_FILE, `row 2: the segment starts at seq ${e.seq} but the manifest signs no link entry before it`);
+    } else if (p.role !== 'entry') problem(AUDIT_CSV_FILE, `row ${i + 1}: role ${p.role} where an entry was expected`);
+    const bad = chain.push(e);
+    if (bad) problem(AUDIT_CSV_FILE, `row ${i + 1}: ${bad}`);
+    if (p.role !== 'entry') continue;
+    entries++;
+    if (e.outcome !== 'ok') continue;
+    const rec: Rec = { seq: e.seq, at: Date.parse(e.at), target: e.target, detail: e.detail && typeof e.detail === 'object' ? (e.detail as Record<string, unknown>) : null };
+    const xid = typeof rec.detail?.exclusionId === 'string' ? rec.detail.exclusionId : null;
+    if (e.action === 'exclusion.create' && xid) byKind.create.set(xid, rec);
+    else if (e.action === 'exclusion.revoke' && xid) byKind.revokeExcl.set(xid, rec);
+    else if (e.action === 'policy.update' && e.target) byKind.policy.set(e.target, rec);
+    else if (e.action === 'device.revoke' && e.target) byKind.revokeDev.set(e.target, [...(byKind.revokeDev.get(e.target) ?? []), rec]);
+  }
+  const last = chain.head;
+  if ((last?.seq ?? null) !== (m.head?.seq ?? null) || (last?.hash ?? null) !== (m.head?.hash ?? null))
+    problem(AUDIT_CSV_FILE, `the chain ends at ${last ? `seq ${last.seq} (${last.hash.slice(0, 16)}…)` : 'no entry'}, but the manifest signs head ${m.head ? `seq ${m.head.seq} (${m.head.hash.slice(0, 16)}…)` : 'none'}: entries were removed or added`);
+  if (entries !== m.entries) problem(AUDIT_CSV_FILE, `${entries} entries, manifest says ${m.entries}`);
+
+  // 2: what the bundle shows is recorded in the audit log.
+  let matched = 0;
+  const iso = (t: number) => new Date(t).toISOString();
+  try {
+    const ex = parseCsv(await readFile(join(dir, 'exclusions.csv'), 'utf8'));
+    const h = ex[0] ?? [];
+    const c = (r: string[], n: string) => r[h.indexOf(n)] ?? '';
+    for (let i = 1; i < ex.length; i++) {
+      const r = ex[i];
+      const id = c(r, 'exclusion_id');
+      const what = `row ${i + 1} (exclusion ${id}, device ${c(r, 'device_id')}, check ${c(r, 'check_id')})`;
+      const a = byKind.create.get(id);
+      if (!a) {
+        problem('exclusions.csv', `${what}: no audit entry records its creation (exclusion.create): it was not made through the collector`);
+        continue;
+      }
+      const diffs: string[] = [];
+      if (a.target !== c(r, 'device_id')) diffs.push(`device ${a.target}`);
+      if (a.detail?.checkId !== c(r, 'check_id')) diffs.push(`check ${String(a.detail?.checkId)}`);
+      if (!sameText(c(r, 'rationale'), a.detail?.rationale)) diffs.push(`rationale ${JSON.stringify(a.detail?.rationale)}`);
+      if (Date.parse(String(a.detail?.expiresAt)) !== Date.parse(c(r, 'expires_at'))) diffs.push(`expires_at ${String(a.detail?.expiresAt)}`);
+      if (!near(a.at, Date.parse(c(r, 'created_at')))) diffs.push(`time ${iso(a.at)} (created_at ${c(r, 'created_at')})`);
+      if (diffs.length) problem('exclusions.csv', `${what}: differs from its audit entry seq ${a.seq}, which says ${diffs.join(', ')}`);
+      else matched++;
+      if (c(r, 'revoked_at')) {
+        const rv = byKind.revokeExcl.get(id);
+        if (!rv) problem('exclusions.csv', `${what}: revoked_at ${c(r, 'revoked_at')}, but no audit entry records the revocation (exclusion.revoke)`);
+        else if (!near(rv.at, Date.parse(c(r, 'revoked_at')))) problem('exclusions.csv', `${what}: revoked_at ${c(r, 'revoked_at')}, but its audit entry seq ${rv.seq} is at ${iso(rv.at)}`);
+        else matched++;
+      }
+    }
+  } catch (e) {
+    problem('exclusions.csv', `unreadable: ${(e as Error).message}`);
+  }
+  try {
+    const pj = JSON.parse(await readFile(join(dir, 'policy.json'), 'utf8')) as { history?: { id: number | string; createdAt: string | null; source?: string }[] };
+    for (const v of pj.history ?? []) {
+      const a = byKind.policy.get(`policy:${v.id}`);
+      if (!a) problem('policy.json', `history version ${v.id} (${v.createdAt}): no audit entry records it (policy.update target policy:${v.id})`);
+      else if (!near(a.at, Date.parse(v.createdAt ?? ''))) problem('policy.json', `history version ${v.id}: created ${v.createdAt}, but its audit entry seq ${a.seq} is at ${iso(a.at)}`);
+      else if (v.source !== undefined && a.detail?.source !== undefined && a.detail.source !== v.source) problem('policy.json', `history version ${v.id}: source ${v.source}, its audit entry seq ${a.seq} says ${String(a.detail.source)}`);
+      else matched++;
+    }
+  } catch (e) {
+    problem('policy.json', `unreadable: ${(e as Error).message}`);
+  }
+  try {
+    const dv = parseCsv(await readFile(join(dir, 'devices.csv'), 'utf8'));
+    const h = dv[0] ?? [];
+    const col = h.indexOf('revoked_at');
+    for (let i = 1; i < dv.length; i++) {
+      const at = dv[i][col] ?? '';
+      if (!at) continue;
+      const id = dv[i][0];
+      const recs = byKind.revokeDev.get(id) ?? [];
+      if (!recs.length) problem('devices.csv', `row ${i + 1} (device ${id}): revoked_at ${at}, but no audit entry records the revocation (device.revoke)`);
+      else if (!recs.some((x) => near(x.at, Date.parse(at)))) problem('devices.csv', `row ${i + 1} (device ${id}): revoked_at ${at}, but its audit entries (seq ${recs.map((x) => x.seq).join(', ')}) are at other times`);
+      else matched++;
+    }
+  } catch (e) {
+    problem('devices.csv', `unreadable: ${(e as Error).message}`);
+  }
+  return { entries, matched };
+}
