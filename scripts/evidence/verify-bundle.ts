@@ -28,7 +28,8 @@ import {
 export interface VerifyOutcome {
   ok: boolean;
   problems: { file: string; message: string }[];
-  collector?: { id: string; kid: string; thumbprint: string };
+  /** The signing key; keys = how many keys the trusted set holds (the history); rotatedOut = when the signing key was rotated out. */
+  collector?: { id: string; kid: string; thumbprint: string; keys: number; rotatedOut?: string };
   period?: { from: string; to: string };
   filesChecked: number;
   reportsChecked: number;
@@ -76,7 +77,14 @@ export async function verifyBundleDir(dir: string, pinned?: { keys: JWK[] }): Pr
     const onDisk = await readFile(join(dir, MANIFEST_FILE));
     if (!Buffer.from(payload).equals(onDisk)) problem(MANIFEST_FILE, 'does not match the signed manifest in manifest.jws');
     manifest = JSON.parse(decoder.decode(payload)) as Manifest;
-    out.collector = { id: manifest.collector?.id, kid: header.kid, thumbprint };
+    out.collector = { id: manifest.collector?.id, kid: header.kid, thumbprint, keys: jwks.keys.length };
+    // A rotated-out key signs only what was exported while it was in force (validity from the
+    // key history: the pinned JWKS's when it carries one, else the bundle's own).
+    const v = jwk as JWK & { validFrom?: string | null; validTo?: string | null };
+    const at = Date.parse(manifest.generatedAt);
+    if ((v.validFrom && !(at >= Date.parse(v.validFrom))) || (v.validTo && !(at < Date.parse(v.validTo))))
+      problem(MANIFEST_JWS_FILE, `signed by key ${header.kid}, valid from ${v.validFrom ?? '(start)'} to ${v.validTo ?? '(now)'}, but the manifest was generated at ${manifest.generatedAt}: outside the key's validity`);
+    if (v.validTo) out.collector.rotatedOut = v.validTo;
     out.period = manifest.period;
     if (manifest.format !== MANIFEST_FORMAT) problem(MANIFEST_FILE, `unknown format ${String(manifest.format)}`);
     if (manifest.collector?.kid !== header.kid) problem(MANIFEST_FILE, 'collector kid differs from the signing key');

@@ -58,6 +58,7 @@ async function main(): Promise<number> {
     if (r.collector) {
       w(`collector:  ${r.collector.id}`);
       w(`signed by:  key id ${r.collector.kid} (RFC 7638 thumbprint ${r.collector.thumbprint})${pinned ? ' — pinned JWKS' : ''}`);
+      w(`key history: ${r.collector.keys} key(s) in ${pinned ? 'the pinned JWKS' : 'the bundle'}${r.collector.rotatedOut ? `; the signing key was rotated out at ${r.collector.rotatedOut} (after this export)` : '; the signing key is the current one'}`);
       if (!pinned) w(`WARNING:    trusted the collector key shipped INSIDE the bundle (fingerprint ${r.collector.thumbprint}); compare it with the collector's /.well-known/jwks.json, or pass --jwks to pin it`);
     }
     w(`checked:    ${r.filesChecked} files, ${r.reportsChecked} device-signed reports`);

@@ -22,6 +22,7 @@ import { HashedFile, writeWhole } from './files.js';
 import { renderSummary } from './summary.js';
 import { writePeopleCsv } from './people-csv.js';
 import { writeAuditCsv, type AuditRefs } from './audit-file.js';
+import { currentSigningKey, historyJwks, keyHistory } from '../meta/collector-keys.js';
 
 export interface BundleDeps {
   db: Db;
@@ -209,18 +210,21 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
   }
   files.push(await cf.close());
 
+  // The key in force now signs (read from the store: another collector may have rotated it).
+  const signing = await currentSigningKey(db);
   files.push(await writeWhole(dir, 'summary.html', renderSummary({
-    agg, edges, policy, from, to, generatedAt: now, collectorId: deps.identity.collectorId, kid: deps.identity.signingKid, version: deps.version,
+    agg, edges, policy, from, to, generatedAt: now, collectorId: deps.identity.collectorId, kid: signing.kid, version: deps.version,
     counts: { events, reports, exclusions },
   })));
-  files.push(await writeWhole(dir, COLLECTOR_JWKS_FILE, JSON.stringify({ keys: [deps.identity.publicJwk] }, null, 2) + '\n'));
+  // The whole key history ships, each key with its validity.
+  files.push(await writeWhole(dir, COLLECTOR_JWKS_FILE, JSON.stringify(historyJwks(await keyHistory(db)), null, 2) + '\n'));
 
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
     period: { from: from.toISOString(), to: to.toISOString() },
     generatedAt: now.toISOString(),
     generator: { name: 'posture', version: deps.version },
-    collector: { id: deps.identity.collectorId, kid: deps.identity.signingKid },
+    collector: { id: deps.identity.collectorId, kid: signing.kid },
     method: COUNTING_METHOD,
     counts: { devices: agg.devices, events, exclusions, reports, deviceKeys: kidList.length },
     audit: auditOut.audit,
@@ -228,7 +232,7 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
   };
   const manifestBytes = Buffer.from(JSON.stringify(manifest, null, 2) + '\n', 'utf8');
   await writeWhole(dir, MANIFEST_FILE, manifestBytes.toString('utf8'));
-  const jws = await new CompactSign(manifestBytes).setProtectedHeader({ alg: 'EdDSA', kid: deps.identity.signingKid, typ: MANIFEST_JWS_TYP }).sign(deps.identity.signingKey);
+  const jws = await new CompactSign(manifestBytes).setProtectedHeader({ alg: 'EdDSA', kid: signing.kid, typ: MANIFEST_JWS_TYP }).sign(signing.key);
   await writeWhole(dir, MANIFEST_JWS_FILE, jws + '\n');
   phase('rest');
   return { manifest, files: [...BUNDLE_FILES, MANIFEST_FILE, MANIFEST_JWS_FILE], timings };
