@@ -18,6 +18,14 @@ import { parseCsv } from '#shared/evidence/csv.js';
 import type { Manifest } from '#shared/evidence/manifest.js';
 
 type Problem = (file: string, message: string) => void;
+
+/** Entries checked; facts matched to an entry; facts left unmatched because retention pruned their entries (up to prunedBefore). */
+export interface AuditCheckOutcome {
+  entries: number;
+  matched: number;
+  excused: number;
+  prunedBefore: string | null;
+}
 const MAX_PROBLEMS = 50;
 /** How far an audit entry's time may be from the time of the change it records. */
 export const TIME_TOLERANCE_MS = 60 * 60 * 1000;
@@ -33,7 +41,7 @@ interface Rec {
 const sameText = (cell: string, v: unknown) => typeof v === 'string' && (cell === v || (/^[=+\-@\t\r]/.test(v) && cell === `'${v}`));
 const near = (a: number, b: number) => Number.isFinite(a) && Number.isFinite(b) && Math.abs(a - b) <= TIME_TOLERANCE_MS;
 
-export async function checkAuditLog(dir: string, manifest: Manifest, problemRaw: Problem): Promise<{ entries: number; matched: number }> {
+export async function checkAuditLog(dir: string, manifest: Manifest, problemRaw: Problem): Promise<AuditCheckOutcome> {
   const counts = new Map<string, number>();
   const problem = (file: string, message: string) => {
     const n = (counts.get(file) ?? 0) + 1;
@@ -44,23 +52,30 @@ export async function checkAuditLog(dir: string, manifest: Manifest, problemRaw:
   const m = manifest.audit;
   if (!m) {
     problem('manifest.json', 'no audit section: the audit chain head is not signed');
-    return { entries: 0, matched: 0 };
+    return { entries: 0, matched: 0, excused: 0, prunedBefore: null };
   }
   let rows: string[][];
   try {
     rows = parseCsv(await readFile(join(dir, AUDIT_CSV_FILE), 'utf8'));
   } catch (e) {
     problem(AUDIT_CSV_FILE, `unreadable: ${(e as Error).message}`);
-    return { entries: 0, matched: 0 };
+    return { entries: 0, matched: 0, excused: 0, prunedBefore: null };
   }
   const head = rows[0] ?? [];
   if (head.join(',') !== AUDIT_CSV_HEADER.join(',')) {
     problem(AUDIT_CSV_FILE, `header differs from ${AUDIT_CSV_HEADER.join(',')}`);
-    return { entries: 0, matched: 0 };
+    return { entries: 0, matched: 0, excused: 0, prunedBefore: null };
   }
 
   // 1: the chain, from the signed link to the signed head.
-  const chain = new AuditChainCheck(null);
+  // When the entry before the segment was pruned by retention there is no link row: the chain
+  // starts from the signed anchor, which an audit.prune entry in the segment must have recorded.
+  const firstRole = rows[1] ? rows[1][head.indexOf('role')] : undefined;
+  const anchored = !!m.link && firstRole === 'entry';
+  const chain = new AuditChainCheck(anchored ? m.link : null);
+  let prunedAt = -Infinity;
+  let anchorRecorded = false;
+  let excused = 0;
   const byKind = { create: new Map<string, Rec>(), revokeExcl: new Map<string, Rec>(), policy: new Map<string, Rec>(), revokeDev: new Map<string, Rec[]>() };
   let entries = 0;
   for (let i = 1; i < rows.length; i++) {
@@ -70,7 +85,9 @@ export async function checkAuditLog(dir: string, manifest: Manifest, problemRaw:
       continue;
     }
     const e = p.entry;
-    if (i === 1) {
+    if (i === 1 && anchored) {
+      if (e.seq !== m.link!.seq + 1) problem(AUDIT_CSV_FILE, `row 2: the segment starts at seq ${e.seq}, but the manifest's link is seq ${m.link!.seq}`);
+    } else if (i === 1) {
       if (m.link) {
         if (p.role !== 'link' || e.seq !== m.link.seq || e.hash !== m.link.hash)
           problem(AUDIT_CSV_FILE, `row 2: the first row must be the link entry the manifest signs (seq ${m.link.seq}), found ${p.role} seq ${e.seq}`);
@@ -81,6 +98,15 @@ export async function checkAuditLog(dir: string, manifest: Manifest, problemRaw:
     if (p.role !== 'entry') continue;
     entries++;
     if (e.outcome !== 'ok') continue;
+    if (e.action === 'audit.prune' && e.detail && typeof e.detail === 'object') {
+      const pd = e.detail as { throughSeq?: number; anchorHash?: string; throughAt?: string };
+      // Only the pruning that removed the entries right before this segment excuses anything: an
+      // audit.prune entry elsewhere in the chain says nothing about what this bundle lacks.
+      if (anchored && pd.throughSeq === m.link!.seq && pd.anchorHash === m.link!.hash) {
+        anchorRecorded = true;
+        prunedAt = Date.parse(pd.throughAt ?? '');
+      }
+    }
     const rec: Rec = { seq: e.seq, at: Date.parse(e.at), target: e.target, detail: e.detail && typeof e.detail === 'object' ? (e.detail as Record<string, unknown>) : null };
     const xid = typeof rec.detail?.exclusionId === 'string' ? rec.detail.exclusionId : null;
     if (e.action === 'exclusion.create' && xid) byKind.create.set(xid, rec);
@@ -92,6 +118,15 @@ export async function checkAuditLog(dir: string, manifest: Manifest, problemRaw:
   if ((last?.seq ?? null) !== (m.head?.seq ?? null) || (last?.hash ?? null) !== (m.head?.hash ?? null))
     problem(AUDIT_CSV_FILE, `the chain ends at ${last ? `seq ${last.seq} (${last.hash.slice(0, 16)}…)` : 'no entry'}, but the manifest signs head ${m.head ? `seq ${m.head.seq} (${m.head.hash.slice(0, 16)}…)` : 'none'}: entries were removed or added`);
   if (entries !== m.entries) problem(AUDIT_CSV_FILE, `${entries} entries, manifest says ${m.entries}`);
+  if (anchored && !anchorRecorded) problem(AUDIT_CSV_FILE, `the segment starts after seq ${m.link!.seq} without its link row, and no audit.prune entry records pruning through seq ${m.link!.seq} with that hash: entries were removed`);
+  /** A fact with no entry is excused when retention pruned the log past its time (said in the outcome). */
+  const pruned = (t: number) => {
+    if (Number.isFinite(t) && t <= prunedAt) {
+      excused++;
+      return true;
+    }
+    return false;
+  };
 
   // 2: what the bundle shows is recorded in the audit log.
   let matched = 0;
@@ -106,6 +141,7 @@ export async function checkAuditLog(dir: string, manifest: Manifest, problemRaw:
       const what = `row ${i + 1} (exclusion ${id}, device ${c(r, 'device_id')}, check ${c(r, 'check_id')})`;
       const a = byKind.create.get(id);
       if (!a) {
+        if (pruned(Date.parse(c(r, 'created_at')))) continue;
         problem('exclusions.csv', `${what}: no audit entry records its creation (exclusion.create): it was not made through the collector`);
         continue;
       }
@@ -119,8 +155,9 @@ export async function checkAuditLog(dir: string, manifest: Manifest, problemRaw:
       else matched++;
       if (c(r, 'revoked_at')) {
         const rv = byKind.revokeExcl.get(id);
-        if (!rv) problem('exclusions.csv', `${what}: revoked_at ${c(r, 'revoked_at')}, but no audit entry records the revocation (exclusion.revoke)`);
-        else if (!near(rv.at, Date.parse(c(r, 'revoked_at')))) problem('exclusions.csv', `${what}: revoked_at ${c(r, 'revoked_at')}, but its audit entry seq ${rv.seq} is at ${iso(rv.at)}`);
+        if (!rv) {
+          if (!pruned(Date.parse(c(r, 'revoked_at')))) problem('exclusions.csv', `${what}: revoked_at ${c(r, 'revoked_at')}, but no audit entry records the revocation (exclusion.revoke)`);
+        } else if (!near(rv.at, Date.parse(c(r, 'revoked_at')))) problem('exclusions.csv', `${what}: revoked_at ${c(r, 'revoked_at')}, but its audit entry seq ${rv.seq} is at ${iso(rv.at)}`);
         else matched++;
       }
     }
@@ -131,8 +168,9 @@ export async function checkAuditLog(dir: string, manifest: Manifest, problemRaw:
     const pj = JSON.parse(await readFile(join(dir, 'policy.json'), 'utf8')) as { history?: { id: number | string; createdAt: string | null; source?: string }[] };
     for (const v of pj.history ?? []) {
       const a = byKind.policy.get(`policy:${v.id}`);
-      if (!a) problem('policy.json', `history version ${v.id} (${v.createdAt}): no audit entry records it (policy.update target policy:${v.id})`);
-      else if (!near(a.at, Date.parse(v.createdAt ?? ''))) problem('policy.json', `history version ${v.id}: created ${v.createdAt}, but its audit entry seq ${a.seq} is at ${iso(a.at)}`);
+      if (!a) {
+        if (!pruned(Date.parse(v.createdAt ?? ''))) problem('policy.json', `history version ${v.id} (${v.createdAt}): no audit entry records it (policy.update target policy:${v.id})`);
+      } else if (!near(a.at, Date.parse(v.createdAt ?? ''))) problem('policy.json', `history version ${v.id}: created ${v.createdAt}, but its audit entry seq ${a.seq} is at ${iso(a.at)}`);
       else if (v.source !== undefined && a.detail?.source !== undefined && a.detail.source !== v.source) problem('policy.json', `history version ${v.id}: source ${v.source}, its audit entry seq ${a.seq} says ${String(a.detail.source)}`);
       else matched++;
     }
@@ -148,12 +186,13 @@ export async function checkAuditLog(dir: string, manifest: Manifest, problemRaw:
       if (!at) continue;
       const id = dv[i][0];
       const recs = byKind.revokeDev.get(id) ?? [];
-      if (!recs.length) problem('devices.csv', `row ${i + 1} (device ${id}): revoked_at ${at}, but no audit entry records the revocation (device.revoke)`);
-      else if (!recs.some((x) => near(x.at, Date.parse(at)))) problem('devices.csv', `row ${i + 1} (device ${id}): revoked_at ${at}, but its audit entries (seq ${recs.map((x) => x.seq).join(', ')}) are at other times`);
+      if (!recs.length) {
+        if (!pruned(Date.parse(at))) problem('devices.csv', `row ${i + 1} (device ${id}): revoked_at ${at}, but no audit entry records the revocation (device.revoke)`);
+      } else if (!recs.some((x) => near(x.at, Date.parse(at)))) problem('devices.csv', `row ${i + 1} (device ${id}): revoked_at ${at}, but its audit entries (seq ${recs.map((x) => x.seq).join(', ')}) are at other times`);
       else matched++;
     }
   } catch (e) {
     problem('devices.csv', `unreadable: ${(e as Error).message}`);
   }
-  return { entries, matched };
+  return { entries, matched, excused, prunedBefore: Number.isFinite(prunedAt) ? iso(prunedAt) : null };
 }

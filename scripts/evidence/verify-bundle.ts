@@ -20,7 +20,7 @@ import { createInterface } from 'node:readline';
 import { calculateJwkThumbprint, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
 import type { ReportPayload } from '#shared/protocol/messages.js';
 import { Recompute } from './recompute.js';
-import { checkAuditLog } from './audit-check.js';
+import { checkAuditLog, type AuditCheckOutcome } from './audit-check.js';
 import {
   COLLECTOR_JWKS_FILE, MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_JWS_FILE, isSafeBundlePath, type Manifest,
 } from '#shared/evidence/manifest.js';
@@ -37,7 +37,7 @@ export interface VerifyOutcome {
   /** What was recomputed from the signed reports (devices, events, chains). */
   recomputed?: { devices: number; events: number; chains: number };
   /** Audit entries whose chain was checked, and bundle facts matched to an entry. */
-  audit?: { entries: number; matched: number };
+  audit?: AuditCheckOutcome;
 }
 
 const MAX_LISTED_REPORT_PROBLEMS = 20;

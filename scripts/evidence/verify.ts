@@ -63,7 +63,7 @@ async function main(): Promise<number> {
     }
     w(`checked:    ${r.filesChecked} files, ${r.reportsChecked} device-signed reports`);
     if (r.recomputed) w(`recomputed: ${r.recomputed.devices} device chains and figures, ${r.recomputed.events} check events, from the signed reports`);
-    if (r.audit) w(`audit log:  ${r.audit.entries} chained entries checked to the signed head, ${r.audit.matched} exclusions, policy versions and revocations matched to an entry`);
+    if (r.audit) w(`audit log:  ${r.audit.entries} chained entries checked to the signed head, ${r.audit.matched} exclusions, policy versions and revocations matched to an entry${r.audit.excused ? `; ${r.audit.excused} older than the retention (entries pruned before ${r.audit.prunedBefore}) not matched` : ''}`);
     if (r.ok) {
       w('VERDICT: VERIFIED — signature valid, every file intact, every report signed by its device, every device chain complete, every figure recomputed, the audit chain intact and matching.');
       return 0;

@@ -79,7 +79,7 @@ describe.each(backends())('audit log tampered through the database (%s)', (backe
     expect(rows[rows.length - 1][11]).toBe(m.audit.head?.hash);
     const policies = (JSON.parse(readFileSync(join(dir, 'policy.json'), 'utf8')) as { history: unknown[] }).history.length;
     expect(policies).toBeGreaterThan(0);
-    expect(r.audit).toEqual({ entries: m.audit.entries, matched: 2 + policies });
+    expect(r.audit).toEqual({ entries: m.audit.entries, matched: 2 + policies, excused: 0, prunedBefore: null });
   });
 
   it('a deleted audit entry fails, naming the missing seq', async () => {

@@ -77,6 +77,10 @@ export async function writeAuditCsv(q: Queryable, dir: string, from: Date, to: D
     if (l) {
       link = { seq: Number(l.seq), hash: l.hash };
       await f.write(auditCsvRow('link', entry(l), l.at >= from && l.at < to));
+    } else {
+      // Pruned by retention: the anchor is the hash the audit.prune entry (in the segment) recorded.
+      const p = (await q.query<{ anchor: string }>(`SELECT detail->>'anchorHash' AS anchor FROM audit_log WHERE action = 'audit.prune' AND detail->>'throughSeq' = $1 ORDER BY audit_log.seq LIMIT 1`, [String(start - 1)])).rows[0];
+      if (p?.anchor) link = { seq: start - 1, hash: p.anchor };
     }
   }
   let entries = 0;
