@@ -12,7 +12,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AuditChainCheck } from '#shared/audit/chain.js';
+import { AuditChainCheck, type AuditChainHead } from '#shared/audit/chain.js';
 import { AUDIT_CSV_FILE, AUDIT_CSV_HEADER, parseAuditCsvRow } from '#shared/audit/csv.js';
 import { parseCsv } from '#shared/evidence/csv.js';
 import type { Manifest } from '#shared/evidence/manifest.js';
@@ -25,6 +25,8 @@ export interface AuditCheckOutcome {
   matched: number;
   excused: number;
   prunedBefore: string | null;
+  /** The earlier bundle's head: found unchanged, or not checkable because this segment starts after it. */
+  anchor?: 'found' | 'before this segment';
 }
 const MAX_PROBLEMS = 50;
 /** How far an audit entry's time may be from the time of the change it records. */
@@ -41,7 +43,12 @@ interface Rec {
 const sameText = (cell: string, v: unknown) => typeof v === 'string' && (cell === v || (/^[=+\-@\t\r]/.test(v) && cell === `'${v}`));
 const near = (a: number, b: number) => Number.isFinite(a) && Number.isFinite(b) && Math.abs(a - b) <= TIME_TOLERANCE_MS;
 
-export async function checkAuditLog(dir: string, manifest: Manifest, problemRaw: Problem): Promise<AuditCheckOutcome> {
+/**
+ * `anchor`: a chain head signed by an earlier bundle (its manifest.audit.head). The chain here
+ * must contain it unchanged; that is what exposes the newest entries deleted, or the chain
+ * rewritten from some entry on, which one bundle alone cannot show.
+ */
+export async function checkAuditLog(dir: string, manifest: Manifest, problemRaw: Problem, anchor?: AuditChainHead): Promise<AuditCheckOutcome> {
   const counts = new Map<string, number>();
   const problem = (file: string, message: string) => {
     const n = (counts.get(file) ?? 0) + 1;
@@ -76,6 +83,8 @@ export async function checkAuditLog(dir: string, manifest: Manifest, problemRaw:
   let prunedAt = -Infinity;
   let anchorRecorded = false;
   let excused = 0;
+  let firstSeq: number | null = null;
+  let anchorSeen: string | null = null;
   const byKind = { create: new Map<string, Rec>(), revokeExcl: new Map<string, Rec>(), policy: new Map<string, Rec>(), revokeDev: new Map<string, Rec[]>() };
   let entries = 0;
   for (let i = 1; i < rows.length; i++) {
@@ -93,6 +102,8 @@ export async function checkAuditLog(dir: string, manifest: Manifest, problemRaw:
           problem(AUDIT_CSV_FILE, `row 2: the first row must be the link entry the manifest signs (seq ${m.link.seq}), found ${p.role} seq ${e.seq}`);
       } else if (e.seq !== 1) problem(AUDIT_CSV_FILE, `row 2: the segment starts at seq ${e.seq} but the manifest signs no link entry before it`);
     } else if (p.role !== 'entry') problem(AUDIT_CSV_FILE, `row ${i + 1}: role ${p.role} where an entry was expected`);
+    firstSeq ??= e.seq;
+    if (anchor && e.seq === anchor.seq) anchorSeen = e.hash;
     const bad = chain.push(e);
     if (bad) problem(AUDIT_CSV_FILE, `row ${i + 1}: ${bad}`);
     if (p.role !== 'entry') continue;
@@ -119,6 +130,13 @@ export async function checkAuditLog(dir: string, manifest: Manifest, problemRaw:
     problem(AUDIT_CSV_FILE, `the chain ends at ${last ? `seq ${last.seq} (${last.hash.slice(0, 16)}…)` : 'no entry'}, but the manifest signs head ${m.head ? `seq ${m.head.seq} (${m.head.hash.slice(0, 16)}…)` : 'none'}: entries were removed or added`);
   if (entries !== m.entries) problem(AUDIT_CSV_FILE, `${entries} entries, manifest says ${m.entries}`);
   if (anchored && !anchorRecorded) problem(AUDIT_CSV_FILE, `the segment starts after seq ${m.link!.seq} without its link row, and no audit.prune entry records pruning through seq ${m.link!.seq} with that hash: entries were removed`);
+  let anchorOutcome: AuditCheckOutcome['anchor'];
+  if (anchor) {
+    if (firstSeq !== null && anchor.seq < firstSeq) anchorOutcome = 'before this segment';
+    else if (anchorSeen === null) problem(AUDIT_CSV_FILE, `the earlier bundle's audit head seq ${anchor.seq} is not in this chain (it ends at seq ${last?.seq ?? 'none'}): entries were removed`);
+    else if (anchorSeen !== anchor.hash) problem(AUDIT_CSV_FILE, `entry seq ${anchor.seq} has hash ${anchorSeen.slice(0, 16)}…, but the earlier bundle signed ${anchor.hash.slice(0, 16)}…: the chain was rewritten`);
+    else anchorOutcome = 'found';
+  }
   /** A fact with no entry is excused when retention pruned the log past its time (said in the outcome). */
   const pruned = (t: number) => {
     if (Number.isFinite(t) && t <= prunedAt) {
@@ -194,5 +212,5 @@ export async function checkAuditLog(dir: string, manifest: Manifest, problemRaw:
   } catch (e) {
     problem('devices.csv', `unreadable: ${(e as Error).message}`);
   }
-  return { entries, matched, excused, prunedBefore: Number.isFinite(prunedAt) ? iso(prunedAt) : null };
+  return { entries, matched, excused, prunedBefore: Number.isFinite(prunedAt) ? iso(prunedAt) : null, ...(anchorOutcome ? { anchor: anchorOutcome } : {}) };
 }

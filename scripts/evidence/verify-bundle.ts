@@ -21,6 +21,7 @@ import { calculateJwkThumbprint, compactVerify, decodeProtectedHeader, importJWK
 import type { ReportPayload } from '#shared/protocol/messages.js';
 import { Recompute } from './recompute.js';
 import { checkAuditLog, type AuditCheckOutcome } from './audit-check.js';
+import type { AuditChainHead } from '#shared/audit/chain.js';
 import {
   COLLECTOR_JWKS_FILE, MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_JWS_FILE, isSafeBundlePath, type Manifest,
 } from '#shared/evidence/manifest.js';
@@ -38,6 +39,8 @@ export interface VerifyOutcome {
   recomputed?: { devices: number; events: number; chains: number };
   /** Audit entries whose chain was checked, and bundle facts matched to an entry. */
   audit?: AuditCheckOutcome;
+  /** The audit chain head this bundle signs (to pass as the anchor when verifying the next one). */
+  auditHead?: AuditChainHead | null;
 }
 
 const MAX_LISTED_REPORT_PROBLEMS = 20;
@@ -57,7 +60,8 @@ async function readJson<T>(p: string): Promise<T> {
   return JSON.parse(decoder.decode(await readFile(p))) as T;
 }
 
-export async function verifyBundleDir(dir: string, pinned?: { keys: JWK[] }): Promise<VerifyOutcome> {
+/** opts.auditAnchor: the audit chain head an earlier bundle signed (see audit-check.ts). */
+export async function verifyBundleDir(dir: string, pinned?: { keys: JWK[] }, opts: { auditAnchor?: AuditChainHead } = {}): Promise<VerifyOutcome> {
   const out: VerifyOutcome = { ok: false, problems: [], filesChecked: 0, reportsChecked: 0, reportsFailed: 0 };
   const problem = (file: string, message: string) => out.problems.push({ file, message });
 
@@ -157,7 +161,8 @@ export async function verifyBundleDir(dir: string, pinned?: { keys: JWK[] }): Pr
     }
   }
   try {
-    out.audit = await checkAuditLog(dir, manifest, problem);
+    out.audit = await checkAuditLog(dir, manifest, problem, opts.auditAnchor);
+    out.auditHead = manifest.audit?.head ?? null;
   } catch (e) {
     problem('audit.csv', `could not be checked: ${(e as Error).message}`);
   }

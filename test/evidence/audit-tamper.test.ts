@@ -17,6 +17,7 @@ import { verifyBundleDir } from '../../scripts/evidence/verify-bundle.js';
 import { parseCsv } from '#shared/evidence/csv.js';
 import type { Manifest } from '#shared/evidence/manifest.js';
 import { appendAuditAt, every, seedDevices } from './seed.js';
+import { auditEntryHash } from '#shared/audit/chain.js';
 
 const H = 3_600_000;
 const DAY = 24 * H;
@@ -146,6 +147,42 @@ describe.each(backends())('audit log tampered through the database (%s)', (backe
       await tc.db.query('DELETE FROM policy_versions WHERE id = $1', [pv.rows[0].id]);
     }
     expect((await verify()).ok).toBe(true);
+  });
+
+  it('a chain rewritten from one entry on verifies alone, but not against the head an earlier bundle signed', async () => {
+    const earlier = JSON.parse(readFileSync(join(await exportBundle(), 'manifest.json'), 'utf8')) as Manifest;
+    const anchor = earlier.audit.head!;
+    const x = await entry('exclusion.create', 'dev-x');
+    // The insider edits one entry and recomputes every later hash, as shared code lets anyone do.
+    await insider(async () => {
+      const rows = (await tc.db.query<{ seq: string; at: Date; actor: string; action: string; target: string | null; outcome: string; ip: string | null; detail: unknown; prev_hash: string | null }>(
+        'SELECT seq::text AS seq, at, actor, action, target, outcome, ip, detail, prev_hash FROM audit_log WHERE seq >= $1 ORDER BY audit_log.seq', [x.seq])).rows;
+      let prev = rows[0].prev_hash;
+      for (const r of rows) {
+        const actor = r.seq === x.seq ? 'user:someone-else' : r.actor;
+        const hash = auditEntryHash({ seq: Number(r.seq), at: new Date(r.at).toISOString(), actor, action: r.action, target: r.target, outcome: r.outcome, ip: r.ip, detail: r.detail, prevHash: prev });
+        await tc.db.query('UPDATE audit_log SET actor = $2, prev_hash = $3, hash = $4 WHERE seq = $1', [r.seq, actor, prev, hash]);
+        prev = hash;
+      }
+    });
+    const dir = await exportBundle();
+    expect(text(await verifyBundleDir(dir))).toBe('');
+    const r = await verifyBundleDir(dir, undefined, { auditAnchor: anchor });
+    expect(r.ok).toBe(false);
+    expect(text(r)).toContain(`audit.csv: entry seq ${anchor.seq} has hash`);
+    expect(text(r)).toContain(`but the earlier bundle signed ${anchor.hash.slice(0, 16)}…: the chain was rewritten`);
+  });
+
+  it('the newest entries deleted: the next bundle verifies alone, but lacks the head an earlier bundle signed', async () => {
+    const dir0 = await exportBundle();
+    const anchor = (JSON.parse(readFileSync(join(dir0, 'manifest.json'), 'utf8')) as Manifest).audit.head!;
+    expect((await verifyBundleDir(dir0, undefined, { auditAnchor: anchor })).audit?.anchor).toBe('found');
+    await insider(() => tc.db.query('DELETE FROM audit_log WHERE seq >= $1', [anchor.seq]));
+    const dir = await exportBundle();
+    expect(text(await verifyBundleDir(dir))).toBe('');
+    const r = await verifyBundleDir(dir, undefined, { auditAnchor: anchor });
+    expect(r.ok).toBe(false);
+    expect(text(r)).toMatch(new RegExp(`audit\\.csv: the earlier bundle's audit head seq ${anchor.seq} is not in this chain \\(it ends at seq ${anchor.seq - 1}\\): entries were removed`));
   });
 
   it('the manifest signs the log head at export, and deleting that entry is refused by the trigger', async () => {
