@@ -6,7 +6,8 @@
  *  - everything the bundle shows that an operator did must be recorded by an entry: each
  *    exclusion (exclusions.csv: its creation, with the same device, check, rationale and expiry,
  *    and its revocation if revoked), each policy version (policy.json history) and each device
- *    revocation (devices.csv revoked_at). An entry must be within TIME_TOLERANCE_MS of the time
+ *    revocation (devices.csv revoked_at), and each collector key rotation (collector-jwks.json)
+ *    during the segment. An entry must be within TIME_TOLERANCE_MS of the time
  *    the bundle gives, since the collector writes both in one transaction.
  * Holds only the entries that record those three kinds (few) besides the file's text.
  */
@@ -85,7 +86,8 @@ export async function checkAuditLog(dir: string, manifest: Manifest, problemRaw:
   let excused = 0;
   let firstSeq: number | null = null;
   let anchorSeen: string | null = null;
-  const byKind = { create: new Map<string, Rec>(), revokeExcl: new Map<string, Rec>(), policy: new Map<string, Rec>(), revokeDev: new Map<string, Rec[]>() };
+  const byKind = { create: new Map<string, Rec>(), revokeExcl: new Map<string, Rec>(), policy: new Map<string, Rec>(), revokeDev: new Map<string, Rec[]>(), keyRotate: new Map<string, Rec>() };
+  let firstAt = Infinity;
   let entries = 0;
   for (let i = 1; i < rows.length; i++) {
     const p = parseAuditCsvRow(head, rows[i]);
@@ -108,6 +110,7 @@ export async function checkAuditLog(dir: string, manifest: Manifest, problemRaw:
     if (bad) problem(AUDIT_CSV_FILE, `row ${i + 1}: ${bad}`);
     if (p.role !== 'entry') continue;
     entries++;
+    firstAt = Math.min(firstAt, Date.parse(e.at));
     if (e.outcome !== 'ok') continue;
     if (e.action === 'audit.prune' && e.detail && typeof e.detail === 'object') {
       const pd = e.detail as { throughSeq?: number; anchorHash?: string; throughAt?: string };
@@ -124,6 +127,7 @@ export async function checkAuditLog(dir: string, manifest: Manifest, problemRaw:
     else if (e.action === 'exclusion.revoke' && xid) byKind.revokeExcl.set(xid, rec);
     else if (e.action === 'policy.update' && e.target) byKind.policy.set(e.target, rec);
     else if (e.action === 'device.revoke' && e.target) byKind.revokeDev.set(e.target, [...(byKind.revokeDev.get(e.target) ?? []), rec]);
+    else if (e.action === 'collector_key.rotate' && e.target) byKind.keyRotate.set(e.target, rec);
   }
   const last = chain.head;
   if ((last?.seq ?? null) !== (m.head?.seq ?? null) || (last?.hash ?? null) !== (m.head?.hash ?? null))
@@ -211,6 +215,21 @@ export async function checkAuditLog(dir: string, manifest: Manifest, problemRaw:
     }
   } catch (e) {
     problem('devices.csv', `unreadable: ${(e as Error).message}`);
+  }
+  // Each collector key that took over by rotation while this chain segment was being written
+  // must be recorded by its collector_key.rotate entry (the first key of a store has none).
+  try {
+    const jw = JSON.parse(await readFile(join(dir, 'collector-jwks.json'), 'utf8')) as { keys?: { kid?: string; validFrom?: string }[] };
+    (jw.keys ?? []).forEach((k, i) => {
+      const from = Date.parse(k.validFrom ?? '');
+      if (i === 0 || !k.kid || !(from >= firstAt)) return;
+      const a = byKind.keyRotate.get(k.kid);
+      if (!a) problem('collector-jwks.json', `key ${i + 1} (${k.kid}), valid from ${k.validFrom}: no audit entry records the rotation to it (collector_key.rotate)`);
+      else if (!near(a.at, from)) problem('collector-jwks.json', `key ${i + 1} (${k.kid}): valid from ${k.validFrom}, but its rotation entry seq ${a.seq} is at ${iso(a.at)}`);
+      else matched++;
+    });
+  } catch (e) {
+    problem('collector-jwks.json', `unreadable: ${(e as Error).message}`);
   }
   return { entries, matched, excused, prunedBefore: Number.isFinite(prunedAt) ? iso(prunedAt) : null, ...(anchorOutcome ? { anchor: anchorOutcome } : {}) };
 }

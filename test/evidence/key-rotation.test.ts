@@ -113,6 +113,7 @@ describe(`collector evidence-key rotation (${backend})`, () => {
     expect(shipped.keys[0].validTo).toBe(shipped.keys[1].validFrom);
     const r = await verifyBundleDir(dir);
     expect(r.problems).toEqual([]);
+    expect(r.audit?.matched).toBeGreaterThanOrEqual(1); // the rotation's audit entry
     const cli = await run('scripts/evidence/verify.ts', [dir]);
     expect(cli.status).toBe(0);
     expect(cli.stdout).toContain(`WARNING:    trusted the collector key shipped INSIDE the bundle (fingerprint ${r.collector!.thumbprint})`);
@@ -147,5 +148,20 @@ describe(`collector evidence-key rotation (${backend})`, () => {
     expect((await verifyBundleDir(dir)).problems).toEqual([]);
     // The running collector picked the new key up (NOTIFY).
     await expect.poll(() => tc.ctx.identity.signingKid, { timeout: 10_000 }).toBe(kid);
+  });
+
+  it('a key swapped in through the database, without the rotation audit entry, fails naming collector-jwks.json', async () => {
+    const { exportJWK, generateKeyPair, calculateJwkThumbprint } = await import('jose');
+    const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+    const priv = await exportJWK(privateKey);
+    const { d: _d, ...pub } = priv;
+    const kid = await calculateJwkThumbprint(pub);
+    await tc.db.tx(async (q) => {
+      await q.query(`UPDATE collector_keys SET valid_to = now(), private_jwk = NULL WHERE valid_to IS NULL`);
+      await q.query(`INSERT INTO collector_keys (kid, public_jwk, private_jwk, valid_from, created_by) VALUES ($1, $2, $3, now(), 'insider')`, [kid, JSON.stringify({ ...pub, kid, alg: 'EdDSA', use: 'sig' }), JSON.stringify(priv)]);
+    });
+    const r = await verifyBundleDir(await exportBundle(FROM, new Date()));
+    expect(r.ok).toBe(false);
+    expect(r.problems.map((p) => `${p.file}: ${p.message}`).join('\n')).toMatch(new RegExp(`collector-jwks\\.json: key \\d+ \\(${kid}\\), valid from \\S+: no audit entry records the rotation to it`));
   });
 });
