@@ -4,7 +4,7 @@
  */
 import type { Queryable } from './types.js';
 import type { MigrationHook } from './migrate.js';
-import { sealAuditBacklog } from '../audit/seal.js';
+import { sealAuditBacklog } from './audit-seal.js';
 
 export const MIGRATION_HOOKS: Record<string, MigrationHook> = {
   // Chain the audit entries written before the chain existed, in id order.

@@ -1,10 +1,11 @@
 /**
  * One-time chaining of audit entries written before the hash chain existed (migration 030):
  * in id order, each gets seq, prev_hash and hash as if it had been appended by audit().
- * Runs before 031 makes the table append-only, in bounded pages.
+ * Runs before 031 makes the table append-only, in bounded pages. Lives with the migrations (it
+ * is one) and uses only the shared chain code, so db/ does not depend on the audit domain.
  */
 import { auditEntryHash, type AuditChainHead } from '#shared/audit/chain.js';
-import type { Queryable } from '../db/types.js';
+import type { Queryable } from './types.js';
 
 const PAGE = 2000;
 
