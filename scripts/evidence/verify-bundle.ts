@@ -23,7 +23,7 @@ import { Recompute } from './recompute.js';
 import { checkAuditLog, type AuditCheckOutcome } from './audit-check.js';
 import type { AuditChainHead } from '#shared/audit/chain.js';
 import {
-  COLLECTOR_JWKS_FILE, MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_JWS_FILE, isSafeBundlePath, type Manifest,
+  COLLECTOR_JWKS_FILE, MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_FORMAT_NO_AUDIT, MANIFEST_JWS_FILE, isSafeBundlePath, type Manifest,
 } from '#shared/evidence/manifest.js';
 
 export interface VerifyOutcome {
@@ -39,6 +39,8 @@ export interface VerifyOutcome {
   recomputed?: { devices: number; events: number; chains: number };
   /** Audit entries whose chain was checked, and bundle facts matched to an entry. */
   audit?: AuditCheckOutcome;
+  /** A format-2 bundle: exported before the audit chain, so the audit log is not in it (not checked). */
+  auditAbsent?: boolean;
   /** The audit chain head this bundle signs (to pass as the anchor when verifying the next one). */
   auditHead?: AuditChainHead | null;
 }
@@ -90,7 +92,7 @@ export async function verifyBundleDir(dir: string, pinned?: { keys: JWK[] }, opt
       problem(MANIFEST_JWS_FILE, `signed by key ${header.kid}, valid from ${v.validFrom ?? '(start)'} to ${v.validTo ?? '(now)'}, but the manifest was generated at ${manifest.generatedAt}: outside the key's validity`);
     if (v.validTo) out.collector.rotatedOut = v.validTo;
     out.period = manifest.period;
-    if (manifest.format !== MANIFEST_FORMAT) problem(MANIFEST_FILE, `unknown format ${String(manifest.format)}`);
+    if (manifest.format !== MANIFEST_FORMAT && manifest.format !== MANIFEST_FORMAT_NO_AUDIT) problem(MANIFEST_FILE, `unknown format ${String(manifest.format)}`);
     if (manifest.collector?.kid !== header.kid) problem(MANIFEST_FILE, 'collector kid differs from the signing key');
   } catch (e) {
     problem(MANIFEST_JWS_FILE, `signature check failed: ${(e as Error).message}`);
@@ -159,6 +161,12 @@ export async function verifyBundleDir(dir: string, pinned?: { keys: JWK[] }, opt
     } catch (e) {
       problem('devices.csv', `figures could not be recomputed: ${(e as Error).message}`);
     }
+  }
+  if (manifest.format === MANIFEST_FORMAT_NO_AUDIT) {
+    // Exported before the audit chain existed: nothing to check, and the outcome says so.
+    out.auditAbsent = true;
+    out.ok = out.problems.length === 0;
+    return out;
   }
   try {
     out.audit = await checkAuditLog(dir, manifest, problem, opts.auditAnchor);

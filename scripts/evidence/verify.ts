@@ -76,7 +76,10 @@ async function main(): Promise<number> {
     if (r.audit?.anchor) w(`audit anchor: ${r.audit.anchor === 'found' ? 'the earlier bundle\'s head is in this chain, unchanged' : 'older than this bundle\'s segment: not checked'}`);
     if (r.auditHead) w(`audit head: ${r.auditHead.seq}:${r.auditHead.hash} (keep it; pass --audit-anchor ${r.auditHead.seq}:${r.auditHead.hash} when verifying the next bundle)`);
     if (r.ok) {
-      w('VERDICT: VERIFIED — signature valid, every file intact, every report signed by its device, every device chain complete, every figure recomputed, the audit chain intact and matching.');
+      if (r.auditAbsent) {
+        w('NOTE:       format 2 bundle (exported before the audit chain): it carries no audit log, so exclusions, policy changes and revocations are NOT matched to audit entries');
+        w('VERDICT: VERIFIED — signature valid, every file intact, every report signed by its device, every device chain complete, every figure recomputed (no audit log in this format).');
+      } else w('VERDICT: VERIFIED — signature valid, every file intact, every report signed by its device, every device chain complete, every figure recomputed, the audit chain intact and matching.');
       return 0;
     }
     for (const p of r.problems) w(`  FAIL ${p.file}: ${p.message}`);

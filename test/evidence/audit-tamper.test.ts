@@ -8,7 +8,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { CompactSign, importJWK, type JWK } from 'jose';
 import { join } from 'node:path';
 import { ADMIN_TOKEN, startTestCollector, type TestCollector } from '../helpers/collector.js';
 import { backends, tempDir } from '../helpers/db.js';
@@ -147,6 +148,23 @@ describe.each(backends())('audit log tampered through the database (%s)', (backe
       await tc.db.query('DELETE FROM policy_versions WHERE id = $1', [pv.rows[0].id]);
     }
     expect((await verify()).ok).toBe(true);
+  });
+
+  it('a format-2 bundle (from before the audit chain) still verifies, and says the audit log was not checked', async () => {
+    const dir = await exportBundle();
+    const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest & { audit?: unknown };
+    rmSync(join(dir, 'audit.csv'));
+    const { audit: _a, ...rest } = m;
+    const old = { ...rest, format: 'posture-evidence-bundle/2', files: m.files.filter((f) => f.path !== 'audit.csv') };
+    const bytes = Buffer.from(JSON.stringify(old, null, 2) + '\n');
+    writeFileSync(join(dir, 'manifest.json'), bytes);
+    const k = (await tc.db.query<{ kid: string; private_jwk: string }>('SELECT kid, private_jwk FROM collector_keys WHERE valid_to IS NULL')).rows[0];
+    writeFileSync(join(dir, 'manifest.jws'), (await new CompactSign(bytes).setProtectedHeader({ alg: 'EdDSA', kid: k.kid, typ: 'posture-evidence+jws' }).sign(await importJWK(JSON.parse(k.private_jwk) as JWK, 'EdDSA'))) + '\n');
+    const r = await verifyBundleDir(dir);
+    expect(text(r)).toBe('');
+    expect(r.ok).toBe(true);
+    expect(r.auditAbsent).toBe(true);
+    expect(r.audit).toBeUndefined();
   });
 
   it('a chain rewritten from one entry on verifies alone, but not against the head an earlier bundle signed', async () => {

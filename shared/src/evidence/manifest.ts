@@ -15,6 +15,8 @@
 import type { AuditChainHead } from '../audit/chain.js';
 
 export const MANIFEST_FORMAT = 'posture-evidence-bundle/3';
+/** Format 2 (before the audit chain): still verified, everything but the audit log, and the verifier says so. */
+export const MANIFEST_FORMAT_NO_AUDIT = 'posture-evidence-bundle/2';
 export const MANIFEST_JWS_TYP = 'posture-evidence+jws';
 export const MANIFEST_FILE = 'manifest.json';
 export const MANIFEST_JWS_FILE = 'manifest.jws';
@@ -45,7 +47,7 @@ export interface ManifestFile {
 }
 
 export interface Manifest {
-  format: typeof MANIFEST_FORMAT;
+  format: typeof MANIFEST_FORMAT | typeof MANIFEST_FORMAT_NO_AUDIT;
   period: { from: string; to: string };
   generatedAt: string;
   generator: { name: 'posture'; version: string };
