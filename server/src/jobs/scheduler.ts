@@ -35,7 +35,7 @@ export function startJobs(db: Db, policy: PolicyStore, opts: { intervalMs: numbe
       // Audit-log retention, daily per process (the prune lock makes it once across collectors).
       if (Date.now() - lastPrune >= DAY_MS) {
         lastPrune = Date.now();
-        await pruneAuditLog(db, new Date(Date.now() - AUDIT_RETENTION_DAYS * DAY_MS));
+        await pruneAuditLog(db, new Date(Date.now() - (policy.policy.retention?.auditLogDays ?? AUDIT_RETENTION_DAYS) * DAY_MS));
       }
     } catch (e) {
       opts.log.warn({ err: (e as Error).message }, 'background job failed; will retry');

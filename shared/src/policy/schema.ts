@@ -111,6 +111,13 @@ export const Policy = Type.Object(
       ),
     ),
     people: Type.Optional(PeoplePolicy),
+    /**
+     * How long data is kept, in days. Only the audit log is pruned so far (server/src/audit/prune.ts,
+     * daily); at least 400 days so a SOC 2 period and its audit fit, default 400.
+     */
+    retention: Type.Optional(
+      Type.Object({ auditLogDays: Type.Optional(Type.Integer({ minimum: 400, maximum: 36_500 })) }, { additionalProperties: false }),
+    ),
   },
   { additionalProperties: false },
 );
