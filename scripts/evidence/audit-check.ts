@@ -11,7 +11,9 @@
  *    the bundle gives, since the collector writes both in one transaction.
  * Holds only the entries that record those three kinds (few) besides the file's text.
  */
+import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { AuditChainCheck, type AuditChainHead } from '#shared/audit/chain.js';
 import { AUDIT_CSV_FILE, AUDIT_CSV_HEADER, parseAuditCsvRow } from '#shared/audit/csv.js';
@@ -40,6 +42,22 @@ interface Rec {
   detail: Record<string, unknown> | null;
 }
 
+/** RFC 4180 records of a CSV file, streamed: physical lines are joined while a quoted field is open. */
+async function* csvRecords(path: string): AsyncGenerator<string[]> {
+  const rl = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
+  let pending = '';
+  let quotes = 0;
+  for await (const line of rl) {
+    pending = pending ? `${pending}\r\n${line}` : line;
+    quotes += line.split('"').length - 1;
+    if (quotes % 2) continue; // inside a quoted field that spans lines
+    if (pending) yield parseCsv(pending)[0] ?? [];
+    pending = '';
+    quotes = 0;
+  }
+  if (pending) throw new Error('the last record has an unterminated quoted field');
+}
+
 /** A bundle text cell equals a value, allowing the spreadsheet-safety ' prefix (csvCell). */
 const sameText = (cell: string, v: unknown) => typeof v === 'string' && (cell === v || (/^[=+\-@\t\r]/.test(v) && cell === `'${v}`));
 const near = (a: number, b: number) => Number.isFinite(a) && Number.isFinite(b) && Math.abs(a - b) <= TIME_TOLERANCE_MS;
@@ -62,38 +80,50 @@ export async function checkAuditLog(dir: string, manifest: Manifest, problemRaw:
     problem('manifest.json', 'no audit section: the audit chain head is not signed');
     return { entries: 0, matched: 0, excused: 0, prunedBefore: null };
   }
-  let rows: string[][];
-  try {
-    rows = parseCsv(await readFile(join(dir, AUDIT_CSV_FILE), 'utf8'));
-  } catch (e) {
-    problem(AUDIT_CSV_FILE, `unreadable: ${(e as Error).message}`);
-    return { entries: 0, matched: 0, excused: 0, prunedBefore: null };
-  }
-  const head = rows[0] ?? [];
-  if (head.join(',') !== AUDIT_CSV_HEADER.join(',')) {
-    problem(AUDIT_CSV_FILE, `header differs from ${AUDIT_CSV_HEADER.join(',')}`);
-    return { entries: 0, matched: 0, excused: 0, prunedBefore: null };
-  }
-
-  // 1: the chain, from the signed link to the signed head.
-  // When the entry before the segment was pruned by retention there is no link row: the chain
-  // starts from the signed anchor, which an audit.prune entry in the segment must have recorded.
-  const firstRole = rows[1] ? rows[1][head.indexOf('role')] : undefined;
-  const anchored = !!m.link && firstRole === 'entry';
-  const chain = new AuditChainCheck(anchored ? m.link : null);
+  // Streamed one CSV record at a time: the segment can be long (it reaches back to the oldest
+  // entry the bundle relies on); only the entries that record exclusions, policy versions,
+  // revocations and key rotations are kept.
+  let head: string[] | null = null;
+  let chain: AuditChainCheck | null = null;
+  let anchored = false;
   let prunedAt = -Infinity;
   let anchorRecorded = false;
   let excused = 0;
   let firstSeq: number | null = null;
-  let anchorSeen: string | null = null;
+  let anchorSeen = null as string | null;
   const byKind = { create: new Map<string, Rec>(), revokeExcl: new Map<string, Rec>(), policy: new Map<string, Rec>(), revokeDev: new Map<string, Rec[]>(), keyRotate: new Map<string, Rec>() };
   let firstAt = Infinity;
   let entries = 0;
-  for (let i = 1; i < rows.length; i++) {
-    const p = parseAuditCsvRow(head, rows[i]);
+  let i = 0;
+  try {
+    for await (const rec of csvRecords(join(dir, AUDIT_CSV_FILE))) {
+      if (head === null) {
+        head = rec;
+        if (head.join(',') !== AUDIT_CSV_HEADER.join(',')) {
+          problem(AUDIT_CSV_FILE, `header differs from ${AUDIT_CSV_HEADER.join(',')}`);
+          return { entries: 0, matched: 0, excused: 0, prunedBefore: null };
+        }
+        continue;
+      }
+      i++;
+      if (!chain) {
+        // 1: the chain, from the signed link to the signed head. When the entry before the segment
+        // was pruned by retention there is no link row: the chain starts from the signed anchor,
+        // which an audit.prune entry in the segment must have recorded.
+        anchored = !!m.link && rec[head.indexOf('role')] === 'entry';
+        chain = new AuditChainCheck(anchored ? m.link : null);
+      }
+      checkRow(rec);
+    }
+  } catch (e) {
+    problem(AUDIT_CSV_FILE, `unreadable: ${(e as Error).message}`);
+    return { entries: 0, matched: 0, excused: 0, prunedBefore: null };
+  }
+  function checkRow(fields: string[]): void {
+    const p = parseAuditCsvRow(head!, fields);
     if (typeof p === 'string') {
       problem(AUDIT_CSV_FILE, `row ${i + 1}: ${p}`);
-      continue;
+      return;
     }
     const e = p.entry;
     if (i === 1 && anchored) {
@@ -106,12 +136,12 @@ export async function checkAuditLog(dir: string, manifest: Manifest, problemRaw:
     } else if (p.role !== 'entry') problem(AUDIT_CSV_FILE, `row ${i + 1}: role ${p.role} where an entry was expected`);
     firstSeq ??= e.seq;
     if (anchor && e.seq === anchor.seq) anchorSeen = e.hash;
-    const bad = chain.push(e);
+    const bad = chain!.push(e);
     if (bad) problem(AUDIT_CSV_FILE, `row ${i + 1}: ${bad}`);
-    if (p.role !== 'entry') continue;
+    if (p.role !== 'entry') return;
     entries++;
     firstAt = Math.min(firstAt, Date.parse(e.at));
-    if (e.outcome !== 'ok') continue;
+    if (e.outcome !== 'ok') return;
     if (e.action === 'audit.prune' && e.detail && typeof e.detail === 'object') {
       const pd = e.detail as { throughSeq?: number; anchorHash?: string; throughAt?: string };
       // Only the pruning that removed the entries right before this segment excuses anything: an
@@ -129,7 +159,7 @@ export async function checkAuditLog(dir: string, manifest: Manifest, problemRaw:
     else if (e.action === 'device.revoke' && e.target) byKind.revokeDev.set(e.target, [...(byKind.revokeDev.get(e.target) ?? []), rec]);
     else if (e.action === 'collector_key.rotate' && e.target) byKind.keyRotate.set(e.target, rec);
   }
-  const last = chain.head;
+  const last = chain?.head ?? null;
   if ((last?.seq ?? null) !== (m.head?.seq ?? null) || (last?.hash ?? null) !== (m.head?.hash ?? null))
     problem(AUDIT_CSV_FILE, `the chain ends at ${last ? `seq ${last.seq} (${last.hash.slice(0, 16)}…)` : 'no entry'}, but the manifest signs head ${m.head ? `seq ${m.head.seq} (${m.head.hash.slice(0, 16)}…)` : 'none'}: entries were removed or added`);
   if (entries !== m.entries) problem(AUDIT_CSV_FILE, `${entries} entries, manifest says ${m.entries}`);

@@ -19,6 +19,7 @@ import { parseCsv } from '#shared/evidence/csv.js';
 import type { Manifest } from '#shared/evidence/manifest.js';
 import { appendAuditAt, every, seedDevices } from './seed.js';
 import { auditEntryHash } from '#shared/audit/chain.js';
+import { audit } from '../../server/src/audit/log.js';
 
 const H = 3_600_000;
 const DAY = 24 * H;
@@ -59,6 +60,9 @@ describe.each(backends())('audit log tampered through the database (%s)', (backe
     // A policy change recorded (with its audit entry) before the period.
     const pv = await tc.db.query<{ id: string }>(`INSERT INTO policy_versions (policy, source, created_at, created_by, comment) SELECT policy, 'api', $1, 'user:alice', 'earlier' FROM policy_versions ORDER BY id LIMIT 1 RETURNING id::text`, [d(-20)]);
     await appendAuditAt(tc.db, d(-20), { actor: 'user:alice', action: 'policy.update', target: `policy:${pv.rows[0].id}`, detail: { source: 'api' } });
+    // Values that CSV and the spreadsheet-safety prefix must carry back exactly for the hash.
+    await audit(tc.db, { actor: 'user:odd\r\n"name", =1', action: 'test.odd', target: '', ip: "'quoted", detail: { s: 'a\nb', n: -1, z: [null] } });
+    await audit(tc.db, { actor: '-dash', action: '@at', target: '+plus', detail: -5 });
     await seedDevices(tc.db, [
       { id: 'dev-x', hostname: 'x', enrolledAt: d(-10), reportTimes: every(d(-1), TO, 6),
         exclusions: [{ id: 'exc-1', checkId: 'antivirus', rationale: '=build host, no AV', approvedBy: 'user:ciso', from: d(1), to: d(4) }] },
