@@ -6,7 +6,8 @@
 set -eu
 
 # Area 15 (build/packaging tests): rpm (rpmbuild, rpm --root), msitools + wixl (MSI build and
-# inspection), qemu-user with the arm64 libc (run the linux-arm64 agent's --version).
+# inspection), qemu-user with the arm64 libc (run the linux-arm64 agent's --version),
+# busybox-static (the /bin/sh of the scratch roots the .deb/.rpm are installed into).
 # Before the block below, whose early exits would skip it; another helper may hold the apt lock.
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
   pkgs=""
@@ -14,6 +15,7 @@ if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
   command -v msiinfo >/dev/null 2>&1 || pkgs="$pkgs msitools"
   command -v wixl >/dev/null 2>&1 || pkgs="$pkgs wixl"
   command -v qemu-aarch64 >/dev/null 2>&1 || pkgs="$pkgs qemu-user"
+  command -v busybox >/dev/null 2>&1 || pkgs="$pkgs busybox-static"
   [ -d /usr/aarch64-linux-gnu/lib ] || pkgs="$pkgs libc6-arm64-cross libstdc++6-arm64-cross"
   if [ -n "$pkgs" ]; then
     for i in 1 2 3 4 5; do

@@ -22,6 +22,7 @@ import { buildApp } from './app.js';
 import { attachSocketServer } from './gateway/socket-server.js';
 import { bootstrap, type BootstrapResult } from './bootstrap.js';
 import { alertKinds, startJobs } from './jobs/scheduler.js';
+import { WebhookRegistry } from './alerts/registry.js';
 import { CLOSE } from '#shared/protocol/messages.js';
 import { COLLECTOR_VERSION } from './version.js';
 import type { Ctx } from './context.js';
@@ -70,8 +71,10 @@ export async function startCollector(config: CollectorConfig, opts: { logger?: b
   await presence.start();
   const metrics = new Metrics();
   const payloads = new RecentPayloads();
+  const webhooks = new WebhookRegistry(db, policy, { webhookUrl: config.webhookUrl, webhookSecret: config.webhookSecret });
+  await webhooks.refresh();
   const projector = new Projector(db, policy, {
-    alertOn: () => alertKinds(policy),
+    alertOn: () => alertKinds(webhooks),
     cache: payloads,
     onProjected: (lags) => metrics.reportsProjected(lags),
     log,
@@ -87,7 +90,7 @@ export async function startCollector(config: CollectorConfig, opts: { logger?: b
   });
   if (config.projector) projector.start();
   const https = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;
-  const ctxBase = { db, config, identity, policy, hub, keys, batcher, metrics, version: COLLECTOR_VERSION };
+  const ctxBase = { db, config, identity, policy, hub, keys, batcher, metrics, webhooks, version: COLLECTOR_VERSION };
   const { app, refusals } = await buildApp(ctxBase, { logger: opts.logger === false ? false : { level: config.logLevel }, https });
   const ctx: Ctx = { ...ctxBase, log: app.log, refusals };
   const sockets = attachSocketServer(app.server as Server, identity.collectorId, {
@@ -99,7 +102,9 @@ export async function startCollector(config: CollectorConfig, opts: { logger?: b
     const p = policy.agentPolicy();
     for (const c of hub.connections()) c.send({ type: 'command', commandId: `pol_${Date.now()}`, command: 'policy-update', policy: p });
   });
-  const stopJobs = startJobs(db, policy, { intervalMs: config.jobIntervalMs, webhookUrl: config.webhookUrl, webhookSecret: config.webhookSecret, publicUrl: config.publicUrl, log: app.log });
+  // Alert text links to the device page: under POSTURE_PUBLIC_URL, else the address we listen on.
+  let linkBase: string | undefined = config.publicUrl;
+  const stopJobs = startJobs(db, policy, { intervalMs: config.jobIntervalMs, webhooks, publicUrl: () => linkBase, log: app.log });
   await app.listen({ port: config.port, host: config.host });
   // Credentials are created only once the server listens (issue 18 #10): a start that fails on a
   // busy port must not create a one-time token nobody saw.
@@ -109,6 +114,7 @@ export async function startCollector(config: CollectorConfig, opts: { logger?: b
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const scheme = https ? 'https' : 'http';
   const url = config.publicUrl ?? `${scheme}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  linkBase = url;
 
   let closing: Promise<void> | null = null;
   const close = () =>

@@ -8,6 +8,7 @@ import type { DeviceKeyCache } from './gateway/device-keys.js';
 import type { IngestBatcher } from './ingest/batcher.js';
 import type { Metrics } from './metrics/metrics.js';
 import type { RefusalAudit } from './audit/aggregate.js';
+import type { WebhookRegistry } from './alerts/registry.js';
 
 /** What every domain plugin is given: typed dependencies passed in, not imported globals. */
 export interface Ctx {
@@ -21,6 +22,8 @@ export interface Ctx {
   metrics: Metrics;
   log: FastifyBaseLogger;
   version: string;
+  /** Alert webhooks in force (stored + environment entry) and the events they want. */
+  webhooks: WebhookRegistry;
   /** One audit row per source per minute for refused unauthenticated attempts (audit/aggregate.ts). */
   refusals: RefusalAudit;
 }

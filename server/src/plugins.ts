@@ -16,6 +16,7 @@ import { docsRoutes } from './docs/routes.js';
 import { updateRoutes } from './updates/routes.js';
 import { peopleRoutes } from './people/routes.js';
 import { scimRoutes } from './scim/routes.js';
+import { alertRoutes } from './alerts/routes.js';
 import { collectorKeyRoutes } from './meta/routes.js';
 
 const PLUGINS: ((ctx: Ctx) => (app: FastifyInstance) => Promise<void>)[] = [
@@ -31,6 +32,7 @@ const PLUGINS: ((ctx: Ctx) => (app: FastifyInstance) => Promise<void>)[] = [
   updateRoutes,
   peopleRoutes,
   scimRoutes,
+  alertRoutes,
   collectorKeyRoutes,
 ];
 

@@ -56,7 +56,7 @@ for (const backend of backends()) {
       // Backoff: the retry waited (5 s for the first retry), it did not hammer the receiver.
       expect(tries[1].at - tries[0].at).toBeGreaterThanOrEqual(4000);
       // Slack-compatible: a text field, plus details.
-      expect(tries[1].body.text).toMatch(/alert-host is noncompliant: disk_encryption/);
+      expect(tries[1].body.text).toMatch(/\|alert-host> is noncompliant: Disk encryption/); // linked to the device page
       expect(tries[1].body.deviceId).toBe(dev.deviceId);
     }, 40_000);
 
@@ -70,15 +70,16 @@ for (const backend of backends()) {
       await c.db.query("UPDATE devices SET last_report_at = now() - interval '2 hours' WHERE id = $1", [dev.deviceId]);
       await waitFor(async () => ok('stale').length === 1, 20_000);
       expect((await c.api(`/api/v1/devices/${dev.deviceId}`)).body.state).toBe('stale');
-      expect(ok('stale')[0].body.text).toMatch(/alert-host has not reported and is now stale/);
+      expect(ok('stale')[0].body.text).toMatch(/\|alert-host> has not reported and is now stale; last seen /);
       // Several more job runs: nothing is sent twice.
       await new Promise((r) => setTimeout(r, 2000));
       expect(ok('stale')).toHaveLength(1);
       expect(ok('noncompliant')).toHaveLength(1);
       const keys = hits.filter((h) => h.status === 200).map((h) => h.key);
       expect(new Set(keys).size).toBe(keys.length);
-      const outbox = await c.db.query<{ kind: string; attempts: number; delivered_at: Date | null }>('SELECT kind, attempts, delivered_at FROM alert_outbox ORDER BY id');
-      expect(outbox.rows.map((r) => [r.kind, r.attempts, !!r.delivered_at])).toEqual([['noncompliant', 2, true], ['stale', 1, true]]);
+      // The delivery log (one row per alert for the environment webhook): attempts and outcome.
+      const log = await c.db.query<{ webhook_id: string; kind: string; attempts: number; delivered_at: Date | null }>('SELECT webhook_id, kind, attempts, delivered_at FROM webhook_deliveries ORDER BY id');
+      expect(log.rows.map((r) => [r.webhook_id, r.kind, r.attempts, !!r.delivered_at])).toEqual([['env', 'noncompliant', 2, true], ['env', 'stale', 1, true]]);
     }, 30_000);
 
     it('recovery is delivered when the device reports compliant again', async () => {

@@ -44,6 +44,12 @@ describe('agent service definitions', () => {
     expect(plist.KeepAlive).toBe(true);
   });
 
+  it('the unit gives the local channel a runtime directory users can reach (issue 18 #1)', () => {
+    const unit = systemdUnit('/usr/local/bin/posture-agent', '/var/lib/posture-agent');
+    expect(unit).toContain('RuntimeDirectory=posture-agent\nRuntimeDirectoryMode=0755');
+    expect(unit).toContain('StateDirectoryMode=0700');
+  });
+
   it('install --dry-run prints the unit and the systemctl commands without touching the system', async () => {
     const r = await runAgentCli(['install', '--dry-run', '--binary', '/opt/posture/posture-agent']);
     expect(r.code, r.stderr).toBe(0);

@@ -9,7 +9,7 @@ import { projected } from '../helpers/collector.js';
 
 export interface ReportingDevice extends TestDevice {
   /** Send one report and wait for its ack. */
-  report(opts?: { fail?: CheckId[]; checks?: CheckResult[]; hostname?: string; collectedAt?: Date }): Promise<string>;
+  report(opts?: { fail?: CheckId[]; checks?: CheckResult[]; hostname?: string; collectedAt?: Date; software?: { name: string; version?: string }[] }): Promise<string>;
   close(): void;
 }
 
@@ -20,7 +20,7 @@ export async function reportingDevice(server: string, hostname = 'test-host'): P
   rd.report = async (opts = {}) => {
     const overrides: Partial<Record<CheckId, Partial<CheckResult>>> = {};
     for (const id of opts.fail ?? []) overrides[id] = { status: 'fail', summary: `${id} is off`, remediation: { steps: [`Turn ${id} on`] } };
-    const r = await signedReport(d, { checks: opts.checks ?? sampleChecks(overrides), hostname: opts.hostname ?? hostname, collectedAt: opts.collectedAt });
+    const r = await signedReport(d, { checks: opts.checks ?? sampleChecks(overrides), hostname: opts.hostname ?? hostname, collectedAt: opts.collectedAt, software: opts.software });
     sock.ws.send(JSON.stringify({ type: 'report', id: r.id, jws: r.jws }));
     const m = await nextMessage(sock.messages, (x) => x.id === r.id && (x.type === 'ack' || x.type === 'reject' || x.type === 'retry'));
     if (m.type !== 'ack') throw new Error(`report not acked: ${JSON.stringify(m)}`);

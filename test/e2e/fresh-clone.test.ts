@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, tempDir } from '../helpers/db.js';
+import { tempDir } from '../helpers/db.js';
 import { ROOT } from '../helpers/collector.js';
 import { waitFor } from '../helpers/agent.js';
 
@@ -35,18 +35,21 @@ describe('fresh clone', () => {
 
   it('`npm install && npm start` in a fresh clone serves /healthz', async () => {
     execFileSync('git', ['clone', '--quiet', ROOT, dir]);
-    const port = await freePort();
     child = spawn('sh', ['-c', `${START} -- --no-local-agent`], {
       cwd: dir,
-      env: { ...process.env, PORT: String(port), DATABASE_URL: '', POSTURE_DATA_DIR: join(dir, 'data'), npm_config_audit: 'false', npm_config_fund: 'false' },
+      env: { ...process.env, PORT: '0', DATABASE_URL: '', POSTURE_DATA_DIR: join(dir, 'data'), npm_config_audit: 'false', npm_config_fund: 'false' },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
     child.stderr!.on('data', (d) => (out += d));
+    // Port 0 and the URL from *this* collector's listen line: a port picked beforehand can be
+    // taken by another test's server under a parallel run, whose /healthz would answer instead.
     const health = await waitFor(async () => {
-      const r = await fetch(`http://127.0.0.1:${port}/healthz`);
+      const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
+      if (!url) return null;
+      const r = await fetch(`${url}/healthz`);
       return r.ok ? r.json() : null;
     }, 240_000, 500).catch((e) => {
       throw new Error(`${(e as Error).message}\n${out.slice(-3000)}`);

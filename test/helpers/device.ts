@@ -52,7 +52,7 @@ export async function enrollDevice(server: string, opts: { secret?: string; fing
   return { deviceId: body.deviceId, audience: body.audience, key, fingerprint, server, seq: 0 };
 }
 
-export function makePayload(d: TestDevice, opts: { checks?: CheckResult[]; collectedAt?: Date; reportId?: string; trigger?: string; hostname?: string } = {}): ReportPayload {
+export function makePayload(d: TestDevice, opts: { checks?: CheckResult[]; collectedAt?: Date; reportId?: string; trigger?: string; hostname?: string; software?: Inventory['software'] } = {}): ReportPayload {
   const at = opts.collectedAt ?? new Date();
   return {
     v: 1,
@@ -62,7 +62,7 @@ export function makePayload(d: TestDevice, opts: { checks?: CheckResult[]; colle
     collectedAt: at.toISOString(),
     agentVersion: 'test',
     trigger: opts.trigger ?? 'test',
-    inventory: sampleInventory(opts.hostname ?? 'test-host'),
+    inventory: { ...sampleInventory(opts.hostname ?? 'test-host'), ...(opts.software ? { software: opts.software } : {}) },
     checks: opts.checks ?? sampleChecks(),
   };
 }

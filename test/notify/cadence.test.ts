@@ -95,7 +95,7 @@ describe('notification text', () => {
   it("adds the company's help page when the policy sets one", () => {
     const n = composeNotice([{ reason: 'overdue', check: { ...fw('noncompliant', at(-30)), helpUrl: 'https://intranet.example/fw' } }], { now: t0, link: null, timeZone: 'UTC' });
     expect(n.title).toBe('Posture: Firewall is overdue');
-    expect(n.body).toBe('Inbound traffic is not filtered.\nThe deadline passed 30 h ago.\nFirst step: Ubuntu/Debian with ufw: sudo ufw enable.\nCompany help: https://intranet.example/fw\nDetails: run `posture-agent status`.');
+    expect(n.body).toBe('Inbound traffic is not filtered.\nThe deadline passed 30 h ago.\nFirst step: Ubuntu/Debian with ufw: sudo ufw enable.\nCompany help: https://intranet.example/fw\nDetails and re-check: run posture-agent open (no sudo needed).');
     expect(n.urgency).toBe('critical');
   });
 
@@ -107,7 +107,7 @@ describe('notification text', () => {
       '• USB storage control: The deadline passed 2 h ago.',
       '• Firewall: Fix by Mon 23 Nov, 14:00 UTC (in 5 h).',
       'USB storage control — first step: Block the driver.',
-      'Details: run `posture-agent status`.',
+      'Details and re-check: run posture-agent open (no sudo needed).',
     ]);
     expect(n.urgency).toBe('critical');
   });

@@ -66,7 +66,7 @@ describe('signed, escaped webhook delivery (pglite)', () => {
     expect(body.text).not.toContain('<!channel>');
     expect(body.text).not.toContain('<https://evil');
     expect(body.text).toContain('&lt;!channel&gt;');
-    expect(body.text).toContain('disk_encryption');
+    expect(body.text).toContain('Disk encryption');
     const ts = String(h.headers['x-posture-timestamp']);
     const sig = String(h.headers['x-posture-signature']);
     expect(sig).toMatch(/^v1=[0-9a-f]{64}$/);

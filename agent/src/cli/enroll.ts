@@ -21,7 +21,12 @@ const infoV = compile(CollectorInfo);
 const enrollV = compile(EnrollResponse);
 const pendingV = compile(EnrollPendingResponse);
 
-export class EnrollError extends Error {}
+/** `retryable`: the collector could not be reached or failed (5xx); a refusal (4xx) is final. */
+export class EnrollError extends Error {
+  constructor(message: string, readonly retryable = false) {
+    super(message);
+  }
+}
 /** The machine already has a device; this install's request waits for an administrator. */
 export class EnrollPending extends Error {
   constructor(readonly pendingId: string, message: string) {
@@ -64,10 +69,10 @@ export async function enroll(a: EnrollArgs): Promise<AgentConfig> {
   try {
     info = await postJson(`${base}/agent/v1/info`, undefined, tls);
   } catch (e) {
-    throw new EnrollError(`cannot reach the collector at ${base}: ${(e as Error).message}`);
+    throw new EnrollError(`cannot reach the collector at ${base}: ${(e as Error).message}`, true);
   }
   const iv = infoV.validate(info.json);
-  if (info.status !== 200 || !iv.ok) throw new EnrollError(`${base} does not look like a Posture collector (HTTP ${info.status})`);
+  if (info.status !== 200 || !iv.ok) throw new EnrollError(`${base} does not look like a Posture collector (HTTP ${info.status})`, info.status >= 500);
   mkdirSync(a.stateDir, { recursive: true, mode: 0o700 });
   const { key, privateJwk } = await generateDeviceKey();
   const body: EnrollRequest = {
@@ -96,7 +101,7 @@ export async function enroll(a: EnrollArgs): Promise<AgentConfig> {
   }
   if (res.status !== 200 && res.status !== 201) {
     const msg = res.json?.error?.message ?? `HTTP ${res.status}`;
-    throw new EnrollError(`enrollment refused: ${msg}${res.json?.error?.code ? ` (${res.json.error.code})` : ''}`);
+    throw new EnrollError(`enrollment refused: ${msg}${res.json?.error?.code ? ` (${res.json.error.code})` : ''}`, res.status >= 500 || res.status === 429);
   }
   const ev = enrollV.validate(res.json);
   if (!ev.ok) throw new EnrollError(`unexpected enrollment response: ${ev.errors[0]}`);

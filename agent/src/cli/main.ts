@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
  * posture-agent: enroll | run | check | status | open | install | uninstall
- * Exit codes: 0 ok, 1 error, 2 usage, 3 not enrolled, 4 revoked (see `status` for more).
+ * Exit codes: 0 ok, 1 error, 2 usage, 3 not enrolled, 4 revoked, 10 permission (state not
+ * readable and no running agent answered; see `status` for more).
  */
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
-import { resolveStateDir } from '../state/paths.js';
-import { NotEnrolledError, loadConfig, saveConfig } from '../state/config.js';
+import { locateStateDir, resolveStateDir } from '../state/paths.js';
+import { NotEnrolledError, StatePermissionError, loadConfig, saveConfig } from '../state/config.js';
 
 /** Same number as STATUS_EXIT.pending (cli/status.ts), kept here so `enroll` need not load status. */
 const STATUS_EXIT_PENDING = 8;
@@ -17,7 +18,10 @@ Commands:
   enroll --server URL --secret SECRET [--owner EMAIL] [--ca-file PEM] [--pin SHA256]
                           Register this machine with a Posture collector
                           (--owner: the employee who uses it).
-  run [--interval SECONDS] Run the agent: check on schedule and report (foreground).
+  run [--interval SECONDS] [--enroll-config FILE|registry:KEY]
+                          Run the agent: check on schedule and report (foreground).
+                          --enroll-config: not enrolled yet? enroll first from the
+                          SERVER/SECRET/OWNER written there at install (packages).
   check [--json] [--root DIR] [--only ID,ID] [--explain] [--policy FILE]
                           Run all checks once and print the results (no report is sent).
                           --explain: per check, every command/file read, what was
@@ -28,8 +32,12 @@ Commands:
                           Show this machine's compliance state and how to fix failures.
                           Exit: 0 compliant, 5 failing (within grace), 6 noncompliant,
                           7 unknown/not yet checked, 4 revoked, 3 not enrolled, 1 error,
-                          8 enrollment pending approval, 9 key replaced by another install.
-  open [--print]          Open this device's page on the collector (no admin login needed).
+                          8 enrollment pending approval, 9 key replaced by another install,
+                          10 permission denied (no running agent answered and the state
+                          is not readable: start the service or use sudo).
+                          Asks the running agent first (local channel), so no sudo is needed.
+  open [--print]          Open this device's page on the collector (no admin login needed);
+                          the running agent signs the link, so no sudo is needed.
   install / uninstall     Register or remove the agent as a system service.
 
 Common options:
@@ -59,6 +67,7 @@ export async function main(argv: string[]): Promise<number> {
       'ca-file': { type: 'string' },
       pin: { type: 'string', multiple: true },
       interval: { type: 'string' },
+      'enroll-config': { type: 'string' },
       json: { type: 'boolean' },
       explain: { type: 'boolean' },
       root: { type: 'string' },
@@ -73,7 +82,7 @@ export async function main(argv: string[]): Promise<number> {
   const v = values as Record<string, string | boolean | string[] | undefined>;
   // A mistyped flag (`--jsn`) must not silently give a different output with exit 0.
   // install/uninstall read --binary and --dry-run themselves (service.ts).
-  const known = new Set(['server', 'secret', 'owner', 'state-dir', 'ca-file', 'pin', 'interval', 'json', 'explain', 'policy', 'root', 'only', 'print', 'what-is-collected', 'update-trial', 'help', 'h', 'binary', 'dry-run']);
+  const known = new Set(['server', 'secret', 'owner', 'state-dir', 'ca-file', 'pin', 'interval', 'json', 'explain', 'policy', 'root', 'only', 'print', 'what-is-collected', 'update-trial', 'enroll-config', 'help', 'h', 'binary', 'dry-run']);
   const unknown = Object.keys(v).filter((k) => !known.has(k));
   if (unknown.length) {
     console.error(`posture-agent ${command}: unknown option ${unknown.map((k) => (k.length === 1 ? `-${k}` : `--${k}`)).join(', ')}\n\n${USAGE}`);
@@ -83,7 +92,8 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command ? 0 : 2;
   }
-  const stateDir = resolveStateDir(v['state-dir'] as string | undefined);
+  // status/open also find the system service's agent (or `npm start`'s) for a user without one.
+  const stateDir = command === 'status' || command === 'open' ? locateStateDir(v['state-dir'] as string | undefined) : resolveStateDir(v['state-dir'] as string | undefined);
   try {
     switch (command) {
       case 'enroll': {
@@ -109,6 +119,11 @@ export async function main(argv: string[]): Promise<number> {
         }
       }
       case 'run': {
+        if (v['enroll-config'] !== undefined && !v['update-trial']) {
+          const { enrollOnFirstStart } = await import('./first-start.js');
+          const code = await enrollOnFirstStart(stateDir, String(v['enroll-config']));
+          if (code !== null) return code;
+        }
         if (v.interval !== undefined) {
           const n = Number(v.interval);
           if (!Number.isInteger(n) || n < 5) {
@@ -166,6 +181,14 @@ export async function main(argv: string[]): Promise<number> {
       // Scripts asked for JSON: give them a parsable answer too, not an empty stdout.
       if (command === 'status' && v.json) console.log(JSON.stringify({ state: 'not_enrolled', exitCode: 3, stateDir }, null, 2));
       return 3;
+    }
+    if (e instanceof StatePermissionError && (command === 'status' || command === 'open')) {
+      // Never "not enrolled": the state is there, this user may not read it, and no agent answered.
+      const { permissionMessage } = await import('./open.js');
+      const { STATUS_EXIT } = await import('./status.js');
+      console.error(permissionMessage(command, stateDir, ''));
+      if (command === 'status' && v.json) console.log(JSON.stringify({ state: 'permission_denied', exitCode: STATUS_EXIT.permission, stateDir }, null, 2));
+      return STATUS_EXIT.permission;
     }
     const name = (e as Error).constructor?.name;
     console.error(`posture-agent ${command}: ${(e as Error).message}`);

@@ -1,13 +1,17 @@
 /**
  * `posture-agent open [--print]`: open this device's My-device page in the browser, signed in
- * by a short-lived link token (no admin login). --print prints the link instead.
+ * by a short-lived link token (no admin login). --print prints the link instead. The running
+ * agent mints the link over its local channel (agent/src/local/), so the employee needs no
+ * access to the device key; without an agent, the key file is used (root / own agent).
  */
-import { loadConfig } from '../state/config.js';
+import { loadConfig, StatePermissionError } from '../state/config.js';
+import { localChannelPath } from '../state/paths.js';
+import { askAgent } from '../local/client.js';
 import { myDeviceLink } from '../notify/link.js';
 import { defaultRunner } from '../exec/runner.js';
 import type { CommandName } from '../exec/allowlist.js';
 import { readStatus } from '../runtime/status-file.js';
-import { STATUS_EXIT } from './status.js';
+import { refusedByAgent, STATUS_EXIT } from './status.js';
 
 /** The browser-opening command per platform, as an argv (no shell). */
 export function openCommandFor(platform: string, url: string): { name: CommandName; args: string[] } | null {
@@ -19,21 +23,30 @@ export function openCommandFor(platform: string, url: string): { name: CommandNa
 }
 
 export async function openCommand(a: { stateDir: string; print: boolean }): Promise<number> {
-  const cfg = loadConfig(a.stateDir);
-  // A revoked device's link would only meet a 403; say why instead, with `status`'s exit code.
-  if (readStatus(a.stateDir)?.revoked) {
-    console.error('posture-agent open: an administrator revoked this computer in Posture; it has no device page any more. Ask IT to restore it and re-enroll.');
-    return STATUS_EXIT.revoked;
-  }
+  // The running agent signs the link for us: the employee needs no access to the key.
+  const asked = await askAgent(localChannelPath(a.stateDir), { v: 1, type: 'open' });
   let url: string;
-  try {
-    url = await myDeviceLink(a.stateDir, cfg);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'EACCES' && code !== 'EPERM') throw e;
-    // The device key is readable by the service account only; the link must be signed with it.
-    console.error('posture-agent open: the device key is readable only by the agent’s service account. Run `sudo posture-agent open --print` and open the printed link in your browser.');
-    return 1;
+  if (asked.kind === 'answer' && asked.response.ok && 'url' in asked.response) url = asked.response.url;
+  else {
+    const refusal = asked.kind === 'answer' && !asked.response.ok ? asked.response : null;
+    if (refusal?.code === 'revoked') {
+      console.error(`posture-agent open: ${refusal.error}`);
+      return STATUS_EXIT.revoked;
+    }
+    try {
+      url = await signLocally(a.stateDir);
+    } catch (e) {
+      if (e instanceof RevokedHere) {
+        console.error('posture-agent open: an administrator revoked this computer in Posture; it has no device page any more. Ask IT to restore it and re-enroll.');
+        return STATUS_EXIT.revoked;
+      }
+      const code = e instanceof StatePermissionError ? e.code : (e as NodeJS.ErrnoException).code;
+      if (code !== 'EACCES' && code !== 'EPERM') throw e;
+      if (refusal) return refusedByAgent('open', refusal.error, false);
+      // Neither the agent nor the key: a permission problem, said as one.
+      console.error(permissionMessage('open', a.stateDir, asked.kind === 'none' ? asked.detail : ''));
+      return STATUS_EXIT.permission;
+    }
   }
   if (a.print) {
     console.log(url);
@@ -48,4 +61,25 @@ export async function openCommand(a: { stateDir: string; print: boolean }): Prom
   }
   console.log('Opened your device page in the browser (the link is valid for 10 minutes).');
   return 0;
+}
+
+class RevokedHere extends Error {}
+
+/** Without a running agent: sign with the key file (root, or the user's own agent). */
+async function signLocally(stateDir: string): Promise<string> {
+  const cfg = loadConfig(stateDir);
+  // A revoked device's link would only meet a 403; say why instead, with `status`'s exit code.
+  if (readStatus(stateDir)?.revoked) throw new RevokedHere();
+  return myDeviceLink(stateDir, cfg);
+}
+
+/**
+ * The words for "this user cannot read the agent's state and no agent answered": what is
+ * wrong and the two ways out. `detail`: why the local channel did not answer.
+ */
+export function permissionMessage(command: string, stateDir: string, detail: string): string {
+  return [
+    `posture-agent ${command}: permission denied: the agent's state in ${stateDir} belongs to the agent's service account, and no running agent answered on its local channel${detail ? ` (${detail})` : ''}.`,
+    `Start the agent service (\`sudo systemctl start posture-agent\`, or \`posture-agent run\` as its owner) so it answers for you, or run \`sudo posture-agent ${command}\`.`,
+  ].join('\n');
 }

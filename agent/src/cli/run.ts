@@ -10,11 +10,52 @@ import { UpdateController } from '../update/controller.js';
 import { trialFile, updateDir, readUpdateState, writeUpdateState } from '../update/updater.js';
 import { AGENT_VERSION } from '../version.js';
 import { existsSync } from 'node:fs';
-import { files } from '../state/paths.js';
+import { files, localChannelPath } from '../state/paths.js';
+import { LocalChannelServer, LocalRefusal } from '../local/server.js';
+import { defaultRunner } from '../exec/runner.js';
+import { computeStatusView } from './status.js';
+import { readStatus } from '../runtime/status-file.js';
+import { LINK_LIFETIME_SEC, myDeviceLink } from '../notify/link.js';
 import { readPending, resolvePending } from '../identity/pending.js';
 
 /** How often a pending install asks whether IT decided (POSTURE_PENDING_POLL_MS overrides, ≥ 1 s). */
 const PENDING_POLL_MS = Math.max(1000, Number(process.env.POSTURE_PENDING_POLL_MS) || 60_000);
+
+/** Minimum time between two `check-now` requests from local users. */
+const LOCAL_CHECK_COOLDOWN_MS = 60_000;
+
+/** Serve the local channel; a failure to listen is logged, not fatal (reporting matters more). */
+async function startLocalChannel(stateDir: string, agent: () => AgentRuntime, log: (l: 'info' | 'warn' | 'error', m: string, e?: object) => void): Promise<LocalChannelServer | null> {
+  let lastCheck = 0;
+  const server = new LocalChannelServer({
+    path: localChannelPath(stateDir),
+    log,
+    run: defaultRunner().run,
+    handlers: {
+      status: () => computeStatusView(stateDir),
+      open: async () => {
+        if (readStatus(stateDir)?.revoked) throw new LocalRefusal('revoked', 'an administrator revoked this computer in Posture; it has no device page any more. Ask IT to restore it and re-enroll.');
+        const url = await myDeviceLink(stateDir, agent().config);
+        return { url, expiresAt: new Date(Date.now() + LINK_LIFETIME_SEC * 1000).toISOString() };
+      },
+      checkNow: () => {
+        const wait = lastCheck + LOCAL_CHECK_COOLDOWN_MS - Date.now();
+        if (wait > 0) return { queued: false, detail: `a check ran less than a minute ago; try again in ${Math.ceil(wait / 1000)} s` };
+        lastCheck = Date.now();
+        agent().trigger('local');
+        return { queued: true, detail: 'checks start now; `posture-agent status` shows the results in a minute' };
+      },
+    },
+  });
+  try {
+    await server.start();
+    log('info', `local channel on ${localChannelPath(stateDir)}`);
+    return server;
+  } catch (e) {
+    log('warn', `local channel not available (${(e as Error).message}); users need sudo for status and open`);
+    return null;
+  }
+}
 
 /** Resolves with -1 (keep running) and exits the process on SIGINT/SIGTERM after a clean stop. */
 export async function runAgent(stateDir: string, o: { trial?: boolean } = {}): Promise<number> {
@@ -75,6 +116,9 @@ export async function runAgent(stateDir: string, o: { trial?: boolean } = {}): P
     });
   agent = make();
   await agent.start();
+  // The machine's users ask this process for status and links (agent/src/local/). Not in
+  // an update trial: the running agent keeps the channel.
+  const channel = o.trial ? null : await startLocalChannel(stateDir, () => agent, log);
   console.log(`[posture-agent] ${o.trial ? 'update trial' : 'running'} ${AGENT_VERSION}; checks every ${agent.intervalSec}s; state in ${stateDir}`);
   if (!o.trial) {
     updates = new UpdateController({
@@ -98,6 +142,7 @@ export async function runAgent(stateDir: string, o: { trial?: boolean } = {}): P
     updates.start();
   }
   const stop = async () => {
+    await channel?.stop();
     updates?.stop();
     await agent.stop();
     await notifier.stop();

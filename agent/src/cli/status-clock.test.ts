@@ -3,7 +3,7 @@ import { renderStatus, type StatusView } from './status.js';
 
 const view = (clockSkewSec: number | null): StatusView => ({
   deviceId: 'dev_x', server: 'http://c', state: 'compliant', exitCode: 0, source: 'local', connection: 'connected',
-  lastCycleAt: null, lastAckAt: null, queuedReports: 0, lastError: null, clockSkewSec, quarantinedReports: 0, checks: [],
+  lastCycleAt: null, lastAckAt: null, queuedReports: 0, lastError: null, clockSkewSec, quarantinedReports: 0, collectorUnreachable: null, verdictsFrom: null, checks: [],
 });
 
 describe('status clock warning', () => {

@@ -43,6 +43,8 @@ const LINUX = {
   runuser: ['/usr/sbin/runuser', '/sbin/runuser', '/usr/bin/runuser'],
   loginctl: ['/usr/bin/loginctl', '/bin/loginctl'],
   'xdg-open': ['/usr/bin/xdg-open'],
+  // The local channel's peer check: which process (uid) is connected (agent/src/local/peer.ts).
+  ss: ['/usr/bin/ss', '/bin/ss', '/usr/sbin/ss', '/sbin/ss'],
   // Used by the runner's own tests and by nothing else: a harmless, always-present tool.
   sleep: ['/usr/bin/sleep', '/bin/sleep'],
   true: ['/usr/bin/true', '/bin/true'],

@@ -16,7 +16,7 @@ import { defaultRunner } from '../exec/runner.js';
 import { DEFAULT_CADENCE, emptyNotified, plan, type CadenceOptions, type CheckSituation, type NotifiedState, type Situation } from './cadence.js';
 import { composeNotice } from './text.js';
 import { dispatchNotice, type DispatchEnv, type DispatchResult } from './dispatch.js';
-import { fetchCollectorState, myDeviceLink, type CollectorDeviceState } from './link.js';
+import { fetchCollectorState, type CollectorDeviceState } from './link.js';
 import type { Notice } from './commands.js';
 
 /** Optional "notifications" section of agent.json. */
@@ -35,6 +35,11 @@ export interface NotifierOptions {
   settleMs?: number;
   dispatch?: Partial<DispatchEnv>;
   fetchState?: (cfg: AgentConfig) => Promise<CollectorDeviceState | null>;
+  /**
+   * A link to put in the notice. Default none: the notice says to run `posture-agent open`,
+   * which asks the running agent for a fresh link over the local channel (agent/src/local/)
+   * when the employee acts, instead of a token that expired 10 minutes after the notice.
+   */
   link?: (cfg: AgentConfig) => Promise<string | null>;
 }
 
@@ -107,7 +112,7 @@ export class Notifier {
       this.save(next);
       return { notice: null, result: null };
     }
-    const link = await (this.opts.link ?? ((c) => myDeviceLink(this.opts.stateDir, c).catch(() => null)))(cfg);
+    const link = this.opts.link ? await this.opts.link(cfg).catch(() => null) : null;
     const notice = composeNotice(send, { now, link });
     const runner = defaultRunner();
     const result = await dispatchNotice(notice, { platform: process.platform, run: runner.run, resolve: runner.resolve, asRoot: process.getuid?.() === 0, ...this.opts.dispatch });

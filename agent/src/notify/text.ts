@@ -1,6 +1,6 @@
 /**
  * Notification wording: kind, specific, short. Names the check, the deadline and the first
- * fix step, and ends with the My-device link. Several checks at once → one notification.
+ * fix step, and ends with the way to the My-device page (`posture-agent open`). Several checks at once → one notification.
  */
 import type { Notice } from './commands.js';
 import type { Planned } from './cadence.js';
@@ -26,12 +26,17 @@ function when(p: Planned, now: Date, tz?: string): string {
   return d ? `Fix by ${formatDeadline(d, tz)} (${relative(d, now)}).` : 'Please fix this soon.';
 }
 
+/** The notification's way to the device page: a fresh link on demand from the running agent. */
+export const ON_DEMAND = 'Details and re-check: run posture-agent open (no sudo needed).';
+
 export function composeNotice(items: Planned[], opts: { now: Date; link: string | null; timeZone?: string }): Notice {
   const critical = items.some((i) => i.check.state === 'noncompliant' || (i.hoursBefore !== undefined && i.hoursBefore <= 1));
   // The most urgent first: overdue, then the nearest deadline.
   const sorted = [...items].sort((a, b) => (a.check.state === 'noncompliant' ? 0 : 1) - (b.check.state === 'noncompliant' ? 0 : 1) || (a.check.deadline ?? '9').localeCompare(b.check.deadline ?? '9'));
   const first = sorted[0].check;
-  const more = opts.link ? `Details and re-check: ${opts.link}` : 'Details: run `posture-agent status`.';
+  // Without a link (the default, notifier.ts), the employee mints one when they want it:
+  // a link in a notification expired 10 minutes after it was shown.
+  const more = opts.link ? `Details and re-check: ${opts.link}` : ON_DEMAND;
   const step = first.firstStep ? `First step: ${plain(first.firstStep)}` : '';
   if (sorted.length === 1) {
     const p = sorted[0];

@@ -2,7 +2,7 @@
  * The agent's persistent configuration (agent.json), layered: file < command-line flags <
  * server push (policy-update). Validated on load so a hand-edited file fails clearly.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
 import { compile } from '#shared/schema/validate.js';
 import { AgentPolicy } from '#shared/protocol/messages.js';
@@ -33,12 +33,35 @@ const validator = compile(AgentConfig);
 
 export class NotEnrolledError extends Error {}
 
+/**
+ * The state exists but this user may not read it (the agent runs as a service account and
+ * keeps its directory 0700). Never reported as "not enrolled": cli/main.ts says what to do.
+ */
+export class StatePermissionError extends Error {
+  constructor(
+    readonly path: string,
+    readonly code: string,
+  ) {
+    super(`cannot read ${path} (${code === 'EPERM' ? 'operation not permitted' : 'permission denied'})`);
+  }
+}
+
 export function loadConfig(dir: string): AgentConfig {
   const p = files(dir).config;
-  if (!existsSync(p)) throw new NotEnrolledError(`this agent is not enrolled (no ${p}); run: posture-agent enroll --server URL --secret SECRET`);
+  let text: string;
+  try {
+    // Not existsSync: it answers false for an unreadable directory, which is how a
+    // permission problem used to look like "not enrolled".
+    text = readFileSync(p, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    if (code === 'EACCES' || code === 'EPERM') throw new StatePermissionError(p, code);
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new NotEnrolledError(`this agent is not enrolled (no ${p}); run: posture-agent enroll --server URL --secret SECRET`);
+    throw e;
+  }
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(p, 'utf8'));
+    raw = JSON.parse(text);
   } catch (e) {
     throw new Error(`${p} is not valid JSON: ${(e as Error).message}`);
   }

@@ -137,6 +137,12 @@ function runTrial(exe: string, stateDir: string, version: string, timeoutMs: num
  */
 export async function updateOnce(o: UpdateOptions): Promise<UpdateState> {
   const from = o.currentVersion;
+  // Just swapped in and not yet committed: the first acknowledged report of this version
+  // commits it (cli/run.ts). An attempt now (an update-now resent when this version connects)
+  // would overwrite 'swapped' with 'up-to-date' and the commit would never be recorded.
+  // Nothing is written, and the answer is not 'swapped' (the controller exits on that).
+  const prev = readUpdateState(o.stateDir);
+  if (prev?.state === 'swapped' && prev.to === from) return { state: 'up-to-date', from, reason: `${from} was just installed; it is committed by its first acknowledged report`, at: new Date().toISOString() };
   let choice;
   let updater: Updater;
   try {

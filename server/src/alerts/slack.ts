@@ -6,6 +6,7 @@
  * Only the link we build ourselves (to the device page) is a real link.
  */
 import type { OutboxRow } from './outbox.js';
+import { checkTitle } from '#shared/checks/catalogue.js';
 
 /** Slack's three control characters as entities: no mention, channel ping or link can be formed. */
 export const escapeSlackEntities = (s: string): string => s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
@@ -19,13 +20,13 @@ export function escapeSlack(s: string): string {
 /**
  * The message text for one alert: what happened, to which device (linked to its page when the
  * public URL is known), the checks that are actually noncompliant (past their grace), and for
- * a stale device when it was last seen.
+ * a stale device when it was last seen. Checks read by title ("Firewall"); a custom check by its id.
  */
 export function alertText(p: OutboxRow['payload'], kind: string, publicUrl?: string): string {
   const host = escapeSlack(String(p.hostname ?? p.deviceId ?? 'a device'));
   const id = String(p.deviceId ?? '');
   const device = publicUrl && /^[A-Za-z0-9._:-]+$/.test(id) ? `<${publicUrl.replace(/\/$/, '')}/devices/${id}|${host}>` : host;
-  const checks = Array.isArray(p.failingChecks) ? p.failingChecks.map((c) => escapeSlackEntities(String(c)).slice(0, 80)) : [];
+  const checks = Array.isArray(p.failingChecks) ? p.failingChecks.map((c) => escapeSlackEntities(checkTitle(String(c))).slice(0, 80)) : [];
   if (kind === 'recovered') return `:white_check_mark: ${device} is ${escapeSlack(String(p.to))} again (was ${escapeSlack(String(p.from))}).`;
   if (kind === 'stale') {
     const seen = typeof p.lastSeenAt === 'string' ? `; last seen ${p.lastSeenAt.replace('T', ' ').slice(0, 16)} UTC` : '';

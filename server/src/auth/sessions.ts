@@ -30,8 +30,8 @@ export async function createSession(db: Db, userId: string, apiToken?: { id: str
 export async function principalFromSession(db: Db, cookie: string): Promise<Principal | null> {
   if (cookie.length > 100) return null;
   const h = sha256hex(cookie);
-  const r = await db.query<{ user_id: string; csrf: string; expires_at: Date; username: string; role: Role; disabled_at: Date | null; api_token_id: string | null; token_revoked_at: Date | null; token_expires_at: Date | null }>(
-    `SELECT s.user_id, s.csrf, s.expires_at, u.username, u.role, u.disabled_at, s.api_token_id,
+  const r = await db.query<{ user_id: string; csrf: string; expires_at: Date; username: string; role: Role; source: string; disabled_at: Date | null; api_token_id: string | null; token_revoked_at: Date | null; token_expires_at: Date | null }>(
+    `SELECT s.user_id, s.csrf, s.expires_at, u.username, u.role, u.source, u.disabled_at, s.api_token_id,
             t.revoked_at AS token_revoked_at, t.expires_at AS token_expires_at
        FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN api_tokens t ON t.id = s.api_token_id WHERE s.id_hash = $1`,
     [h],
@@ -40,7 +40,10 @@ export async function principalFromSession(db: Db, cookie: string): Promise<Prin
   if (!row || row.disabled_at || new Date(row.expires_at).getTime() <= Date.now()) return null;
   // Opened with an API token: revoking or expiring the token ends the session at once.
   if (row.api_token_id && (row.token_revoked_at || (row.token_expires_at && new Date(row.token_expires_at).getTime() <= Date.now()))) return null;
-  return { kind: 'session', actor: `user:${row.username}`, role: row.role, userId: row.user_id, username: row.username, csrf: row.csrf, sessionHash: h };
+  // A token sign-in's session user is named after its token ("token:pst_adm_ab… (label)"): the
+  // audit log names it exactly as it names the token's API calls, not "user:token:…".
+  const actor = row.source === 'token' ? row.username : `user:${row.username}`;
+  return { kind: 'session', actor, role: row.role, userId: row.user_id, username: row.username, csrf: row.csrf, sessionHash: h };
 }
 
 export async function deleteSession(db: Db, sessionHash: string): Promise<void> {

@@ -16,11 +16,18 @@ form.filters{display:flex;gap:8px;flex-wrap:wrap;margin-bottom:12px}input,select
 button{cursor:pointer}.muted{color:var(--mute)}.err{color:var(--bad)}pre{background:var(--bg);padding:8px;overflow:auto;max-height:300px;font-size:12px}
 .pager{margin-top:10px;display:flex;gap:12px;align-items:center}ol.fix{margin:4px 0 0 18px;padding:0}
 .check{border:1px solid var(--line);border-radius:6px;padding:10px 12px;margin-bottom:10px}
+.warn{border-color:#d97706;background:#fff7ed}
 form.inline{display:inline}form.stack{max-width:420px;display:grid;gap:8px}form.stack input{width:100%}
+form.stack label.ev{display:flex;gap:8px;align-items:baseline}form.stack label.ev input{width:auto}
 .grid2{display:grid;grid-template-columns:1fr 1fr;gap:24px}.grid2>div{min-width:0}td code{word-break:break-all}@media(max-width:900px){.grid2{grid-template-columns:1fr}}
 .trend svg{max-width:100%;height:auto;border:1px solid var(--line);border-radius:6px}
 .legend span{margin-right:12px}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px}
 .f-compliant{fill:#2da44e;background:#2da44e}.f-excluded{fill:#54aeff;background:#54aeff}.f-failing{fill:#d4a72c;background:#d4a72c}
 .f-noncompliant{fill:#cf222e;background:#cf222e}.f-unknown{fill:#afb8c1;background:#afb8c1}.f-stale{fill:#6e7781;background:#6e7781}
 textarea.policy{width:100%;min-height:480px;font:12px/1.4 ui-monospace,monospace}ul.errors{color:var(--bad)}
+ul.changes{margin:0 0 4px 16px;padding:0}
+input,select,textarea{max-width:100%}
+@media(max-width:640px){header{flex-wrap:wrap;gap:6px 12px;padding:8px 12px}header nav{display:flex;flex-wrap:wrap;gap:4px 12px}header nav a{margin-right:0}
+header .who{margin-left:0;width:100%}main{padding:12px}.card{min-width:0;flex:1 1 40%}
+table{display:block;overflow-x:auto;-webkit-overflow-scrolling:touch}}
 `;

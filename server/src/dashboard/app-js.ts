@@ -48,11 +48,102 @@ export const APP_JS = `
       // Revoking asks why: the reason goes into the audit log and shows on the device page.
       if (a === 'revoke') { var why = prompt('Revoke this device? Its agent is disconnected and can no longer report.\\nReason (recorded in the audit log):'); if (why === null) return; if (!why.trim()) { status('A reason is needed to revoke a device.'); return; } await call('POST', '/api/v1/devices/' + id + '/revoke', { reason: why.trim().slice(0, 500) }); location.reload(); }
       if (a === 'restore') { if (!confirm('Restore this device? Its agent can enroll again with a new key.')) return; await call('POST', '/api/v1/devices/' + id + '/restore'); location.reload(); }
+      // A pending enrollment: the decision needs a reason (audit log); approve replaces the device's key.
+      if (a === 'approve-enrollment' || a === 'reject-enrollment') {
+        var approve = a === 'approve-enrollment';
+        var reason = prompt(approve ? 'Approve this enrollment? It REPLACES the device key: the agent running now stops reporting.\\nReason (recorded in the audit log):' : 'Reject this enrollment request?\\nReason (recorded in the audit log):');
+        if (reason === null) return;
+        if (reason.trim().length < 3) { status('A reason of at least 3 characters is needed.'); return; }
+        await call('POST', '/api/v1/enrollments/' + encodeURIComponent(b.getAttribute('data-pending')) + (approve ? '/approve' : '/reject'), { reason: reason.trim().slice(0, 500) });
+        location.reload(); return;
+      }
+      // Send test (Alerts page): the receiver's answer is shown at once, and in the delivery log after a reload.
+      if (a === 'webhook-test') {
+        status('Sending a test alert…');
+        var t = await call('POST', '/api/v1/webhooks/' + encodeURIComponent(b.getAttribute('data-webhook')) + '/test', {});
+        status(t.ok ? 'Test delivered: the receiver answered HTTP ' + t.status + ' in ' + t.ms + ' ms.' : 'Test failed: ' + t.error + '.');
+        return;
+      }
       if (a === 'revoke-exclusion') { await call('DELETE', '/api/v1/devices/' + id + '/exclusions/' + encodeURIComponent(b.getAttribute('data-exclusion')), null); location.reload(); }
     } catch (e) { status('Failed: ' + e.message); }
   });
+  // Evidence period: the fields show the viewer's own time zone; what is sent is UTC ISO 8601.
+  function pad(n) { return (n < 10 ? '0' : '') + n; }
+  function localField(d) { return d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + 'T' + pad(d.getHours()) + ':' + pad(d.getMinutes()); }
+  var ef = document.querySelector('form[data-evidence-period]');
+  if (ef) {
+    ['from', 'to'].forEach(function (k) { var el = ef.elements[k]; if (el && el.value) el.value = localField(new Date(el.value + ':00Z')); });
+    var zone = document.getElementById('evidence-zone'), tz = '';
+    try { tz = Intl.DateTimeFormat().resolvedOptions().timeZone || ''; } catch (e) {}
+    if (zone) zone.textContent = 'Times are in your time zone' + (tz ? ' (' + tz + ')' : '') + '. The default is the last 90 days up to now.';
+  }
+  // Bulk actions on the device list: each selected device goes through its own API call, so
+  // the per-device checks and audit entries are the same as on the device page.
+  var bulk = document.querySelector('form[data-bulk]');
+  function selected() { return Array.prototype.map.call(document.querySelectorAll('input[name="sel"]:checked'), function (c) { return c.value; }); }
+  function bulkStatus(t) { var e = document.getElementById('bulk-status'); if (e) e.textContent = t; }
+  if (bulk) {
+    document.addEventListener('change', function (ev) {
+      if (ev.target.id === 'select-all') document.querySelectorAll('input[name="sel"]').forEach(function (c) { c.checked = ev.target.checked; });
+      var n = document.getElementById('bulk-count'); if (n) n.textContent = selected().length + ' selected';
+    });
+    bulk.addEventListener('click', async function (ev) {
+      var b = ev.target.closest && ev.target.closest('button[data-bulk-action]');
+      if (!b) return;
+      var ids = selected(), a = b.getAttribute('data-bulk-action'), ok = 0, failed = [];
+      if (!ids.length) { bulkStatus('Select devices first.'); return; }
+      if (a === 'owner') {
+        var email = bulk.elements.email.value.trim();
+        if (!email) { bulkStatus('Enter the owner email address.'); return; }
+        try { var r = await call('POST', '/api/v1/devices/owner', { deviceIds: ids, email: email }); bulkStatus('Owner set on ' + r.updated + ' of ' + ids.length + '.'); setTimeout(function () { location.reload(); }, 800); }
+        catch (e) { bulkStatus('Failed: ' + e.message); }
+        return;
+      }
+      var body = null;
+      if (a === 'exclude') {
+        var why = bulk.elements.rationale.value.trim(), days = Number(bulk.elements.days.value) || 30;
+        if (why.length < 10) { bulkStatus('Give a reason of at least 10 characters for the exclusion.'); return; }
+        body = { checkId: bulk.elements.checkId.value, rationale: why, expiresAt: new Date(Date.now() + days * 86400000).toISOString() };
+      }
+      bulkStatus('Working… 0 of ' + ids.length);
+      for (var i = 0; i < ids.length; i++) {
+        var u = '/api/v1/devices/' + encodeURIComponent(ids[i]) + (a === 'exclude' ? '/exclusions' : '/check-now');
+        try { await call('POST', u, body); ok++; } catch (e) { failed.push(ids[i] + ': ' + e.message); }
+        bulkStatus('Working… ' + (i + 1) + ' of ' + ids.length);
+      }
+      bulkStatus((a === 'exclude' ? 'Excluded on ' : 'Re-check sent to ') + ok + ' of ' + ids.length + '.' + (failed.length ? ' Failed: ' + failed.join('; ') : ''));
+      if (a === 'exclude' && ok) setTimeout(function () { location.reload(); }, 800);
+    });
+  }
+  // Client-side filter of a long table (the device's software list): rows whose text contains the words.
+  document.querySelectorAll('input[data-filter-table]').forEach(function (inp) {
+    var t = document.getElementById(inp.getAttribute('data-filter-table')), n = document.getElementById(inp.getAttribute('data-filter-table') + '-count');
+    inp.addEventListener('input', function () {
+      var q = inp.value.toLowerCase().trim(), shown = 0, rows = t ? t.querySelectorAll('tr') : [];
+      for (var i = 1; i < rows.length; i++) { var hit = !q || rows[i].textContent.toLowerCase().indexOf(q) >= 0; rows[i].hidden = !hit; if (hit) shown++; }
+      if (n) n.textContent = q ? shown + ' match' + (shown === 1 ? '' : 'es') : '';
+      var box = t && t.closest('details'); if (box && q) box.open = true;
+    });
+  });
+  var emptyConfirmed = '';
+  async function evidenceSubmit(f) {
+    var w = document.getElementById('evidence-warning');
+    var from = new Date(f.elements.from.value), to = new Date(f.elements.to.value);
+    if (isNaN(from.getTime()) || isNaN(to.getTime())) { w.textContent = 'Enter both dates.'; w.hidden = false; return; }
+    var q = 'from=' + encodeURIComponent(from.toISOString()) + '&to=' + encodeURIComponent(to.toISOString());
+    var p;
+    try { p = await call('GET', '/api/v1/evidence/preview?' + q, null); } catch (e) { w.textContent = 'Cannot export: ' + e.message; w.hidden = false; return; }
+    if (p.devices === 0 && emptyConfirmed !== q) {
+      emptyConfirmed = q;
+      w.textContent = 'No device was enrolled during this period, so the bundle would be empty. Press Download again to export it anyway.';
+      w.hidden = false; return;
+    }
+    w.hidden = true;
+    location.href = f.getAttribute('action') + '?' + q;
+  }
   document.addEventListener('submit', async function (ev) {
     var f = ev.target;
+    if (f.hasAttribute('data-evidence-period')) { ev.preventDefault(); await evidenceSubmit(f); return; }
     if (f.hasAttribute('data-csrf')) {
       var i = document.createElement('input'); i.type = 'hidden'; i.name = '_csrf'; i.value = csrf; f.appendChild(i);
     }
@@ -60,7 +151,10 @@ export const APP_JS = `
     if (f.hasAttribute('data-json')) {
       ev.preventDefault();
       var body = {};
+      // Fields named in data-arrays (checkbox groups) are sent as a list of the checked values.
+      var arrays = (f.getAttribute('data-arrays') || '').split(' ').filter(Boolean);
       new FormData(f).forEach(function (v, k) {
+        if (arrays.indexOf(k) >= 0) { (body[k] = body[k] || []).push(v); return; }
         if (v === '') return;
         var el = f.elements[k];
         // A date picked in the form means "through the end of that day" (UTC).

@@ -4,6 +4,8 @@ import type { Db } from '../db/types.js';
 import type { Principal } from '../auth/roles.js';
 import { deviceEvents, deviceReports, getDevice } from '../devices/dal.js';
 import { ownerSection } from './owner-section.js';
+import { listPending } from '../enrollment/pending.js';
+import { pendingDeviceSection } from './pending-enrollments.js';
 import { queryAudit } from '../audit/query.js';
 import { html, timeAgo, type SafeHtml } from './html.js';
 import { badge } from './layout.js';
@@ -12,6 +14,9 @@ import type { CheckId } from '#shared/checks/ids.js';
 import { presentRemediation } from '../mydevice/remediation.js';
 import { stepHtml } from '../mydevice/view.js';
 import { CHECK_NOW_QUEUE_HOURS } from '../devices/check-now.js';
+import { namesFor, named } from './audit-page.js';
+import { actionPhrase, detailWords } from './audit-words.js';
+import { deadlineText, osText } from './device-format.js';
 
 const iso = (d: Date | string) => new Date(d).toISOString().replace('.000Z', 'Z');
 
@@ -32,6 +37,12 @@ function pendingLine(d: { connected: boolean; pendingCheckNow: { id: string; cre
   }</p>`;
 }
 
+/** Reasons that add to the summary (one line per check: a reason equal to the summary is not repeated). */
+function reasonsBeyond(summary: string, reasons: string[], state: string): SafeHtml | '' {
+  const extra = reasons.filter((r) => r.trim() && r.trim() !== String(summary ?? '').trim());
+  return extra.length && state !== 'pass' ? html`<div class="muted">${extra.join('; ')}</div>` : '';
+}
+
 export async function devicePage(db: Db, id: string, principal: Principal | null, policy: Policy): Promise<{ title: string; body: SafeHtml } | null> {
   const title = (cid: string) => checkTitle(cid, policy);
   const d = await getDevice(db, id);
@@ -39,7 +50,11 @@ export async function devicePage(db: Db, id: string, principal: Principal | null
   // Show the fix steps the employee sees: the policy's company steps/link override the agent's.
   for (const c of d.checks as Record<string, unknown>[]) c.remediation = presentRemediation(policy, d.platform, c.id as CheckId, c.remediation);
   const [events, reports, who] = [await deviceEvents(db, d.id, 100), await deviceReports(db, d.id, 30), await queryAudit(db, { target: d.id, limit: 50 })];
+  // Second installs waiting for a decision: shown to the help desk, decided by admins only.
+  const pending = principal && principal.role !== 'auditor' ? await listPending(db, d.id, 20) : [];
   const inv = d.inventory as Record<string, any>;
+  const names = await namesFor(db, who.items);
+  const software = (Array.isArray(inv.software) ? inv.software : []) as { name: string; version?: string }[];
   const canAct = !!principal && principal.role !== 'auditor' && !d.revoked_at;
   const revokeReason = d.revoked_at
     ? (await db.query<{ detail: { reason?: string | null } | null }>("SELECT detail FROM audit_log WHERE action = 'device.revoke' AND target = $1 ORDER BY id DESC LIMIT 1", [d.id])).rows[0]?.detail?.reason ?? null
@@ -49,26 +64,30 @@ export async function devicePage(db: Db, id: string, principal: Principal | null
 
   // Timeline: state changes and reports, newest first.
   const timeline = [
-    ...events.map((e: any) => ({ at: new Date(e.at), row: html`<td>${e.check_id === '*' ? html`<b>device</b>` : title(e.check_id)}</td><td>${e.from_state ?? '—'} → ${badge(e.to_state)}</td>` })),
+    ...events.map((e: any) => ({
+      at: new Date(e.at),
+      row: html`<td>State change: ${e.check_id === '*' ? html`<b>device</b>` : title(e.check_id)}</td><td>${e.from_state ?? '—'} → ${badge(e.to_state)}</td>`,
+    })),
     ...reports.items.map((r) => ({
       at: new Date(r.collected_at),
-      row: html`<td>report <code>${r.report_id}</code></td><td>${r.trigger ?? ''} ${Object.entries(((r.summary as any)?.checks ?? {}) as Record<string, string>).map(([k, v]) => html`<span title="${k}">${badge(v)}</span> `)}</td>`,
+      row: html`<td>Report${r.trigger ? ` (${r.trigger})` : ''} <code class="muted">${r.report_id}</code></td><td>${Object.entries(((r.summary as any)?.checks ?? {}) as Record<string, string>).map(([k, v]) => html`<span class="tl-check">${title(k)} ${badge(v)}</span> `)}</td>`,
     })),
   ].sort((a, b) => b.at.getTime() - a.at.getTime());
 
   const body = html`<h1><span id="device-hostname">${d.hostname}</span> ${badge(d.revoked_at ? 'revoked' : d.state)}</h1>
-<p class="muted">${d.platform} ${d.os_name ?? ''} ${d.os_version ?? ''} · ${d.model ?? ''} · serial ${d.serial ?? '?'} · owner ${d.owner ?? '?'} · agent ${d.agent_version ?? '?'} · last report ${timeAgo(d.last_report_at)}${d.next_deadline ? html` · next deadline ${timeAgo(d.next_deadline)}` : ''}</p>
+<p class="muted">${osText(d)} · ${d.model ?? ''} · serial ${d.serial ?? '?'} · owner ${d.owner ?? 'none'} · agent ${d.agent_version ?? '?'} · last report ${timeAgo(d.last_report_at)}${d.state === 'noncompliant' || d.next_deadline ? html` · deadline ${deadlineText(d)}` : ''}</p>
 ${presenceLine(d)}
 ${d.revoked_at ? html`<p id="device-revoked" class="err">Revoked ${iso(d.revoked_at)} by ${d.revoked_by ?? '?'}${revokeReason ? html` — reason: ${revokeReason}` : ''}.${principal?.role === 'admin' ? html` <button data-action="restore" data-device="${d.id}">Restore device</button> <span id="action-status" class="muted"></span>` : ''}</p>` : ''}
 ${canAct ? html`<p id="device-actions"><button data-action="check-now" data-device="${d.id}" data-connected="${d.connected ? 'yes' : 'no'}">Re-check now</button> <button data-action="revoke" data-device="${d.id}">Revoke device</button> <span id="action-status" class="muted"></span></p>` : ''}
 ${pendingLine(d)}
+${pendingDeviceSection(pending, principal?.role === 'admin', !!d.revoked_at)}
 ${await ownerSection(db, d, !!principal && principal.role !== 'auditor')}
 <h2>Checks</h2>
 ${d.checks.length ? '' : html`<p class="muted">No report yet.</p>`}
 ${d.checks.map(
   (c: any) => html`<div class="check" data-check="${c.id}"><b>${title(c.id)}</b> ${badge(c.state)} <span class="muted">agent: ${c.agent_status} · since ${timeAgo(c.since)}</span>
 ${c.deadline && c.state === 'failing' ? html`<span class="muted"> · deadline ${iso(c.deadline)} (${timeAgo(c.deadline)})</span>` : ''}
-<div>${c.summary}</div>${(c.reasons as string[]).length && c.state !== 'pass' ? html`<div class="muted">${(c.reasons as string[]).join('; ')}</div>` : ''}
+<div class="summary">${c.summary}</div>${reasonsBeyond(c.summary, c.reasons as string[], c.state)}
 ${c.state !== 'pass' && c.remediation?.steps?.length ? html`<div>How to fix:</div><ol class="fix">${c.remediation.steps.map((s: string) => html`<li>${stepHtml(s)}</li>`)}</ol>` : ''}
 ${c.remediation?.url ? html`<div><a href="${/^https?:\/\//.test(c.remediation.url) ? c.remediation.url : '#'}" rel="noopener noreferrer">More help</a></div>` : ''}
 <details><summary>Evidence (report ${c.report_id}, ${iso(c.collected_at)})</summary><pre>${JSON.stringify(c.evidence, null, 2)}</pre></details></div>`,
@@ -94,6 +113,12 @@ ${canAct
 <tr><th>Disks</th><td>${(inv.disks ?? []).map((x: any) => html`${x.name} ${x.type ?? ''} ${x.sizeBytes ? `${Math.round(x.sizeBytes / 1e9)} GB` : ''}<br>`)}</td></tr>
 <tr><th>Network</th><td>${(inv.network ?? []).map((x: any) => html`${x.iface} ${x.mac ?? ''} ${x.ip4 ?? ''}<br>`)}</td></tr>
 <tr><th>Users</th><td>${(inv.users ?? []).join(', ')}</td></tr></table>
+<h3>Software <span class="muted">(${software.length})</span></h3>
+${software.length
+  ? html`<p><input type="search" id="software-filter" placeholder="search software" aria-label="search software" data-filter-table="software"> <span id="software-count" class="muted"></span></p>
+<details id="software-details"${software.length <= 20 ? ' open' : ''}><summary>Show all ${software.length}</summary>
+<table id="software"><tr><th>Name</th><th>Version</th></tr>${[...software].sort((a, b) => a.name.localeCompare(b.name)).map((p) => html`<tr><td>${p.name}</td><td>${p.version ?? ''}</td></tr>`)}</table></details>`
+  : html`<p class="muted">The agent reported no software list.</p>`}
 <div class="grid2"><div>
 <h2>Timeline</h2>
 <table id="timeline"><tr><th>When</th><th>What</th><th></th></tr>${timeline.map((t) => html`<tr><td>${iso(t.at)}</td>${t.row}</tr>`)}</table>
@@ -101,7 +126,7 @@ ${canAct
 <h2>Who did what</h2>
 ${who.items.length
   ? html`<table id="device-audit"><tr><th>When</th><th>Who</th><th>Action</th><th>Detail</th></tr>${who.items.map(
-      (a) => html`<tr><td>${iso(a.at)}</td><td>${a.actor}</td><td>${a.action} ${a.outcome !== 'ok' ? badge(a.outcome) : ''}</td><td><code>${a.detail ? JSON.stringify(a.detail).slice(0, 200) : ''}</code></td></tr>`,
+      (a) => html`<tr><td>${iso(a.at)}</td><td>${named(a.actor, names)}</td><td>${actionPhrase(a.action)} <span class="muted">(${a.action})</span> ${a.outcome !== 'ok' ? badge(a.outcome) : ''}</td><td>${detailWords(a.detail, title)}</td></tr>`,
     )}</table>`
   : html`<p class="muted">No actions recorded.</p>`}
 </div></div>`;

@@ -9,6 +9,11 @@ import { LAST_CONTACT_SQL } from '../gateway/presence.js';
 
 export interface DashboardDeviceQuery {
   state?: string;
+  /**
+   * With state "noncompliant": also the stale devices whose last known verdict was
+   * noncompliant, so a device that stops reporting does not drop off the work list.
+   */
+  withStaleNoncompliant?: boolean;
   failingCheck?: string;
   platform?: string;
   osVersion?: string;
@@ -40,17 +45,24 @@ const SORTS: Record<NonNullable<DashboardDeviceQuery['sort']>, string> = {
   deadline: 'next_deadline',
 };
 
+/** Platform name, OS name and version as one lower-case string (see PLATFORM_NAMES). */
+const OS_TEXT_SQL = `lower(concat_ws(' ', CASE platform WHEN 'darwin' THEN 'macos' WHEN 'win32' THEN 'windows' WHEN 'linux' THEN 'linux' ELSE platform END, os_name, os_version))`;
+
 const like = (s: string) => s.toLowerCase().replace(/[%_\\]/g, '\\$&');
 
 export function buildDeviceQuery(f: DashboardDeviceQuery, now = new Date()): { where: string; params: unknown[]; order: string } {
   const where = [f.state === 'revoked' ? 'revoked_at IS NOT NULL' : 'revoked_at IS NULL'];
   const params: unknown[] = [];
   const p = (v: unknown) => (params.push(v), `$${params.length}`);
-  if (f.state && f.state !== 'revoked') where.push(`state = ${p(f.state)}`);
+  if (f.state === 'noncompliant' && f.withStaleNoncompliant)
+    where.push(`(state = 'noncompliant' OR (state = 'stale' AND EXISTS (SELECT 1 FROM check_states cs WHERE cs.device_id = devices.id AND cs.state = 'noncompliant')))`);
+  else if (f.state && f.state !== 'revoked') where.push(`state = ${p(f.state)}`);
   // Array containment can use the GIN index on failing_checks (= ANY cannot).
   if (f.failingCheck) where.push(`failing_checks @> ARRAY[${p(f.failingCheck)}]::text[]`);
   if (f.platform) where.push(`platform = ${p(f.platform)}`);
-  if (f.osVersion) where.push(`os_version LIKE ${p(f.osVersion.replace(/[%_\\]/g, '\\$&') + '%')}`);
+  // "macOS 14", "ubuntu 22.04", "Windows 11", "19045": words of the platform name, OS name and
+  // version as people say them, matched anywhere (a version alone still matches its prefix).
+  if (f.osVersion) where.push(`${OS_TEXT_SQL} LIKE ${p('%' + like(f.osVersion.trim()) + '%')}`);
   if (f.owner) where.push(`lower(owner) LIKE ${p(like(f.owner) + '%')}`);
   if (f.q) {
     const l = p('%' + like(f.q) + '%');
@@ -73,4 +85,14 @@ export async function searchDevices(db: Db, f: DashboardDeviceQuery): Promise<{ 
     db.query<{ n: string }>(`SELECT count(*) AS n FROM devices ${where}`, params),
   ]);
   return { total: Number(count.rows[0].n), items: page.rows };
+}
+
+/** Most rows one CSV export of the device list holds (a 20,000-device fleet fits five times). */
+export const DEVICE_CSV_MAX_ROWS = 100_000;
+
+/** Every device matching the filters (no paging), for the list's CSV export; capped at DEVICE_CSV_MAX_ROWS. */
+export async function allDevices(db: Db, f: DashboardDeviceQuery): Promise<DeviceSummary[]> {
+  const { where, params, order } = buildDeviceQuery(f);
+  const r = await db.query<DeviceSummary>(`SELECT ${DEVICE_COLUMNS} FROM devices ${where} ORDER BY ${order} LIMIT ${DEVICE_CSV_MAX_ROWS}`, params);
+  return r.rows;
 }

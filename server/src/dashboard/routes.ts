@@ -1,7 +1,7 @@
 /** Dashboard pages (server-rendered; every value escaped by the html tag; strict CSP, see security.ts). */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Ctx } from '../context.js';
-import { ADMIN, ALL_ROLES } from '../auth/roles.js';
+import { ADMIN, ALL_ROLES, OPERATORS } from '../auth/roles.js';
 import { ApiError } from '../shared/errors.js';
 import { AUDIT_ROLES } from '../audit/routes.js';
 import { html, qs } from './html.js';
@@ -11,12 +11,13 @@ import { APP_JS } from './app-js.js';
 import { APP_CSS } from './app-css.js';
 import { addPageSecurityHeaders } from './security.js';
 import { fleetPage } from './fleet-page.js';
-import { devicesPage, parseDeviceFilters } from './devices-page.js';
+import { devicesCsv, devicesPage, parseDeviceFilters } from './devices-page.js';
 import { devicePage } from './device-page.js';
 import { policyPage } from './policy-page.js';
 import { auditPage, parseAuditFilters } from './audit-page.js';
 import { settingsPage } from './settings-page.js';
 import { peoplePage } from './people-page.js';
+import { alertsPage } from './alerts-page.js';
 
 type Q = FastifyRequest<{ Querystring: Record<string, string | undefined> }>;
 
@@ -40,7 +41,14 @@ export function dashboardRoutes(ctx: Ctx) {
     app.get('/', { config: { auth: ALL_ROLES } }, async (req, reply) => reply.type('text/html').send(page('Fleet', req, await fleetPage(ctx.db, ctx.policy.policy))));
 
     app.get('/devices', { config: { auth: ALL_ROLES } }, async (req: Q, reply) =>
-      reply.type('text/html').send(page('Devices', req, await devicesPage(ctx.db, parseDeviceFilters(req.query, ctx.policy.policy), ctx.policy.policy))),
+      reply.type('text/html').send(page('Devices', req, await devicesPage(ctx.db, parseDeviceFilters(req.query, ctx.policy.policy), ctx.policy.policy, OPERATORS.includes(req.principal!.role)))),
+    );
+
+    app.get('/devices.csv', { config: { auth: ALL_ROLES } }, async (req: Q, reply) =>
+      reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="posture-devices-${new Date().toISOString().slice(0, 10)}.csv"`)
+        .send(await devicesCsv(ctx.db, { ...parseDeviceFilters(req.query, ctx.policy.policy), offset: 0 }, ctx.policy.policy)),
     );
 
     app.get('/devices/:id', { config: { auth: ALL_ROLES } }, async (req: FastifyRequest<{ Params: { id: string } }>, reply) => {
@@ -58,6 +66,10 @@ export function dashboardRoutes(ctx: Ctx) {
       const publicUrl = ctx.config.publicUrl ?? `${req.protocol}://${req.host}`;
       return reply.type('text/html').header('cache-control', 'no-store').send(page('Settings', req, await settingsPage(ctx.db, publicUrl, req.principal?.userId)));
     });
+
+    app.get('/alerts', { config: { auth: ADMIN } }, async (req, reply) =>
+      reply.type('text/html').header('cache-control', 'no-store').send(page('Alerts', req, await alertsPage(ctx.db, ctx.webhooks))),
+    );
 
     app.get('/audit', { config: { auth: AUDIT_ROLES } }, async (req: Q, reply) =>
       reply.type('text/html').send(page('Audit log', req, await auditPage(ctx.db, parseAuditFilters(req.query)))),

@@ -17,7 +17,9 @@ const USERNAME_PATTERN = '[A-Za-z0-9._@-]+';
 interface TokenRow { id: string; prefix: string; role: string; label: string; created_by: string; created_at: Date; expires_at: Date | null; revoked_at: Date | null; last_used_at: Date | null }
 interface UserRow { id: string; username: string; display_name: string | null; role: string; source: string; created_at: Date; disabled_at: Date | null }
 
-const when = (d: Date | null | undefined) => (d ? html`<span title="${new Date(d).toISOString()}">${timeAgo(d)}</span>` : html`<span class="muted">—</span>`);
+/** A stored date the driver could not read back (a BC instant stored before the API refused them) shows as such instead of failing the page. */
+const when = (d: Date | null | undefined) =>
+  !d ? html`<span class="muted">—</span>` : Number.isNaN(new Date(d).getTime()) ? html`<span class="muted">unreadable date</span>` : html`<span title="${new Date(d).toISOString()}">${timeAgo(d)}</span>`;
 const day = (d: Date) => new Date(d).toISOString().slice(0, 10);
 const isPast = (d: Date | null) => !!d && new Date(d).getTime() <= Date.now();
 

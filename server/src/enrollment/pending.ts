@@ -16,6 +16,9 @@ export interface PendingEnrollment {
   hostname: string;
   agentVersion: string | null;
   sourceIp: string | null;
+  /** The enrollment secret the request presented (id and label), so the help desk can tell which rollout it came from. */
+  secretId: string | null;
+  secretLabel: string | null;
   createdAt: string;
   decision: 'approved' | 'rejected' | null;
   decidedAt: string | null;
@@ -23,20 +26,26 @@ export interface PendingEnrollment {
   reason: string | null;
 }
 
-const SELECT = `SELECT p.id, p.device_id, d.hostname AS device_hostname, p.kid, p.hostname, p.agent_version, p.source_ip, p.created_at,
-  p.decision, p.decided_at, p.decided_by, p.reason FROM pending_enrollments p JOIN devices d ON d.id = p.device_id`;
+const SELECT = `SELECT p.id, p.device_id, d.hostname AS device_hostname, p.kid, p.hostname, p.agent_version, p.source_ip, p.secret_id, s.label AS secret_label, p.created_at,
+  p.decision, p.decided_at, p.decided_by, p.reason FROM pending_enrollments p JOIN devices d ON d.id = p.device_id LEFT JOIN enroll_secrets s ON s.id = p.secret_id`;
 
-type Row = { id: string; device_id: string; device_hostname: string | null; kid: string; hostname: string; agent_version: string | null; source_ip: string | null; created_at: Date; decision: 'approved' | 'rejected' | null; decided_at: Date | null; decided_by: string | null; reason: string | null };
+type Row = { id: string; device_id: string; device_hostname: string | null; kid: string; hostname: string; agent_version: string | null; source_ip: string | null; secret_id: string | null; secret_label: string | null; created_at: Date; decision: 'approved' | 'rejected' | null; decided_at: Date | null; decided_by: string | null; reason: string | null };
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 const present = (r: Row): PendingEnrollment => ({
   id: r.id, deviceId: r.device_id, deviceHostname: r.device_hostname, kid: r.kid, hostname: r.hostname, agentVersion: r.agent_version, sourceIp: r.source_ip,
-  createdAt: iso(r.created_at)!, decision: r.decision, decidedAt: iso(r.decided_at), decidedBy: r.decided_by, reason: r.reason,
+  secretId: r.secret_id, secretLabel: r.secret_label, createdAt: iso(r.created_at)!, decision: r.decision, decidedAt: iso(r.decided_at), decidedBy: r.decided_by, reason: r.reason,
 });
 
-/** Undecided requests, newest first; `deviceId` narrows to one device. */
+/** Undecided requests, newest first; `deviceId` narrows to one device (revoked devices included: the page says so). */
 export async function listPending(db: Queryable, deviceId?: string, limit = 200): Promise<PendingEnrollment[]> {
   const r = await db.query<Row>(`${SELECT} WHERE p.decided_at IS NULL ${deviceId ? 'AND p.device_id = $2' : ''} ORDER BY p.created_at DESC LIMIT $1`, deviceId ? [limit, deviceId] : [limit]);
   return r.rows.map(present);
+}
+
+/** How many requests are undecided across the fleet (the fleet page's banner). */
+export async function countPending(db: Queryable): Promise<number> {
+  const r = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM pending_enrollments WHERE decided_at IS NULL');
+  return r.rows[0].n;
 }
 
 export async function getPending(db: Queryable, id: string): Promise<(PendingEnrollment & { publicJwk: Record<string, string> }) | null> {

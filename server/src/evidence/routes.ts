@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { policyCheckIds } from '#shared/checks/catalogue.js';
 import { deviceHistory } from '#shared/evidence/history.js';
-import { parsePeriod } from '#shared/evidence/period.js';
+import { parseInstant, parsePeriod } from '#shared/evidence/period.js';
 import type { Ctx } from '../context.js';
 import { ALL_ROLES, type Role } from '../auth/roles.js';
 import { ApiError, Errors } from '../shared/errors.js';
@@ -42,8 +42,8 @@ function period(q: PeriodQuery, defaultDays?: number): { from: Date; to: Date } 
   // (`?from=2026-01-01` alone is the natural question "since January").
   if (defaultDays && (!from || !to)) {
     if (!to) to = new Date().toISOString();
-    const end = Date.parse(to);
-    if (!from && Number.isFinite(end)) from = new Date(end - defaultDays * 86_400_000).toISOString();
+    const end = parseInstant(to);
+    if (!from && end) from = new Date(end.getTime() - defaultDays * 86_400_000).toISOString();
   }
   const p = parsePeriod(from, to);
   if (!p.ok) throw Errors.badRequest(p.error, 'POSTURE_ERR_VALIDATION');
@@ -123,6 +123,23 @@ export function evidenceRoutes(ctx: Ctx) {
         throw e;
       }
     });
+
+    // What an export of this period would hold, so the Evidence page can warn before an empty one.
+    app.get<{ Querystring: PeriodQuery }>(
+      '/api/v1/evidence/preview',
+      { config: { auth: ALL_ROLES }, schema: { querystring: PeriodQuery } },
+      async (req) => {
+        const p = req.principal!;
+        const roles = exportRoles(ctx);
+        if (!roles.includes(p.role)) throw Errors.forbidden(`The policy allows evidence export to: ${roles.join(', ')}; you are ${p.role}.`);
+        const { from, to } = period(req.query);
+        const r = await ctx.db.query<{ devices: string }>(
+          'SELECT count(*)::text AS devices FROM devices WHERE enrolled_at < $2 AND (revoked_at IS NULL OR revoked_at >= $1)',
+          [from.toISOString(), to.toISOString()],
+        );
+        return { from: from.toISOString(), to: to.toISOString(), devices: Number(r.rows[0]?.devices ?? 0) };
+      },
+    );
 
     // The page lives in its own scope so a browser that is not signed in is sent to the login page.
     await app.register(async (page) => {

@@ -64,7 +64,7 @@ export function exclusionRoutes(ctx: Ctx) {
             id, req.params.id, b.checkId, b.rationale.trim(), actor, exp,
           ]);
           await audit(q, { actor, action: 'exclusion.create', target: req.params.id, ip: req.ip, detail: { exclusionId: id, checkId: b.checkId, rationale: b.rationale.trim(), expiresAt: exp.toISOString() } });
-          const change = await reevaluateDevice(q, ctx.policy.policy, req.params.id, alertKinds(ctx.policy), { exclusion: id, by: actor });
+          const change = await reevaluateDevice(q, ctx.policy.policy, req.params.id, alertKinds(ctx.webhooks), { exclusion: id, by: actor });
           return { row: r.rows[0], change };
         });
         reply.code(201);
@@ -102,7 +102,7 @@ export function exclusionRoutes(ctx: Ctx) {
           ]);
           if (!r.rowCount) throw Errors.notFound('Active exclusion');
           await audit(q, { actor, action: 'exclusion.revoke', target: req.params.id, ip: req.ip, detail: { exclusionId: req.params.exclusionId } });
-          return reevaluateDevice(q, ctx.policy.policy, req.params.id, alertKinds(ctx.policy), { exclusionRevoked: req.params.exclusionId, by: actor });
+          return reevaluateDevice(q, ctx.policy.policy, req.params.id, alertKinds(ctx.webhooks), { exclusionRevoked: req.params.exclusionId, by: actor });
         });
         return { ok: true, deviceState: change?.to };
       },

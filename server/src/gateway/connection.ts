@@ -199,6 +199,7 @@ export function attachConnection(ws: WebSocket, deviceId: string, kid: string, d
   deps.presence?.connected(deviceId, openedAt);
   conn.send(deps.welcome(deviceId));
   void resendPendingCheckNow(conn, deps).catch(() => {});
+  void resendPendingUpdateNow(conn, deps).catch(() => {});
   return conn;
 }
 
@@ -216,6 +217,23 @@ async function resendPendingCheckNow(conn: AgentConnection, deps: ConnectionDeps
   if (!cmd) return;
   const checks = (cmd.payload?.checks ?? undefined) as ServerCommand['checks'];
   conn.send({ type: 'command', commandId: cmd.id, command: 'check-now', ...(checks ? { checks } : {}) } satisfies ServerCommand);
+}
+
+/**
+ * An update-now the device never answered (issued while it was not connected: just enrolled and
+ * not yet running, restarting, offline) is sent again when it connects, as a re-check is;
+ * without this the request was silently lost. The most recent one of the last 24 hours only:
+ * an update attempt is idempotent, one is enough. A device that answered (any result) is not
+ * asked again.
+ */
+async function resendPendingUpdateNow(conn: AgentConnection, deps: ConnectionDeps): Promise<void> {
+  const r = await deps.db.query<{ id: string }>(
+    `SELECT id FROM commands WHERE device_id = $1 AND command = 'update-now' AND result IS NULL AND completed_at IS NULL
+        AND created_at > now() - interval '24 hours' ORDER BY created_at DESC LIMIT 1`,
+    [conn.deviceId],
+  );
+  const cmd = r.rows[0];
+  if (cmd) conn.send({ type: 'command', commandId: cmd.id, command: 'update-now' } satisfies ServerCommand);
 }
 
 export type { ServerCommand };

@@ -6,6 +6,7 @@ import type { Db } from '../db/types.js';
 import type { PolicyStore } from '../policy/store.js';
 import { markStale } from './stale.js';
 import { deliverAlerts } from '../alerts/worker.js';
+import type { WebhookRegistry } from '../alerts/registry.js';
 import { applyDeadlines } from './deadlines.js';
 import { AUDIT_RETENTION_DAYS, pruneAuditLog } from '../audit/prune.js';
 
@@ -13,11 +14,21 @@ const DAY_MS = 86_400_000;
 
 const LOCKS = { stale: 7362101, alerts: 7362102, cleanup: 7362103, deadlines: 7362104 };
 
-export function alertKinds(policy: PolicyStore): string[] {
-  return policy.policy.alerts?.on ?? [];
+/** The transitions that write an alert: the policy's `alerts.on` plus every enabled webhook's events (alerts/registry.ts). */
+export function alertKinds(webhooks: WebhookRegistry): string[] {
+  return webhooks.events();
 }
 
-export function startJobs(db: Db, policy: PolicyStore, opts: { intervalMs: number; webhookUrl?: string; webhookSecret?: string; publicUrl?: string; log: { warn: (o: object, m: string) => void } }): () => Promise<void> {
+/**
+ * Start the periodic jobs. `publicUrl` is asked at each run (the listening address is known
+ * only after start) so that alert text can link to the device page.
+ */
+export function startJobs(
+  db: Db,
+  policy: PolicyStore,
+  opts: { intervalMs: number; webhooks: WebhookRegistry; publicUrl: () => string | undefined; log: { warn: (o: object, m: string) => void } },
+): () => Promise<void> {
+  const kinds = () => alertKinds(opts.webhooks);
   let running: Promise<void> | null = null;
   let lastPrune = 0;
   const once = async (lock: number, fn: (q: Parameters<Parameters<Db['tx']>[0]>[0]) => Promise<unknown>) => {
@@ -28,9 +39,11 @@ export function startJobs(db: Db, policy: PolicyStore, opts: { intervalMs: numbe
   };
   const tick = async () => {
     try {
-      await once(LOCKS.stale, (q) => markStale(q, policy.policy.staleAfterHours, alertKinds(policy)));
-      await once(LOCKS.deadlines, (q) => applyDeadlines(q, policy.policy, alertKinds(policy)));
-      await once(LOCKS.alerts, (q) => deliverAlerts(q, { url: (opts.webhookUrl ?? policy.policy.alerts?.webhookUrl)!, secret: opts.webhookSecret, publicUrl: opts.publicUrl }));
+      // Webhooks added on another collector sharing this database take effect here within one run.
+      await opts.webhooks.refresh();
+      await once(LOCKS.stale, (q) => markStale(q, policy.policy.staleAfterHours, kinds()));
+      await once(LOCKS.deadlines, (q) => applyDeadlines(q, policy.policy, kinds()));
+      await once(LOCKS.alerts, (q) => deliverAlerts(q, opts.webhooks.targets(), opts.publicUrl()));
       await once(LOCKS.cleanup, (q) => q.query('DELETE FROM token_jtis WHERE expires_at < now()'));
       // Audit-log retention, daily per process (the prune lock makes it once across collectors).
       if (Date.now() - lastPrune >= DAY_MS) {

@@ -77,7 +77,10 @@ export function policyRoutes(ctx: Ctx) {
           await audit(ctx.db, { actor: req.principal!.actor, action: 'policy.update', outcome: 'failed', ip: req.ip, detail: { errors: parsed.errors } });
           throw policyInvalid(parsed.errors);
         }
-        const v = await ctx.policy.record(parsed.policy, 'api', req.principal!.actor, req.query.comment);
+        // Where the edit came from, for the audit log and the policy history: a signed-in browser
+        // session is the dashboard's Policy page, a bearer token a script.
+        const source = req.principal!.kind === 'session' ? 'dashboard' : 'api';
+        const v = await ctx.policy.record(parsed.policy, source, req.principal!.actor, req.query.comment);
         return { version: v.id, policy: v.policy, note: 'Applies to each device from its next report.' };
       },
     );

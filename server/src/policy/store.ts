@@ -4,6 +4,7 @@
  * is recorded in policy_versions (with who/when/source) so the history can be shown to auditors,
  * and other collectors are told to reload through NOTIFY.
  */
+import { policyDiff } from '#shared/policy/diff.js';
 import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Db } from '../db/types.js';
@@ -137,7 +138,9 @@ export class PolicyStore {
         [JSON.stringify(policy), source, actor, comment ?? null],
       );
       // Auditors read the audit log; a webhook URL is a credential, so it is redacted there.
-      await audit(q, { actor, action: 'policy.update', target: `policy:${r.rows[0].id}`, detail: { source, before: redact(before), after: redact(policy) } });
+      // The first version has nothing to differ from: its detail is the policy itself.
+      const diff = before ? policyDiff(redact(before), redact(policy)) : null;
+      await audit(q, { actor, action: 'policy.update', target: `policy:${r.rows[0].id}`, detail: { source, ...(diff ? { changes: diff.changes, ...(diff.truncated ? { changesTruncated: diff.truncated } : {}) } : {}), before: redact(before), after: redact(policy) } });
       return r.rows[0];
     });
     this.current = row;

@@ -64,4 +64,10 @@ export const CheckIdSchema = Type.Unsafe<CheckId>(
 );
 
 export const PLATFORMS = ['linux', 'darwin', 'win32'] as const;
+
+/** Platform names as people say them, for pages and CSV headers ("darwin" is macOS to a help desk). */
+export const PLATFORM_NAMES: Record<string, string> = { linux: 'Linux', darwin: 'macOS', win32: 'Windows' };
+
+/** `platformName('darwin')` → "macOS"; an unknown id is returned as it is. */
+export const platformName = (p: string | null | undefined): string => (p ? (PLATFORM_NAMES[p] ?? p) : '');
 export type Platform = (typeof PLATFORMS)[number];

@@ -1,17 +1,35 @@
 /** Audit periods: parsing and chart buckets shared by the API, the exporter and tests. */
+import { isStorableDateTime } from '../schema/formats.js';
 
 /** Longest period one export covers (a Type 2 audit period is 3–12 months). */
 export const MAX_PERIOD_DAYS = 400;
 
 export type PeriodResult = { ok: true; from: Date; to: Date } | { ok: false; error: string };
 
-/** Parse an ISO period [from, to). Both ends are required, from < to, at most MAX_PERIOD_DAYS. */
+/**
+ * One end of a period: `YYYY-MM-DD` (UTC midnight), `YYYY-MM-DDTHH:MM[:SS[.fff]]` without a zone
+ * (UTC, what an HTML datetime-local field sends) or a full RFC 3339 date-time with its offset.
+ * Null for anything else, including dates that do not exist (2026-02-30: `Date.parse` would
+ * silently roll it over to 2 March, so the calendar is checked, as for stored date-times).
+ */
+export function parseInstant(v: string): Date | null {
+  let s = v.trim();
+  if (/^\d{4}-\d{2}-\d{2}$/.test(s)) s += 'T00:00:00Z';
+  else if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(s)) s += ':00Z';
+  else if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?$/.test(s)) s += 'Z';
+  return isStorableDateTime(s) ? new Date(s) : null;
+}
+
+/**
+ * Parse a period [from, to): each end as {@link parseInstant} reads it; both required, from < to,
+ * at most MAX_PERIOD_DAYS. The error names the field.
+ */
 export function parsePeriod(from: string | undefined, to: string | undefined): PeriodResult {
   if (!from || !to) return { ok: false, error: 'both "from" and "to" are required (ISO 8601 dates)' };
-  const f = new Date(from);
-  const t = new Date(to);
-  if (!Number.isFinite(f.getTime())) return { ok: false, error: `"from" is not a date: ${from.slice(0, 40)}` };
-  if (!Number.isFinite(t.getTime())) return { ok: false, error: `"to" is not a date: ${to.slice(0, 40)}` };
+  const f = parseInstant(from);
+  const t = parseInstant(to);
+  if (!f) return { ok: false, error: `"from" is not a date (YYYY-MM-DD or an ISO 8601 date-time): ${from.slice(0, 40)}` };
+  if (!t) return { ok: false, error: `"to" is not a date (YYYY-MM-DD or an ISO 8601 date-time): ${to.slice(0, 40)}` };
   if (t.getTime() <= f.getTime()) return { ok: false, error: '"to" must be after "from"' };
   if (t.getTime() - f.getTime() > MAX_PERIOD_DAYS * 86_400_000) return { ok: false, error: `the period may span at most ${MAX_PERIOD_DAYS} days` };
   return { ok: true, from: f, to: t };

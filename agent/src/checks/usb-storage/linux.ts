@@ -48,7 +48,16 @@ export const collectLinux: Collector<'usb_storage'> = async (ctx) => {
   ]);
   const onCmdline = cmdline.ok ? cmdlineBlacklist(cmdline.value) : { kernel: false, modprobe: false };
   const loaded = modules.ok ? moduleLoaded(modules.value) : null;
-  const isBuiltin = !!builtin?.ok && /\/usb-storage\.ko/.test(builtin.value);
+  // Built in? modules.builtin says so. Where it cannot be read (a service sandbox that hides
+  // /lib/modules, such as systemd's ProtectKernelModules=yes, or a kernel without the file),
+  // sysfs tells: usb-storage has module parameters (delay_use, quirks), so a built-in driver
+  // still has /sys/module/usb_storage, but only a loadable module has its `initstate` file
+  // (kernel Documentation/ABI/testing/sysfs-module). Unknown when neither can be read: then
+  // a modprobe.d or module_blacklist= block cannot be confirmed (it does not stop a built-in driver).
+  const sysModule = await ctx.fs.list('/sys/module/usb_storage');
+  const sysBuiltin = sysModule.ok ? !sysModule.value.includes('initstate') : sysModule.error === 'not_found' ? false : null;
+  const isBuiltin = (!!builtin?.ok && /\/usb-storage\.ko/.test(builtin.value)) || sysBuiltin === true;
+  const builtinKnown = !!builtin?.ok || sysBuiltin !== null;
   // Neither built in nor shipped as a module: this kernel has no USB storage driver at all.
   // Only trusted when the files are real: the USB core must appear in one of them.
   const usbCore = (t: string) => /\/usbcore\.ko/.test(t);
@@ -72,10 +81,13 @@ export const collectLinux: Collector<'usb_storage'> = async (ctx) => {
   const driverBlocked = mechanisms.some((m) => m !== 'usbguard') && loaded !== true;
   let policy: UsbStorageFacts['policy'] = driverBlocked || mechanisms.includes('usbguard') ? 'blocked' : 'allowed';
   if (policy === 'allowed' && unreadable.length) policy = 'unknown';
+  // A driver block that a built-in driver would ignore, on a kernel we cannot see into: unknown.
+  const unconfirmed = policy === 'blocked' && !mechanisms.includes('usbguard') && !notBuilt && !builtinKnown;
+  if (unconfirmed) policy = 'unknown';
   const detail: Record<string, unknown> = {
     modprobeFindings: findings.slice(0, 10),
     moduleLoaded: loaded,
-    builtinDriver: isBuiltin,
+    builtinDriver: builtinKnown ? isBuiltin : null,
     driverNotBuilt: notBuilt,
     cmdline: onCmdline,
     usbguard: guard ? { ...guard, running: guardRunning } : null,
@@ -88,6 +100,8 @@ export const collectLinux: Collector<'usb_storage'> = async (ctx) => {
   return {
     facts: { policy, mechanisms: policy === 'blocked' ? mechanisms : [], attachedMassStorage: attached },
     detail,
-    reason: policy === 'unknown' ? `cannot read ${unreadable.join(', ')}` : policy === 'allowed' && blacklistOnly ? (detail.note as string) : undefined,
+    reason: unconfirmed
+      ? `usb-storage is blocked in modprobe.d or on the kernel command line, but whether the driver is built into this kernel (which ignores those blocks) cannot be read: ${kdir ?? '/lib/modules/<kernel>'}/modules.builtin and /sys/module/usb_storage are unreadable`
+      : policy === 'unknown' ? `cannot read ${unreadable.join(', ')}` : policy === 'allowed' && blacklistOnly ? (detail.note as string) : undefined,
   };
 };

@@ -1,0 +1,173 @@
+/**
+ * The local channel served by the running agent (docs/local-channel.md): the machine's
+ * users ask for this device's status and a My-device link without reading the agent's
+ * 0700 state. The agent signs the link itself; the device key, and any token usable for
+ * anything but this device's own page, never leave the process.
+ *
+ * Unix domain socket at localChannelPath(stateDir) (next to, not in, the state directory),
+ * mode 0666 so local users can connect; each connection's peer uid is established
+ * (peer.ts) and logged, and refused on Linux when it cannot be. Windows: a named pipe
+ * (code path only; not exercised by the tests here).
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { IDLE_TIMEOUT_MS, MAX_CONNECTIONS, MAX_LINE_BYTES, MAX_REQUESTS_PER_CONNECTION, validateRequest, type LocalRequest, type LocalResponse } from './protocol.js';
+import { identifyPeer, mayAsk, type Peer } from './peer.js';
+import type { RunFn } from '../exec/runner.js';
+
+type Log = (level: 'info' | 'warn' | 'error', msg: string, extra?: object) => void;
+
+/** What the channel can do; the runtime supplies these (cli/run.ts). */
+export interface LocalHandlers {
+  status(): Promise<unknown>;
+  /** A fresh My-device link and its expiry. */
+  open(): Promise<{ url: string; expiresAt: string }>;
+  checkNow(): { queued: boolean; detail: string };
+}
+
+export interface LocalServerOptions {
+  path: string;
+  handlers: LocalHandlers;
+  log: Log;
+  run: RunFn;
+  platform?: string;
+}
+
+/** A handler error meant for the user (revoked, not enrolled): its code and words are passed on. */
+export class LocalRefusal extends Error {
+  constructor(
+    readonly code: 'not_enrolled' | 'revoked' | 'failed',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** `open` and `check-now` across all connections: at most this many per minute (links are cheap, but not free). */
+export const MAX_ACTIONS_PER_MINUTE = 30;
+
+export class LocalChannelServer {
+  private server: Server | null = null;
+  private readonly conns = new Set<Socket>();
+  private actions: number[] = [];
+
+  constructor(private readonly o: LocalServerOptions) {}
+
+  /** Listen; replaces a stale socket file (the caller holds the run lock, so no live agent owns it). */
+  async start(): Promise<void> {
+    const platform = this.o.platform ?? process.platform;
+    if (platform !== 'win32') {
+      // /run/<name>/ exists under systemd (RuntimeDirectory=); a manual root run creates it.
+      mkdirSync(dirname(this.o.path), { recursive: true, mode: 0o755 });
+      try {
+        if (lstatSync(this.o.path).isSocket()) unlinkSync(this.o.path);
+      } catch {
+        /* none there */
+      }
+    }
+    const server = createServer((s) => this.accept(s));
+    server.maxConnections = MAX_CONNECTIONS;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.o.path, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    // Any local user may connect; what each may get is decided per request (peer.ts).
+    if (platform !== 'win32') chmodSync(this.o.path, 0o666);
+    server.on('error', (e) => this.o.log('warn', `local channel: ${e.message}`));
+    this.server = server;
+    // An exit without stop() (the updater's restart exit): leave no socket that nobody serves.
+    if (platform !== 'win32') process.once('exit', () => this.removeSocketFile());
+  }
+
+  async stop(): Promise<void> {
+    for (const c of this.conns) c.destroy();
+    const s = this.server;
+    this.server = null;
+    if (s) await new Promise<void>((r) => s.close(() => r()));
+    // net.Server removes its socket file on close; make sure (a crash leaves one, start() replaces it).
+    if ((this.o.platform ?? process.platform) !== 'win32') this.removeSocketFile();
+  }
+
+  private removeSocketFile(): void {
+    try {
+      if (lstatSync(this.o.path).isSocket()) unlinkSync(this.o.path);
+    } catch {
+      /* gone */
+    }
+  }
+
+  private accept(sock: Socket): void {
+    this.conns.add(sock);
+    sock.on('close', () => this.conns.delete(sock));
+    sock.on('error', () => sock.destroy());
+    sock.setTimeout(IDLE_TIMEOUT_MS, () => sock.destroy());
+    const peer = identifyPeer(sock, this.o.run, this.o.platform).catch((e): Peer => ({ uid: null, pid: null, reason: (e as Error).message }));
+    let buf = Buffer.alloc(0);
+    let served = 0;
+    let chain: Promise<void> = Promise.resolve();
+    const reply = (r: LocalResponse) => {
+      if (!sock.destroyed) sock.write(JSON.stringify(r) + '\n');
+    };
+    sock.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      for (let nl = buf.indexOf(10); nl >= 0; nl = buf.indexOf(10)) {
+        const line = buf.subarray(0, nl).toString('utf8');
+        buf = buf.subarray(nl + 1);
+        if (++served > MAX_REQUESTS_PER_CONNECTION) {
+          chain = chain.then(() => {
+            reply({ v: 1, ok: false, code: 'rate_limited', error: `at most ${MAX_REQUESTS_PER_CONNECTION} requests per connection` });
+            sock.end();
+          });
+          buf = Buffer.alloc(0);
+          return;
+        }
+        // In order, one at a time: a client cannot make the agent work on many requests at once.
+        chain = chain.then(() => this.handle(line, peer).then(reply));
+      }
+      if (buf.length > MAX_LINE_BYTES) {
+        reply({ v: 1, ok: false, code: 'bad_request', error: `request longer than ${MAX_LINE_BYTES} bytes` });
+        sock.end();
+        buf = Buffer.alloc(0);
+      }
+    });
+  }
+
+  private async handle(line: string, peerP: Promise<Peer>): Promise<LocalResponse> {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch {
+      return { v: 1, ok: false, code: 'bad_request', error: 'request is not JSON (one JSON object per line)' };
+    }
+    const v = validateRequest.validate(raw);
+    if (!v.ok) return { v: 1, ok: false, code: 'bad_request', error: `bad request: ${v.errors.join('; ')}` };
+    const req: LocalRequest = v.value;
+    const peer = await peerP;
+    const who = peer.uid === null ? `peer unverified (${peer.reason})` : `uid ${peer.uid}${peer.pid ? ` pid ${peer.pid}` : ''}`;
+    const may = mayAsk(req.type, peer, { platform: this.o.platform });
+    if (!may.ok) {
+      this.o.log('warn', `local channel: refused ${req.type} for ${who}: ${may.why}`);
+      return { v: 1, ok: false, code: 'forbidden', error: may.why };
+    }
+    if (req.type !== 'status') {
+      const now = Date.now();
+      this.actions = this.actions.filter((t) => now - t < 60_000);
+      if (this.actions.length >= MAX_ACTIONS_PER_MINUTE) return { v: 1, ok: false, code: 'rate_limited', error: `too many ${req.type} requests; try again in a minute` };
+      this.actions.push(now);
+    }
+    this.o.log('info', `local channel: ${req.type} for ${who}`);
+    try {
+      if (req.type === 'status') return { v: 1, ok: true, type: 'status', status: await this.o.handlers.status() };
+      if (req.type === 'open') return { v: 1, ok: true, type: 'open', ...(await this.o.handlers.open()) };
+      return { v: 1, ok: true, type: 'check-now', ...this.o.handlers.checkNow() };
+    } catch (e) {
+      if (e instanceof LocalRefusal) return { v: 1, ok: false, code: e.code, error: e.message };
+      this.o.log('warn', `local channel: ${req.type} failed: ${(e as Error).message}`);
+      return { v: 1, ok: false, code: 'failed', error: `the agent could not answer (${(e as Error).message})` };
+    }
+  }
+}
