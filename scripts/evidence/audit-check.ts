@@ -15,7 +15,7 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
-import { AuditChainCheck, type AuditChainHead } from '#shared/audit/chain.js';
+import { AUDIT_MIN_RETENTION_DAYS, AuditChainCheck, type AuditChainHead } from '#shared/audit/chain.js';
 import { AUDIT_CSV_FILE, AUDIT_CSV_HEADER, parseAuditCsvRow } from '#shared/audit/csv.js';
 import { parseCsv } from '#shared/evidence/csv.js';
 import type { Manifest } from '#shared/evidence/manifest.js';
@@ -148,7 +148,11 @@ export async function checkAuditLog(dir: string, manifest: Manifest, problemRaw:
       // audit.prune entry elsewhere in the chain says nothing about what this bundle lacks.
       if (anchored && pd.throughSeq === m.link!.seq && pd.anchorHash === m.link!.hash) {
         anchorRecorded = true;
-        prunedAt = Date.parse(pd.throughAt ?? '');
+        const through = Date.parse(pd.throughAt ?? '');
+        // A pruning may only remove entries older than the minimum retention when it ran.
+        if (!(through <= Date.parse(e.at) - AUDIT_MIN_RETENTION_DAYS * 86_400_000))
+          problem(AUDIT_CSV_FILE, `row ${i + 1}: audit.prune entry seq ${e.seq} (at ${e.at}) removed entries up to ${pd.throughAt}, less than ${AUDIT_MIN_RETENTION_DAYS} days before it ran: the minimum retention was not kept`);
+        else prunedAt = through;
       }
     }
     const rec: Rec = { seq: e.seq, at: Date.parse(e.at), target: e.target, detail: e.detail && typeof e.detail === 'object' ? (e.detail as Record<string, unknown>) : null };

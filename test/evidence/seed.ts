@@ -153,7 +153,7 @@ export async function appendAuditAt(q: Queryable, at: Date, e: { actor: string; 
   if (typeof db.tx === 'function') return db.tx((t) => appendAuditAt(t, at, e));
   // Inside the caller's transaction: the chain lock is held until it ends, as audit() does.
   await q.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_CHAIN_LOCK]);
-  const h = (await q.query<{ seq: string; hash: string }>('SELECT seq::text AS seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1')).rows[0];
+  const h = (await q.query<{ seq: string; hash: string }>('SELECT seq::text AS seq, hash FROM audit_log ORDER BY audit_log.seq DESC LIMIT 1')).rows[0];
   const entry = { seq: Number(h?.seq ?? 0) + 1, at: at.toISOString(), actor: e.actor, action: e.action, target: e.target ?? null, outcome: 'ok', ip: null, detail: e.detail ?? null, prevHash: h?.hash ?? null };
   await q.query('INSERT INTO audit_log (at, actor, action, target, outcome, ip, detail, seq, prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)',
     [at, entry.actor, entry.action, entry.target, entry.outcome, null, entry.detail === null ? null : JSON.stringify(entry.detail), entry.seq, entry.prevHash, auditEntryHash(entry)]);

@@ -7,11 +7,12 @@
  * right after a pruned range links to that anchor (server/src/evidence/audit-file.ts) and the
  * verifier accepts facts older than the pruned time as pruned, saying so.
  */
+import { AUDIT_MIN_RETENTION_DAYS } from '#shared/audit/chain.js';
 import type { Db } from '../db/types.js';
 import { audit } from './log.js';
 
-/** Default retention of the audit log: at least 400 days (a SOC 2 period plus a margin). */
-export const AUDIT_RETENTION_DAYS = 400;
+/** Default retention of the audit log: the minimum, 400 days (a SOC 2 period plus a margin). */
+export const AUDIT_RETENTION_DAYS = AUDIT_MIN_RETENTION_DAYS;
 /** Serializes pruning runs across collectors (audit lock range 7362190+). */
 export const AUDIT_PRUNE_LOCK = 7_362_192;
 
@@ -28,6 +29,8 @@ export interface PruneResult {
  */
 export async function pruneAuditLog(db: Db, before: Date, opts: { batch?: number; actor?: string } = {}): Promise<PruneResult> {
   const batch = Math.max(1, opts.batch ?? 5_000);
+  if (before.getTime() > Date.now() - AUDIT_MIN_RETENTION_DAYS * 86_400_000)
+    throw new Error(`audit-log pruning refused: ${before.toISOString()} is less than ${AUDIT_MIN_RETENTION_DAYS} days ago (the minimum retention)`);
   const out: PruneResult = { deleted: 0, batches: 0, anchor: null };
   for (;;) {
     const done = await db.tx(async (q) => {

@@ -63,7 +63,7 @@ const entry = (r: Row) => ({
 
 /** Write audit.csv; returns its manifest entry and the chain positions the manifest signs. */
 export async function writeAuditCsv(q: Queryable, dir: string, from: Date, to: Date, refs: AuditRefs): Promise<{ file: ManifestFile; audit: ManifestAudit }> {
-  const headRow = (await q.query<{ seq: string; hash: string }>('SELECT seq::text AS seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1')).rows[0];
+  const headRow = (await q.query<{ seq: string; hash: string }>('SELECT seq::text AS seq, hash FROM audit_log ORDER BY audit_log.seq DESC LIMIT 1')).rows[0];
   const head: AuditChainHead | null = headRow ? { seq: Number(headRow.seq), hash: headRow.hash } : null;
   const headSeq = head?.seq ?? 0;
   const firstInPeriod = (await q.query<{ m: string | null }>('SELECT min(seq)::text AS m FROM audit_log WHERE at >= $1 AND seq <= $2', [from, headSeq])).rows[0]?.m;

@@ -15,6 +15,13 @@ import { createHash } from 'node:crypto';
 /** PostgreSQL advisory lock key that serializes appends to the chain across collectors (7362190+ is the audit range). */
 export const AUDIT_CHAIN_LOCK = 7_362_190;
 
+/**
+ * The audit log keeps every entry at least this many days (the policy's retention.auditLogDays
+ * cannot go lower): the pruner refuses a younger cutoff and the verifier refuses a pruning that
+ * removed younger entries, so a forged audit.prune entry cannot excuse recent changes.
+ */
+export const AUDIT_MIN_RETENTION_DAYS = 400;
+
 /** One entry's hashed fields. */
 export interface AuditChainEntry {
   seq: number;

@@ -3,6 +3,7 @@
  * Per check: required or not, thresholds, grace period, control mapping; per-platform
  * overrides of any of those under `platforms`.
  */
+import { AUDIT_MIN_RETENTION_DAYS } from '../audit/chain.js';
 import { Type, type Static } from '@sinclair/typebox';
 import { UpdateRollout } from './updates.js';
 import { PeoplePolicy } from './people.js';
@@ -116,7 +117,7 @@ export const Policy = Type.Object(
      * daily); at least 400 days so a SOC 2 period and its audit fit, default 400.
      */
     retention: Type.Optional(
-      Type.Object({ auditLogDays: Type.Optional(Type.Integer({ minimum: 400, maximum: 36_500 })) }, { additionalProperties: false }),
+      Type.Object({ auditLogDays: Type.Optional(Type.Integer({ minimum: AUDIT_MIN_RETENTION_DAYS, maximum: 36_500 })) }, { additionalProperties: false }),
     ),
   },
   { additionalProperties: false },
