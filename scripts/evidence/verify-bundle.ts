@@ -7,7 +7,10 @@
  *  3. every listed file exists with the listed size and SHA-256, and no unlisted file is present;
  *  4. every line of reports.jsonl verifies with its device key from device-keys.json, the
  *     signed payload's reportId/deviceId/collectedAt match the line and the key's device, and
- *     no report was collected after its key was retired by rotation.
+ *     no report was collected after its key was retired by rotation;
+ *  5. the figures, recomputed from the signed reports (recompute.ts);
+ *  6. the audit chain in audit.csv from the signed link to the signed head, and every exclusion,
+ *     policy version and revocation the bundle shows matched by an audit entry (audit-check.ts).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -17,20 +20,29 @@ import { createInterface } from 'node:readline';
 import { calculateJwkThumbprint, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
 import type { ReportPayload } from '#shared/protocol/messages.js';
 import { Recompute } from './recompute.js';
+import { checkAuditLog, type AuditCheckOutcome } from './audit-check.js';
+import type { AuditChainHead } from '#shared/audit/chain.js';
 import {
-  COLLECTOR_JWKS_FILE, MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_JWS_FILE, isSafeBundlePath, type Manifest,
+  COLLECTOR_JWKS_FILE, MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_FORMAT_NO_AUDIT, MANIFEST_JWS_FILE, isSafeBundlePath, type Manifest,
 } from '#shared/evidence/manifest.js';
 
 export interface VerifyOutcome {
   ok: boolean;
   problems: { file: string; message: string }[];
-  collector?: { id: string; kid: string; thumbprint: string };
+  /** The signing key; keys = how many keys the trusted set holds (the history); rotatedOut = when the signing key was rotated out. */
+  collector?: { id: string; kid: string; thumbprint: string; keys: number; rotatedOut?: string };
   period?: { from: string; to: string };
   filesChecked: number;
   reportsChecked: number;
   reportsFailed: number;
   /** What was recomputed from the signed reports (devices, events, chains). */
   recomputed?: { devices: number; events: number; chains: number };
+  /** Audit entries whose chain was checked, and bundle facts matched to an entry. */
+  audit?: AuditCheckOutcome;
+  /** A format-2 bundle: exported before the audit chain, so the audit log is not in it (not checked). */
+  auditAbsent?: boolean;
+  /** The audit chain head this bundle signs (to pass as the anchor when verifying the next one). */
+  auditHead?: AuditChainHead | null;
 }
 
 const MAX_LISTED_REPORT_PROBLEMS = 20;
@@ -50,7 +62,8 @@ async function readJson<T>(p: string): Promise<T> {
   return JSON.parse(decoder.decode(await readFile(p))) as T;
 }
 
-export async function verifyBundleDir(dir: string, pinned?: { keys: JWK[] }): Promise<VerifyOutcome> {
+/** opts.auditAnchor: the audit chain head an earlier bundle signed (see audit-check.ts). */
+export async function verifyBundleDir(dir: string, pinned?: { keys: JWK[] }, opts: { auditAnchor?: AuditChainHead } = {}): Promise<VerifyOutcome> {
   const out: VerifyOutcome = { ok: false, problems: [], filesChecked: 0, reportsChecked: 0, reportsFailed: 0 };
   const problem = (file: string, message: string) => out.problems.push({ file, message });
 
@@ -70,9 +83,16 @@ export async function verifyBundleDir(dir: string, pinned?: { keys: JWK[] }): Pr
     const onDisk = await readFile(join(dir, MANIFEST_FILE));
     if (!Buffer.from(payload).equals(onDisk)) problem(MANIFEST_FILE, 'does not match the signed manifest in manifest.jws');
     manifest = JSON.parse(decoder.decode(payload)) as Manifest;
-    out.collector = { id: manifest.collector?.id, kid: header.kid, thumbprint };
+    out.collector = { id: manifest.collector?.id, kid: header.kid, thumbprint, keys: jwks.keys.length };
+    // A rotated-out key signs only what was exported while it was in force (validity from the
+    // key history: the pinned JWKS's when it carries one, else the bundle's own).
+    const v = jwk as JWK & { validFrom?: string | null; validTo?: string | null };
+    const at = Date.parse(manifest.generatedAt);
+    if ((v.validFrom && !(at >= Date.parse(v.validFrom))) || (v.validTo && !(at < Date.parse(v.validTo))))
+      problem(MANIFEST_JWS_FILE, `signed by key ${header.kid}, valid from ${v.validFrom ?? '(start)'} to ${v.validTo ?? '(now)'}, but the manifest was generated at ${manifest.generatedAt}: outside the key's validity`);
+    if (v.validTo) out.collector.rotatedOut = v.validTo;
     out.period = manifest.period;
-    if (manifest.format !== MANIFEST_FORMAT) problem(MANIFEST_FILE, `unknown format ${String(manifest.format)}`);
+    if (manifest.format !== MANIFEST_FORMAT && manifest.format !== MANIFEST_FORMAT_NO_AUDIT) problem(MANIFEST_FILE, `unknown format ${String(manifest.format)}`);
     if (manifest.collector?.kid !== header.kid) problem(MANIFEST_FILE, 'collector kid differs from the signing key');
   } catch (e) {
     problem(MANIFEST_JWS_FILE, `signature check failed: ${(e as Error).message}`);
@@ -141,6 +161,18 @@ export async function verifyBundleDir(dir: string, pinned?: { keys: JWK[] }): Pr
     } catch (e) {
       problem('devices.csv', `figures could not be recomputed: ${(e as Error).message}`);
     }
+  }
+  if (manifest.format === MANIFEST_FORMAT_NO_AUDIT) {
+    // Exported before the audit chain existed: nothing to check, and the outcome says so.
+    out.auditAbsent = true;
+    out.ok = out.problems.length === 0;
+    return out;
+  }
+  try {
+    out.audit = await checkAuditLog(dir, manifest, problem, opts.auditAnchor);
+    out.auditHead = manifest.audit?.head ?? null;
+  } catch (e) {
+    problem('audit.csv', `could not be checked: ${(e as Error).message}`);
   }
   out.ok = out.problems.length === 0;
   return out;

@@ -3,6 +3,8 @@
  * Verifies an evidence bundle offline (no server): manifest signature, every file's SHA-256,
  * every report's device signature. Prints the collector key id/thumbprint to compare with the
  * live /.well-known/jwks.json; --jwks pins the collector key instead of trusting the bundle's.
+ * --audit-anchor SEQ:HASH (the "audit head" an earlier bundle's verification printed) requires
+ * this bundle's audit chain to contain that entry unchanged.
  * Exit 0 = verified, 1 = verification failed, 2 = usage or unreadable input.
  */
 import { createReadStream } from 'node:fs';
@@ -15,7 +17,7 @@ import { MANIFEST_FILE } from '#shared/evidence/manifest.js';
 import { unpackTarGz } from './unpack.js';
 import { verifyBundleDir } from './verify-bundle.js';
 
-const USAGE = 'usage: npm run verify-evidence -- BUNDLE_DIR_OR_TGZ [--jwks FILE_OR_URL]';
+const USAGE = 'usage: npm run verify-evidence -- BUNDLE_DIR_OR_TGZ [--jwks FILE_OR_URL] [--audit-anchor SEQ:HASH]';
 
 async function loadJwks(src: string): Promise<{ keys: JWK[] }> {
   const text = /^https?:\/\//.test(src) ? await (await fetch(src)).text() : await readFile(src, 'utf8');
@@ -27,7 +29,7 @@ async function loadJwks(src: string): Promise<{ keys: JWK[] }> {
 async function main(): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ allowPositionals: true, options: { jwks: { type: 'string' } } });
+    parsed = parseArgs({ allowPositionals: true, options: { jwks: { type: 'string' }, 'audit-anchor': { type: 'string' } } });
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
     return 2;
@@ -37,6 +39,13 @@ async function main(): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
+  const anchorArg = parsed.values['audit-anchor'];
+  const am = anchorArg === undefined ? null : /^(\d+):([0-9a-f]{64})$/.exec(anchorArg);
+  if (anchorArg !== undefined && !am) {
+    process.stderr.write(`--audit-anchor: expected SEQ:HASH (64 hex digits), got ${JSON.stringify(anchorArg)}\n${USAGE}\n`);
+    return 2;
+  }
+  const auditAnchor = am ? { seq: Number(am[1]), hash: am[2] } : undefined;
   const path = resolve(target);
   let dir = path;
   let temp: string | null = null;
@@ -51,19 +60,26 @@ async function main(): Promise<number> {
       const sub = (await readdir(path, { withFileTypes: true })).filter((d) => d.isDirectory());
       if (sub.length === 1) dir = join(path, sub[0].name);
     }
-    const r = await verifyBundleDir(dir, pinned);
+    const r = await verifyBundleDir(dir, pinned, { auditAnchor });
     const w = (s: string) => process.stdout.write(s + '\n');
     w(`bundle:     ${path}`);
     if (r.period) w(`period:     ${r.period.from} to ${r.period.to}`);
     if (r.collector) {
       w(`collector:  ${r.collector.id}`);
       w(`signed by:  key id ${r.collector.kid} (RFC 7638 thumbprint ${r.collector.thumbprint})${pinned ? ' — pinned JWKS' : ''}`);
+      w(`key history: ${r.collector.keys} key(s) in ${pinned ? 'the pinned JWKS' : 'the bundle'}${r.collector.rotatedOut ? `; the signing key was rotated out at ${r.collector.rotatedOut} (after this export)` : '; the signing key is the current one'}`);
       if (!pinned) w(`WARNING:    trusted the collector key shipped INSIDE the bundle (fingerprint ${r.collector.thumbprint}); compare it with the collector's /.well-known/jwks.json, or pass --jwks to pin it`);
     }
     w(`checked:    ${r.filesChecked} files, ${r.reportsChecked} device-signed reports`);
     if (r.recomputed) w(`recomputed: ${r.recomputed.devices} device chains and figures, ${r.recomputed.events} check events, from the signed reports`);
+    if (r.audit) w(`audit log:  ${r.audit.entries} chained entries checked to the signed head, ${r.audit.matched} exclusions, policy versions and revocations matched to an entry${r.audit.excused ? `; ${r.audit.excused} older than the retention (entries pruned before ${r.audit.prunedBefore}) not matched` : ''}`);
+    if (r.audit?.anchor) w(`audit anchor: ${r.audit.anchor === 'found' ? 'the earlier bundle\'s head is in this chain, unchanged' : 'older than this bundle\'s segment: not checked'}`);
+    if (r.auditHead) w(`audit head: ${r.auditHead.seq}:${r.auditHead.hash} (keep it; pass --audit-anchor ${r.auditHead.seq}:${r.auditHead.hash} when verifying the next bundle)`);
     if (r.ok) {
-      w('VERDICT: VERIFIED — signature valid, every file intact, every report signed by its device, every device chain complete, every figure recomputed.');
+      if (r.auditAbsent) {
+        w('NOTE:       format 2 bundle (exported before the audit chain): it carries no audit log, so exclusions, policy changes and revocations are NOT matched to audit entries');
+        w('VERDICT: VERIFIED — signature valid, every file intact, every report signed by its device, every device chain complete, every figure recomputed (no audit log in this format).');
+      } else w('VERDICT: VERIFIED — signature valid, every file intact, every report signed by its device, every device chain complete, every figure recomputed, the audit chain intact and matching.');
       return 0;
     }
     for (const p of r.problems) w(`  FAIL ${p.file}: ${p.message}`);

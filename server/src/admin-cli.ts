@@ -3,6 +3,11 @@
  * directory or DATABASE_URL, i.e. the operator's access to this machine) that revokes the
  * bootstrap admin token and prints a new one, once. The way back in when the one-time token of
  * the first start was lost. Audit-logged as actor "local-operator".
+ *
+ * `npm run rotate-evidence-key [-- --reason TEXT]` (= `npm run admin -- rotate-evidence-key`):
+ * rotates the collector's evidence-signing key (meta/collector-keys.ts), audit-logged the same way.
+ * With PostgreSQL it can run while collectors serve (they pick the new key up by NOTIFY and every
+ * export reads the current key); the embedded store must be stopped first, as for reset-token.
  */
 import { userInfo } from 'node:os';
 import { ConfigError, loadConfig } from './config/env.js';
@@ -12,11 +17,14 @@ import { DataDirLockedError } from './db/dir-lock.js';
 import { createApiToken } from './auth/tokens.js';
 import { audit } from './audit/log.js';
 import { applyStorePermissions } from './db/permissions.js';
+import { ensureSigningKey, rotateSigningKey } from './meta/collector-keys.js';
 
-const USAGE = 'Usage: npm run admin -- reset-token\n  Revokes the bootstrap admin token and prints a new one (shown once).';
+const USAGE = 'Usage: npm run admin -- reset-token\n  Revokes the bootstrap admin token and prints a new one (shown once).\n' +
+  '       npm run rotate-evidence-key [-- --reason TEXT]\n  Rotates the evidence-signing key; the old one stays in the key history with its validity.';
+const COMMANDS = ['reset-token', 'rotate-evidence-key'];
 
 async function main(argv: string[]): Promise<number> {
-  if (argv[0] !== 'reset-token') {
+  if (!COMMANDS.includes(argv[0] ?? '')) {
     console.error(USAGE);
     return argv[0] === '--help' || argv[0] === '-h' ? 0 : 2;
   }
@@ -44,6 +52,18 @@ async function main(argv: string[]): Promise<number> {
   try {
     await migrate(db);
     const actor = `local-operator:${userInfo().username}`;
+    if (argv[0] === 'rotate-evidence-key') {
+      const i = argv.indexOf('--reason');
+      const reason = i >= 0 ? argv[i + 1] : null;
+      if (i >= 0 && (!reason || reason.length > 500)) {
+        console.error('posture admin: --reason needs a text of at most 500 characters');
+        return 2;
+      }
+      await ensureSigningKey(db);
+      const r = await rotateSigningKey(db, { actor, reason });
+      console.log(`Evidence-signing key rotated at ${r.at}:\n  new key      ${r.kid}\n  previous key ${r.previousKid} (kept in the key history, valid until ${r.at})`);
+      return 0;
+    }
     const token = await db.tx(async (q) => {
       const old = await q.query<{ id: string }>(`UPDATE api_tokens SET revoked_at = now() WHERE label = 'bootstrap' AND revoked_at IS NULL RETURNING id`);
       const t = await createApiToken(q, { role: 'admin', label: 'bootstrap', createdBy: actor });

@@ -9,7 +9,8 @@ import type { CollectorConfig } from './config/env.js';
 import { openDb } from './db/open.js';
 import { migrate } from './db/migrate.js';
 import { isDbUnavailable, type Db } from './db/types.js';
-import { loadIdentity } from './meta/collector-identity.js';
+import { loadIdentity, refreshSigningKey } from './meta/collector-identity.js';
+import { COLLECTOR_KEY_CHANNEL } from './meta/collector-keys.js';
 import { PolicyStore } from './policy/store.js';
 import { DeviceKeyCache } from './gateway/device-keys.js';
 import { Hub } from './gateway/hub.js';
@@ -57,6 +58,8 @@ export async function startCollector(config: CollectorConfig, opts: { logger?: b
     }
   }
   const identity = await loadIdentity(db);
+  // Another collector (or the local operator command) rotated the evidence key: sign with the new one.
+  const unlistenKey = await db.listen(COLLECTOR_KEY_CHANNEL, () => void refreshSigningKey(db, identity).catch(() => {}));
   const policy = new PolicyStore(db, config.policyFile, log);
   await policy.start();
   // patch_level dates end of support from this table: say so when it needs a review.
@@ -130,6 +133,7 @@ export async function startCollector(config: CollectorConfig, opts: { logger?: b
       await presence.stop(); // after the sockets are gone: this instance's devices go offline now
       await hub.stop();
       await policy.stop();
+      await unlistenKey();
       await db.close();
     })());
   return { url, port, db, ctx, boot, projector, close };

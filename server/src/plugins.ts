@@ -18,6 +18,7 @@ import { peopleRoutes } from './people/routes.js';
 import { scimRoutes } from './scim/routes.js';
 import { groupRoutes } from './groups/routes.js';
 import { alertRoutes } from './alerts/routes.js';
+import { collectorKeyRoutes } from './meta/routes.js';
 
 const PLUGINS: ((ctx: Ctx) => (app: FastifyInstance) => Promise<void>)[] = [
   dashboardRoutes,
@@ -34,6 +35,7 @@ const PLUGINS: ((ctx: Ctx) => (app: FastifyInstance) => Promise<void>)[] = [
   scimRoutes,
   groupRoutes,
   alertRoutes,
+  collectorKeyRoutes,
 ];
 
 export async function registerDomainPlugins(app: FastifyInstance, ctx: Ctx): Promise<void> {

@@ -50,7 +50,7 @@ describe('route/role matrix (pglite)', () => {
     for (const r of routes) expect(r.auth === 'public' || r.auth === 'device-link' || (Array.isArray(r.auth) && r.auth.length > 0)).toBe(true);
     // Spot-check that this issue's routes are in the registry.
     const keys = routes.map((r) => `${r.method} ${r.url}`);
-    for (const k of ['GET /scim/v2/Users', 'PATCH /scim/v2/Users/:id', 'GET /scim/v2/ServiceProviderConfig', 'PUT /api/v1/devices/:id/owner', 'GET /api/v1/people', 'PUT /api/v1/policy', 'POST /api/v1/devices/:id/exclusions', 'GET /api/v1/audit.csv', 'GET /auth/oidc/callback', 'GET /audit', 'POST /api/v1/tokens', 'GET /api/v1/groups', 'POST /api/v1/groups', 'PATCH /api/v1/groups/:id', 'DELETE /api/v1/groups/:id', 'POST /api/v1/groups/:id/members', 'DELETE /api/v1/groups/:id/members/:deviceId', 'GET /api/v1/devices/:id/groups'])
+    for (const k of ['GET /scim/v2/Users', 'PATCH /scim/v2/Users/:id', 'GET /scim/v2/ServiceProviderConfig', 'PUT /api/v1/devices/:id/owner', 'GET /api/v1/people', 'PUT /api/v1/policy', 'POST /api/v1/devices/:id/exclusions', 'GET /api/v1/audit.csv', 'GET /auth/oidc/callback', 'GET /audit', 'POST /api/v1/tokens', 'GET /api/v1/groups', 'POST /api/v1/groups', 'PATCH /api/v1/groups/:id', 'DELETE /api/v1/groups/:id', 'POST /api/v1/groups/:id/members', 'DELETE /api/v1/groups/:id/members/:deviceId', 'GET /api/v1/devices/:id/groups', 'POST /api/v1/collector/evidence-key/rotate', 'GET /api/v1/collector/evidence-keys'])
       expect(keys).toContain(k);
   });
 

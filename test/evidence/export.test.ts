@@ -18,7 +18,7 @@ import { createApiToken } from '../../server/src/auth/tokens.js';
 import { unpackTarGz } from '../../scripts/evidence/unpack.js';
 import { verifyBundleDir } from '../../scripts/evidence/verify-bundle.js';
 import { eventPage, reportPage, type TimeCursor } from '../../server/src/evidence/dal.js';
-import { every, newDeviceKey, seedDevices, signReport } from './seed.js';
+import { appendAuditAt, every, newDeviceKey, seedDevices, signReport } from './seed.js';
 
 const run = promisify(execFile);
 const H = 3_600_000;
@@ -67,7 +67,8 @@ describe.each(backends())('evidence export (%s)', (backend) => {
     auditorToken = (await createApiToken(tc.db, { role: 'auditor', label: 'aud', createdBy: 'test' })).token;
     helpdeskToken = (await createApiToken(tc.db, { role: 'helpdesk', label: 'hd', createdBy: 'test' })).token;
     // A policy version in force before the period (the collector recorded the current one at start).
-    await tc.db.query(`INSERT INTO policy_versions (policy, source, created_at, created_by, comment) VALUES ($1, 'api', $2, 'user:alice', 'before the audit')`, [JSON.stringify(DEFAULT_POLICY), new Date(FROM.getTime() - 30 * DAY)]);
+    const pv = await tc.db.query<{ id: string }>(`INSERT INTO policy_versions (policy, source, created_at, created_by, comment) VALUES ($1, 'api', $2, 'user:alice', 'before the audit') RETURNING id::text`, [JSON.stringify(DEFAULT_POLICY), new Date(FROM.getTime() - 30 * DAY)]);
+    await appendAuditAt(tc.db, new Date(FROM.getTime() - 30 * DAY), { actor: 'user:alice', action: 'policy.update', target: `policy:${pv.rows[0].id}`, detail: { source: 'api' } });
     const devices = [
       // fails firewall on day 2, noncompliant on day 5, fixed on day 6; hostname built to break CSV and HTML
       { id: 'dev-a', hostname: EVIL_HOST, owner: EVIL_OWNER, enrolledAt: d(-30), reportTimes: every(d(-1), TO, 6), events: [{ checkId: 'firewall', to: 'failing', at: d(2) }, { checkId: 'firewall', to: 'noncompliant', at: d(5) }, { checkId: 'firewall', to: 'pass', at: d(6) }] },

@@ -10,6 +10,7 @@ import { CompactSign, calculateJwkThumbprint, exportJWK, generateKeyPair, type C
 import { CHECK_IDS, type CheckId } from '#shared/checks/ids.js';
 import type { CheckResult } from '#shared/checks/result.js';
 import { reportHash } from '#shared/evidence/chain.js';
+import { AUDIT_CHAIN_LOCK, auditEntryHash } from '#shared/audit/chain.js';
 import { exclusionsAt, stepReport, type ReplayCheck } from '#shared/evidence/replay.js';
 import { DEFAULT_POLICY } from '#shared/policy/default-policy.js';
 import type { Policy } from '#shared/policy/schema.js';
@@ -134,7 +135,28 @@ export async function seedDevices(q: Queryable, devices: SeedDevice[], policy: P
   if (exclusionRows.length)
     await insertRows(q, `INSERT INTO exclusions (id, device_id, check_id, rationale, approved_by, created_at, expires_at)
       SELECT id, device_id, check_id, rationale, approved_by, created_at, expires_at FROM jsonb_to_recordset($1::jsonb) AS x(id text, device_id text, check_id text, rationale text, approved_by text, created_at timestamptz, expires_at timestamptz)`, exclusionRows);
+  // The audit entries the collector would have written with those changes, at their times.
+  for (const d of devices) {
+    for (const x of d.exclusions ?? [])
+      await appendAuditAt(q, x.from, { actor: x.approvedBy, action: 'exclusion.create', target: d.id, detail: { exclusionId: x.id, checkId: x.checkId, rationale: x.rationale, expiresAt: x.to.toISOString() } });
+    if (d.revokedAt) await appendAuditAt(q, d.revokedAt, { actor: 'user:seed', action: 'device.revoke', target: d.id, detail: { reason: null } });
+  }
   return { keys, reports: reportRows.length };
+}
+
+/**
+ * Append an audit entry dated `at` (history being seeded happened in the past; the collector's
+ * audit() always stamps the current time). Extends the chain exactly as audit() does.
+ */
+export async function appendAuditAt(q: Queryable, at: Date, e: { actor: string; action: string; target?: string | null; detail?: unknown }): Promise<void> {
+  const db = q as Queryable & { tx?: <T>(fn: (t: Queryable) => Promise<T>) => Promise<T> };
+  if (typeof db.tx === 'function') return db.tx((t) => appendAuditAt(t, at, e));
+  // Inside the caller's transaction: the chain lock is held until it ends, as audit() does.
+  await q.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_CHAIN_LOCK]);
+  const h = (await q.query<{ seq: string; hash: string }>('SELECT seq::text AS seq, hash FROM audit_log ORDER BY audit_log.seq DESC LIMIT 1')).rows[0];
+  const entry = { seq: Number(h?.seq ?? 0) + 1, at: at.toISOString(), actor: e.actor, action: e.action, target: e.target ?? null, outcome: 'ok', ip: null, detail: e.detail ?? null, prevHash: h?.hash ?? null };
+  await q.query('INSERT INTO audit_log (at, actor, action, target, outcome, ip, detail, seq, prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)',
+    [at, entry.actor, entry.action, entry.target, entry.outcome, null, entry.detail === null ? null : JSON.stringify(entry.detail), entry.seq, entry.prevHash, auditEntryHash(entry)]);
 }
 
 /** Report times every `everyHours` over [from, to). */

@@ -5,12 +5,17 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import type { Db } from './types.js';
+import type { Db, Queryable } from './types.js';
+import { splitSqlStatements } from './split-sql.js';
+import { MIGRATION_HOOKS } from './migration-hooks.js';
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 const LOCK_KEY = 7_362_001; // arbitrary, stable: "posture migrations"
 
-export async function migrate(db: Db, dir = MIGRATIONS_DIR): Promise<string[]> {
+/** Code run right after a migration file, in the same transaction (data a SQL statement cannot compute). */
+export type MigrationHook = (q: Queryable) => Promise<void>;
+
+export async function migrate(db: Db, dir = MIGRATIONS_DIR, hooks: Record<string, MigrationHook> = MIGRATION_HOOKS): Promise<string[]> {
   const files = readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
   const applied: string[] = [];
   await db.tx(async (q) => {
@@ -20,10 +25,9 @@ export async function migrate(db: Db, dir = MIGRATIONS_DIR): Promise<string[]> {
     for (const f of files) {
       if (done.has(f)) continue;
       const sql = readFileSync(join(dir, f), 'utf8');
-      // Statements split on ';' at line end: our migrations contain no procedural bodies.
-      for (const stmt of sql.split(/;\s*$/m).map((s) => s.trim()).filter((s) => s && !/^(--[^\n]*\n?)+$/.test(s))) {
-        await q.query(stmt);
-      }
+      // One statement per query: the extended protocol (parameters) takes one at a time.
+      for (const stmt of splitSqlStatements(sql)) await q.query(stmt);
+      await hooks[f]?.(q);
       await q.query('INSERT INTO schema_migrations (name) VALUES ($1)', [f]);
       applied.push(f);
     }

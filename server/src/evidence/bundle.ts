@@ -22,6 +22,8 @@ import { HashedFile, writeWhole } from './files.js';
 import { renderSummary } from './summary.js';
 import { writePeopleCsv } from './people-csv.js';
 import { groupsInPeriod, writeGroupMemberships } from './groups-csv.js';
+import { writeAuditCsv, type AuditRefs } from './audit-file.js';
+import { currentSigningKey, historyJwks, keyHistory } from '../meta/collector-keys.js';
 
 export interface BundleDeps {
   db: Db;
@@ -56,6 +58,8 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
   const policy = versions.length ? versions[versions.length - 1].policy : deps.currentPolicy;
   const stale = policy.staleAfterHours;
   const edges = bucketEdges(from, to);
+  // What the bundle shows that an audit entry must record (audit.csv carries those entries).
+  const refs: AuditRefs = { exclusionIds: new Set(), policyVersionIds: new Set(versions.map((v) => String(v.id))), revokedDeviceIds: new Set() };
   // Columns: built-ins plus every custom check of any policy version in force in the period.
   const periodPolicies = versions.length ? versionsInForce(versions, from).map((v) => v.policy) : [policy];
   const CHECK_IDS = checkIdsAcross(periodPolicies);
@@ -100,6 +104,7 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
     // One write per page: thousands of small awaited writes cost more than the CSV itself.
     let chunk = '';
     for (const d of page) {
+      if (d.revoked_at) refs.revokedDeviceIds.add(d.id);
       const h = deviceHistory({
         from, to, now, enrolledAt: new Date(d.enrolled_at), revokedAt: d.revoked_at ? new Date(d.revoked_at) : null, staleAfterHours: stale,
         checkIds: CHECK_IDS, events: inputs.events.get(d.id) ?? [], reportRuns: inputs.runs.get(d.id) ?? [], exclusions: inputs.exclusions.get(d.id) ?? [],
@@ -142,11 +147,15 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
     if (!page.length) break;
     after = page[page.length - 1].id;
     exclusions += page.length;
+    for (const x of page) refs.exclusionIds.add(x.id);
     await exf.write(page.map((x) => csvRow([x.id, x.device_id, x.hostname, x.check_id, x.rationale, x.approved_by, iso(x.created_at), iso(x.expires_at), iso(x.revoked_at), x.revoked_by])).join(''));
   }
   files.push(await exf.close());
   files.push(await writePeopleCsv(db, dir, to)); // people.csv: leavers and their devices' outcome
   files.push(await writeGroupMemberships(db, dir, from, to, group)); // the groups each report is replayed under
+  const auditOut = await writeAuditCsv(db, dir, from, to, refs);
+  files.push(auditOut.file);
+  phase('audit');
 
   // reports.jsonl — the device-signed JWS exactly as received; the kids used are remembered
   // (one short string per device key) to ship their public keys.
@@ -205,26 +214,30 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
   }
   files.push(await cf.close());
 
+  // The key in force now signs (read from the store: another collector may have rotated it).
+  const signing = await currentSigningKey(db);
   files.push(await writeWhole(dir, 'summary.html', renderSummary({
-    agg, edges, policy, from, to, generatedAt: now, collectorId: deps.identity.collectorId, kid: deps.identity.signingKid, version: deps.version,
+    agg, edges, policy, from, to, generatedAt: now, collectorId: deps.identity.collectorId, kid: signing.kid, version: deps.version,
     counts: { events, reports, exclusions },
   })));
-  files.push(await writeWhole(dir, COLLECTOR_JWKS_FILE, JSON.stringify({ keys: [deps.identity.publicJwk] }, null, 2) + '\n'));
+  // The whole key history ships, each key with its validity.
+  files.push(await writeWhole(dir, COLLECTOR_JWKS_FILE, JSON.stringify(historyJwks(await keyHistory(db)), null, 2) + '\n'));
 
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
     period: { from: from.toISOString(), to: to.toISOString() },
     generatedAt: now.toISOString(),
     generator: { name: 'posture', version: deps.version },
-    collector: { id: deps.identity.collectorId, kid: deps.identity.signingKid },
+    collector: { id: deps.identity.collectorId, kid: signing.kid },
     method: COUNTING_METHOD,
     counts: { devices: agg.devices, events, exclusions, reports, deviceKeys: kidList.length },
     ...(group ? { scope: { group } } : {}),
+    audit: auditOut.audit,
     files,
   };
   const manifestBytes = Buffer.from(JSON.stringify(manifest, null, 2) + '\n', 'utf8');
   await writeWhole(dir, MANIFEST_FILE, manifestBytes.toString('utf8'));
-  const jws = await new CompactSign(manifestBytes).setProtectedHeader({ alg: 'EdDSA', kid: deps.identity.signingKid, typ: MANIFEST_JWS_TYP }).sign(deps.identity.signingKey);
+  const jws = await new CompactSign(manifestBytes).setProtectedHeader({ alg: 'EdDSA', kid: signing.kid, typ: MANIFEST_JWS_TYP }).sign(signing.key);
   await writeWhole(dir, MANIFEST_JWS_FILE, jws + '\n');
   phase('rest');
   return { manifest, files: [...BUNDLE_FILES, MANIFEST_FILE, MANIFEST_JWS_FILE], timings };

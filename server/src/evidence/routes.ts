@@ -126,7 +126,7 @@ export function evidenceRoutes(ctx: Ctx) {
           .type('application/gzip')
           .header('content-disposition', `attachment; filename="${name}.tar.gz"`)
           .header('x-posture-bundle-files', String(b.files.length))
-          .header('x-posture-manifest-kid', ctx.identity.signingKid)
+          .header('x-posture-manifest-kid', b.manifest.collector.kid)
           .header('cache-control', 'no-store');
         return reply.send(stream);
       } catch (e) {

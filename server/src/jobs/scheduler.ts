@@ -8,6 +8,9 @@ import { markStale } from './stale.js';
 import { deliverAlerts } from '../alerts/worker.js';
 import type { WebhookRegistry } from '../alerts/registry.js';
 import { applyDeadlines } from './deadlines.js';
+import { AUDIT_RETENTION_DAYS, pruneAuditLog } from '../audit/prune.js';
+
+const DAY_MS = 86_400_000;
 
 const LOCKS = { stale: 7362101, alerts: 7362102, cleanup: 7362103, deadlines: 7362104 };
 
@@ -27,6 +30,7 @@ export function startJobs(
 ): () => Promise<void> {
   const kinds = () => alertKinds(opts.webhooks);
   let running: Promise<void> | null = null;
+  let lastPrune = 0;
   const once = async (lock: number, fn: (q: Parameters<Parameters<Db['tx']>[0]>[0]) => Promise<unknown>) => {
     await db.tx(async (q) => {
       const got = await q.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [lock]);
@@ -42,6 +46,11 @@ export function startJobs(
       await once(LOCKS.deadlines, (q) => applyDeadlines(q, policy.policy, kinds()));
       await once(LOCKS.alerts, (q) => deliverAlerts(q, opts.webhooks.targets(), opts.publicUrl()));
       await once(LOCKS.cleanup, (q) => q.query('DELETE FROM token_jtis WHERE expires_at < now()'));
+      // Audit-log retention, daily per process (the prune lock makes it once across collectors).
+      if (Date.now() - lastPrune >= DAY_MS) {
+        lastPrune = Date.now();
+        await pruneAuditLog(db, new Date(Date.now() - (policy.policy.retention?.auditLogDays ?? AUDIT_RETENTION_DAYS) * DAY_MS));
+      }
     } catch (e) {
       opts.log.warn({ err: (e as Error).message }, 'background job failed; will retry');
     }

@@ -1,15 +1,19 @@
 /**
  * The collector's identity, shared by every collector process on one database:
  * an id (the JWT audience agents sign for), the salt for hardware fingerprints,
- * and the Ed25519 key that signs evidence manifests (published at /.well-known/jwks.json).
+ * and the Ed25519 key that signs evidence manifests (published at /.well-known/jwks.json,
+ * rotatable: see collector-keys.ts). The signing fields are refreshed when any collector on
+ * the database rotates the key (refreshSigningKey, on COLLECTOR_KEY_CHANNEL).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { exportJWK, generateKeyPair, importJWK, calculateJwkThumbprint, type JWK, type CryptoKey } from 'jose';
+import type { JWK, CryptoKey } from 'jose';
 import type { Db } from '../db/types.js';
+import { currentSigningKey, ensureSigningKey } from './collector-keys.js';
 
 export interface CollectorIdentity {
   collectorId: string;
   fingerprintSalt: string;
+  /** The current signing key (kid = RFC 7638 thumbprint); updated in place on rotation. */
   signingKid: string;
   signingKey: CryptoKey;
   publicJwk: JWK;
@@ -27,13 +31,13 @@ async function getOrSet(db: Db, key: string, make: () => Promise<string> | strin
 export async function loadIdentity(db: Db): Promise<CollectorIdentity> {
   const collectorId = await getOrSet(db, 'collector_id', () => `posture-collector:${randomUUID()}`);
   const fingerprintSalt = await getOrSet(db, 'fingerprint_salt', () => randomBytes(32).toString('base64url'));
-  const privJson = await getOrSet(db, 'signing_key', async () => {
-    const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-    return JSON.stringify(await exportJWK(privateKey));
-  });
-  const priv = JSON.parse(privJson) as JWK;
-  const { d: _d, ...pub } = priv;
-  const signingKid = await calculateJwkThumbprint(pub);
-  const signingKey = (await importJWK(priv, 'EdDSA')) as CryptoKey;
-  return { collectorId, fingerprintSalt, signingKid, signingKey, publicJwk: { ...pub, kid: signingKid, alg: 'EdDSA', use: 'sig' } };
+  await ensureSigningKey(db);
+  const k = await currentSigningKey(db);
+  return { collectorId, fingerprintSalt, signingKid: k.kid, signingKey: k.key, publicJwk: k.publicJwk };
+}
+
+/** Re-read the current signing key into `identity` (after a rotation). */
+export async function refreshSigningKey(db: Db, identity: CollectorIdentity): Promise<void> {
+  const k = await currentSigningKey(db);
+  Object.assign(identity, { signingKid: k.kid, signingKey: k.key, publicJwk: k.publicJwk });
 }

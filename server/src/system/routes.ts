@@ -1,6 +1,7 @@
 /** Health, metrics and the collector's public keys. */
 import type { FastifyInstance } from 'fastify';
 import type { Ctx } from '../context.js';
+import { historyJwks, keyHistory } from '../meta/collector-keys.js';
 
 export function systemRoutes(ctx: Ctx) {
   return async (app: FastifyInstance) => {
@@ -19,7 +20,9 @@ export function systemRoutes(ctx: Ctx) {
     // Browsers ask for it on every page; answering "no icon" keeps a 404 out of their consoles.
     app.get('/favicon.ico', { config: { auth: 'public' } }, async (_req, reply) => reply.code(204).header('cache-control', 'public, max-age=86400').send());
 
-    app.get('/.well-known/jwks.json', { config: { auth: 'public' } }, async () => ({ keys: [ctx.identity.publicJwk] }));
+    // Every evidence key the collector has used, with its validity: bundles signed before a
+    // rotation verify against this set (npm run verify-evidence -- BUNDLE --jwks URL).
+    app.get('/.well-known/jwks.json', { config: { auth: 'public' } }, async () => historyJwks(await keyHistory(ctx.db)));
 
     app.get('/metrics', { config: { auth: ['admin', 'auditor', 'helpdesk'] } }, async (_req, reply) => {
       const r = await ctx.db.query<{ state: string; n: string }>('SELECT state, count(*) AS n FROM devices WHERE revoked_at IS NULL GROUP BY state');

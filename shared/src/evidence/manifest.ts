@@ -7,8 +7,16 @@
  * the JWS payload equals manifest.json byte for byte, then every file's SHA-256 and size.
  * `collector-jwks.json` carries the collector public key (also listed and hashed), to compare
  * with the live /.well-known/jwks.json or to pin with --jwks.
+ *
+ * Format 3 adds `audit.csv` (the audit log's hash chain segment, shared/src/audit/csv.ts) and
+ * `manifest.audit`, the chain positions the collector signs: the link before the segment and the
+ * chain head at export time.
  */
-export const MANIFEST_FORMAT = 'posture-evidence-bundle/2';
+import type { AuditChainHead } from '../audit/chain.js';
+
+export const MANIFEST_FORMAT = 'posture-evidence-bundle/3';
+/** Format 2 (before the audit chain): still verified, everything but the audit log, and the verifier says so. */
+export const MANIFEST_FORMAT_NO_AUDIT = 'posture-evidence-bundle/2';
 export const MANIFEST_JWS_TYP = 'posture-evidence+jws';
 export const MANIFEST_FILE = 'manifest.json';
 export const MANIFEST_JWS_FILE = 'manifest.jws';
@@ -24,6 +32,7 @@ export const BUNDLE_FILES = [
   'exclusions.csv',
   'people.csv',
   'group-memberships.csv',
+  'audit.csv',
   'reports.jsonl',
   'device-keys.json',
   'policy.json',
@@ -39,7 +48,7 @@ export interface ManifestFile {
 }
 
 export interface Manifest {
-  format: typeof MANIFEST_FORMAT;
+  format: typeof MANIFEST_FORMAT | typeof MANIFEST_FORMAT_NO_AUDIT;
   period: { from: string; to: string };
   generatedAt: string;
   generator: { name: 'posture'; version: string };
@@ -49,7 +58,22 @@ export interface Manifest {
   counts: { devices: number; events: number; exclusions: number; reports: number; deviceKeys: number };
   /** A one-group bundle (?group=): only devices that were in this device group during the period. */
   scope?: { group: string };
+  audit: ManifestAudit;
   files: ManifestFile[];
+}
+
+/** The audit chain segment in audit.csv, signed with the manifest. */
+export interface ManifestAudit {
+  file: 'audit.csv';
+  /** Seq of the first entry after the link (null: no entries after the link). */
+  first: number | null;
+  /** The entry just before `first` (also the link row in audit.csv); null when the segment starts at seq 1. */
+  link: AuditChainHead | null;
+  /** The chain head when the bundle was exported: audit.csv's last entry. */
+  head: AuditChainHead | null;
+  /** Entries after the link, and how many of them fall in the period. */
+  entries: number;
+  inPeriod: number;
 }
 
 export const COUNTING_METHOD =

@@ -3,6 +3,7 @@
  * Per check: required or not, thresholds, grace period, control mapping; per-platform
  * overrides of any of those under `platforms`.
  */
+import { AUDIT_MIN_RETENTION_DAYS } from '../audit/chain.js';
 import { Type, type Static } from '@sinclair/typebox';
 import { UpdateRollout } from './updates.js';
 import { PeoplePolicy } from './people.js';
@@ -85,6 +86,13 @@ export const Policy = Type.Object(
     people: Type.Optional(PeoplePolicy),
     /** Per-device-group overrides, applied in this order (later wins): shared/src/policy/groups.ts. */
     groups: Type.Optional(PolicyGroups),
+    /**
+     * How long data is kept, in days. Only the audit log is pruned so far (server/src/audit/prune.ts,
+     * daily); at least 400 days so a SOC 2 period and its audit fit, default 400.
+     */
+    retention: Type.Optional(
+      Type.Object({ auditLogDays: Type.Optional(Type.Integer({ minimum: AUDIT_MIN_RETENTION_DAYS, maximum: 36_500 })) }, { additionalProperties: false }),
+    ),
   },
   { additionalProperties: false },
 );
