@@ -6,11 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, createReadStream, createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createWriteStream } from 'node:fs';
 import { buildVerify } from '../../scripts/build/verify.js';
 import { sha256File, type SeaManifest } from '../../scripts/build/sea.js';
 import { inspectExecutable } from '../../scripts/build/inspect.js';
@@ -58,6 +57,7 @@ describe('posture-verify single executable', () => {
   }, 300_000);
   afterAll(async () => {
     await tc?.cleanup();
+    for (const d of [out, auditor]) if (d) rmSync(d, { recursive: true, force: true });
   });
 
   it('writes a manifest and SHA-256 per target, and SHA256SUMS', () => {
@@ -115,7 +115,6 @@ describe('posture-verify single executable', () => {
   it('a tampered bundle fails (exit 1) naming the file', async () => {
     const dir = join(auditor, 'unpacked');
     mkdirSync(dir);
-    const { createReadStream } = await import('node:fs');
     await unpackTarGz(createReadStream(join(auditor, 'bundle.tar.gz')), dir);
     const ok = run([dir]);
     expect(ok.status, ok.stdout).toBe(0);
