@@ -6,18 +6,37 @@
  * --audit-anchor SEQ:HASH (the "audit head" an earlier bundle's verification printed) requires
  * this bundle's audit chain to contain that entry unchanged.
  * Exit 0 = verified, 1 = verification failed, 2 = usage or unreadable input.
+ * Also the entry point of the single-file `posture-verify` executable (npm run build:verify,
+ * docs/verify-evidence.md); there the usage names the executable.
  */
 import { createReadStream } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { isSea } from 'node:sea';
 import { parseArgs } from 'node:util';
 import type { JWK } from 'jose';
 import { MANIFEST_FILE } from '#shared/evidence/manifest.js';
 import { unpackTarGz } from './unpack.js';
 import { verifyBundleDir } from './verify-bundle.js';
 
-const USAGE = 'usage: npm run verify-evidence -- BUNDLE_DIR_OR_TGZ [--jwks FILE_OR_URL] [--audit-anchor SEQ:HASH]';
+const PROG = isSea() ? 'posture-verify' : 'npm run verify-evidence --';
+const USAGE = `usage: ${PROG} BUNDLE_DIR_OR_TGZ [--jwks FILE_OR_URL] [--audit-anchor SEQ:HASH]`;
+const HELP = `${USAGE}
+
+Verifies a Posture evidence bundle (the .tar.gz from the collector, or its unpacked folder)
+offline: the collector's signature over manifest.json, every file's SHA-256, every report's
+device signature and hash chain, the audit log's hash chain, and every figure recomputed from
+the signed reports.
+
+  --jwks FILE_OR_URL        pin the collector key (its /.well-known/jwks.json, saved or by URL)
+                            instead of trusting the key shipped inside the bundle
+  --audit-anchor SEQ:HASH   the "audit head" an earlier bundle's verification printed: this
+                            bundle's audit chain must contain that entry unchanged
+  -h, --help                this text
+
+Exit codes: 0 verified, 1 verification failed (each problem names its file),
+2 usage error or unreadable input.`;
 
 async function loadJwks(src: string): Promise<{ keys: JWK[] }> {
   const text = /^https?:\/\//.test(src) ? await (await fetch(src)).text() : await readFile(src, 'utf8');
@@ -29,10 +48,14 @@ async function loadJwks(src: string): Promise<{ keys: JWK[] }> {
 async function main(): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ allowPositionals: true, options: { jwks: { type: 'string' }, 'audit-anchor': { type: 'string' } } });
+    parsed = parseArgs({ allowPositionals: true, options: { jwks: { type: 'string' }, 'audit-anchor': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
     return 2;
+  }
+  if (parsed.values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
   }
   const target = parsed.positionals[0];
   if (!target) {

@@ -5,7 +5,7 @@
  * is one row with empty device columns. Rows are streamed in pages, so size stays bounded.
  */
 import type { Db } from '../db/types.js';
-import { csvRow } from '#shared/evidence/csv.js';
+import { CSV_BOM, csvRow } from '#shared/evidence/csv.js';
 import type { ManifestFile } from '#shared/evidence/manifest.js';
 import { HashedFile } from './files.js';
 
@@ -18,7 +18,7 @@ const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOStrin
 
 export async function writePeopleCsv(db: Db, dir: string, to: Date): Promise<ManifestFile> {
   const f = new HashedFile(dir, 'people.csv');
-  await f.write(csvRow(PEOPLE_CSV_HEADER));
+  await f.write(CSV_BOM + csvRow(PEOPLE_CSV_HEADER)); // like every bundle CSV: Excel reads it as UTF-8
   for (let after = ''; ; ) {
     const page = await db.query<Record<string, any>>(
       `SELECT p.id, p.email, p.display_name, p.department, p.status, p.offboarded_at,

@@ -9,13 +9,23 @@ import type { Policy } from '#shared/policy/schema.js';
 import { html, raw, type SafeHtml } from '../dashboard/html.js';
 import type { FleetAggregate } from './aggregate.js';
 
+// Print: one A4 page for a small fleet (about 10 devices) — compact type and tables, the chart
+// scaled to a fixed height, rows never split across pages and table headers repeated when a
+// larger fleet runs onto a second page.
 const CSS = `
 body{font:13px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#1f2328;margin:24px;max-width:1000px}
 h1{font-size:20px;margin:0 0 4px}h2{font-size:15px;margin:20px 0 6px;border-bottom:1px solid #d0d7de}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:4px 6px;border-bottom:1px solid #d0d7de}td.n,th.n{text-align:right}
 .cards{display:flex;gap:10px;flex-wrap:wrap}.card{border:1px solid #d0d7de;border-radius:6px;padding:6px 12px}.card b{display:block;font-size:20px}
 .muted{color:#57606a}svg{max-width:100%}
-@media print{body{margin:0}h2{break-after:avoid}tr{break-inside:avoid}a{color:inherit;text-decoration:none}}
+@page{size:A4;margin:12mm 11mm}
+@media print{
+body{margin:0;max-width:none;font-size:9pt;line-height:1.3}
+h1{font-size:13pt;margin:0 0 2px}h2{font-size:10pt;margin:7px 0 3px;break-after:avoid}p{margin:3px 0}
+th,td{padding:1px 4px;vertical-align:top}thead{display:table-header-group}tr{break-inside:avoid}
+.cards{gap:6px}.card{padding:2px 8px}.card b{font-size:11pt}
+svg{width:100%;height:38mm}a{color:inherit;text-decoration:none}
+}
 `;
 
 const pct = (v: number | null) => (v === null ? '—' : `${v.toFixed(2)}%`);
@@ -61,7 +71,7 @@ export function renderSummary(s: SummaryInput): string {
   const checkRows = agg.checkIds.map((id) => {
     const t = agg.perCheck.get(id)!;
     const c = checkControls(s.policy, id);
-    return html`<tr><td>${checkTitle(id, s.policy)}</td><td>${(c.soc2 ?? []).join(', ')}</td><td>${(c.cis ?? []).join(', ')}</td><td class="n">${pct(agg.checkPct(id))}</td>
+    return html`<tr><td>${checkTitle(id, s.policy)}</td><td>${c.soc2.join(', ')}</td><td>${c.iso27001.join(', ')}</td><td>${c.cis.join(', ')}</td><td class="n">${pct(agg.checkPct(id))}</td>
 <td class="n">${t.devicesNoncompliant}</td><td class="n">${t.fixed ? formatDuration(t.fixSeconds / t.fixed) : '—'}</td><td class="n">${t.seconds.excluded ? formatDuration(t.seconds.excluded) : '—'}</td></tr>`;
   });
   const nc = agg.noncompliant.map(
@@ -79,12 +89,12 @@ export function renderSummary(s: SummaryInput): string {
 <p>State at the end of the period: ${states.map(([k, v]) => html`${k} ${v} · `)} events ${s.counts.events} · signed reports ${s.counts.reports} · exclusions ${s.counts.exclusions}</p>
 <h2>Compliance over the period</h2>${chart(agg, s.edges)}
 <p class="muted">Share of measured device-time (excluded time left out) in which every required check passed; a red line marks 0%, no bar means no device was measured.</p>
-<h2>Compliance per check</h2>
-<table><tr><th>Check</th><th>SOC 2</th><th>CIS v8</th><th class="n">Time compliant</th><th class="n">Devices noncompliant</th><th class="n">Mean time to fix</th><th class="n">Excluded device-time</th></tr>${checkRows}</table>
+<h2>Compliance per check (controls: SOC 2, ISO/IEC 27001:2022 Annex A, CIS Controls v8)</h2>
+<table><thead><tr><th>Check</th><th>SOC 2</th><th>ISO 27001</th><th>CIS v8</th><th class="n">Time compliant</th><th class="n">Devices noncompliant</th><th class="n">Mean time to fix</th><th class="n">Excluded device-time</th></tr></thead><tbody>${checkRows}</tbody></table>
 <h2>Noncompliant devices and time to fix</h2>
-${nc.length ? html`<table><tr><th>Device</th><th>Owner</th><th>Checks</th><th class="n">Time noncompliant</th><th class="n">Longest time to fix</th></tr>${nc}</table>` : html`<p>None in this period.</p>`}
+${nc.length ? html`<table><thead><tr><th>Device</th><th>Owner</th><th>Checks</th><th class="n">Time noncompliant</th><th class="n">Longest time to fix</th></tr></thead><tbody>${nc}</tbody></table>` : html`<p>None in this period.</p>`}
 ${agg.noncompliantTotal > agg.noncompliant.length ? html`<p class="muted">${agg.noncompliantTotal - agg.noncompliant.length} more devices: see events.csv and devices.csv.</p>` : ''}
 <h2>How time is counted</h2><p>${COUNTING_METHOD}</p>
-<p class="muted">Verify this bundle offline: <code>npm run verify-evidence -- &lt;bundle&gt;</code>. Compare the key id above with the collector's /.well-known/jwks.json.</p>
+<p class="muted">Verify this bundle offline with the single-file verifier: <code>posture-verify &lt;bundle&gt; --jwks jwks.json</code> (docs/verify-evidence.md; from the source tree: <code>npm run verify-evidence -- &lt;bundle&gt;</code>). Compare the key id above with the collector's /.well-known/jwks.json.</p>
 </body></html>`.value;
 }
