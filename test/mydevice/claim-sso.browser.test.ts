@@ -106,7 +106,7 @@ describe('claiming a device through company SSO (pglite, real provider, real bro
     const page = await openMyDevice(ctx, 'dana-laptop');
     expect(await page.locator('#owner').innerText()).toContain('Is this your laptop?');
     expect(await page.locator('#claim').innerText()).toContain(`Sign in with company SSO (${new URL(issuer).host})`);
-    await page.screenshot({ path: shot('my-device-claim-prompt'), fullPage: true });
+    await page.screenshot({ path: shot('my-device-claim-prompt') });
 
     await startClaim(page);
     const callback = page.waitForRequest((r) => r.url().startsWith(`${c.url}/my-device/claim/callback?`));
@@ -115,7 +115,7 @@ describe('claiming a device through company SSO (pglite, real provider, real bro
     expect(await page.locator('#claim-result').getAttribute('data-ok')).toBe('1');
     expect(await page.locator('#claim-result').innerText()).toContain('now registered to dana.smith@example.com');
     expect(await page.locator('#owner').innerText()).toContain('registered to dana.smith@example.com');
-    await page.screenshot({ path: shot('my-device-claimed'), fullPage: true });
+    await page.screenshot({ path: shot('my-device-claimed') });
 
     // The existing person (matched case-insensitively), source employee.
     const person = (await c.db.query<{ id: string }>("SELECT id FROM people WHERE lower(email) = 'dana.smith@example.com'")).rows;
@@ -167,7 +167,7 @@ describe('claiming a device through company SSO (pglite, real provider, real bro
     expect(await page.locator('#claim-result').innerText()).toContain('does not change an owner set by IT');
     expect(await page.locator('#owner').innerText()).toContain('IT assigned this computer to it-choice@example.com');
     expect(await page.locator('#claim').count()).toBe(0);
-    await page.screenshot({ path: shot('my-device-claim-admin-owner'), fullPage: true });
+    await page.screenshot({ path: shot('my-device-claim-admin-owner') });
     expect(await owner('it-laptop')).toMatchObject({ owner: 'it-choice@example.com', owner_source: 'admin' });
     // The refused claim is audited and created no person for the claimer.
     const au = await c.api('/api/v1/audit?action=device.owner_claim&outcome=failed');
@@ -194,7 +194,7 @@ describe('claiming a device through company SSO (pglite, real provider, real bro
     expect(await pageA.locator('h1').innerText()).toContain('spare-laptop');
     expect(await pageA.locator('#claim-result').getAttribute('data-ok')).toBe('0');
     expect(await pageA.locator('#claim-result').innerText()).toContain('started for another computer');
-    await pageA.screenshot({ path: shot('my-device-claim-other-device'), fullPage: true });
+    await pageA.screenshot({ path: shot('my-device-claim-other-device') });
     expect(await owner('spare-laptop')).toMatchObject({ owner_person_id: null });
     expect(await owner('frank-laptop')).toMatchObject({ owner_person_id: null });
     const au = await c.api('/api/v1/audit?action=device.owner_claim&outcome=failed');

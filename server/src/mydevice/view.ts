@@ -113,8 +113,8 @@ ${owner.notice ? html`<p id="claim-result" class="${owner.notice.ok ? 'ok' : 'er
 <p class="muted">${d.os} · last report ${timeAgo(d.lastReportAt)} · agent ${d.connected ? 'connected' : 'not connected right now'}</p>
 <p><button id="recheck" data-csrf="${csrf}" ${d.connected ? '' : 'title="The agent is not connected; the re-check runs when it reconnects."'}>Re-check now</button>
 <span id="recheck-status" role="status" aria-live="polite"></span></p>
-<div id="checks">${s.checks.map(checkCard)}</div>
 ${ownerSection(d, csrf, owner)}
+<div id="checks">${s.checks.map(checkCard)}</div>
 ${transparencySection(d.platform, policyCustomChecks)}
 <script src="/my-device/static/page.js" defer></script>`;
   return layout({ title: 'My device', principal: null, body });
