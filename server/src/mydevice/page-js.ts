@@ -15,6 +15,9 @@ export const PAGE_JS = `
     });
   }
   localTimes(document);
+  // After a claim the page is served at /my-device/claim/complete; a reload or the re-check's
+  // refresh must fetch the page, not replay the (single-use) claim step.
+  if (location.pathname === '/my-device/claim/complete') history.replaceState(null, '', '/my-device');
   var claim = document.getElementById('claim');
   if (claim) claim.addEventListener('click', async function () {
     var st = document.getElementById('claim-status');
