@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestCollector, type TestCollector } from '../helpers/collector.js';
+import { backends } from '../helpers/db.js';
 import { deviceToken } from '../helpers/device.js';
 import { MY_DEVICE_AUDIENCE_SUFFIX } from '../../shared/src/protocol/messages.js';
 import { reportingDevice, type ReportingDevice } from '../dashboard/fleet.js';
@@ -24,7 +25,7 @@ const ACCOUNTS: Record<string, { email: string; groups: string[] }> = {
   frank: { email: 'frank@example.com', groups: [] },
 };
 
-describe('claiming a device through company SSO (pglite, real provider, real browser)', () => {
+describe.each(backends())('claiming a device through company SSO on %s (real provider, real browser)', (backend) => {
   let c: TestCollector;
   let idp: Server;
   let issuer: string;
@@ -35,7 +36,7 @@ describe('claiming a device through company SSO (pglite, real provider, real bro
     idp = createServer();
     await new Promise<void>((r) => idp.listen(0, '127.0.0.1', r));
     issuer = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
-    c = await startTestCollector('pglite', {
+    c = await startTestCollector(backend, {
       POSTURE_OIDC_ISSUER: issuer,
       POSTURE_OIDC_CLIENT_ID: 'posture',
       POSTURE_OIDC_CLIENT_SECRET: 'posture-client-secret-0123456789',
@@ -108,7 +109,7 @@ describe('claiming a device through company SSO (pglite, real provider, real bro
     const page = await openMyDevice(ctx, 'dana-laptop');
     expect(await page.locator('#owner').innerText()).toContain('Is this your laptop?');
     expect(await page.locator('#claim').innerText()).toContain(`Sign in with company SSO (${new URL(issuer).host})`);
-    await page.screenshot({ path: shot('my-device-claim-prompt') });
+    await page.screenshot({ path: shot(`my-device-claim-prompt${backend === 'pg' ? '-pg' : ''}`) });
 
     await startClaim(page);
     const callback = page.waitForRequest((r) => r.url().startsWith(`${c.url}/my-device/claim/callback?`));
@@ -117,7 +118,7 @@ describe('claiming a device through company SSO (pglite, real provider, real bro
     expect(await page.locator('#claim-result').getAttribute('data-ok')).toBe('1');
     expect(await page.locator('#claim-result').innerText()).toContain('now registered to dana.smith@example.com');
     expect(await page.locator('#owner').innerText()).toContain('registered to dana.smith@example.com');
-    await page.screenshot({ path: shot('my-device-claimed') });
+    await page.screenshot({ path: shot(`my-device-claimed${backend === 'pg' ? '-pg' : ''}`) });
     await page.reload();
     expect(await page.locator('#claim-result').count()).toBe(0);
     expect(await page.locator('#owner').getAttribute('data-owner-source')).toBe('employee');
@@ -172,7 +173,7 @@ describe('claiming a device through company SSO (pglite, real provider, real bro
     expect(await page.locator('#claim-result').innerText()).toContain('does not change an owner set by IT');
     expect(await page.locator('#owner').innerText()).toContain('IT assigned this computer to it-choice@example.com');
     expect(await page.locator('#claim').count()).toBe(0);
-    await page.screenshot({ path: shot('my-device-claim-admin-owner') });
+    await page.screenshot({ path: shot(`my-device-claim-admin-owner${backend === 'pg' ? '-pg' : ''}`) });
     expect(await owner('it-laptop')).toMatchObject({ owner: 'it-choice@example.com', owner_source: 'admin' });
     // The refused claim is audited and created no person for the claimer.
     const au = await c.api('/api/v1/audit?action=device.owner_claim&outcome=failed');
@@ -199,7 +200,7 @@ describe('claiming a device through company SSO (pglite, real provider, real bro
     expect(await pageA.locator('h1').innerText()).toContain('spare-laptop');
     expect(await pageA.locator('#claim-result').getAttribute('data-ok')).toBe('0');
     expect(await pageA.locator('#claim-result').innerText()).toContain('started for another computer');
-    await pageA.screenshot({ path: shot('my-device-claim-other-device') });
+    await pageA.screenshot({ path: shot(`my-device-claim-other-device${backend === 'pg' ? '-pg' : ''}`) });
     expect(await owner('spare-laptop')).toMatchObject({ owner_person_id: null });
     expect(await owner('frank-laptop')).toMatchObject({ owner_person_id: null });
     const au = await c.api('/api/v1/audit?action=device.owner_claim&outcome=failed');
