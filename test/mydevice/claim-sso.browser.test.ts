@@ -1,6 +1,7 @@
 /**
  * Employee self-registration (issue 14) against a real OpenID provider (oidc-provider) started
- * here and driven by Chromium through its own login and consent pages: the employee opens the
+ * on another site (localhost vs the collector on 127.0.0.1, so SameSite=Strict cookies are withheld
+ * on its redirect back, as in production) and driven by Chromium through its login and consent pages: the employee opens the
  * My-device link, signs in with the company SSO and becomes the owner (source `employee`) with
  * the ID token's subject and email recorded; ten later signed reports leave the owner alone; an
  * owner set by IT is not replaced by a claim; the claim grants no dashboard access even to an
@@ -35,7 +36,9 @@ describe.each(backends())('claiming a device through company SSO on %s (real pro
   beforeAll(async () => {
     idp = createServer();
     await new Promise<void>((r) => idp.listen(0, '127.0.0.1', r));
-    issuer = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
+    // Another site than the collector (127.0.0.1), as a real provider is: the My-device cookie
+    // (SameSite=Strict) is then withheld on the provider's redirect back, as it is in production.
+    issuer = `http://localhost:${(idp.address() as AddressInfo).port}`;
     c = await startTestCollector(backend, {
       POSTURE_OIDC_ISSUER: issuer,
       POSTURE_OIDC_CLIENT_ID: 'posture',
@@ -114,7 +117,12 @@ describe.each(backends())('claiming a device through company SSO on %s (real pro
     await startClaim(page);
     const callback = page.waitForRequest((r) => r.url().startsWith(`${c.url}/my-device/claim/callback?`));
     await finishAtProvider(page, 'dana');
-    const callbackUrl = (await callback).url();
+    const callbackReq = await callback;
+    const callbackUrl = callbackReq.url();
+    // Cross-site return: only the Lax claim cookie came back, not the Strict My-device session.
+    const sent = (await callbackReq.allHeaders()).cookie ?? '';
+    expect(sent).toContain('posture_claim=');
+    expect(sent).not.toContain('posture_my_device=');
     expect(await page.locator('#claim-result').getAttribute('data-ok')).toBe('1');
     expect(await page.locator('#claim-result').innerText()).toContain('now registered to dana.smith@example.com');
     expect(await page.locator('#owner').innerText()).toContain('registered to dana.smith@example.com');
