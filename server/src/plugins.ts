@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Ctx } from './context.js';
 import { dashboardRoutes } from './dashboard/routes.js';
 import { myDeviceRoutes } from './mydevice/routes.js';
+import { myDeviceClaimRoutes } from './mydevice/claim-routes.js';
 import { policyRoutes } from './policy/routes.js';
 import { exclusionRoutes } from './exclusions/routes.js';
 import { userRoutes } from './users/routes.js';
@@ -23,6 +24,7 @@ import { collectorKeyRoutes } from './meta/routes.js';
 const PLUGINS: ((ctx: Ctx) => (app: FastifyInstance) => Promise<void>)[] = [
   dashboardRoutes,
   myDeviceRoutes,
+  myDeviceClaimRoutes,
   policyRoutes,
   exclusionRoutes,
   userRoutes,

@@ -4,6 +4,8 @@
  * to a random browser cookie, so any collector behind a load balancer can finish it and a
  * state value stolen from a URL is useless without the cookie. The ID token is verified with
  * jose against the issuer's JWKS from discovery (signature, iss, aud, exp), then the nonce.
+ * A sign-in has a purpose: a dashboard login, or an employee's device claim (bound to one
+ * device); each callback finishes only its own purpose, so a claim can never become a login.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
@@ -14,6 +16,8 @@ import { ApiError } from '../shared/errors.js';
 import { HUMAN_ROLES, isHumanRole, type Role } from './roles.js';
 
 export type OidcConfig = NonNullable<CollectorConfig['oidc']>;
+/** What a sign-in is for: `dashboard` (a session with a role) or `claim` (a device owner, no session). */
+export type OidcPurpose = 'dashboard' | 'claim';
 export const OIDC_BROWSER_COOKIE = 'posture_oidc';
 const LOGIN_TTL_MS = 10 * 60_000;
 
@@ -58,8 +62,11 @@ export class OidcClient {
     return this.cfg.roleClaim === 'groups' ? 'openid profile email groups' : 'openid profile email';
   }
 
-  /** Start a login: returns the provider URL to redirect to and the browser-binding cookie value. */
-  async begin(redirectUri: string, next: string): Promise<{ url: string; browser: string }> {
+  /**
+   * Start a sign-in: returns the provider URL to redirect to and the browser-binding cookie value.
+   * `purpose` defaults to a dashboard login; a `claim` carries the device it was started for.
+   */
+  async begin(redirectUri: string, next: string, opts: { purpose?: OidcPurpose; deviceId?: string } = {}): Promise<{ url: string; browser: string }> {
     const { d } = await this.meta();
     const state = b64url(randomBytes(24));
     const nonce = b64url(randomBytes(24));
@@ -68,8 +75,8 @@ export class OidcClient {
     const challenge = b64url(createHash('sha256').update(verifier).digest());
     await this.db.query('DELETE FROM oidc_logins WHERE expires_at < now()');
     await this.db.query(
-      'INSERT INTO oidc_logins (state_hash, browser_hash, code_verifier, nonce, next_url, expires_at) VALUES ($1,$2,$3,$4,$5,$6)',
-      [sha256hex(state), sha256hex(browser), verifier, nonce, next, new Date(Date.now() + LOGIN_TTL_MS)],
+      'INSERT INTO oidc_logins (state_hash, browser_hash, code_verifier, nonce, next_url, expires_at, purpose, device_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)',
+      [sha256hex(state), sha256hex(browser), verifier, nonce, next, new Date(Date.now() + LOGIN_TTL_MS), opts.purpose ?? 'dashboard', opts.deviceId ?? null],
     );
     const u = new URL(d.authorization_endpoint);
     u.search = new URLSearchParams({
@@ -79,14 +86,18 @@ export class OidcClient {
     return { url: u.toString(), browser };
   }
 
-  /** Finish a login: check state against the browser cookie, redeem the code, verify the ID token. */
-  async finish(p: { code?: string; state?: string; error?: string; browser?: string; redirectUri: string }): Promise<{ claims: JWTPayload; role: Role | null; next: string }> {
+  /**
+   * Finish a sign-in of `purpose` (default dashboard): check state against the browser cookie,
+   * redeem the code, verify the ID token. `claims` may be completed from userinfo; `idToken` is
+   * the verified ID token's own payload; `deviceId` is the device a claim was started for.
+   */
+  async finish(p: { code?: string; state?: string; error?: string; browser?: string; redirectUri: string; purpose?: OidcPurpose }): Promise<{ claims: JWTPayload; idToken: JWTPayload; role: Role | null; next: string; deviceId: string | null }> {
     if (p.error) throw oidcError(`The identity provider refused the sign-in: ${p.error}`);
     if (!p.code || !p.state || !p.browser) throw oidcError('Sign-in response is missing its code, state or browser cookie; start again.');
-    // Single use: the row is deleted as it is read.
-    const r = await this.db.query<{ browser_hash: string; code_verifier: string; nonce: string; next_url: string; expires_at: Date }>(
-      'DELETE FROM oidc_logins WHERE state_hash = $1 RETURNING browser_hash, code_verifier, nonce, next_url, expires_at',
-      [sha256hex(p.state)],
+    // Single use: the row is deleted as it is read; a state of the other purpose is not found.
+    const r = await this.db.query<{ browser_hash: string; code_verifier: string; nonce: string; next_url: string; expires_at: Date; device_id: string | null }>(
+      'DELETE FROM oidc_logins WHERE state_hash = $1 AND purpose = $2 RETURNING browser_hash, code_verifier, nonce, next_url, expires_at, device_id',
+      [sha256hex(p.state), p.purpose ?? 'dashboard'],
     );
     const login = r.rows[0];
     if (!login || login.browser_hash !== sha256hex(p.browser)) throw oidcError('Unknown or mismatched sign-in state; start again.');
@@ -108,15 +119,16 @@ export class OidcClient {
     });
     if (payload.nonce !== login.nonce) throw oidcError('The ID token nonce does not match this sign-in.');
     let claims: JWTPayload = payload;
-    // Many providers put groups only in userinfo; ask there when the ID token lacks the claim.
-    if (claims[this.cfg.roleClaim] === undefined && d.userinfo_endpoint && tok.access_token) {
+    // Many providers put groups (and, for a claim, the email) only in userinfo; ask there when the ID token lacks them.
+    const need = (p.purpose ?? 'dashboard') === 'claim' ? payload.email === undefined : claims[this.cfg.roleClaim] === undefined;
+    if (need && d.userinfo_endpoint && tok.access_token) {
       const ui = await fetch(d.userinfo_endpoint, { headers: { authorization: `Bearer ${tok.access_token}` }, signal: AbortSignal.timeout(10_000) });
       if (ui.ok) {
         const info = (await ui.json()) as JWTPayload;
         if (info.sub === payload.sub) claims = { ...info, ...payload, [this.cfg.roleClaim]: info[this.cfg.roleClaim] };
       }
     }
-    return { claims, role: this.roleFor(claims), next: login.next_url };
+    return { claims, idToken: payload, role: this.roleFor(claims), next: login.next_url, deviceId: login.device_id };
   }
 
   /** The most privileged role any of the user's claim values maps to; null = refuse. */

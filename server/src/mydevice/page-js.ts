@@ -1,7 +1,9 @@
 /**
  * The My-device page's only script (served from /my-device/static/page.js; no inline code).
  * "Re-check now" posts with the session's CSRF token, then polls the command until the
- * agent's new report has been stored, and reloads the server-rendered checks.
+ * agent's new report has been stored, and reloads the server-rendered checks. "Sign in with
+ * company SSO" posts the same token to start a device claim, then follows the provider URL (a
+ * script navigation: the page's CSP form-action would block a form's redirect to the provider).
  */
 export const PAGE_JS = `
 (function () {
@@ -13,6 +15,23 @@ export const PAGE_JS = `
     });
   }
   localTimes(document);
+  // After a claim the page is served at /my-device/claim/complete; a reload or the re-check's
+  // refresh must fetch the page, not replay the (single-use) claim step.
+  if (location.pathname === '/my-device/claim/complete') history.replaceState(null, '', '/my-device');
+  var claim = document.getElementById('claim');
+  if (claim) claim.addEventListener('click', async function () {
+    var st = document.getElementById('claim-status');
+    claim.disabled = true;
+    try {
+      var r = await fetch('/my-device/claim/start', { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json', 'x-csrf-token': claim.getAttribute('data-csrf') }, body: '{}' });
+      var j = null; try { j = await r.json(); } catch (e) {}
+      if (!r.ok || !j || !j.url) throw new Error((j && j.error && j.error.message) || ('HTTP ' + r.status));
+      location.assign(j.url);
+    } catch (e) {
+      st.textContent = 'Could not start the sign-in: ' + e.message;
+      claim.disabled = false;
+    }
+  });
   var btn = document.getElementById('recheck');
   var out = document.getElementById('recheck-status');
   if (!btn) return;

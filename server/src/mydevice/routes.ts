@@ -15,19 +15,12 @@ import { cookieHeader, createMyDeviceSession, csrfOk, sessionFromRequest, type M
 import { myDeviceState } from './state.js';
 import { linkProblemPage, myDevicePage } from './view.js';
 import { PAGE_JS } from './page-js.js';
+import { PAGE_HEADERS } from './headers.js';
+import { ssoName } from './claim.js';
 
 const LINK = { auth: 'device-link' } as const;
 /** One Re-check per device per this many ms: the button must not become a way to load the agent. */
 const CHECK_NOW_MIN_INTERVAL_MS = 5_000;
-
-const PAGE_HEADERS = {
-  'cache-control': 'no-store',
-  'referrer-policy': 'no-referrer',
-  'x-frame-options': 'DENY',
-  'x-content-type-options': 'nosniff',
-  // Stricter than the dashboard's: nothing but our own script, stylesheet and JSON endpoints.
-  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-};
 
 const PROBLEM_TEXT: Record<Exclude<LinkVerdict, { ok: true }>['reason'], string> = {
   malformed: 'This link is not valid.',
@@ -95,7 +88,7 @@ export function myDeviceRoutes(ctx: Ctx) {
         if (!s) return problem(reply, 401, 'Your My-device link has expired', 'For your security, this page is available for 30 minutes after opening a link.');
         const state = s.revoked ? null : await myDeviceState(ctx, s.deviceId);
         if (!state) return problem(reply, 403, PROBLEM_TEXT.revoked, 'Ask IT if you think this is a mistake.');
-        return reply.code(200).headers(PAGE_HEADERS).type('text/html').send(myDevicePage(state, s.csrf, ctx.policy.policy.customChecks));
+        return reply.code(200).headers(PAGE_HEADERS).type('text/html').send(myDevicePage(state, s.csrf, ctx.policy.policy.customChecks, { sso: ssoName(ctx) }));
       },
     );
 

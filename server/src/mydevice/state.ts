@@ -36,6 +36,11 @@ export interface MyDeviceState {
     nextDeadline: string | null;
     lastReportAt: string | null;
     connected: boolean;
+    /**
+     * The assigned owner (a person) and where the assignment came from (people/trust.ts), or
+     * null while nobody is assigned (a logged-in user seen in reports is not an owner).
+     */
+    owner: { email: string; source: string } | null;
   };
   checks: MyCheck[];
   serverTime: string;
@@ -93,6 +98,7 @@ export async function myDeviceState(ctx: Ctx, deviceId: string): Promise<MyDevic
       nextDeadline: iso(d.next_deadline),
       lastReportAt: iso(d.last_report_at),
       connected: d.connected === true || ctx.hub.isLocal(d.id),
+      owner: d.owner_person_id && d.owner && d.owner_source ? { email: d.owner, source: d.owner_source } : null,
     },
     checks,
     serverTime: new Date().toISOString(),

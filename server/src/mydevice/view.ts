@@ -77,13 +77,43 @@ ${customChecks.flatMap((c) => {
 </section>`;
 }
 
-export function myDevicePage(s: MyDeviceState, csrf: string, policyCustomChecks: readonly CustomCheck[] = []): string {
+/** Options for the ownership part of the page. */
+export interface OwnerView {
+  /** The provider's name for the button (its issuer host), or null when SSO is not configured. */
+  sso: string | null;
+  /** The outcome of a claim just applied (or refused), shown above everything else. */
+  notice?: { ok: boolean; text: string };
+}
+
+/**
+ * Who owns this computer, and the claim prompt: shown while nobody is assigned or the owner came
+ * from a less trusted source than a signed-in claim (enrolment, IdP data); an owner set by IT
+ * is shown with a note that a claim does not change it.
+ */
+export function ownerSection(d: MyDeviceState['device'], csrf: string, o: OwnerView): SafeHtml {
+  const src = d.owner?.source ?? null;
+  const button = o.sso
+    ? html`<p><button id="claim" data-csrf="${csrf}">Sign in with company SSO (${o.sso})</button> <span id="claim-status" role="status" aria-live="polite"></span></p>`
+    : html`<p class="muted">Single sign-on is not set up for Posture; ask IT to assign this computer to you.</p>`;
+  let inner: SafeHtml;
+  if (src === 'admin')
+    inner = html`<p>IT assigned this computer to <b>${d.owner!.email}</b>. Signing in here does not change an owner set by IT; ask IT if this is wrong.</p>`;
+  else if (src === 'employee')
+    inner = html`<p>This computer is registered to <b>${d.owner!.email}</b> (claimed by signing in).</p><p class="muted">Not theirs any more? The new owner can sign in to claim it.</p>${button}`;
+  else
+    inner = html`<p><b>Is this your laptop?</b> Sign in with your company SSO to claim it.</p>${d.owner ? html`<p class="muted">Currently recorded as ${d.owner.email} (from ${src === 'enrollment' ? 'enrolment' : 'the identity provider'}).</p>` : ''}${button}`;
+  return html`<section id="owner" data-owner-source="${src ?? 'none'}"><h2>Owner</h2>${inner}</section>`;
+}
+
+export function myDevicePage(s: MyDeviceState, csrf: string, policyCustomChecks: readonly CustomCheck[] = [], owner: OwnerView = { sso: null }): string {
   const d = s.device;
   const body = html`<h1>My device: ${d.hostname}</h1>
+${owner.notice ? html`<p id="claim-result" class="${owner.notice.ok ? 'ok' : 'err'}" data-ok="${owner.notice.ok ? '1' : '0'}">${owner.notice.text}</p>` : ''}
 <p id="overall" data-state="${d.state}">${badge(d.state)} ${STATE_WORDS[d.state] ?? d.state}</p>
 <p class="muted">${d.os} · last report ${timeAgo(d.lastReportAt)} · agent ${d.connected ? 'connected' : 'not connected right now'}</p>
 <p><button id="recheck" data-csrf="${csrf}" ${d.connected ? '' : 'title="The agent is not connected; the re-check runs when it reconnects."'}>Re-check now</button>
 <span id="recheck-status" role="status" aria-live="polite"></span></p>
+${ownerSection(d, csrf, owner)}
 <div id="checks">${s.checks.map(checkCard)}</div>
 ${transparencySection(d.platform, policyCustomChecks)}
 <script src="/my-device/static/page.js" defer></script>`;
