@@ -139,8 +139,11 @@ describe('fleet numbers (pglite)', () => {
     await p.check('#select-all');
     expect(await p.textContent('#bulk-count')).toBe('2 selected');
     await p.fill('#bulk-actions input[name=email]', 'bulk.owner@example.com');
+    // The page reloads itself shortly after a bulk change: wait for it before navigating on.
+    let reloaded = p.waitForEvent('framenavigated');
     await p.click('button[data-bulk-action=owner]');
     await p.waitForSelector('#bulk-status:has-text("Owner set on 2 of 2")');
+    await reloaded;
     for (const h of ['overdue', 'overdue-stale']) expect((await c.api(`/api/v1/devices/${devs[h].deviceId}`)).body.owner).toBe('bulk.owner@example.com');
 
     await p.goto(`${c.url}/devices?q=fleetnum-overdue`);
@@ -150,8 +153,10 @@ describe('fleet numbers (pglite)', () => {
     await p.click('button[data-bulk-action=exclude]');
     await p.waitForSelector('#bulk-status:has-text("at least 10 characters")');
     await p.fill('#bulk-actions input[name=rationale]', 'replacement laptops ordered, ticket IT-4711');
+    reloaded = p.waitForEvent('framenavigated');
     await p.click('button[data-bulk-action=exclude]');
     await p.waitForSelector('#bulk-status:has-text("Excluded on 2 of 2")');
+    await reloaded;
     for (const h of ['overdue', 'overdue-stale']) {
       const ex = (await c.api(`/api/v1/devices/${devs[h].deviceId}/exclusions`)).body;
       expect(JSON.stringify(ex)).toContain('IT-4711');
