@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { ADMIN_TOKEN, startTestCollector, type TestCollector } from '../helpers/collector.js';
-import { launchBrowser, shot } from './browser.js';
+import { launchBrowser, shot, signInWithToken } from './browser.js';
 import { enrollDevice } from '../helpers/device.js';
 
 describe('audit log naming (real browser)', () => {
@@ -29,9 +29,7 @@ describe('audit log naming (real browser)', () => {
     expect(created.status).toBe(201);
 
     const page = await browser.newPage();
-    await page.goto(`${c.url}/login`);
-    await page.fill('input[name=token]', ADMIN_TOKEN);
-    await Promise.all([page.waitForURL(`${c.url}/`), page.click('button[type=submit]')]);
+    await signInWithToken(page, c.url);
     await page.goto(`${c.url}/policy`);
     const yaml = await page.inputValue('textarea[name=policy]');
     const edited = yaml.replace(/(firewall:\s*\n(?:\s+.*\n)*?\s+graceHours:\s*)72/, '$124');

@@ -1,8 +1,8 @@
 /** Debian chromium driven by playwright-core, with the flags that keep it quiet and offline. */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
-import { ROOT } from '../helpers/collector.js';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { ADMIN_TOKEN, ROOT } from '../helpers/collector.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const ARTIFACTS = join(ROOT, 'test-artifacts');
@@ -17,3 +17,10 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 export const shot = (name: string) => join(ARTIFACTS, `${name}.png`);
+
+/** Sign `page` in to the dashboard at `url` with an API token (the login form's token field); lands on the fleet page. */
+export async function signInWithToken(page: Page, url: string, token = ADMIN_TOKEN): Promise<void> {
+  await page.goto(`${url}/login`);
+  await page.fill('input[name=token]', token);
+  await Promise.all([page.waitForURL(`${url}/`), page.click('button[type=submit]')]);
+}

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { ADMIN_TOKEN, startTestCollector, type TestCollector } from '../helpers/collector.js';
-import { launchBrowser, shot } from './browser.js';
+import { launchBrowser, shot, signInWithToken } from './browser.js';
 import { reportingDevice, type ReportingDevice } from './fleet.js';
 import { sampleChecks } from '../helpers/device.js';
 
@@ -43,9 +43,7 @@ describe('device page reading (real browser)', () => {
 
   it('reads as words, with a searchable software list', async () => {
     const page = await browser.newPage();
-    await page.goto(`${c.url}/login`);
-    await page.fill('input[name=token]', ADMIN_TOKEN);
-    await Promise.all([page.waitForURL(`${c.url}/`), page.click('button[type=submit]')]);
+    await signInWithToken(page, c.url);
     await page.goto(`${c.url}/devices/${d.deviceId}`);
 
     const fw = (await page.textContent('[data-check="firewall"]')) ?? '';
@@ -82,9 +80,7 @@ describe('device page reading (real browser)', () => {
   it('times show in the viewer\'s time zone; the exact UTC instant stays in datetime/title', async () => {
     const ctx = await browser.newContext({ timezoneId: 'Asia/Tokyo', locale: 'en-US' });
     const page = await ctx.newPage();
-    await page.goto(`${c.url}/login`);
-    await page.fill('input[name=token]', ADMIN_TOKEN);
-    await Promise.all([page.waitForURL(`${c.url}/`), page.click('button[type=submit]')]);
+    await signInWithToken(page, c.url);
     for (const path of [`/devices/${d.deviceId}`, '/audit']) {
       await page.goto(c.url + path);
       const t = page.locator('time[data-local]').first();

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startTestCollector, type TestCollector } from '../helpers/collector.js';
-import { launchBrowser, shot } from './browser.js';
+import { launchBrowser, shot, signInWithToken } from './browser.js';
 import { reportingDevice, type ReportingDevice } from './fleet.js';
 import { DEFAULT_POLICY } from '../../shared/src/policy/default-policy.js';
 import { markStale } from '../../server/src/jobs/stale.js';
@@ -115,9 +115,7 @@ describe('fleet numbers (pglite)', () => {
   it('the fleet page fits a 390 px wide phone', async () => {
     const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
     const p = await ctx.newPage();
-    await p.goto(`${c.url}/login`);
-    await p.fill('input[name=token]', ADMIN_TOKEN);
-    await Promise.all([p.waitForURL(`${c.url}/`), p.click('button[type=submit]')]);
+    await signInWithToken(p, c.url);
     for (const path of ['/', '/devices']) {
       await p.goto(c.url + path);
       const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -131,9 +129,7 @@ describe('fleet numbers (pglite)', () => {
   it('bulk actions on a selection: set owner, exclude a check, re-check (runs last: it changes the fleet)', async () => {
     const ctx = await browser.newContext();
     const p = await ctx.newPage();
-    await p.goto(`${c.url}/login`);
-    await p.fill('input[name=token]', ADMIN_TOKEN);
-    await Promise.all([p.waitForURL(`${c.url}/`), p.click('button[type=submit]')]);
+    await signInWithToken(p, c.url);
     await p.goto(`${c.url}/devices?q=fleetnum-overdue`);
     expect(await p.textContent('#result-count')).toBe('2 device(s)');
     await p.check('#select-all');

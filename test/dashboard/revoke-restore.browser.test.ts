@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { ADMIN_TOKEN, startTestCollector, type TestCollector } from '../helpers/collector.js';
-import { launchBrowser, shot } from './browser.js';
+import { launchBrowser, shot, signInWithToken } from './browser.js';
 import { reportingDevice, type ReportingDevice } from './fleet.js';
 
 describe('revoke with a reason, list revoked, restore (real browser)', () => {
@@ -28,9 +28,7 @@ describe('revoke with a reason, list revoked, restore (real browser)', () => {
 
   it('revokes with a reason, lists it under revoked, and restores it', async () => {
     const page = await browser.newPage();
-    await page.goto(`${c.url}/login`);
-    await page.fill('input[name=token]', ADMIN_TOKEN);
-    await Promise.all([page.waitForURL(`${c.url}/`), page.click('button[type=submit]')]);
+    await signInWithToken(page, c.url);
     await page.goto(`${c.url}/devices/${d.deviceId}`);
 
     // An empty reason is refused; the prompt's answer becomes the reason.

@@ -8,7 +8,7 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { ADMIN_TOKEN, startTestCollector, type TestCollector } from '../helpers/collector.js';
-import { launchBrowser, shot } from '../dashboard/browser.js';
+import { launchBrowser, shot, signInWithToken } from '../dashboard/browser.js';
 import { enrollDevice } from '../helpers/device.js';
 import { tempDir } from '../helpers/db.js';
 import { unpackTarGz } from '../../scripts/evidence/unpack.js';
@@ -28,9 +28,7 @@ describe('Evidence page defaults (real browser, viewer in New York)', () => {
   async function signedIn() {
     const context = await browser.newContext({ timezoneId: 'America/New_York', acceptDownloads: true });
     const page = await context.newPage();
-    await page.goto(`${c.url}/login`);
-    await page.fill('input[name=token]', ADMIN_TOKEN);
-    await Promise.all([page.waitForURL(`${c.url}/`), page.click('button[type=submit]')]);
+    await signInWithToken(page, c.url);
     await page.goto(`${c.url}/evidence`);
     return { context, page };
   }
