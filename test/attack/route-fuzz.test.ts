@@ -17,7 +17,7 @@ import { anyJson, asParam, fromSchema, NASTY_STRINGS } from './schema-arbitrary.
 const TOTAL = Number(process.env.POSTURE_FUZZ_REQUESTS ?? 100_000);
 const SOCKET_SLICE = 2_000;
 /** Wall-clock cap for the in-process part (2 shared cores can be ~50 requests/s under load); the run says when it stopped short. */
-const BUDGET_MS = Number(process.env.POSTURE_FUZZ_BUDGET_MS ?? 240_000);
+const BUDGET_MS = Number(process.env.POSTURE_FUZZ_BUDGET_MS ?? 540_000);
 const MIN_REQUESTS = 5_000;
 /** Routes whose every call builds a whole bundle or file: fewer calls, still fuzzed. */
 const HEAVY = (r: RegisteredRoute) => /evidence|\.csv|\/docs/.test(r.url);
