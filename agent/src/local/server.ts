@@ -105,7 +105,7 @@ export class LocalChannelServer {
     sock.on('close', () => this.conns.delete(sock));
     sock.on('error', () => sock.destroy());
     sock.setTimeout(IDLE_TIMEOUT_MS, () => sock.destroy());
-    const peer = identifyPeer(sock, this.o.run, this.o.platform).catch((e): Peer => ({ uid: null, pid: null, reason: (e as Error).message }));
+    const peer = identifyPeer(sock, this.o.path, this.o.run, this.o.platform).catch((e): Peer => ({ uid: null, pid: null, reason: (e as Error).message }));
     let buf = Buffer.alloc(0);
     let served = 0;
     let chain: Promise<void> = Promise.resolve();
