@@ -34,8 +34,8 @@ describe('peer identification (pure parts)', () => {
     try {
       const fd = (srv as unknown as { _handle: { fd: number } })._handle.fd;
       const inode = Number(/\d+/.exec(readlinkSync(`/proc/self/fd/${fd}`))![0]);
-      expect(socketHolders(inode)).toContain(process.pid);
-      expect(socketHolders(1)).toEqual([]);
+      expect(await socketHolders(inode)).toContain(process.pid);
+      expect(await socketHolders(1)).toEqual([]);
     } finally {
       srv.close();
     }

@@ -9,7 +9,8 @@
  * macOS and Windows: not implemented (uid null); access rests on the socket's file mode
  * or the pipe's default ACL, and the agent log says "peer unverified".
  */
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
+import { readdir, readlink } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import type { RunFn } from '../exec/runner.js';
 
@@ -62,31 +63,20 @@ export function ssPathPattern(path: string): string {
  * /proc/PID/fd/N links ("socket:[INODE]", kernel-formatted, never process-chosen text).
  * A root agent sees every process; a non-root one only its own user's.
  */
-export function socketHolders(inode: number, procRoot = '/proc'): number[] {
+export async function socketHolders(inode: number, procRoot = '/proc'): Promise<number[]> {
   const want = `socket:[${inode}]`;
   const pids: number[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync(procRoot);
-  } catch {
-    return [];
-  }
+  // Asynchronous on purpose: a scan reads every process's descriptor table (tens of ms on a
+  // busy laptop) and must not stall the agent's reporting while a local user asks.
+  const entries = await readdir(procRoot).catch(() => [] as string[]);
   for (const e of entries) {
     if (!/^\d+$/.test(e)) continue;
-    let fds: string[];
-    try {
-      fds = readdirSync(`${procRoot}/${e}/fd`);
-    } catch {
-      continue; // gone, or not ours to read
-    }
+    const fds = await readdir(`${procRoot}/${e}/fd`).catch(() => null); // gone, or not ours to read
+    if (!fds) continue;
     for (const fd of fds) {
-      try {
-        if (readlinkSync(`${procRoot}/${e}/fd/${fd}`) === want) {
-          pids.push(Number(e));
-          break;
-        }
-      } catch {
-        /* closed meanwhile */
+      if ((await readlink(`${procRoot}/${e}/fd/${fd}`).catch(() => null)) === want) {
+        pids.push(Number(e));
+        break;
       }
     }
   }
@@ -116,7 +106,7 @@ export async function identifyPeer(sock: Socket, path: string, run: RunFn, platf
   if (!r.ok) return { uid: null, pid: null, reason: `ss failed (${r.error ?? 'error'})` };
   const peerInode = peerInodeFromSs(r.stdout, inode);
   if (peerInode === null) return { uid: null, pid: null, reason: 'the connection is not (unambiguously) in the kernel’s socket list' };
-  const pids = socketHolders(peerInode);
+  const pids = await socketHolders(peerInode);
   const uids = new Set(pids.map(procUid));
   // No visible holder (another user's process, seen by a non-root agent), or holders of
   // several users (an inherited descriptor): no single answer, so no answer.

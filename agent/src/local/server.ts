@@ -12,7 +12,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { IDLE_TIMEOUT_MS, MAX_CONNECTIONS, MAX_LINE_BYTES, MAX_REQUESTS_PER_CONNECTION, validateRequest, type LocalRequest, type LocalResponse } from './protocol.js';
+import { IDLE_TIMEOUT_MS, MAX_CONNECTIONS, MAX_CONNECTIONS_PER_UID, MAX_LINE_BYTES, MAX_REQUESTS_PER_CONNECTION, validateRequest, type LocalRequest, type LocalResponse } from './protocol.js';
 import { identifyPeer, mayAsk, type Peer } from './peer.js';
 import type { RunFn } from '../exec/runner.js';
 
@@ -51,6 +51,10 @@ export class LocalChannelServer {
   private server: Server | null = null;
   private readonly conns = new Set<Socket>();
   private actions: number[] = [];
+  /** Peer identifications run one at a time (each reads the process table). */
+  private identifying: Promise<unknown> = Promise.resolve();
+  /** Open identified connections per uid. */
+  private readonly perUid = new Map<number, number>();
 
   constructor(private readonly o: LocalServerOptions) {}
 
@@ -100,23 +104,58 @@ export class LocalChannelServer {
     }
   }
 
+  /** The peer of `sock`, identified after any identification already running; none for a connection already gone. */
+  private identify(sock: Socket): Promise<Peer> {
+    const p = this.identifying
+      .then((): Promise<Peer> | Peer => (sock.destroyed ? { uid: null, pid: null, reason: 'the connection closed' } : identifyPeer(sock, this.o.path, this.o.run, this.o.platform)))
+      .catch((e): Peer => ({ uid: null, pid: null, reason: (e as Error).message }));
+    this.identifying = p;
+    return p;
+  }
+
   private accept(sock: Socket): void {
     this.conns.add(sock);
     sock.on('close', () => this.conns.delete(sock));
     sock.on('error', () => sock.destroy());
-    sock.setTimeout(IDLE_TIMEOUT_MS, () => sock.destroy());
-    const peer = identifyPeer(sock, this.o.path, this.o.run, this.o.platform).catch((e): Peer => ({ uid: null, pid: null, reason: (e as Error).message }));
+    // A deadline for each complete request, not an idle timer: trickled bytes do not extend it.
+    let deadline = setTimeout(() => sock.destroy(), IDLE_TIMEOUT_MS);
+    const extend = () => {
+      clearTimeout(deadline);
+      deadline = setTimeout(() => sock.destroy(), IDLE_TIMEOUT_MS);
+    };
+    sock.on('close', () => clearTimeout(deadline));
+    const peer = this.identify(sock).then((p) => {
+      if (p.uid === null || sock.destroyed) return p;
+      const uid = p.uid;
+      const n = this.perUid.get(uid) ?? 0;
+      if (n >= MAX_CONNECTIONS_PER_UID) {
+        reply({ v: 1, ok: false, code: 'rate_limited', error: `at most ${MAX_CONNECTIONS_PER_UID} connections per user at once` });
+        sock.end();
+        // Its queued requests are answered by nobody and do no work.
+        return { uid: null, pid: null, reason: `uid ${uid} has ${n} connections open already` };
+      }
+      this.perUid.set(uid, n + 1);
+      sock.on('close', () => {
+        const left = (this.perUid.get(uid) ?? 1) - 1;
+        if (left > 0) this.perUid.set(uid, left);
+        else this.perUid.delete(uid);
+      });
+      return p;
+    });
     let buf = Buffer.alloc(0);
     let served = 0;
     let chain: Promise<void> = Promise.resolve();
     const reply = (r: LocalResponse) => {
-      if (!sock.destroyed) sock.write(JSON.stringify(r) + '\n');
+      if (sock.destroyed || sock.writableEnded) return;
+      extend();
+      sock.write(JSON.stringify(r) + '\n');
     };
     sock.on('data', (d: Buffer) => {
       buf = Buffer.concat([buf, d]);
       for (let nl = buf.indexOf(10); nl >= 0; nl = buf.indexOf(10)) {
         const line = buf.subarray(0, nl).toString('utf8');
         buf = buf.subarray(nl + 1);
+        extend();
         if (++served > MAX_REQUESTS_PER_CONNECTION) {
           chain = chain.then(() => {
             reply({ v: 1, ok: false, code: 'rate_limited', error: `at most ${MAX_REQUESTS_PER_CONNECTION} requests per connection` });
