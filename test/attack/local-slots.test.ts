@@ -5,6 +5,7 @@
  * for ~4096 × 10 s) or sends a valid `status` every 3 s; meanwhile the employee's `status` is
  * closed at accept. Required: a slot is held only by completing a request every 10 s, and one
  * uid holds at most 4 identified connections; root's request is answered while either runs.
+ * And a person's account that spends the `open` budget (30 a minute) spends its own only.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, rmSync } from 'node:fs';
@@ -12,12 +13,32 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/db.js';
-import { LocalChannelServer } from '../../agent/src/local/server.js';
+import { LocalChannelServer, MAX_ACTIONS_PER_MINUTE } from '../../agent/src/local/server.js';
 import { createRunner } from '../../agent/src/exec/runner.js';
 import { MAX_CONNECTIONS } from '../../agent/src/local/protocol.js';
 
+const USER = 'posture-test-user';
+
 const isRoot = process.getuid?.() === 0;
 const PY = '/usr/bin/python3';
+
+/** As a person's account: `n` × 8 `open` requests over fresh connections; prints how many were answered ok. */
+const SPENDER = String.raw`
+import socket, sys, json
+path, rounds = sys.argv[1], int(sys.argv[2])
+ok = 0
+for r in range(rounds):
+    s = socket.socket(socket.AF_UNIX); s.connect(path)
+    s.sendall(b'{"v":1,"type":"open"}\n' * 8)
+    buf = b""
+    while buf.count(b"\n") < 8:
+        d = s.recv(65536)
+        if not d: break
+        buf += d
+    ok += sum(1 for l in buf.split(b"\n") if l and json.loads(l).get("ok"))
+    s.close()
+print(ok)
+`;
 
 const HOLDER = String.raw`
 import socket, sys, time
@@ -57,7 +78,13 @@ describe.skipIf(!isRoot || spawnSync(PY, ['-V']).status !== 0)('local channel: o
   const sock = join(dir, 'agent.sock');
   let server: LocalChannelServer;
   let holder: ChildProcess | null = null;
+  let createdUser = false;
   beforeAll(async () => {
+    if (spawnSync('id', ['-u', USER]).status !== 0) {
+      const r = spawnSync('useradd', ['-M', '-s', '/usr/sbin/nologin', USER], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      createdUser = true;
+    }
     chmodSync(dir, 0o755);
     server = new LocalChannelServer({
       path: sock,
@@ -73,17 +100,46 @@ describe.skipIf(!isRoot || spawnSync(PY, ['-V']).status !== 0)('local channel: o
     await server.start();
   }, 60_000);
   afterEach(() => {
-    holder?.kill('SIGKILL');
+    // The whole group: runuser does not pass SIGKILL on to the python it started.
+    if (holder?.pid) {
+      try {
+        process.kill(-holder.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
     holder = null;
   });
   afterAll(async () => {
     await server?.stop();
     rmSync(dir, { recursive: true, force: true });
+    if (createdUser) spawnSync('userdel', [USER]);
   });
+
+  it(`a person's account spends its link budget; root still gets a link`, async () => {
+    // Not spawnSync: the agent under attack runs in this process and must keep answering.
+    const child = spawn('/usr/sbin/runuser', ['-u', USER, '--', PY, '-c', SPENDER, sock, '5'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const r = { stdout: '', stderr: '' };
+    child.stdout.on('data', (d) => (r.stdout += d));
+    child.stderr.on('data', (d) => (r.stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    await new Promise((res) => child.on('exit', res));
+    clearTimeout(timer);
+    expect(r.stderr).toBe('');
+    expect(Number(r.stdout.trim())).toBe(MAX_ACTIONS_PER_MINUTE); // 40 asked, the budget answered
+    const answer = await new Promise<string>((resolve) => {
+      const c = connect(sock);
+      let buf = '';
+      c.on('connect', () => c.write('{"v":1,"type":"open"}\n'));
+      c.on('data', (d) => ((buf += d), buf.includes('\n') && (c.destroy(), resolve(buf))));
+      c.on('close', () => resolve(buf));
+    });
+    expect(answer).toContain('"ok":true');
+  }, 90_000);
 
   for (const mode of ['trickle', 'chatty'] as const) {
     it(`nobody holds ${MAX_CONNECTIONS} connections (${mode}); 12 s later root's status is answered`, async () => {
-      holder = spawn('/usr/sbin/runuser', ['-u', 'nobody', '--', PY, '-c', HOLDER, sock, mode, String(MAX_CONNECTIONS)], { stdio: ['ignore', 'pipe', 'pipe'] });
+      holder = spawn('/usr/sbin/runuser', ['-u', 'nobody', '--', PY, '-c', HOLDER, sock, mode, String(MAX_CONNECTIONS)], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       let out = '';
       holder.stdout!.on('data', (d) => (out += d));
       holder.stderr!.on('data', (d) => (out += d));

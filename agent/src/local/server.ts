@@ -44,13 +44,16 @@ export class LocalRefusal extends Error {
   }
 }
 
-/** `open` and `check-now` across all connections: at most this many per minute (links are cheap, but not free). */
+/** `open` and `check-now` of one uid (all its connections): at most this many per minute (links are cheap, but not free). */
 export const MAX_ACTIONS_PER_MINUTE = 30;
+/** ... and of all users together: a bound on the agent's work that one account cannot spend alone. */
+export const MAX_ACTIONS_PER_MINUTE_TOTAL = 4 * MAX_ACTIONS_PER_MINUTE;
 
 export class LocalChannelServer {
   private server: Server | null = null;
   private readonly conns = new Set<Socket>();
-  private actions: number[] = [];
+  /** Times of `open`/`check-now` per uid (null: a peer not identified, off Linux). */
+  private readonly actions = new Map<number | null, number[]>();
   /** Peer identifications run one at a time (each reads the process table). */
   private identifying: Promise<unknown> = Promise.resolve();
   /** Open identified connections per uid. */
@@ -124,13 +127,16 @@ export class LocalChannelServer {
       deadline = setTimeout(() => sock.destroy(), IDLE_TIMEOUT_MS);
     };
     sock.on('close', () => clearTimeout(deadline));
+    // Done with a connection: send what is queued, then close both ways (a half-closed socket
+    // whose client keeps writing would otherwise keep its slot).
+    const finish = () => sock.end(() => sock.destroy());
     const peer = this.identify(sock).then((p) => {
       if (p.uid === null || sock.destroyed) return p;
       const uid = p.uid;
       const n = this.perUid.get(uid) ?? 0;
       if (n >= MAX_CONNECTIONS_PER_UID) {
         reply({ v: 1, ok: false, code: 'rate_limited', error: `at most ${MAX_CONNECTIONS_PER_UID} connections per user at once` });
-        sock.end();
+        finish();
         // Its queued requests are answered by nobody and do no work.
         return { uid: null, pid: null, reason: `uid ${uid} has ${n} connections open already` };
       }
@@ -151,6 +157,7 @@ export class LocalChannelServer {
       sock.write(JSON.stringify(r) + '\n');
     };
     sock.on('data', (d: Buffer) => {
+      if (sock.writableEnded) return; // refused or finished: nothing more is read
       buf = Buffer.concat([buf, d]);
       for (let nl = buf.indexOf(10); nl >= 0; nl = buf.indexOf(10)) {
         const line = buf.subarray(0, nl).toString('utf8');
@@ -159,7 +166,7 @@ export class LocalChannelServer {
         if (++served > MAX_REQUESTS_PER_CONNECTION) {
           chain = chain.then(() => {
             reply({ v: 1, ok: false, code: 'rate_limited', error: `at most ${MAX_REQUESTS_PER_CONNECTION} requests per connection` });
-            sock.end();
+            finish();
           });
           buf = Buffer.alloc(0);
           return;
@@ -169,7 +176,7 @@ export class LocalChannelServer {
       }
       if (buf.length > MAX_LINE_BYTES) {
         reply({ v: 1, ok: false, code: 'bad_request', error: `request longer than ${MAX_LINE_BYTES} bytes` });
-        sock.end();
+        finish();
         buf = Buffer.alloc(0);
       }
     });
@@ -194,9 +201,17 @@ export class LocalChannelServer {
     }
     if (req.type !== 'status') {
       const now = Date.now();
-      this.actions = this.actions.filter((t) => now - t < 60_000);
-      if (this.actions.length >= MAX_ACTIONS_PER_MINUTE) return { v: 1, ok: false, code: 'rate_limited', error: `too many ${req.type} requests; try again in a minute` };
-      this.actions.push(now);
+      let total = 0;
+      for (const [uid, ts] of this.actions) {
+        const recent = ts.filter((t) => now - t < 60_000);
+        if (recent.length) this.actions.set(uid, recent);
+        else this.actions.delete(uid);
+        total += recent.length;
+      }
+      const mine = this.actions.get(peer.uid) ?? [];
+      // Per uid first: one person's account spending the budget must not lock out the others.
+      if (mine.length >= MAX_ACTIONS_PER_MINUTE || total >= MAX_ACTIONS_PER_MINUTE_TOTAL) return { v: 1, ok: false, code: 'rate_limited', error: `too many ${req.type} requests; try again in a minute` };
+      this.actions.set(peer.uid, [...mine, now]);
     }
     this.o.log('info', `local channel: ${req.type} for ${who}`);
     try {
