@@ -10,7 +10,7 @@
  * (code path only; not exercised by the tests here).
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, statSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { IDLE_TIMEOUT_MS, MAX_CONNECTIONS, MAX_CONNECTIONS_PER_UID, MAX_LINE_BYTES, MAX_REQUESTS_PER_CONNECTION, validateRequest, type LocalRequest, type LocalResponse } from './protocol.js';
 import { identifyPeer, mayAsk, type Peer } from './peer.js';
@@ -49,6 +49,21 @@ export const MAX_ACTIONS_PER_MINUTE = 30;
 /** ... and of all users together: a bound on the agent's work that one account cannot spend alone. */
 export const MAX_ACTIONS_PER_MINUTE_TOTAL = 4 * MAX_ACTIONS_PER_MINUTE;
 
+/**
+ * Why another account could replace entries in the socket's directory, or null. The agent
+ * chmods the socket by path after listening; in such a directory that path can be swapped
+ * for a symlink in between (chmod follows it: 0666 on a file of the attacker's choice), and a
+ * fake socket can stand in for the agent. A sticky directory (/tmp) does not let others
+ * rename or remove the agent's own entries.
+ */
+export function parentOthersCanSwap(dir: string): string | null {
+  const st = statSync(dir);
+  const self = process.getuid?.() ?? 0;
+  if (st.uid !== 0 && st.uid !== self) return `${dir} belongs to uid ${st.uid}`;
+  if (st.mode & 0o022 && !(st.mode & 0o1000)) return `${dir} is writable by ${st.mode & 0o002 ? 'every user' : `group ${st.gid}`} without the sticky bit (mode ${(st.mode & 0o7777).toString(8)})`;
+  return null;
+}
+
 export class LocalChannelServer {
   private server: Server | null = null;
   private readonly conns = new Set<Socket>();
@@ -67,6 +82,8 @@ export class LocalChannelServer {
     if (platform !== 'win32') {
       // /run/<name>/ exists under systemd (RuntimeDirectory=); a manual root run creates it.
       mkdirSync(dirname(this.o.path), { recursive: true, mode: 0o755 });
+      const unsafe = parentOthersCanSwap(dirname(this.o.path));
+      if (unsafe) throw new Error(unsafe);
       try {
         if (lstatSync(this.o.path).isSocket()) unlinkSync(this.o.path);
       } catch {
