@@ -15,6 +15,8 @@ import { presentRemediation } from '../../server/src/mydevice/remediation.js';
 import { redactUrl } from '../../server/src/http/log-redact.js';
 import { LoginThrottle } from '../../server/src/auth/login-throttle.js';
 import { DEFAULT_POLICY } from '../../shared/src/policy/default-policy.js';
+import { csvRow } from '../../shared/src/evidence/csv.js';
+import { peerInodeFromSs } from '../../agent/src/local/peer.js';
 
 interface Row {
   finding: string;
@@ -108,6 +110,16 @@ describe('attack suite (issue 11)', () => {
     record('low', 'device sends a "help" link https://phish.example', 'help desk sees the policy link only', `url ${rem.url}`, rem.url === null);
     const u = redactUrl('/my-device?t=eyJ.secret.sig');
     record('low', 'My-device link token in the request log', 'value redacted', u, !u.includes('secret'));
+  });
+
+  it('session 3: CSV list separator, forged socket-table rows (real-process versions: csv-separator, local-*.test.ts)', () => {
+    const line = csvRow(['dev_1', 'x;=1+1', 'a\n=2+2']);
+    const cells = line.split(/[;\n]/);
+    const live = cells.filter((x) => /^[=+\-@]/.test(x));
+    record('S3-4', 'hostname "x;=1+1" in a CSV opened with ";" (de-DE Excel)', 'no cell starts a formula', live.length ? `live: ${live.join(' ')}` : JSON.stringify(line.trim()), live.length === 0);
+    const ss = 'u_str ESTAB 0 0 /run/posture-agent/agent.sock 5002 * 5001\nu_str ESTAB 0 0 x 5002 * 1 users:(("systemd",pid=1,fd=3))';
+    const peer = peerInodeFromSs(ss, 5002);
+    record('S3-1', 'client-named socket row claims our inode (ss text)', 'no peer inode (refused)', `peer ${peer}`, peer === null);
   });
 
   it('#7 slow-body flood on the public enrollment route', async () => {

@@ -22,18 +22,21 @@ export async function enrollOnFirstStart(stateDir: string, source: string): Prom
     return EXIT_NOT_CONFIGURED;
   }
   const { enroll, EnrollError, EnrollPending } = await import('./enroll.js');
+  let pending = false;
   try {
     const cfg = await enroll({ ...r.settings, stateDir });
     console.log(`[posture-agent] enrolled as device ${cfg.deviceId} with ${cfg.server} (settings from ${source})`);
   } catch (e) {
-    // Pending approval: run's own loop waits for IT's decision.
-    if (e instanceof EnrollPending) return null;
-    if (e instanceof EnrollError) {
+    // Pending approval: run's own loop waits for IT's decision, which needs no secret (the
+    // pending request is keyed by its own device key), so the secret goes below as on success;
+    // before, it stayed in the world-readable registry for as long as the request waited.
+    if (e instanceof EnrollPending) pending = true;
+    else if (e instanceof EnrollError) {
       console.error(`posture-agent run: first-start enrollment failed: ${e.message}`);
       return e.retryable ? 1 : EXIT_NOT_CONFIGURED;
-    }
-    throw e;
+    } else throw e;
   }
+  if (pending) console.log(`[posture-agent] enrollment waits for an administrator's approval (settings from ${source})`);
   if (source.startsWith('registry:')) {
     // HKLM\SOFTWARE is readable by every local user: the secret has done its job, remove it.
     const { createRunner } = await import('../exec/runner.js');

@@ -13,6 +13,7 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as sea from 'node:sea';
+import { binaryNotRootOnly } from './binary-owner.js';
 import { createRunner } from '../exec/runner.js';
 import { defaultStateDir, runtimeDirName } from '../state/paths.js';
 import { windowsScript } from './service-windows.js';
@@ -186,6 +187,13 @@ export async function serviceCommand(cmd: string, a: { stateDir: string; argv?: 
     return 1;
   }
   const plan = steps(platform, verb, bin, stateDir);
+  // A root service running a file a user can replace is that user's root shell (and self-update
+  // rewrites beside it): refuse, dry run included, and say where to put it instead.
+  const unsafe = verb === 'install' && platform !== 'win32' && existsSync(bin) ? binaryNotRootOnly(bin) : null;
+  if (unsafe) {
+    console.error(`posture-agent install: the service would run ${bin} as root, but ${unsafe}, so that account could replace it. Copy it to a root-owned place first (sudo install -m 0755 -o root ${bin} ${defaults().bin}), then run ${defaults().bin} install (or pass --binary PATH).`);
+    return 1;
+  }
   if (opts.dryRun) {
     for (const f of files) console.log(`${verb === 'install' ? 'would write' : 'would remove'} ${f.path}${verb === 'install' ? `:\n${f.content}` : ''}`);
     for (const s of plan) console.log(`would run: ${s.name} ${s.args.join(' ')}`);

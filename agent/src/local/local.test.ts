@@ -1,27 +1,44 @@
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loginUidMin, mayAsk, peerPidsFromSs } from './peer.js';
+import { loginUidMin, mayAsk, peerInodeFromSs, socketHolders, ssPathPattern } from './peer.js';
 import { localChannelPath, locateStateDir, stateDirCandidates } from '../state/paths.js';
 import { askAgent } from './client.js';
 import { buildStatusView } from '../cli/status.js';
 
+// `ss -xnH src <our path>`: only our own socket's rows (listening + accepted).
 const SS = [
-  'u_str LISTEN 0      511    /tmp/posture-agent-x.sock 5000   * 0     users:(("node",pid=100,fd=20))',
-  'u_str ESTAB  0      0      /tmp/posture-agent-x.sock 5002   * 5001  users:(("node",pid=100,fd=21))',
-  'u_str ESTAB  0      0                              * 5001   * 5002  users:(("node",pid=200,fd=19))',
-  'u_str ESTAB  0      0                              * 6001   * 6002  users:(("a",pid=300,fd=3),("b",pid=301,fd=3))',
-  'u_str ESTAB  0      0                              * 6002   * 6001',
+  'u_str LISTEN 0      511    /tmp/posture-agent-x.sock 5000   * 0',
+  'u_str ESTAB  0      0      /tmp/posture-agent-x.sock 5002   * 5001',
+  'u_str ESTAB  0      0      /tmp/posture-agent-x.sock 6002   * 6001',
 ].join('\n');
 
 describe('peer identification (pure parts)', () => {
-  it('finds the process holding the peer of our accepted socket from ss output', () => {
-    expect(peerPidsFromSs(SS, 5002)).toEqual({ peerInode: 5001, pids: [200] });
-    expect(peerPidsFromSs(SS, 6002)).toEqual({ peerInode: 6001, pids: [300, 301] });
-    expect(peerPidsFromSs(SS, 6001)).toEqual({ peerInode: 6002, pids: [] });
-    expect(peerPidsFromSs(SS, 9999)).toEqual({ peerInode: null, pids: [] });
+  it('finds the peer inode of our accepted socket; anything not shaped like our own rows is no answer', () => {
+    expect(peerInodeFromSs(SS, 5002)).toBe(5001);
+    expect(peerInodeFromSs(SS, 6002)).toBe(6001);
+    expect(peerInodeFromSs(SS, 5000)).toBeNull(); // the listener has no peer
+    expect(peerInodeFromSs(SS, 9999)).toBeNull();
+    // A second row claiming our inode, or a row of another shape (a name with a newline), is refused, not guessed.
+    expect(peerInodeFromSs(SS + '\nu_str ESTAB 0 0 /tmp/posture-agent-x.sock 5002 * 7', 5002)).toBeNull();
+    expect(peerInodeFromSs(SS + '\nu_str ESTAB 0 0 x 5002 * 7 users:(("a",pid=1,fd=3))', 5002)).toBeNull();
+    expect(ssPathPattern('/tmp/a*b?[c]\\d')).toBe('/tmp/a\\*b\\?\\[c\\]\\\\d');
+  });
+
+  it('the holders of a socket come from /proc fd links (this process holds its own)', async () => {
+    const srv = createServer();
+    const path = join(mkdtempSync(join(tmpdir(), 'peer-')), 's.sock');
+    await new Promise<void>((r) => srv.listen(path, r));
+    try {
+      const fd = (srv as unknown as { _handle: { fd: number } })._handle.fd;
+      const inode = Number(/\d+/.exec(readlinkSync(`/proc/self/fd/${fd}`))![0]);
+      expect(await socketHolders(inode)).toContain(process.pid);
+      expect(await socketHolders(1)).toEqual([]);
+    } finally {
+      srv.close();
+    }
   });
 
   it('status for any identified user; links for root, self and people, not for system accounts or the unidentified', () => {

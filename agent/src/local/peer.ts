@@ -2,14 +2,15 @@
  * Who is on the other end of a local-channel connection, and what they may ask for.
  *
  * Linux: Node exposes no SO_PEERCRED, so the agent asks the kernel's socket diagnostics
- * through `ss -xpn` (sock_diag): our accepted socket's inode (/proc/self/fd/N →
- * socket:[INODE]) → its peer inode → the process(es) holding the peer → their real uid
- * (/proc/PID/status). As root the agent sees every process; an agent running as a normal
+ * through `ss -xn src <our path>` (sock_diag): our accepted socket's inode (/proc/self/fd/N →
+ * socket:[INODE]) → its peer inode → the process(es) whose /proc/PID/fd holds the peer →
+ * their real uid (/proc/PID/status). As root the agent sees every process; an agent running as a normal
  * user sees only its own user's, so other users stay unidentified and are refused.
  * macOS and Windows: not implemented (uid null); access rests on the socket's file mode
  * or the pipe's default ACL, and the agent log says "peer unverified".
  */
 import { readFileSync, readlinkSync } from 'node:fs';
+import { readdir, readlink } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import type { RunFn } from '../exec/runner.js';
 
@@ -33,17 +34,53 @@ export function socketInode(sock: Socket): number | null {
 }
 
 /**
- * Pure: from `ss -xpnH` output, the pids holding the peer of the socket with inode
- * `inode`. Each line ends "<local inode> <peer address> <peer inode> [users:((…pid=N…))]".
+ * Pure: the peer inode of our accepted socket `inode`, from `ss -xnH src <our socket path>`
+ * output (only rows whose local name is our own socket, so no other process's socket name
+ * or command name is in the text: those are attacker-controlled — a client may bind its
+ * socket to a path with spaces or newlines and name its process anything, which forged
+ * whole rows in the former `ss -xpn` parse, attack-local-peer.test.ts). Each row ends
+ * "<local inode> * <peer inode>"; a row that does not, or two rows for our inode, is no
+ * answer (null).
  */
-export function peerPidsFromSs(out: string, inode: number): { peerInode: number | null; pids: number[] } {
-  let peerInode: number | null = null;
-  const rows = out.split('\n').map((line) => /\s(\d+)\s+\S+\s+(\d+)(?:\s+(users:\(.*\)))?\s*$/.exec(line)).filter((m): m is RegExpExecArray => !!m);
-  for (const m of rows) if (Number(m[1]) === inode) peerInode = Number(m[2]);
-  if (peerInode === null) return { peerInode: null, pids: [] };
-  const pids = new Set<number>();
-  for (const m of rows) if (Number(m[1]) === peerInode && m[3]) for (const p of m[3].matchAll(/pid=(\d+)/g)) pids.add(Number(p[1]));
-  return { peerInode, pids: [...pids] };
+export function peerInodeFromSs(out: string, inode: number): number | null {
+  const found: number[] = [];
+  for (const line of out.split('\n')) {
+    if (!line.trim()) continue;
+    const m = /\s(\d+)\s+\*\s+(\d+)\s*$/.exec(line);
+    if (!m) return null; // not the shape our own rows have: do not guess
+    if (Number(m[1]) === inode) found.push(Number(m[2]));
+  }
+  return found.length === 1 && found[0]! > 0 ? found[0]! : null;
+}
+
+/** Escape ss's fnmatch(3) pattern characters so our own path matches only itself. */
+export function ssPathPattern(path: string): string {
+  return path.replace(/[\\*?[\]]/g, (c) => `\\${c}`);
+}
+
+/**
+ * Pids whose descriptor table holds the socket with inode `inode`, read from the kernel's
+ * /proc/PID/fd/N links ("socket:[INODE]", kernel-formatted, never process-chosen text).
+ * A root agent sees every process; a non-root one only its own user's.
+ */
+export async function socketHolders(inode: number, procRoot = '/proc'): Promise<number[]> {
+  const want = `socket:[${inode}]`;
+  const pids: number[] = [];
+  // Asynchronous on purpose: a scan reads every process's descriptor table (tens of ms on a
+  // busy laptop) and must not stall the agent's reporting while a local user asks.
+  const entries = await readdir(procRoot).catch(() => [] as string[]);
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    const fds = await readdir(`${procRoot}/${e}/fd`).catch(() => null); // gone, or not ours to read
+    if (!fds) continue;
+    for (const fd of fds) {
+      if ((await readlink(`${procRoot}/${e}/fd/${fd}`).catch(() => null)) === want) {
+        pids.push(Number(e));
+        break;
+      }
+    }
+  }
+  return pids;
 }
 
 /** The real uid of a process from /proc/PID/status, or null. */
@@ -56,15 +93,20 @@ export function procUid(pid: number): number | null {
   }
 }
 
-/** Establish the peer of an accepted connection (Linux), or say why not. */
-export async function identifyPeer(sock: Socket, run: RunFn, platform: string = process.platform): Promise<Peer> {
+/**
+ * Establish the peer of an accepted connection on our socket `path` (Linux), or say why not.
+ * The peer inode comes from sock_diag (`ss`, filtered to our own socket's rows), its holders
+ * from /proc; nothing another process can name is parsed.
+ */
+export async function identifyPeer(sock: Socket, path: string, run: RunFn, platform: string = process.platform): Promise<Peer> {
   if (platform !== 'linux') return { uid: null, pid: null, reason: `peer credentials are not checked on ${platform}` };
   const inode = socketInode(sock);
   if (inode === null) return { uid: null, pid: null, reason: 'cannot find the connection’s socket inode' };
-  const r = await run('ss', ['-xpnH'], { timeoutMs: 5000, maxBytes: 8_000_000 });
+  const r = await run('ss', ['-xnH', 'src', ssPathPattern(path)], { timeoutMs: 5000, maxBytes: 8_000_000 });
   if (!r.ok) return { uid: null, pid: null, reason: `ss failed (${r.error ?? 'error'})` };
-  const { peerInode, pids } = peerPidsFromSs(r.stdout, inode);
-  if (peerInode === null) return { uid: null, pid: null, reason: 'the connection is not in the kernel’s socket list' };
+  const peerInode = peerInodeFromSs(r.stdout, inode);
+  if (peerInode === null) return { uid: null, pid: null, reason: 'the connection is not (unambiguously) in the kernel’s socket list' };
+  const pids = await socketHolders(peerInode);
   const uids = new Set(pids.map(procUid));
   // No visible holder (another user's process, seen by a non-root agent), or holders of
   // several users (an inherited descriptor): no single answer, so no answer.

@@ -10,12 +10,18 @@ import { compile } from '#shared/schema/validate.js';
 export const MAX_LINE_BYTES = 4096;
 /** A response line may carry a whole status view. */
 export const MAX_RESPONSE_BYTES = 1_000_000;
-/** The agent closes a connection idle (no complete request) for this long. */
+/**
+ * The agent closes a connection that has not completed a request within this long of being
+ * accepted or of its last answer (bytes that do not finish a line do not count: a client
+ * trickling one byte at a time must not hold a connection slot).
+ */
 export const IDLE_TIMEOUT_MS = 10_000;
 /** Per connection: at most this many requests, then it is closed (clients need one or two). */
 export const MAX_REQUESTS_PER_CONNECTION = 8;
 /** At most this many connections at once; more are closed at accept. */
 export const MAX_CONNECTIONS = 16;
+/** At most this many identified connections of one local user at once (one user cannot take every slot). */
+export const MAX_CONNECTIONS_PER_UID = 4;
 
 /**
  * `status`: what `status --json` prints. `open`: a fresh My-device link for this device,

@@ -10,9 +10,9 @@
  * (code path only; not exercised by the tests here).
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, statSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { IDLE_TIMEOUT_MS, MAX_CONNECTIONS, MAX_LINE_BYTES, MAX_REQUESTS_PER_CONNECTION, validateRequest, type LocalRequest, type LocalResponse } from './protocol.js';
+import { IDLE_TIMEOUT_MS, MAX_CONNECTIONS, MAX_CONNECTIONS_PER_UID, MAX_LINE_BYTES, MAX_REQUESTS_PER_CONNECTION, validateRequest, type LocalRequest, type LocalResponse } from './protocol.js';
 import { identifyPeer, mayAsk, type Peer } from './peer.js';
 import type { RunFn } from '../exec/runner.js';
 
@@ -44,13 +44,35 @@ export class LocalRefusal extends Error {
   }
 }
 
-/** `open` and `check-now` across all connections: at most this many per minute (links are cheap, but not free). */
+/** `open` and `check-now` of one uid (all its connections): at most this many per minute (links are cheap, but not free). */
 export const MAX_ACTIONS_PER_MINUTE = 30;
+/** ... and of all users together: a bound on the agent's work that one account cannot spend alone. */
+export const MAX_ACTIONS_PER_MINUTE_TOTAL = 4 * MAX_ACTIONS_PER_MINUTE;
+
+/**
+ * Why another account could replace entries in the socket's directory, or null. The agent
+ * chmods the socket by path after listening; in such a directory that path can be swapped
+ * for a symlink in between (chmod follows it: 0666 on a file of the attacker's choice), and a
+ * fake socket can stand in for the agent. A sticky directory (/tmp) does not let others
+ * rename or remove the agent's own entries.
+ */
+export function parentOthersCanSwap(dir: string): string | null {
+  const st = statSync(dir);
+  const self = process.getuid?.() ?? 0;
+  if (st.uid !== 0 && st.uid !== self) return `${dir} belongs to uid ${st.uid}`;
+  if (st.mode & 0o022 && !(st.mode & 0o1000)) return `${dir} is writable by ${st.mode & 0o002 ? 'every user' : `group ${st.gid}`} without the sticky bit (mode ${(st.mode & 0o7777).toString(8)})`;
+  return null;
+}
 
 export class LocalChannelServer {
   private server: Server | null = null;
   private readonly conns = new Set<Socket>();
-  private actions: number[] = [];
+  /** Times of `open`/`check-now` per uid (null: a peer not identified, off Linux). */
+  private readonly actions = new Map<number | null, number[]>();
+  /** Peer identifications run one at a time (each reads the process table). */
+  private identifying: Promise<unknown> = Promise.resolve();
+  /** Open identified connections per uid. */
+  private readonly perUid = new Map<number, number>();
 
   constructor(private readonly o: LocalServerOptions) {}
 
@@ -60,6 +82,8 @@ export class LocalChannelServer {
     if (platform !== 'win32') {
       // /run/<name>/ exists under systemd (RuntimeDirectory=); a manual root run creates it.
       mkdirSync(dirname(this.o.path), { recursive: true, mode: 0o755 });
+      const unsafe = parentOthersCanSwap(dirname(this.o.path));
+      if (unsafe) throw new Error(unsafe);
       try {
         if (lstatSync(this.o.path).isSocket()) unlinkSync(this.o.path);
       } catch {
@@ -100,27 +124,66 @@ export class LocalChannelServer {
     }
   }
 
+  /** The peer of `sock`, identified after any identification already running; none for a connection already gone. */
+  private identify(sock: Socket): Promise<Peer> {
+    const p = this.identifying
+      .then((): Promise<Peer> | Peer => (sock.destroyed ? { uid: null, pid: null, reason: 'the connection closed' } : identifyPeer(sock, this.o.path, this.o.run, this.o.platform)))
+      .catch((e): Peer => ({ uid: null, pid: null, reason: (e as Error).message }));
+    this.identifying = p;
+    return p;
+  }
+
   private accept(sock: Socket): void {
     this.conns.add(sock);
     sock.on('close', () => this.conns.delete(sock));
     sock.on('error', () => sock.destroy());
-    sock.setTimeout(IDLE_TIMEOUT_MS, () => sock.destroy());
-    const peer = identifyPeer(sock, this.o.run, this.o.platform).catch((e): Peer => ({ uid: null, pid: null, reason: (e as Error).message }));
+    // A deadline for each complete request, not an idle timer: trickled bytes do not extend it.
+    let deadline = setTimeout(() => sock.destroy(), IDLE_TIMEOUT_MS);
+    const extend = () => {
+      clearTimeout(deadline);
+      deadline = setTimeout(() => sock.destroy(), IDLE_TIMEOUT_MS);
+    };
+    sock.on('close', () => clearTimeout(deadline));
+    // Done with a connection: send what is queued, then close both ways (a half-closed socket
+    // whose client keeps writing would otherwise keep its slot).
+    const finish = () => sock.end(() => sock.destroy());
+    const peer = this.identify(sock).then((p) => {
+      if (p.uid === null || sock.destroyed) return p;
+      const uid = p.uid;
+      const n = this.perUid.get(uid) ?? 0;
+      if (n >= MAX_CONNECTIONS_PER_UID) {
+        reply({ v: 1, ok: false, code: 'rate_limited', error: `at most ${MAX_CONNECTIONS_PER_UID} connections per user at once` });
+        finish();
+        // Its queued requests are answered by nobody and do no work.
+        return { uid: null, pid: null, reason: `uid ${uid} has ${n} connections open already` };
+      }
+      this.perUid.set(uid, n + 1);
+      sock.on('close', () => {
+        const left = (this.perUid.get(uid) ?? 1) - 1;
+        if (left > 0) this.perUid.set(uid, left);
+        else this.perUid.delete(uid);
+      });
+      return p;
+    });
     let buf = Buffer.alloc(0);
     let served = 0;
     let chain: Promise<void> = Promise.resolve();
     const reply = (r: LocalResponse) => {
-      if (!sock.destroyed) sock.write(JSON.stringify(r) + '\n');
+      if (sock.destroyed || sock.writableEnded) return;
+      extend();
+      sock.write(JSON.stringify(r) + '\n');
     };
     sock.on('data', (d: Buffer) => {
+      if (sock.writableEnded) return; // refused or finished: nothing more is read
       buf = Buffer.concat([buf, d]);
       for (let nl = buf.indexOf(10); nl >= 0; nl = buf.indexOf(10)) {
         const line = buf.subarray(0, nl).toString('utf8');
         buf = buf.subarray(nl + 1);
+        extend();
         if (++served > MAX_REQUESTS_PER_CONNECTION) {
           chain = chain.then(() => {
             reply({ v: 1, ok: false, code: 'rate_limited', error: `at most ${MAX_REQUESTS_PER_CONNECTION} requests per connection` });
-            sock.end();
+            finish();
           });
           buf = Buffer.alloc(0);
           return;
@@ -130,7 +193,7 @@ export class LocalChannelServer {
       }
       if (buf.length > MAX_LINE_BYTES) {
         reply({ v: 1, ok: false, code: 'bad_request', error: `request longer than ${MAX_LINE_BYTES} bytes` });
-        sock.end();
+        finish();
         buf = Buffer.alloc(0);
       }
     });
@@ -155,9 +218,17 @@ export class LocalChannelServer {
     }
     if (req.type !== 'status') {
       const now = Date.now();
-      this.actions = this.actions.filter((t) => now - t < 60_000);
-      if (this.actions.length >= MAX_ACTIONS_PER_MINUTE) return { v: 1, ok: false, code: 'rate_limited', error: `too many ${req.type} requests; try again in a minute` };
-      this.actions.push(now);
+      let total = 0;
+      for (const [uid, ts] of this.actions) {
+        const recent = ts.filter((t) => now - t < 60_000);
+        if (recent.length) this.actions.set(uid, recent);
+        else this.actions.delete(uid);
+        total += recent.length;
+      }
+      const mine = this.actions.get(peer.uid) ?? [];
+      // Per uid first: one person's account spending the budget must not lock out the others.
+      if (mine.length >= MAX_ACTIONS_PER_MINUTE || total >= MAX_ACTIONS_PER_MINUTE_TOTAL) return { v: 1, ok: false, code: 'rate_limited', error: `too many ${req.type} requests; try again in a minute` };
+      this.actions.set(peer.uid, [...mine, now]);
     }
     this.o.log('info', `local channel: ${req.type} for ${who}`);
     try {

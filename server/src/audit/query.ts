@@ -1,5 +1,6 @@
 /** Audit-log reads shared by the API, the CSV export and the dashboard page. */
 import type { Db } from '../db/types.js';
+import { csvCell } from '#shared/evidence/csv.js';
 
 export interface AuditQuery {
   actor?: string;
@@ -50,9 +51,7 @@ export const presentAudit = (a: AuditRow) => ({
   id: Number(a.id), at: new Date(a.at).toISOString(), actor: a.actor, action: a.action, target: a.target, outcome: a.outcome, ip: a.ip, detail: a.detail,
 });
 
-/** RFC 4180 field; a leading = + - @ is prefixed with ' so spreadsheets do not run it as a formula. */
+/** RFC 4180 field, formula-safe as every export (csvCell); non-strings as JSON. */
 export function csvField(v: unknown): string {
-  let s = v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v);
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  return csvCell(typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined ? v : JSON.stringify(v));
 }

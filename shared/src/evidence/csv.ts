@@ -2,7 +2,10 @@
  * CSV as RFC 4180: CRLF line ends; a field containing a comma, a double quote, CR or LF is
  * quoted and its quotes doubled. Spreadsheet safety (formula injection, OWASP "CSV
  * injection"): a text cell starting with = + - @, TAB or CR is prefixed with a single quote
- * so Excel/LibreOffice/Sheets show it as text instead of evaluating it. Hostnames, owners
+ * so Excel/LibreOffice/Sheets show it as text instead of evaluating it; so is one right after
+ * a ";", TAB, CR or LF inside a cell, because Excel opens a double-clicked .csv with the
+ * locale's list separator (";" in most of Europe), where a comma-quoted field is no longer
+ * quoted and splits there (test/attack/csv-separator.test.ts). Hostnames, owners
  * and rationales come from devices and people, so every text cell gets this treatment; numbers
  * (typeof number) are written as numbers and cannot be formulas.
  */
@@ -16,6 +19,8 @@ export const CSV_BOM = '\uFEFF';
 export type CsvValue = string | number | boolean | null | undefined | Date;
 
 const FORMULA_START = /^[=+\-@\t\r]/;
+/** A formula character right after something a spreadsheet may split a cell or a row at. */
+const FORMULA_AFTER_SPLIT = /([;\t\r\n])(?=[=+\-@])/g;
 
 export function csvCell(v: CsvValue): string {
   if (v === null || v === undefined) return '';
@@ -23,7 +28,8 @@ export function csvCell(v: CsvValue): string {
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   let s = v instanceof Date ? v.toISOString() : v;
   if (FORMULA_START.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  s = s.replace(FORMULA_AFTER_SPLIT, "$1'");
+  return /[",;\t\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 export function csvRow(values: readonly CsvValue[]): string {
