@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAgentCli } from '../helpers/agent.js';
 import { tempDir } from '../helpers/db.js';
 
-const USER = 'posture-test-user';
+const USER = 'posture-atk-install'; // one user per test file: files run in parallel and each deletes its own
 const isRoot = process.getuid?.() === 0;
 
 describe.skipIf(!isRoot)('install refuses a binary another account can replace', () => {

@@ -17,7 +17,7 @@ import { LocalChannelServer, MAX_ACTIONS_PER_MINUTE } from '../../agent/src/loca
 import { createRunner } from '../../agent/src/exec/runner.js';
 import { MAX_CONNECTIONS } from '../../agent/src/local/protocol.js';
 
-const USER = 'posture-test-user';
+const USER = 'posture-atk-slots'; // one user per test file: files run in parallel and each deletes its own
 
 const isRoot = process.getuid?.() === 0;
 const PY = '/usr/bin/python3';
