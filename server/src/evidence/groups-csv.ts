@@ -5,7 +5,7 @@
  * (scripts/evidence/recompute.ts), so group policy overrides verify like the rest.
  */
 import type { Db, Queryable } from '../db/types.js';
-import { csvRow } from '#shared/evidence/csv.js';
+import { CSV_BOM, csvRow } from '#shared/evidence/csv.js';
 import type { ManifestFile } from '#shared/evidence/manifest.js';
 import { HashedFile } from './files.js';
 
@@ -33,7 +33,7 @@ export async function groupsInPeriod(q: Queryable, ids: readonly string[], from:
  */
 export async function writeGroupMemberships(db: Db, dir: string, from: Date, to: Date, group: string | null): Promise<ManifestFile> {
   const f = new HashedFile(dir, GROUP_MEMBERSHIPS_FILE);
-  await f.write(csvRow(GROUP_MEMBERSHIPS_HEADER));
+  await f.write(CSV_BOM + csvRow(GROUP_MEMBERSHIPS_HEADER)); // Excel reads UTF-8 only with the BOM, like the other CSVs
   for (let after = 0; ; ) {
     const page = await db.query<{ id: string; device_id: string; group_name: string; source: string; since: Date; until: Date | null; added_by: string }>(
       `SELECT m.id::text AS id, m.device_id, m.group_name, m.source, m.since, m.until, m.added_by FROM device_group_members m
