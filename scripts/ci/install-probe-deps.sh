@@ -18,6 +18,8 @@ if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
   command -v busybox >/dev/null 2>&1 || pkgs="$pkgs busybox-static"
   [ -d /usr/aarch64-linux-gnu/lib ] || pkgs="$pkgs libc6-arm64-cross libstdc++6-arm64-cross"
   if [ -n "$pkgs" ]; then
+    # Package lists may be empty on a fresh machine (.ci/run only updates them when chromium or nft is missing).
+    [ -n "$(ls /var/lib/apt/lists 2>/dev/null | grep -v -e lock -e partial)" ] || apt-get update -qq || true
     for i in 1 2 3 4 5; do
       # shellcheck disable=SC2086
       apt-get install -y -q --no-install-recommends $pkgs && break
