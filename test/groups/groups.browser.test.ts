@@ -9,7 +9,7 @@ import type { Browser } from 'playwright-core';
 import { DEFAULT_POLICY } from '#shared/policy/default-policy.js';
 import type { Policy } from '#shared/policy/schema.js';
 import { startTestCollector, type TestCollector } from '../helpers/collector.js';
-import { launchBrowser, shot } from '../dashboard/browser.js';
+import { launchBrowser, shot, signInWithToken } from '../dashboard/browser.js';
 import { reportingDevice, withGrace, type ReportingDevice } from '../dashboard/fleet.js';
 
 describe('device page: groups and "why is this required here?" in chromium (pglite)', () => {
@@ -70,4 +70,30 @@ describe('device page: groups and "why is this required here?" in chromium (pgli
     expect(await page.textContent('#device-audit')).toContain('group.member.remove');
     await ctx.close();
   }, 90_000);
+
+  it('an admin creates a group by rule on the Groups page; matching devices join at once', async () => {
+    const page = await browser.newPage();
+    await signInWithToken(page, c.url);
+    await page.goto(`${c.url}/groups`);
+    // No condition: refused in the page, nothing created.
+    await page.fill('#group-rule-create input[name=name]', 'fin-by-name');
+    await page.click('#group-rule-create button[type=submit]');
+    await page.waitForSelector('#group-rule-create .form-status:has-text("at least one condition")');
+    // A pattern RE2 cannot compile: the API's error is shown.
+    await page.fill('#group-rule-create input[name=hostname]', 'fin-(');
+    await page.click('#group-rule-create button[type=submit]');
+    await page.waitForSelector('#group-rule-create .form-status:has-text("Not created")');
+    await page.fill('#group-rule-create input[name=hostname]', 'fin-.*');
+    await page.check('#group-rule-create input[name=platform][value=linux]');
+    await Promise.all([page.waitForEvent('load'), page.click('#group-rule-create button[type=submit]')]);
+    const row = (await page.textContent('#groups-table tr[data-group="fin-by-name"]')) ?? '';
+    expect(row).toContain('by rule');
+    expect(row).toContain('hostname: fin-.*');
+    const g = (await c.api('/api/v1/groups')).body.items.find((x: { name: string }) => x.name === 'fin-by-name');
+    expect(g.rule).toEqual({ platform: ['linux'], hostname: 'fin-.*' });
+    const members = (await c.api(`/api/v1/devices/${dev.deviceId}/groups`)).body;
+    expect(JSON.stringify(members)).toContain('fin-by-name');
+    await page.screenshot({ path: shot('groups-rule-created'), fullPage: true });
+    await page.close();
+  }, 60_000);
 });

@@ -150,6 +150,22 @@ export const APP_JS = `
   document.addEventListener('submit', async function (ev) {
     var f = ev.target;
     if (f.hasAttribute('data-evidence-period')) { ev.preventDefault(); await evidenceSubmit(f); return; }
+    // A group by rule: the form's fields become the nested rule object the API takes.
+    if (f.hasAttribute('data-group-rule')) {
+      ev.preventDefault();
+      var gs = f.querySelector('.form-status'), ge = document.getElementById('group-rule-errors'); ge.textContent = '';
+      var list = function (v) { return v.split(',').map(function (x) { return x.trim(); }).filter(Boolean); };
+      var rule = {}, plats = Array.prototype.map.call(f.querySelectorAll('input[name="platform"]:checked'), function (c) { return c.value; });
+      if (plats.length) rule.platform = plats;
+      if (f.elements.hostname.value.trim()) rule.hostname = f.elements.hostname.value.trim();
+      ['tag', 'department', 'idpGroup'].forEach(function (k) { var v = list(f.elements[k].value); if (v.length) rule[k] = v; });
+      if (!Object.keys(rule).length) { gs.textContent = 'Give at least one condition.'; return; }
+      var gb = { name: f.elements.name.value.trim(), kind: 'rule', rule: rule };
+      if (f.elements.description.value.trim()) gb.description = f.elements.description.value.trim();
+      try { await call('POST', f.getAttribute('action'), gb); gs.textContent = 'Created.'; location.reload(); }
+      catch (e) { gs.textContent = 'Not created: ' + e.message; (e.details || []).forEach(function (m) { var li = document.createElement('li'); li.textContent = typeof m === 'string' ? m : JSON.stringify(m); ge.appendChild(li); }); }
+      return;
+    }
     if (f.hasAttribute('data-csrf')) {
       var i = document.createElement('input'); i.type = 'hidden'; i.name = '_csrf'; i.value = csrf; f.appendChild(i);
     }
