@@ -106,6 +106,25 @@ describe('Alerts page in chromium (pglite)', () => {
     expect(await delivered.innerText()).toContain('200');
     await page.locator('#deliveries').screenshot({ path: shot('alerts-page-delivery-log') });
     await page.screenshot({ path: shot('alerts-page-full'), fullPage: true });
+
+    // Rotate the first webhook's secret from the page: the new one is shown once and signs from then on.
+    page.once('dialog', (d) => void d.accept());
+    await page.locator('#webhooks-table tr[data-webhook-id]').first().locator('form.rotate-secret button').click();
+    await page.waitForFunction((old) => {
+      const v = document.getElementById('webhook-result-value')?.textContent ?? '';
+      return !document.getElementById('webhook-result')?.hidden && v !== '' && v !== old;
+    }, secret);
+    const rotated = await page.locator('#webhook-result-value').innerText();
+    expect(rotated).toMatch(/^whsec_/);
+    expect(rotated).not.toBe(secret);
+    const audit = (await c.api('/api/v1/audit?action=webhook.rotate_secret')).body.items;
+    expect(audit).toHaveLength(1);
+    const before = ok.hits.length;
+    await page.locator('#webhooks-table tr[data-webhook-id]').first().locator('button[data-action="webhook-test"]').click();
+    await expect.poll(() => ok.hits.length, { timeout: 20_000 }).toBe(before + 1);
+    const last = ok.hits.at(-1)!;
+    expect(verifyWebhook(rotated, String(last.headers['x-posture-timestamp']), last.raw, String(last.headers['x-posture-signature']))).toBe(true);
+    expect(verifyWebhook(secret, String(last.headers['x-posture-timestamp']), last.raw, String(last.headers['x-posture-signature']))).toBe(false);
   }, 120_000);
 
   it('the help desk has no Alerts page', async () => {

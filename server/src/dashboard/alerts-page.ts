@@ -36,7 +36,8 @@ function webhookRow(w: WebhookView): SafeHtml {
     : html`${w.enabled
         ? html`<button type="button" data-action="api" data-method="POST" data-url="/api/v1/webhooks/${w.id}/disable" data-confirm="Disable this webhook? It gets no alerts until it is enabled again.">Disable</button>`
         : html`<button type="button" data-action="api" data-method="POST" data-url="/api/v1/webhooks/${w.id}/enable">Enable</button>`}
-<button type="button" data-action="api" data-method="DELETE" data-url="/api/v1/webhooks/${w.id}" data-confirm="Delete this webhook? Alerts waiting for it are dropped.">Delete</button>`;
+<button type="button" data-action="api" data-method="DELETE" data-url="/api/v1/webhooks/${w.id}" data-confirm="Delete this webhook? Alerts waiting for it are dropped.">Delete</button>
+<form class="inline rotate-secret" method="post" action="/api/v1/webhooks/${w.id}/rotate-secret" data-json data-result="webhook-result" data-refresh="webhooks-table" data-confirm="Rotate this webhook's signing secret? The receiver must be given the new one: deliveries signed with it fail to verify until then."><button type="submit">Rotate secret</button></form>`;
   return html`<tr data-webhook-id="${w.id}"><td>${w.label || html`<span class="muted">—</span>`}</td><td><code title="full URL: see GET /api/v1/webhooks">${maskUrl(w.url)}</code></td>
 <td>${w.events.length ? w.events.join(', ') : html`<span class="muted">none (policy alerts.on is empty)</span>`}</td>
 <td>${w.signed ? html`${badge('ok')} HMAC-SHA256` : html`<span class="badge s-failing">unsigned</span> set POSTURE_WEBHOOK_SECRET`}</td>

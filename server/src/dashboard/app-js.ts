@@ -178,6 +178,7 @@ export const APP_JS = `
     }
     if (f.hasAttribute('data-json')) {
       ev.preventDefault();
+      if (f.hasAttribute('data-confirm') && !confirm(f.getAttribute('data-confirm'))) return;
       var body = {};
       // Fields named in data-arrays (checkbox groups) are sent as a list of the checked values.
       var arrays = (f.getAttribute('data-arrays') || '').split(' ').filter(Boolean);
