@@ -7,7 +7,7 @@
  * The directory is private (0700) and a cache file is trusted only if this user owns it
  * and nobody else can write it: a planted "0 pending updates" must not turn into a pass.
  */
-import { constants } from 'node:fs';
+import { constants, existsSync } from 'node:fs';
 import { access, chmod, lstat, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,8 +40,11 @@ async function usable(dir: string): Promise<boolean> {
  */
 export async function defaultCacheDir(): Promise<string | null> {
   const me = uid();
+  // The state dir only when it exists (the agent is installed here): a `check` run must not
+  // create the service's /var/lib/posture-agent on a machine where no agent was installed.
+  const state = resolveStateDir();
   const candidates = [
-    join(resolveStateDir(), 'cache'),
+    ...(existsSync(state) ? [join(state, 'cache')] : []),
     join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'posture-agent'),
     join(tmpdir(), `posture-agent-cache-${me ?? process.env.USERNAME ?? 'user'}`),
   ];
