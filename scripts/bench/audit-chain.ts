@@ -10,12 +10,12 @@ import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { migrate } from '../../server/src/db/migrate.js';
 import { openPg } from '../../server/src/db/pg.js';
 import { openPglite } from '../../server/src/db/pglite.js';
 import type { Db } from '../../server/src/db/types.js';
 import { audit } from '../../server/src/audit/log.js';
+import { scratchDatabase } from './collector-proc.js';
 
 const { values } = parseArgs({ options: { legacy: { type: 'string', default: '50000' }, appends: { type: 'string', default: '2000' }, writers: { type: 'string', default: '4' } } });
 const LEGACY = Number(values.legacy);
@@ -60,16 +60,10 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 if (process.env.DATABASE_URL) {
-  const name = `posture_benchaudit_${Date.now().toString(36)}`;
-  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
+  const db = await scratchDatabase(process.env.DATABASE_URL, 'audit');
   try {
-    const u = new URL(process.env.DATABASE_URL);
-    u.pathname = `/${name}`;
-    await run('pg', async () => openPg(u.toString(), { max: WRITERS + 1 }));
+    await run('pg', async () => openPg(db.url, { max: WRITERS + 1 }));
   } finally {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await db.drop();
   }
 }

@@ -2,6 +2,7 @@
  * The collector under test as its own OS process (as production runs it), so its RSS and
  * CPU are its own and it can be killed and restarted for the reconnect storm.
  */
+import pg from 'pg';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -92,3 +93,29 @@ export function pct(samples: number[], p: number): number {
 
 export const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A fresh database on the PostgreSQL server at `base` (a DATABASE_URL), for one benchmark:
+ * `url` points at it, `drop()` removes it (forcing other sessions off; never throws).
+ */
+export async function scratchDatabase(base: string, label: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `posture_bench_${label}_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const u = new URL(base);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: base });
+      await c.connect().catch(() => {});
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
+      await c.end().catch(() => {});
+    },
+  };
+}

@@ -18,7 +18,7 @@ import pg from 'pg';
 import { seedDevices, type SeedDevice } from '../../test/evidence/seed.js';
 import { unpackTarGz } from '../evidence/unpack.js';
 import { verifyBundleDir } from '../evidence/verify-bundle.js';
-import { BENCH_ADMIN_TOKEN, startCollectorProc } from './collector-proc.js';
+import { BENCH_ADMIN_TOKEN, startCollectorProc, scratchDatabase } from './collector-proc.js';
 
 const { values: a } = parseArgs({ options: { devices: { type: 'string', default: '20000' }, days: { type: 'string', default: '90' }, reports: { type: 'string', default: '3' }, failures: { type: 'string', default: '1' }, 'collector-heap-mb': { type: 'string' } } });
 const N = Number(a.devices);
@@ -34,18 +34,12 @@ const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
 async function main() {
   const base = process.env.DATABASE_URL;
   if (!base) throw new Error('DATABASE_URL must point at a PostgreSQL server (a fresh database is created on it)');
-  const name = `posture_bench_evidence_${Date.now().toString(36)}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(base);
-  u.pathname = `/${name}`;
+  const db = await scratchDatabase(base, 'evidence');
   const dataDir = await mkdtemp(join(tmpdir(), 'posture-bench-ev-'));
   // Measure the source in this tree unless told otherwise: a dist/ build may predate it.
   process.env.BENCH_COLLECTOR ??= 'src';
-  const collector = await startCollectorProc({ DATABASE_URL: u.toString(), PORT: '0', HOST: '127.0.0.1', POSTURE_DATA_DIR: dataDir }, a['collector-heap-mb'] ? [`--max-old-space-size=${a['collector-heap-mb']}`] : []);
-  const pool = new pg.Pool({ connectionString: u.toString(), max: 2 });
+  const collector = await startCollectorProc({ DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', POSTURE_DATA_DIR: dataDir }, a['collector-heap-mb'] ? [`--max-old-space-size=${a['collector-heap-mb']}`] : []);
+  const pool = new pg.Pool({ connectionString: db.url, max: 2 });
   pool.on('error', () => {}); // an idle client dropped by the server is replaced on next use
   try {
     const to = new Date(Math.floor(Date.now() / H) * H - DAY);
@@ -115,10 +109,7 @@ async function main() {
     await pool.end();
     await collector.stop();
     await rm(dataDir, { recursive: true, force: true });
-    const c = new pg.Client({ connectionString: base });
-    await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
-    await c.end();
+    await db.drop();
   }
 }
 

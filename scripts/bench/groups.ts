@@ -16,7 +16,7 @@ import pg from 'pg';
 import { DEFAULT_POLICY } from '#shared/policy/default-policy.js';
 import type { Policy } from '#shared/policy/schema.js';
 import { seedDevices, type SeedDevice } from '../../test/evidence/seed.js';
-import { api, BENCH_ADMIN_TOKEN, startCollectorProc, sleep } from './collector-proc.js';
+import { api, BENCH_ADMIN_TOKEN, startCollectorProc, sleep, scratchDatabase } from './collector-proc.js';
 
 const { values: a } = parseArgs({ options: { devices: { type: 'string', default: '5000' } } });
 const N = Number(a.devices);
@@ -32,17 +32,11 @@ function policy(required: boolean): Policy {
 async function main() {
   const base = process.env.DATABASE_URL;
   if (!base) throw new Error('DATABASE_URL must point at a PostgreSQL server (a fresh database is created on it)');
-  const name = `posture_bench_groups_${Date.now().toString(36)}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(base);
-  u.pathname = `/${name}`;
+  const db = await scratchDatabase(base, 'groups');
   const dataDir = await mkdtemp(join(tmpdir(), 'posture-bench-groups-'));
   process.env.BENCH_COLLECTOR ??= 'src';
-  const collector = await startCollectorProc({ DATABASE_URL: u.toString(), PORT: '0', HOST: '127.0.0.1', POSTURE_DATA_DIR: dataDir });
-  const pool = new pg.Pool({ connectionString: u.toString(), max: 2 });
+  const collector = await startCollectorProc({ DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', POSTURE_DATA_DIR: dataDir });
+  const pool = new pg.Pool({ connectionString: db.url, max: 2 });
   pool.on('error', () => {});
   const call = (path: string, init: RequestInit = {}) => api(collector.url, path, { ...init, headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}`, 'content-type': 'application/json' } });
   try {
@@ -90,10 +84,7 @@ async function main() {
     await pool.end();
     await collector.stop();
     await rm(dataDir, { recursive: true, force: true });
-    const c = new pg.Client({ connectionString: base });
-    await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
-    await c.end();
+    await db.drop();
   }
 }
 
