@@ -202,44 +202,34 @@ export function attachConnection(ws: WebSocket, deviceId: string, kid: string, d
   void Promise.resolve(deps.welcome(deviceId))
     .then((m) => {
       if (!closed) conn.send(m);
-      void resendPendingUpdateNow(conn, deps).catch(() => {});
-      return resendPendingCheckNow(conn, deps);
+      return resendPendingCommands(conn, deps);
     })
     .catch(() => {});
   return conn;
 }
 
 /**
- * A re-check asked for while the laptop was offline (lid closed, no network) is delivered when
- * it reconnects: the most recent unfinished check-now of the last 24 hours is sent again.
+ * Commands the device never answered because it was not connected (lid closed, offline, just
+ * enrolled, restarting) are sent again when it connects: the most recent unfinished check-now
+ * and update-now of the last 24 hours, one of each (both are idempotent; one is enough). An
+ * update-now the device answered with any result is not asked again. One indexed query per
+ * connection (commands_pending_idx), for both kinds.
  */
-async function resendPendingCheckNow(conn: AgentConnection, deps: ConnectionDeps): Promise<void> {
-  const r = await deps.db.query<{ id: string; payload: { checks?: string[] | null } | null }>(
-    `SELECT id, payload FROM commands WHERE device_id = $1 AND command = 'check-now' AND completed_at IS NULL
-        AND created_at > now() - interval '24 hours' ORDER BY created_at DESC LIMIT 1`,
+async function resendPendingCommands(conn: AgentConnection, deps: ConnectionDeps): Promise<void> {
+  const r = await deps.db.query<{ id: string; command: 'check-now' | 'update-now'; payload: { checks?: string[] | null } | null }>(
+    `SELECT DISTINCT ON (command) id, command, payload FROM commands
+      WHERE device_id = $1 AND completed_at IS NULL AND created_at > now() - interval '24 hours'
+        AND (command = 'check-now' OR (command = 'update-now' AND result IS NULL))
+      ORDER BY command, created_at DESC`,
     [conn.deviceId],
   );
-  const cmd = r.rows[0];
-  if (!cmd) return;
-  const checks = (cmd.payload?.checks ?? undefined) as ServerCommand['checks'];
-  conn.send({ type: 'command', commandId: cmd.id, command: 'check-now', ...(checks ? { checks } : {}) } satisfies ServerCommand);
-}
-
-/**
- * An update-now the device never answered (issued while it was not connected: just enrolled and
- * not yet running, restarting, offline) is sent again when it connects, as a re-check is;
- * without this the request was silently lost. The most recent one of the last 24 hours only:
- * an update attempt is idempotent, one is enough. A device that answered (any result) is not
- * asked again.
- */
-async function resendPendingUpdateNow(conn: AgentConnection, deps: ConnectionDeps): Promise<void> {
-  const r = await deps.db.query<{ id: string }>(
-    `SELECT id FROM commands WHERE device_id = $1 AND command = 'update-now' AND result IS NULL AND completed_at IS NULL
-        AND created_at > now() - interval '24 hours' ORDER BY created_at DESC LIMIT 1`,
-    [conn.deviceId],
-  );
-  const cmd = r.rows[0];
-  if (cmd) conn.send({ type: 'command', commandId: cmd.id, command: 'update-now' } satisfies ServerCommand);
+  for (const cmd of r.rows) {
+    if (cmd.command === 'update-now') conn.send({ type: 'command', commandId: cmd.id, command: 'update-now' } satisfies ServerCommand);
+    else {
+      const checks = (cmd.payload?.checks ?? undefined) as ServerCommand['checks'];
+      conn.send({ type: 'command', commandId: cmd.id, command: 'check-now', ...(checks ? { checks } : {}) } satisfies ServerCommand);
+    }
+  }
 }
 
 export type { ServerCommand };
