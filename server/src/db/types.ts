@@ -8,7 +8,12 @@ export interface Queryable {
 
 export interface Db extends Queryable {
   readonly kind: 'pg' | 'pglite';
-  /** Run fn in one transaction; commits if fn resolves, rolls back if it throws. */
+  /**
+   * Run fn in one transaction; commits if fn resolves, rolls back if it throws. On PostgreSQL, a
+   * transaction the server aborts for a deadlock or serialization failure is run again (at most
+   * TX_ATTEMPTS times in all, db/pg.ts), so fn must act only on the database: send messages and
+   * other side effects after tx returns.
+   */
   tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
   /** Run a multi-statement script without parameters (migrations). */
   exec(sql: string): Promise<void>;
