@@ -122,7 +122,6 @@ describe('ProofStore (real files; permissions by a recording grant)', () => {
       expect(s.verify('status', a)).toMatchObject({ ok: false, why: expect.stringContaining('replayed') });
       expect(s.verify('status', signRequest('status', '1002', k1.secret, now.t))).toMatchObject({ ok: false, why: expect.stringContaining('1002') }); // 1001's secret claiming 1002
       expect(s.verify('status', signRequest('status', '1001', k1.secret, now.t - MAX_CLOCK_SKEW_MS - 1))).toMatchObject({ ok: false, why: expect.stringContaining('clock') });
-      expect(s.verify('status', signRequest('status', '999', k1.secret, now.t))).toMatchObject({ ok: false, why: expect.stringContaining('no secret') });
       // Rotation: the old secret works within the grace, not after; the new file holds the new one.
       await s.rotate();
       expect(s.verify('open', signRequest('open', '1001', k1.secret, now.t)).ok).toBe(true);
@@ -138,6 +137,16 @@ describe('ProofStore (real files; permissions by a recording grant)', () => {
       expect(s.verify('open', signRequest('open', '1001', k2.secret, now.t)).ok).toBe(false);
       expect(() => readFileSync(join(root, '1001', 'secret'))).toThrow();
       expect(await loadClientKey(root, '1001')).toMatchObject({ error: expect.stringContaining('not issued') });
+      // A user who appeared since the last listing: refused now, and the agent lists again (once a minute at most).
+      list.ids = ['1002', '999'];
+      expect(s.verify('status', signRequest('status', '999', k2.secret, now.t))).toMatchObject({ ok: false, why: expect.stringContaining('no secret to 999 yet') });
+      const listings = calls.filter((c) => c.startsWith('dir 1002')).length;
+      expect(s.verify('status', signRequest('status', '998', k2.secret, now.t)).ok).toBe(false);
+      await s.rotate(); // runs after the rescan it queued
+      expect(calls.filter((c) => c.startsWith('dir 1002')).length).toBe(listings + 2); // the rescan and this one, not a third
+      const k9 = await loadClientKey(root, '999');
+      if ('error' in k9) throw new Error(k9.error);
+      expect(s.verify('status', signRequest('status', '999', k9.secret, now.t)).ok).toBe(true);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -62,6 +62,7 @@ export class ProofStore {
   private readonly seen = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private rotating: Promise<unknown> = Promise.resolve();
+  private lastRescan = -Infinity;
   private readonly now: () => number;
 
   constructor(private readonly o: ProofStoreOptions) {
@@ -175,7 +176,15 @@ export class ProofStore {
     const now = this.now();
     if (Math.abs(now - auth.at) > MAX_CLOCK_SKEW_MS) return { ok: false, why: 'the request’s time is more than 2 minutes from the agent’s clock' };
     const h = this.held.get(auth.id);
-    if (!h) return { ok: false, why: `the agent issued no secret to ${auth.id} (only local users with a profile get one; try again after the next rotation)` };
+    if (!h) {
+      // A user who logged on for the first time since the last listing: list again soon (at
+      // most once a minute, whoever asks; a rotation costs nothing but a rewrite).
+      if (now - this.lastRescan >= 60_000) {
+        this.lastRescan = now;
+        void this.rotate();
+      }
+      return { ok: false, why: `the agent issued no secret to ${auth.id} yet (only local users with a profile get one; try again in a minute)` };
+    }
     const candidates = [h.current, ...(h.previous && h.previous.until > now ? [h.previous.secret] : [])];
     let match: Buffer | null = null;
     for (const s of candidates) if (macMatches(type, auth, s) && !match) match = s;
