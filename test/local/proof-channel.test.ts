@@ -9,7 +9,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +20,8 @@ import { ProofStore } from '../../agent/src/local/proof/store.js';
 import { posixGrant } from '../../agent/src/local/proof/posix-grant.js';
 import { askAgent } from '../../agent/src/local/client.js';
 import { loadClientKey } from '../../agent/src/local/proof/client-key.js';
-import { seal } from '../../agent/src/local/proof/auth.js';
+import { seal, signRequest, unseal } from '../../agent/src/local/proof/auth.js';
+import { MAX_CONNECTIONS_PER_UID } from '../../agent/src/local/protocol.js';
 
 // One pair of usernames for this file only: files run in parallel and each deletes its own.
 const A = 'posture-proof-a';
@@ -130,6 +131,46 @@ describe.skipIf(!isRoot)('secret-file proof: each user proves who they are by a 
     if ('error' in fresh) throw new Error(fresh.error);
     expect(fresh.secret.equals(old.secret)).toBe(false);
     expect(await clientAs(A, [sock, root, 'own', 'status'])).toMatchObject({ kind: 'answer', response: { ok: true } });
+  }, 60_000);
+
+  it(`per user (SID) limits: at most ${MAX_CONNECTIONS_PER_UID} connections of one proven user; one connection, one user`, async () => {
+    const ka = await loadClientKey(root, String(a.uid));
+    const kb = await loadClientKey(root, String(b.uid));
+    if ('error' in ka || 'error' in kb) throw new Error('no keys');
+    /** Open a connection, send the given signed requests, collect `n` answer lines (opened when sealed). */
+    const talk = (reqs: { id: string; secret: Buffer }[], keep: Socket[]) =>
+      new Promise<string[]>((resolve) => {
+        const c = connect(sock);
+        keep.push(c);
+        const auths = reqs.map((k) => ({ k, auth: signRequest('status', k.id, k.secret) }));
+        let buf = '';
+        const out: string[] = [];
+        c.on('connect', () => c.write(auths.map((x) => JSON.stringify({ v: 1, type: 'status', auth: x.auth }) + '\n').join('')));
+        c.on('data', (d) => {
+          buf += d;
+          for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+            const line = JSON.parse(buf.slice(0, nl));
+            buf = buf.slice(nl + 1);
+            const x = auths[out.length]!;
+            out.push(line.sealed ? unseal(line.sealed, x.k.secret, x.auth.nonce)! : JSON.stringify(line));
+            if (out.length === reqs.length) resolve(out);
+          }
+        });
+        c.on('close', () => resolve(out));
+      });
+    const keep: Socket[] = [];
+    try {
+      const held = await Promise.all(Array.from({ length: MAX_CONNECTIONS_PER_UID }, () => talk([ka], keep)));
+      expect(held.map((h) => JSON.parse(h[0]!).ok)).toEqual(Array(MAX_CONNECTIONS_PER_UID).fill(true));
+      const over = await talk([ka], keep);
+      expect(JSON.parse(over[0]!)).toMatchObject({ ok: false, code: 'rate_limited' });
+      // B is not affected by A's connections; and B's connection cannot then speak as A.
+      const mixed = await talk([kb, ka], keep);
+      expect(JSON.parse(mixed[0]!)).toMatchObject({ ok: true });
+      expect(JSON.parse(mixed[1]!)).toMatchObject({ ok: false, code: 'forbidden', error: expect.stringContaining('one connection, one user') });
+    } finally {
+      for (const c of keep) c.destroy();
+    }
   }, 60_000);
 
   it('a stand-in on the channel that holds no secret cannot answer in the agent’s name', async () => {
