@@ -163,6 +163,20 @@ describe('ProofStore (real files; permissions by a recording grant)', () => {
       expect(await s.rotate()).toEqual({ issued: [], failed: [{ id: '1001', error: 'icacls failed: Access is denied.' }] });
       expect(s.ids()).toEqual([]);
       expect(() => readFileSync(join(root, '1001', 'secret'))).toThrow();
+      // Issued once, then a rotation fails: the previous secret (file untouched) keeps working.
+      let fail = false;
+      const s2 = new ProofStore({
+        root,
+        grant: { prepareRoot: async () => {}, restrictDir: async () => {}, restrictFile: async () => { if (fail) throw new Error('icacls failed'); } },
+        principals: async () => [{ id: '1001', name: 'a' }],
+      });
+      await s2.rotate();
+      const k = await loadClientKey(root, '1001');
+      if ('error' in k) throw new Error(k.error);
+      fail = true;
+      expect((await s2.rotate()).failed).toHaveLength(1);
+      expect(s2.verify('status', signRequest('status', '1001', k.secret)).ok).toBe(true);
+      expect((await loadClientKey(root, '1001')) as { secret: Buffer }).toMatchObject({ secret: k.secret });
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -122,8 +122,9 @@ export class ProofStore {
         issued.push(p.id);
       } catch (e) {
         failed.push({ id: p.id, error: (e as Error).message });
-        // A secret we could not write with the right permissions must not stay usable.
-        this.held.delete(p.id);
+        // The new secret was never usable (its temporary file is removed, unrenamed). The
+        // previous one, if any, stays: its file is untouched (only temporary files are ever
+        // written), so its permissions are still the ones that were verified to apply.
       }
     }
     for (const id of [...this.held.keys()]) {
