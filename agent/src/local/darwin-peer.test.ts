@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseLsofF0, parsePsUids, peerPidsFromLsof } from './darwin-peer.js';
+import { identifyDarwinPeer, parseLsofF0, parsePsUids, peerPidsFromLsof } from './darwin-peer.js';
+import type { RunFn, RunResult } from '../exec/runner.js';
 
 /**
  * `lsof -nP -U -F0pftdn` as macOS prints it. Shape from lsof's own sources: -F0 ends each
@@ -65,6 +66,45 @@ describe('macOS peer through lsof (pure parts)', () => {
         [913, { ruid: 501, uid: 0 }],
       ]),
     );
+  });
+});
+
+describe('macOS identification glue (a real accepted socket; lsof and ps answers in the macOS shape)', () => {
+  it('the connecting uid, or a refusal for setuid holders, several users, and failed tools', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'darwin-glue-'));
+    const path = join(dir, 's.sock');
+    const accepted: Socket[] = [];
+    const srv = createServer((s) => void accepted.push(s));
+    await new Promise<void>((r) => srv.listen(path, r));
+    const c = connect(path);
+    await new Promise((r) => c.on('connect', r));
+    while (!accepted.length) await new Promise((r) => setTimeout(r, 10));
+    const fd = (accepted[0] as unknown as { _handle: { fd: number } })._handle.fd;
+    const rows = (holders: string) =>
+      set(`p${process.pid}`) + set(`f${fd}`, 'tunix', 'd0x8d1b7b4c8b6e91cf', `n${path}`) + holders;
+    const asked: string[] = [];
+    const runner = (lsof: string, ps: string, lsofOk = true): RunFn =>
+      (async (name: string, args: string[]) => {
+        asked.push(`${name} ${args.join(' ')}`);
+        const out = name === 'lsof' ? lsof : ps;
+        return { ok: name === 'lsof' ? lsofOk : true, code: 0, stdout: out, stderr: '', error: null, command: name } satisfies RunResult;
+      }) as RunFn;
+    try {
+      const one = set('p812') + set('f3', 'tunix', 'd0x8d1b7b4c8b6e843f', 'n->0x8d1b7b4c8b6e91cf');
+      expect(await identifyDarwinPeer(accepted[0]!, runner(rows(one), '  812   501   501\n'))).toEqual({ uid: 501, pid: 812, reason: null });
+      expect(asked).toEqual(['lsof -nP -U -F0pftdn', 'ps -o pid=,ruid=,uid= -p 812']);
+      // A setuid program holding the socket: real 501, effective 0 → no answer (never "root").
+      expect(await identifyDarwinPeer(accepted[0]!, runner(rows(one), '  812   501     0\n'))).toMatchObject({ uid: null, reason: expect.stringContaining('effective uid 0') });
+      const two = one + set('p913') + set('f4', 'tunix', 'd0x8d1b7b4c8b6e0001', 'n->0x8d1b7b4c8b6e91cf');
+      expect(await identifyDarwinPeer(accepted[0]!, runner(rows(two), '  812   501   501\n  913     0     0\n'))).toMatchObject({ uid: null, reason: expect.stringContaining('several users') });
+      expect(await identifyDarwinPeer(accepted[0]!, runner('', '', false))).toMatchObject({ uid: null, reason: expect.stringContaining('lsof failed') });
+      expect(await identifyDarwinPeer(accepted[0]!, runner(rows(''), ''))).toMatchObject({ uid: null, reason: expect.stringContaining('no process') });
+    } finally {
+      c.destroy();
+      for (const s of accepted) s.destroy();
+      srv.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
