@@ -53,13 +53,13 @@ export async function loadClientKey(root: string, id: string): Promise<ClientKey
 
 /**
  * The key `status` / `open` sign with on Windows (the agent there identifies senders only by
- * proof); undefined elsewhere (the kernel says who connects) or when this user has none
- * (the agent then refuses, and the CLI falls back to reading the state itself).
+ * proof): `key`, or `problem` in words when this user has none (the agent then refuses, and
+ * the CLI adds the problem to the refusal). Neither elsewhere (the kernel says who connects).
  */
-export async function clientKeyFor(stateDir: string, run: RunFn, platform = process.platform): Promise<ClientKey | undefined> {
-  if (platform !== 'win32') return undefined;
+export async function clientKeyFor(stateDir: string, run: RunFn, platform = process.platform): Promise<{ key?: ClientKey; problem?: string }> {
+  if (platform !== 'win32') return {};
   const id = await ownPrincipalId(run, platform);
-  if (!id) return undefined;
+  if (!id) return { problem: 'could not learn your account’s SID with whoami' };
   const k = await loadClientKey(proofRoot(stateDir, platform), id);
-  return 'error' in k ? undefined : k;
+  return 'error' in k ? { problem: k.error } : { key: k };
 }

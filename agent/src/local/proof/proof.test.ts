@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { macMatches, parseSecret, seal, signRequest, unseal, MAX_CLOCK_SKEW_MS } from './auth.js';
 import { icaclsRestrictArgs, icaclsRootArgs, parseProfiles, parseWhoamiUser } from './win32.js';
-import { loadClientKey, proofRoot } from './client-key.js';
+import { clientKeyFor, loadClientKey, proofRoot } from './client-key.js';
+import type { RunFn } from '../../exec/runner.js';
 import { ProofStore, type ProofGrant } from './store.js';
 import { validateRequest } from '../protocol.js';
 
@@ -88,6 +89,17 @@ describe('Windows commands (shapes of the real outputs)', () => {
       if (pd === undefined) delete process.env.ProgramData;
       else process.env.ProgramData = pd;
     }
+  });
+});
+
+describe('the CLI’s key', () => {
+  it('only on Windows; a missing SID or file is a problem in words, not a crash', async () => {
+    const whoami = (stdout: string, ok = true): RunFn => (async () => ({ ok, code: ok ? 0 : 1, stdout, stderr: '', error: ok ? null : 'failed', command: 'whoami' })) as RunFn;
+    expect(await clientKeyFor('/var/lib/posture-agent', whoami(''), 'linux')).toEqual({});
+    expect(await clientKeyFor('C:\\ProgramData\\Posture\\agent', whoami('', false), 'win32')).toEqual({ problem: expect.stringContaining('whoami') });
+    const r = await clientKeyFor('C:\\ProgramData\\Posture\\agent', whoami('"pc\\alice","S-1-5-21-1-2-3-1001"\r\n'), 'win32');
+    expect(r.key).toBeUndefined();
+    expect(r.problem).toMatch(/S-1-5-21-1-2-3-1001.*secret|not issued/);
   });
 });
 
