@@ -6,7 +6,7 @@ import { macMatches, parseSecret, seal, signRequest, unseal, MAX_CLOCK_SKEW_MS }
 import { icaclsRestrictArgs, icaclsRootArgs, parseProfiles, parseWhoamiUser } from './win32.js';
 import { clientKeyFor, loadClientKey, proofRoot } from './client-key.js';
 import type { RunFn } from '../../exec/runner.js';
-import { ProofStore, type ProofGrant } from './store.js';
+import { MAX_REMEMBERED_NONCES_PER_PRINCIPAL, ProofStore, type ProofGrant } from './store.js';
 import { validateRequest } from '../protocol.js';
 
 const SECRET = Buffer.alloc(32, 7);
@@ -158,6 +158,14 @@ describe('ProofStore (real files; permissions by a recording grant)', () => {
       expect(calls.filter((c) => c.startsWith('dir 1002')).length).toBe(listings + 2); // the rescan and this one, not a third
       const k9 = await loadClientKey(root, '999');
       if ('error' in k9) throw new Error(k9.error);
+      expect(s.verify('status', signRequest('status', '999', k9.secret, now.t)).ok).toBe(true);
+      // One user's flood of valid requests refuses that user only, and only until its nonces age out.
+      const k12 = await loadClientKey(root, '1002');
+      if ('error' in k12) throw new Error(k12.error);
+      for (let i = 1; i < MAX_REMEMBERED_NONCES_PER_PRINCIPAL; i++) expect(s.verify('status', signRequest('status', '999', k9.secret, now.t)).ok).toBe(true);
+      expect(s.verify('status', signRequest('status', '999', k9.secret, now.t))).toMatchObject({ ok: false, why: expect.stringContaining('too many') });
+      expect(s.verify('status', signRequest('status', '1002', k12.secret, now.t)).ok).toBe(true);
+      now.t += 2 * MAX_CLOCK_SKEW_MS + 1;
       expect(s.verify('status', signRequest('status', '999', k9.secret, now.t)).ok).toBe(true);
     } finally {
       rmSync(root, { recursive: true, force: true });

@@ -56,10 +56,14 @@ export type ProofVerdict = { ok: true; principal: ProofPrincipal; secret: Buffer
 
 /** Most nonces remembered at once (each one accepted request within the skew window); beyond it requests are refused, not forgotten. */
 export const MAX_REMEMBERED_NONCES = 8192;
+/** ... and per principal, so one user's flood of `status` requests refuses only that user. */
+export const MAX_REMEMBERED_NONCES_PER_PRINCIPAL = 1024;
 
 export class ProofStore {
   private readonly held = new Map<string, Held>();
-  private readonly seen = new Map<string, number>();
+  /** Nonces of accepted requests → when they may be forgotten and whose they were. */
+  private readonly seen = new Map<string, { until: number; id: string }>();
+  private readonly seenPer = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private rotating: Promise<unknown> = Promise.resolve();
   private lastRescan = -Infinity;
@@ -190,10 +194,19 @@ export class ProofStore {
     let match: Buffer | null = null;
     for (const s of candidates) if (macMatches(type, auth, s) && !match) match = s;
     if (!match) return { ok: false, why: `the request was not signed with ${auth.id}’s current secret` };
-    for (const [n, t] of this.seen) if (t < now) this.seen.delete(n);
+    // Insertion order is expiry order (a fixed lifetime), so pruning stops at the first live one.
+    for (const [n, e] of this.seen) {
+      if (e.until >= now) break;
+      this.seen.delete(n);
+      const left = (this.seenPer.get(e.id) ?? 1) - 1;
+      if (left > 0) this.seenPer.set(e.id, left);
+      else this.seenPer.delete(e.id);
+    }
     if (this.seen.has(auth.nonce)) return { ok: false, why: 'the request was replayed (its nonce was used before)' };
-    if (this.seen.size >= MAX_REMEMBERED_NONCES) return { ok: false, why: 'too many requests; try again in a minute' };
-    this.seen.set(auth.nonce, now + 2 * MAX_CLOCK_SKEW_MS);
+    const mine = this.seenPer.get(auth.id) ?? 0;
+    if (mine >= MAX_REMEMBERED_NONCES_PER_PRINCIPAL || this.seen.size >= MAX_REMEMBERED_NONCES) return { ok: false, why: 'too many requests; try again in a few minutes' };
+    this.seen.set(auth.nonce, { until: now + 2 * MAX_CLOCK_SKEW_MS, id: auth.id });
+    this.seenPer.set(auth.id, mine + 1);
     return { ok: true, principal: h.p, secret: match };
   }
 }
