@@ -7,6 +7,7 @@
 import { loadConfig, StatePermissionError } from '../state/config.js';
 import { localChannelPath } from '../state/paths.js';
 import { askAgent } from '../local/client.js';
+import { clientKeyFor } from '../local/proof/client-key.js';
 import { myDeviceLink } from '../notify/link.js';
 import { defaultRunner } from '../exec/runner.js';
 import type { CommandName } from '../exec/allowlist.js';
@@ -24,7 +25,8 @@ export function openCommandFor(platform: string, url: string): { name: CommandNa
 
 export async function openCommand(a: { stateDir: string; print: boolean }): Promise<number> {
   // The running agent signs the link for us: the employee needs no access to the key.
-  const asked = await askAgent(localChannelPath(a.stateDir), { v: 1, type: 'open' });
+  const proof = await clientKeyFor(a.stateDir, defaultRunner().run);
+  const asked = await askAgent(localChannelPath(a.stateDir), { v: 1, type: 'open' }, undefined, proof.key);
   let url: string;
   if (asked.kind === 'answer' && asked.response.ok && 'url' in asked.response) url = asked.response.url;
   else {
@@ -42,7 +44,7 @@ export async function openCommand(a: { stateDir: string; print: boolean }): Prom
       }
       const code = e instanceof StatePermissionError ? e.code : (e as NodeJS.ErrnoException).code;
       if (code !== 'EACCES' && code !== 'EPERM') throw e;
-      if (refusal) return refusedByAgent('open', refusal.error, false);
+      if (refusal) return refusedByAgent('open', proof.problem ? `${refusal.error}; ${proof.problem}` : refusal.error, false);
       // Neither the agent nor the key: a permission problem, said as one.
       console.error(permissionMessage('open', a.stateDir, asked.kind === 'none' ? asked.detail : ''));
       return STATUS_EXIT.permission;

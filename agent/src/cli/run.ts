@@ -17,6 +17,9 @@ import { computeStatusView } from './status.js';
 import { readStatus } from '../runtime/status-file.js';
 import { LINK_LIFETIME_SEC, myDeviceLink } from '../notify/link.js';
 import { readPending, resolvePending } from '../identity/pending.js';
+import { ProofStore } from '../local/proof/store.js';
+import { icaclsGrant, listProfiles } from '../local/proof/win32.js';
+import { proofRoot } from '../local/proof/client-key.js';
 
 /** How often a pending install asks whether IT decided (POSTURE_PENDING_POLL_MS overrides, ≥ 1 s). */
 const PENDING_POLL_MS = Math.max(1000, Number(process.env.POSTURE_PENDING_POLL_MS) || 60_000);
@@ -27,10 +30,14 @@ const LOCAL_CHECK_COOLDOWN_MS = 60_000;
 /** Serve the local channel; a failure to listen is logged, not fatal (reporting matters more). */
 async function startLocalChannel(stateDir: string, agent: () => AgentRuntime, log: (l: 'info' | 'warn' | 'error', m: string, e?: object) => void): Promise<LocalChannelServer | null> {
   let lastCheck = 0;
+  const run = defaultRunner().run;
+  // Windows: the pipe cannot tell who connects; each user proves it with a secret only they can read.
+  const proof = process.platform === 'win32' ? new ProofStore({ root: proofRoot(stateDir), grant: icaclsGrant(run), principals: () => listProfiles(run), log }) : undefined;
   const server = new LocalChannelServer({
     path: localChannelPath(stateDir),
     log,
-    run: defaultRunner().run,
+    run,
+    proof,
     handlers: {
       status: () => computeStatusView(stateDir),
       open: async () => {
@@ -48,10 +55,15 @@ async function startLocalChannel(stateDir: string, agent: () => AgentRuntime, lo
     },
   });
   try {
+    if (proof) {
+      await proof.start();
+      log('info', `local channel: secrets issued to ${proof.ids().length} local user(s) in ${proofRoot(stateDir)}`);
+    }
     await server.start();
     log('info', `local channel on ${localChannelPath(stateDir)}`);
     return server;
   } catch (e) {
+    proof?.stop();
     log('warn', `local channel not available (${(e as Error).message}); users need sudo for status and open`);
     return null;
   }

@@ -15,6 +15,8 @@ import { readPending, resolvePending } from '../identity/pending.js';
 import { existsSync } from 'node:fs';
 import { files, localChannelPath } from '../state/paths.js';
 import { askAgent } from '../local/client.js';
+import { defaultRunner } from '../exec/runner.js';
+import { clientKeyFor } from '../local/proof/client-key.js';
 import { readCollectorState, type CollectorDeviceState } from '../notify/link.js';
 import { readKeptVerdicts, type KeptVerdicts } from '../state/verdicts.js';
 import { formatDeadline, relative } from '../notify/text.js';
@@ -218,7 +220,8 @@ export async function statusCommand(a: { stateDir: string; json: boolean; whatIs
     return 0;
   }
   // The running agent answers first: it can read its own 0700 state, the user may not.
-  const asked = await askAgent(localChannelPath(a.stateDir), { v: 1, type: 'status' });
+  const proof = await clientKeyFor(a.stateDir, defaultRunner().run);
+  const asked = await askAgent(localChannelPath(a.stateDir), { v: 1, type: 'status' }, undefined, proof.key);
   if (asked.kind === 'answer' && asked.response.ok && 'status' in asked.response) {
     const v = asked.response.status as StatusView;
     console.log(a.json ? JSON.stringify(v, null, 2) : renderStatus(v));
@@ -230,7 +233,7 @@ export async function statusCommand(a: { stateDir: string; json: boolean; whatIs
     v = await computeStatusView(a.stateDir);
   } catch (e) {
     // Refused by the agent and no direct access either: the agent's reason is the useful one.
-    if (e instanceof StatePermissionError && asked.kind === 'answer' && !asked.response.ok) return refusedByAgent('status', asked.response.error, a.json);
+    if (e instanceof StatePermissionError && asked.kind === 'answer' && !asked.response.ok) return refusedByAgent('status', proof.problem ? `${asked.response.error}; ${proof.problem}` : asked.response.error, a.json);
     throw e;
   }
   console.log(a.json ? JSON.stringify(v, null, 2) : renderStatus(v));

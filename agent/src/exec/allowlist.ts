@@ -78,6 +78,8 @@ const DARWIN = {
   // Custom checks (agent/src/checks/custom/): read-only queries.
   sysctl: ['/usr/sbin/sysctl'],
   netstat: ['/usr/sbin/netstat'],
+  // The local channel's peer check: which process holds the other end (agent/src/local/darwin-peer.ts).
+  lsof: ['/usr/sbin/lsof'],
 } as const;
 
 const WIN32 = {
@@ -88,6 +90,9 @@ const WIN32 = {
   powercfg: [sys32('powercfg.exe')],
   // Custom checks (agent/src/checks/custom/): `sc query` / `sc qc` only.
   sc: [sys32('sc.exe')],
+  // The local channel's secret-file proof (agent/src/local/proof/win32.ts): file ACLs and the user's own SID.
+  icacls: [sys32('icacls.exe')],
+  whoami: [sys32('whoami.exe')],
 } as const;
 
 export type CommandName = keyof typeof LINUX | keyof typeof DARWIN | keyof typeof WIN32;

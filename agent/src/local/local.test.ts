@@ -51,8 +51,11 @@ describe('peer identification (pure parts)', () => {
     expect(mayAsk('check-now', p(65534), o).ok).toBe(false);
     expect(mayAsk('open', p(500), { ...o, selfUid: 500 }).ok).toBe(true); // a user's own agent
     expect(mayAsk('status', p(null), o)).toMatchObject({ ok: false, why: expect.stringContaining('not visible') });
-    // Not checked off Linux (documented): the socket mode / pipe ACL is the only gate there.
-    expect(mayAsk('open', p(null), { ...o, platform: 'darwin' }).ok).toBe(true);
+    // Unidentified is refused everywhere (session 4: macOS asks lsof, Windows needs the proof).
+    expect(mayAsk('open', p(null), { ...o, platform: 'darwin' }).ok).toBe(false);
+    expect(mayAsk('open', p(501), { ...o, uidMin: undefined, platform: 'darwin' }).ok).toBe(true); // macOS people start at 501
+    expect(mayAsk('open', p(70), { ...o, uidMin: undefined, platform: 'darwin' }).ok).toBe(false); // _www
+    expect(mayAsk('open', { uid: null, pid: null, reason: null, principal: 'S-1-5-21-1-2-3-1001' }, { ...o, platform: 'win32' }).ok).toBe(true);
     expect(loginUidMin('UID_MIN\t\t 500\nUID_MAX 60000\n')).toBe(500);
     expect(loginUidMin('')).toBe(1000);
   });

@@ -6,19 +6,34 @@
  * socket:[INODE]) → its peer inode → the process(es) whose /proc/PID/fd holds the peer →
  * their real uid (/proc/PID/status). As root the agent sees every process; an agent running as a normal
  * user sees only its own user's, so other users stay unidentified and are refused.
- * macOS and Windows: not implemented (uid null); access rests on the socket's file mode
- * or the pipe's default ACL, and the agent log says "peer unverified".
+ * macOS: the same question asked of lsof (darwin-peer.ts). Windows: the pipe cannot tell,
+ * so each request proves its sender with a secret only that user can read (proof/).
+ * Whoever cannot be established is refused on every platform.
  */
 import { readFileSync, readlinkSync } from 'node:fs';
 import { readdir, readlink } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import type { RunFn } from '../exec/runner.js';
+import { identifyDarwinPeer } from './darwin-peer.js';
 
-/** The peer as established: uid null when it could not be (reason says why). */
+/**
+ * The peer as established: uid null when it could not be (reason says why). Where the
+ * secret-file proof identifies the sender (Windows), `principal` is its SID and uid is null.
+ */
 export interface Peer {
   uid: number | null;
   pid: number | null;
   reason: string | null;
+  /** The SID (or other principal id) proven by a secret-file proof; absent for kernel-identified peers. */
+  principal?: string;
+  /** For logs: the account name of a proven principal. */
+  name?: string;
+}
+
+/** The key the per-user limits count by: `uid:N` or `sid:S-…`; null for a peer not established. */
+export function peerKey(p: Peer): string | null {
+  if (p.principal) return `sid:${p.principal}`;
+  return p.uid === null ? null : `uid:${p.uid}`;
 }
 
 /** The kernel inode of a connected Unix socket of this process, or null. */
@@ -99,7 +114,8 @@ export function procUid(pid: number): number | null {
  * from /proc; nothing another process can name is parsed.
  */
 export async function identifyPeer(sock: Socket, path: string, run: RunFn, platform: string = process.platform): Promise<Peer> {
-  if (platform !== 'linux') return { uid: null, pid: null, reason: `peer credentials are not checked on ${platform}` };
+  if (platform === 'darwin') return identifyDarwinPeer(sock, run);
+  if (platform !== 'linux') return { uid: null, pid: null, reason: `the kernel cannot be asked who the peer is on ${platform}` };
   const inode = socketInode(sock);
   if (inode === null) return { uid: null, pid: null, reason: 'cannot find the connection’s socket inode' };
   const r = await run('ss', ['-xnH', 'src', ssPathPattern(path)], { timeoutMs: 5000, maxBytes: 8_000_000 });
@@ -126,20 +142,26 @@ export function loginUidMin(text?: string): number {
 }
 
 export const NOBODY_UID = 65534;
+/** macOS `nobody` (-2 as an unsigned 32-bit uid). */
+export const DARWIN_NOBODY_UID = 4294967294;
 
 /**
  * Who may get what. `status`: any identified local user (it shows only this device's own
  * posture, which every user of the machine is meant to see). `open` and `check-now`: root,
- * the agent's own uid, and people's accounts (uid ≥ UID_MIN, not nobody); system accounts
- * (a compromised daemon such as www-data) are refused. Unidentified peers are refused on
- * Linux; elsewhere the uid is not checked (see the module comment).
+ * the agent's own uid, and people's accounts (uid ≥ UID_MIN, not nobody; on Windows every
+ * proven principal, since secrets go to people's profiles only); system accounts (a
+ * compromised daemon such as www-data) are refused. Unidentified peers are refused.
+ * (`platform` is kept for callers; the rule is the same everywhere since session 4.)
  */
 export function mayAsk(type: 'status' | 'open' | 'check-now', peer: Peer, o: { platform?: string; selfUid?: number | null; uidMin?: number } = {}): { ok: true } | { ok: false; why: string } {
-  const platform = o.platform ?? process.platform;
-  if (peer.uid === null) return platform === 'linux' ? { ok: false, why: `the agent could not establish who is asking (${peer.reason ?? 'unknown'}), so it answers nobody it cannot identify` } : { ok: true };
+  if (peer.principal) return { ok: true };
+  if (peer.uid === null) return { ok: false, why: `the agent could not establish who is asking (${peer.reason ?? 'unknown'}), so it answers nobody it cannot identify` };
   if (type === 'status') return { ok: true };
   const selfUid = o.selfUid === undefined ? (process.getuid?.() ?? null) : o.selfUid;
   if (peer.uid === 0 || peer.uid === selfUid) return { ok: true };
-  if (peer.uid >= (o.uidMin ?? loginUidMin()) && peer.uid !== NOBODY_UID) return { ok: true };
+  // macOS has no login.defs: people's accounts start at 501, daemons (_www …) are below 500, nobody is -2.
+  const darwin = (o.platform ?? process.platform) === 'darwin';
+  const min = o.uidMin ?? (darwin ? 501 : loginUidMin());
+  if (peer.uid >= min && peer.uid !== NOBODY_UID && peer.uid !== DARWIN_NOBODY_UID) return { ok: true };
   return { ok: false, why: `uid ${peer.uid} is a system account; device links are given to people's accounts only` };
 }

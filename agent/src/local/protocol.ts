@@ -31,6 +31,22 @@ export const LocalRequest = Type.Object(
   {
     v: Type.Literal(1),
     type: Type.Union([Type.Literal('status'), Type.Literal('open'), Type.Literal('check-now')]),
+    /**
+     * The secret-file proof (proof/auth.ts), where the agent cannot see the peer (Windows):
+     * who claims to ask, a fresh nonce and time, and the MAC under that user's secret.
+     * Ignored where the kernel says who the peer is (Linux, macOS).
+     */
+    auth: Type.Optional(
+      Type.Object(
+        {
+          id: Type.String({ pattern: '^(S-1-\\d{1,2}(-\\d{1,10}){1,14}|\\d{1,10})$', maxLength: 200 }),
+          nonce: Type.String({ pattern: '^[A-Za-z0-9_-]{22}$' }),
+          at: Type.Integer({ minimum: 0, maximum: 1e14 }),
+          mac: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -45,6 +61,21 @@ export type LocalResponse =
   | { v: 1; ok: true; type: 'open'; url: string; expiresAt: string }
   | { v: 1; ok: true; type: 'check-now'; queued: boolean; detail: string }
   | { v: 1; ok: false; code: LocalErrorCode; error: string };
+
+/**
+ * An answer to a request that carried `auth`: the LocalResponse JSON sealed for that request
+ * (proof/auth.ts seal). Refusals before the requester is established are sent unsealed.
+ */
+export interface SealedResponse {
+  v: 1;
+  sealed: string;
+}
+
+/** Is this line a sealed answer? */
+export function isSealedResponse(x: unknown): x is SealedResponse {
+  const r = x as { v?: unknown; sealed?: unknown };
+  return !!r && typeof r === 'object' && r.v === 1 && typeof r.sealed === 'string' && r.sealed.length < 2 * MAX_RESPONSE_BYTES;
+}
 
 /** Minimal shape check of a response (the client trusts the agent, not arbitrary bytes). */
 export function isLocalResponse(x: unknown): x is LocalResponse {

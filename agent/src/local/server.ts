@@ -6,15 +6,19 @@
  *
  * Unix domain socket at localChannelPath(stateDir) (next to, not in, the state directory),
  * mode 0666 so local users can connect; each connection's peer uid is established
- * (peer.ts) and logged, and refused on Linux when it cannot be. Windows: a named pipe
- * (code path only; not exercised by the tests here).
+ * (peer.ts: Linux /proc + ss, macOS lsof) and logged, and refused when it cannot be.
+ * Windows: a named pipe open to Everyone, where each request proves its sender with the
+ * secret-file proof (proof/) and the answer is sealed for that sender; never run on a real
+ * Windows machine here (docs/local-channel.md).
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { chmodSync, lstatSync, mkdirSync, statSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { IDLE_TIMEOUT_MS, MAX_CONNECTIONS, MAX_CONNECTIONS_PER_UID, MAX_LINE_BYTES, MAX_REQUESTS_PER_CONNECTION, validateRequest, type LocalRequest, type LocalResponse } from './protocol.js';
-import { identifyPeer, mayAsk, type Peer } from './peer.js';
+import { identifyPeer, mayAsk, peerKey, type Peer } from './peer.js';
 import type { RunFn } from '../exec/runner.js';
+import type { ProofStore } from './proof/store.js';
+import { seal } from './proof/auth.js';
 
 type Log = (level: 'info' | 'warn' | 'error', msg: string, extra?: object) => void;
 
@@ -32,6 +36,17 @@ export interface LocalServerOptions {
   log: Log;
   run: RunFn;
   platform?: string;
+  /**
+   * Identify senders by the secret-file proof instead of asking the kernel (Windows, where
+   * the pipe cannot tell; the agent passes its store there). Answers to proven requests are sealed.
+   */
+  proof?: ProofStore;
+}
+
+/** What a handled request answers, and the secret/nonce to seal it with when its sender was proven. */
+interface Answer {
+  r: LocalResponse;
+  sealFor?: { secret: Buffer; nonce: string };
 }
 
 /** A handler error meant for the user (revoked, not enrolled): its code and words are passed on. */
@@ -67,12 +82,12 @@ export function parentOthersCanSwap(dir: string): string | null {
 export class LocalChannelServer {
   private server: Server | null = null;
   private readonly conns = new Set<Socket>();
-  /** Times of `open`/`check-now` per uid (null: a peer not identified, off Linux). */
-  private readonly actions = new Map<number | null, number[]>();
+  /** Times of `open`/`check-now` per user (peerKey: `uid:N` or `sid:S-…`). */
+  private readonly actions = new Map<string | null, number[]>();
   /** Peer identifications run one at a time (each reads the process table). */
   private identifying: Promise<unknown> = Promise.resolve();
-  /** Open identified connections per uid. */
-  private readonly perUid = new Map<number, number>();
+  /** Open identified connections per user (peerKey). */
+  private readonly perUid = new Map<string, number>();
 
   constructor(private readonly o: LocalServerOptions) {}
 
@@ -94,7 +109,10 @@ export class LocalChannelServer {
     server.maxConnections = MAX_CONNECTIONS;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.o.path, () => {
+      // Windows: uv_pipe_chmod sets one Everyone ACE (SET_ACCESS), so both flags, or Everyone
+      // would lose the read the default DACL gives; without them a standard user cannot write.
+      // Who may get what is then the proof's business, not the pipe's (proof/win32.ts).
+      server.listen({ path: this.o.path, ...(platform === 'win32' ? { readableAll: true, writableAll: true } : {}) }, () => {
         server.off('error', reject);
         resolve();
       });
@@ -107,7 +125,9 @@ export class LocalChannelServer {
     if (platform !== 'win32') process.once('exit', () => this.removeSocketFile());
   }
 
+  /** Close every connection and the listener; the proof store's rotation timer stops with it. */
   async stop(): Promise<void> {
+    this.o.proof?.stop();
     for (const c of this.conns) c.destroy();
     const s = this.server;
     this.server = null;
@@ -147,31 +167,37 @@ export class LocalChannelServer {
     // Done with a connection: send what is queued, then close both ways (a half-closed socket
     // whose client keeps writing would otherwise keep its slot).
     const finish = () => sock.end(() => sock.destroy());
-    const peer = this.identify(sock).then((p) => {
-      if (p.uid === null || sock.destroyed) return p;
-      const uid = p.uid;
-      const n = this.perUid.get(uid) ?? 0;
-      if (n >= MAX_CONNECTIONS_PER_UID) {
-        reply({ v: 1, ok: false, code: 'rate_limited', error: `at most ${MAX_CONNECTIONS_PER_UID} connections per user at once` });
-        finish();
-        // Its queued requests are answered by nobody and do no work.
-        return { uid: null, pid: null, reason: `uid ${uid} has ${n} connections open already` };
-      }
-      this.perUid.set(uid, n + 1);
-      sock.on('close', () => {
-        const left = (this.perUid.get(uid) ?? 1) - 1;
-        if (left > 0) this.perUid.set(uid, left);
-        else this.perUid.delete(uid);
+    // One identification per connection; the per-user connection cap applies once it is known.
+    const admit = (pp: Promise<Peer>): Promise<Peer> =>
+      pp.then((p) => {
+        const key = peerKey(p);
+        if (key === null || sock.destroyed) return p;
+        const n = this.perUid.get(key) ?? 0;
+        if (n >= MAX_CONNECTIONS_PER_UID) {
+          reply({ v: 1, ok: false, code: 'rate_limited', error: `at most ${MAX_CONNECTIONS_PER_UID} connections per user at once` });
+          finish();
+          // Its queued requests are answered by nobody and do no work.
+          return { uid: null, pid: null, reason: `${key} has ${n} connections open already` };
+        }
+        this.perUid.set(key, n + 1);
+        sock.on('close', () => {
+          const left = (this.perUid.get(key) ?? 1) - 1;
+          if (left > 0) this.perUid.set(key, left);
+          else this.perUid.delete(key);
+        });
+        return p;
       });
-      return p;
-    });
+    // Kernel-identified: from accept. Proof-identified: by the connection's first proven request.
+    let peer: Promise<Peer> | null = this.o.proof ? null : admit(this.identify(sock));
+    const peerFor = (proven: Peer): Promise<Peer> => (peer ??= admit(Promise.resolve(proven)));
     let buf = Buffer.alloc(0);
     let served = 0;
     let chain: Promise<void> = Promise.resolve();
-    const reply = (r: LocalResponse) => {
+    const reply = (r: LocalResponse, sealFor?: Answer['sealFor']) => {
       if (sock.destroyed || sock.writableEnded) return;
       extend();
-      sock.write(JSON.stringify(r) + '\n');
+      const json = JSON.stringify(r);
+      sock.write((sealFor ? JSON.stringify({ v: 1, sealed: seal(json, sealFor.secret, sealFor.nonce) }) : json) + '\n');
     };
     sock.on('data', (d: Buffer) => {
       if (sock.writableEnded) return; // refused or finished: nothing more is read
@@ -189,7 +215,7 @@ export class LocalChannelServer {
           return;
         }
         // In order, one at a time: a client cannot make the agent work on many requests at once.
-        chain = chain.then(() => this.handle(line, peer).then(reply));
+        chain = chain.then(() => this.handle(line, peer, peerFor).then((a) => reply(a.r, a.sealFor)));
       }
       if (buf.length > MAX_LINE_BYTES) {
         reply({ v: 1, ok: false, code: 'bad_request', error: `request longer than ${MAX_LINE_BYTES} bytes` });
@@ -199,18 +225,46 @@ export class LocalChannelServer {
     });
   }
 
-  private async handle(line: string, peerP: Promise<Peer>): Promise<LocalResponse> {
+  /**
+   * The proof-identified sender of `req`, or the refusal: no auth, a bad one, or a principal
+   * other than the one this connection was first proven as.
+   */
+  private async proven(req: LocalRequest, peerP: Promise<Peer> | null, peerFor: (p: Peer) => Promise<Peer>): Promise<{ peer: Peer; sealFor: Answer['sealFor'] } | { refusal: string }> {
+    if (!req.auth) return { refusal: 'this agent answers only requests signed with your secret (posture-agent does this; run it as yourself)' };
+    const v = this.o.proof!.verify(req.type, req.auth);
+    if (!v.ok) return { refusal: `the agent could not establish who is asking (${v.why}), so it answers nobody it cannot identify` };
+    const mine: Peer = { uid: null, pid: null, reason: null, principal: v.principal.id, name: v.principal.name };
+    const peer = await (peerP ?? peerFor(mine));
+    if (peer.principal !== mine.principal) return { refusal: peer.principal ? 'one connection, one user: this connection was proven as another account' : (peer.reason ?? 'not identified') };
+    return { peer, sealFor: { secret: v.secret, nonce: req.auth.nonce } };
+  }
+
+  private async handle(line: string, peerP: Promise<Peer> | null, peerFor: (p: Peer) => Promise<Peer>): Promise<Answer> {
     let raw: unknown;
     try {
       raw = JSON.parse(line);
     } catch {
-      return { v: 1, ok: false, code: 'bad_request', error: 'request is not JSON (one JSON object per line)' };
+      return { r: { v: 1, ok: false, code: 'bad_request', error: 'request is not JSON (one JSON object per line)' } };
     }
     const v = validateRequest.validate(raw);
-    if (!v.ok) return { v: 1, ok: false, code: 'bad_request', error: `bad request: ${v.errors.join('; ')}` };
+    if (!v.ok) return { r: { v: 1, ok: false, code: 'bad_request', error: `bad request: ${v.errors.join('; ')}` } };
     const req: LocalRequest = v.value;
-    const peer = await peerP;
-    const who = peer.uid === null ? `peer unverified (${peer.reason})` : `uid ${peer.uid}${peer.pid ? ` pid ${peer.pid}` : ''}`;
+    let peer: Peer;
+    let sealFor: Answer['sealFor'];
+    if (this.o.proof) {
+      const p = await this.proven(req, peerP, peerFor);
+      if ('refusal' in p) {
+        this.o.log('warn', `local channel: refused ${req.type}: ${p.refusal}`);
+        return { r: { v: 1, ok: false, code: 'forbidden', error: p.refusal } };
+      }
+      ({ peer, sealFor } = p);
+    } else peer = await peerP!;
+    const r = await this.answer(req, peer);
+    return { r, sealFor };
+  }
+
+  private async answer(req: LocalRequest, peer: Peer): Promise<LocalResponse> {
+    const who = peer.principal ? `${peer.principal}${peer.name ? ` (${peer.name})` : ''}` : peer.uid === null ? `peer unverified (${peer.reason})` : `uid ${peer.uid}${peer.pid ? ` pid ${peer.pid}` : ''}`;
     const may = mayAsk(req.type, peer, { platform: this.o.platform });
     if (!may.ok) {
       this.o.log('warn', `local channel: refused ${req.type} for ${who}: ${may.why}`);
@@ -225,10 +279,11 @@ export class LocalChannelServer {
         else this.actions.delete(uid);
         total += recent.length;
       }
-      const mine = this.actions.get(peer.uid) ?? [];
-      // Per uid first: one person's account spending the budget must not lock out the others.
+      const key = peerKey(peer);
+      const mine = this.actions.get(key) ?? [];
+      // Per user first: one person's account spending the budget must not lock out the others.
       if (mine.length >= MAX_ACTIONS_PER_MINUTE || total >= MAX_ACTIONS_PER_MINUTE_TOTAL) return { v: 1, ok: false, code: 'rate_limited', error: `too many ${req.type} requests; try again in a minute` };
-      this.actions.set(peer.uid, [...mine, now]);
+      this.actions.set(key, [...mine, now]);
     }
     this.o.log('info', `local channel: ${req.type} for ${who}`);
     try {
