@@ -280,6 +280,16 @@ describe('SCIM 2.0 through a third-party SCIM client (@braveulysses/scim2) (pgli
     expect((await c.db.query<{ status: string }>('SELECT status FROM people WHERE id = $1', [ids.dee])).rows[0].status).toBe('offboarded');
   });
 
+  it('the deviations docs/scim.md lists: no Bulk (§3.7), no /Me (§3.11), sortBy ignored (§3.4.2.3), as ServiceProviderConfig says', async () => {
+    const spc = new Resource((await send('GET', '/ServiceProviderConfig')).json);
+    expect([spc.get('bulk.supported'), spc.get('sort.supported'), spc.get('etag.supported')]).toEqual([false, false, false]);
+    expect((await send('POST', '/Bulk', JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'], Operations: [] }))).status).toBe(404);
+    expect((await send('GET', '/Me')).status).toBe(404);
+    const plain = (await send('GET', `/Users?${q('userName co "conf@"')}`)).json.Resources.map((r: any) => r.id);
+    const sorted = (await send('GET', `/Users?${q('userName co "conf@"')}&sortBy=userName&sortOrder=descending`)).json.Resources.map((r: any) => r.id);
+    expect(sorted).toEqual(plain); // creation order either way
+  });
+
   it('RFC 7644 §2 / §3.12: without the bearer token, 401 in the error schema', async () => {
     const res = await fetch(`${c.url}/scim/v2/Users`, { headers: { accept: media } });
     expect(res.status).toBe(401);
