@@ -31,8 +31,12 @@ function parsePath(raw: string): [string, string | undefined] {
 
 const keyOf = (o: Resource, name: string) => Object.keys(o).find((k) => k.toLowerCase() === name.toLowerCase());
 
-function parseList(v: string | undefined): [string, string | undefined][] | null {
-  if (v === undefined || v.trim() === '') return null;
+function parseList(raw: unknown): [string, string | undefined][] | null {
+  // A parameter given twice arrives as an array: its values are one list.
+  const v = Array.isArray(raw) ? raw.join(',') : raw;
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'string') throw new ScimHttpError(400, 'attributes: a comma-separated list of attribute paths', 'invalidSyntax');
+  if (v.trim() === '') return null;
   const parts = v.split(',').filter((s) => s.trim() !== '');
   if (parts.length > MAX_PATHS) throw new ScimHttpError(400, `attributes: at most ${MAX_PATHS} paths`, 'invalidValue');
   return parts.map(parsePath);
@@ -78,7 +82,7 @@ function dropPath(o: Resource, [top, sub]: [string, string | undefined]): void {
  * The shaping the request asks for, from its query (or a /.search body turned into one), or
  * null for the full default representation. Throws a 400 (invalidSyntax / invalidPath) on bad input.
  */
-export function projection(q: { attributes?: string; excludedAttributes?: string }): ((r: Resource) => Resource) | null {
+export function projection(q: { attributes?: unknown; excludedAttributes?: unknown }): ((r: Resource) => Resource) | null {
   const only = parseList(q.attributes);
   const without = parseList(q.excludedAttributes);
   if (only && without) throw new ScimHttpError(400, 'attributes and excludedAttributes are mutually exclusive (RFC 7644 §3.4.2.5)', 'invalidSyntax');
