@@ -44,6 +44,8 @@ import { groupsAt, type MembershipWindow } from '#shared/policy/effective.js';
 type GroupWindow = MembershipWindow;
 
 type Problem = (file: string, message: string) => void;
+/** The start of a reports.jsonl line as the exporter writes it: report id and collection time. */
+const LINE_HEAD = /^\{"reportId":"([^"\\]*)","deviceId":"[^"\\]*","seq":-?\d+,"kid":"[^"\\]*","collectedAt":"([^"\\]*)"/;
 const MAX_PROBLEMS_PER_FILE = 50;
 
 interface EventRow {
@@ -251,7 +253,11 @@ export class Recompute {
       const rl = createInterface({ input: createReadStream(join(this.dir, 'reports.jsonl')), crlfDelay: Infinity });
       for await (const text of rl) {
         if (!text) continue;
-        const rec = JSON.parse(text) as { reportId?: string; collectedAt?: string };
+        // The exporter writes reportId … collectedAt first (server/src/evidence/bundle.ts): read
+        // them off the line's start instead of parsing the whole JWS-carrying line; any other
+        // layout is parsed in full.
+        const m = LINE_HEAD.exec(text);
+        const rec = m ? { reportId: m[1], collectedAt: m[2] } : (JSON.parse(text) as { reportId?: string; collectedAt?: string });
         for (const r of byKey.get(`${rec.reportId}|${Date.parse(rec.collectedAt ?? '')}`) ?? []) r.byReport = true;
       }
       this.processingOrder = true;
