@@ -26,7 +26,10 @@ import { verifyBundleDir } from '../../scripts/evidence/verify-bundle.js';
 function policy(): Policy {
   const p = withGrace(DEFAULT_POLICY, 0);
   p.checks.screen_lock.required = false;
-  p.groups = [{ name: 'strict', checks: { screen_lock: { required: true, graceHours: 0 } } }];
+  p.groups = [
+    { name: 'strict', checks: { screen_lock: { required: true, graceHours: 0 } } },
+    { name: 'servers', checks: { screen_lock: { required: true, graceHours: 0 } } },
+  ];
   return p;
 }
 
@@ -89,6 +92,38 @@ describe.each(backends())('late report under the groups of its collection time (
     const r = await verifyBundleDir(dir);
     expect(r.problems, JSON.stringify(r.problems)).toEqual([]);
     expect(r.ok).toBe(true);
+  }, 120_000);
+
+  it('the same for a rule group: the device leaves when the rule is edited, its late report is judged under the rule group', async () => {
+    const srv = await c.api('/api/v1/groups', { method: 'POST', body: JSON.stringify({ name: 'servers', kind: 'rule', rule: { hostname: 'srv-[0-9]+' } }) });
+    expect(srv.status).toBe(201);
+    const box = await reportingDevice(c.url, 'srv-7');
+    try {
+      await box.report();
+      expect((await c.api(`/api/v1/devices/${box.deviceId}/groups`)).body.groups.map((g: any) => g.name)).toEqual(['servers']);
+      const collectedWhileMember = new Date();
+      await new Promise((r) => setTimeout(r, 20));
+      // The rule is narrowed: srv-7 no longer matches and leaves (a rule window closes, audited).
+      expect((await c.api(`/api/v1/groups/${srv.body.id}`, { method: 'PATCH', body: JSON.stringify({ rule: { hostname: 'srv-[0-5]' } }) })).status).toBe(200);
+      expect((await c.api(`/api/v1/devices/${box.deviceId}/groups`)).body.groups).toEqual([]);
+      await new Promise((r) => setTimeout(r, 20));
+      await box.report({ fail: ['screen_lock'], collectedAt: collectedWhileMember });
+      const d = (await c.api(`/api/v1/devices/${box.deviceId}`)).body;
+      expect(d.state).toBe('compliant');
+      expect(d.checks.find((x: any) => x.id === 'screen_lock').state).toBe('not_required');
+      const dir = await bundle(new Date(Date.now() + 1000));
+      const events = parseCsv(readFileSync(join(dir, 'events.csv'), 'utf8'));
+      const h = events[0];
+      const late = events.slice(1).find((r) => r[h.indexOf('device_id')] === box.deviceId && r[h.indexOf('check_id')] === 'screen_lock' && r[h.indexOf('to_state')] === 'noncompliant');
+      expect(late && Date.parse(late[h.indexOf('at')])).toBe(collectedWhileMember.getTime());
+      const mem = parseCsv(readFileSync(join(dir, 'group-memberships.csv'), 'utf8'));
+      const mh = mem[0];
+      expect(mem.slice(1).some((r) => r[mh.indexOf('device_id')] === box.deviceId && r[mh.indexOf('source')] === 'rule' && r[mh.indexOf('until')] !== '')).toBe(true);
+      const r = await verifyBundleDir(dir);
+      expect(r.problems, JSON.stringify(r.problems)).toEqual([]);
+    } finally {
+      box.close();
+    }
   }, 120_000);
 
   it('a membership window moved in the database fails verification naming it', async () => {
