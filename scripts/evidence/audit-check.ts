@@ -6,8 +6,9 @@
  *  - everything the bundle shows that an operator did must be recorded by an entry: each
  *    exclusion (exclusions.csv: its creation, with the same device, check, rationale and expiry,
  *    and its revocation if revoked), each policy version (policy.json history) and each device
- *    revocation (devices.csv revoked_at), and each collector key rotation (collector-jwks.json)
- *    during the segment. An entry must be within TIME_TOLERANCE_MS of the time
+ *    revocation (devices.csv revoked_at), each collector key rotation (collector-jwks.json)
+ *    during the segment, and each group membership window (group-memberships.csv, matched by
+ *    window id with the exact since/until). An entry must be within TIME_TOLERANCE_MS of the time
  *    the bundle gives, since the collector writes both in one transaction.
  * Holds only the entries that record those three kinds (few) besides the file's text.
  */
@@ -91,7 +92,10 @@ export async function checkAuditLog(dir: string, manifest: Manifest, problemRaw:
   let excused = 0;
   let firstSeq: number | null = null;
   let anchorSeen = null as string | null;
-  const byKind = { create: new Map<string, Rec>(), revokeExcl: new Map<string, Rec>(), policy: new Map<string, Rec>(), revokeDev: new Map<string, Rec[]>(), keyRotate: new Map<string, Rec>() };
+  const byKind = {
+    create: new Map<string, Rec>(), revokeExcl: new Map<string, Rec>(), policy: new Map<string, Rec>(), revokeDev: new Map<string, Rec[]>(), keyRotate: new Map<string, Rec>(),
+    windowOpen: new Map<string, Rec>(), windowClose: new Map<string, Rec>(),
+  };
   let firstAt = Infinity;
   let entries = 0;
   let i = 0;
@@ -162,6 +166,8 @@ export async function checkAuditLog(dir: string, manifest: Manifest, problemRaw:
     else if (e.action === 'policy.update' && e.target) byKind.policy.set(e.target, rec);
     else if (e.action === 'device.revoke' && e.target) byKind.revokeDev.set(e.target, [...(byKind.revokeDev.get(e.target) ?? []), rec]);
     else if (e.action === 'collector_key.rotate' && e.target) byKind.keyRotate.set(e.target, rec);
+    else if ((e.action === 'group.member.add' || e.action === 'group.member.remove') && typeof rec.detail?.windowId === 'string')
+      (e.action === 'group.member.add' ? byKind.windowOpen : byKind.windowClose).set(rec.detail.windowId, rec);
   }
   const last = chain?.head ?? null;
   if ((last?.seq ?? null) !== (m.head?.seq ?? null) || (last?.hash ?? null) !== (m.head?.hash ?? null))
@@ -264,6 +270,55 @@ export async function checkAuditLog(dir: string, manifest: Manifest, problemRaw:
     });
   } catch (e) {
     problem('collector-jwks.json', `unreadable: ${(e as Error).message}`);
+  }
+  // Each group membership window (group-memberships.csv) against the entries that opened and
+  // closed it, exactly: the verifier replays reports under these windows, so one moved or
+  // stretched in the database would change which group policy a report is judged by.
+  try {
+    const gm = await readFile(join(dir, 'group-memberships.csv'), 'utf8').catch(() => null);
+    const rows = gm === null ? [] : parseCsv(gm);
+    const h = rows[0] ?? [];
+    const c = (r: string[], n: string) => r[h.indexOf(n)] ?? '';
+    // Bundles from before windows were audited have no window_id column: nothing to match.
+    if (h.includes('window_id')) {
+      const seen = new Set<string>();
+      const devices = new Set(parseCsv(await readFile(join(dir, 'devices.csv'), 'utf8')).slice(1).map((r) => r[0]));
+      for (let i = 1; i < rows.length; i++) {
+        const r = rows[i];
+        const id = c(r, 'window_id');
+        seen.add(id);
+        const what = `row ${i + 1} (window ${id}, device ${c(r, 'device_id')}, group ${c(r, 'group')})`;
+        const open = byKind.windowOpen.get(id);
+        if (!open) {
+          if (!pruned(Date.parse(c(r, 'since')))) problem('group-memberships.csv', `${what}: no audit entry records its opening (group.member.add with windowId ${id}): it was not made through the collector`);
+        } else {
+          const diffs: string[] = [];
+          if (open.target !== c(r, 'device_id')) diffs.push(`device ${open.target}`);
+          if (open.detail?.group !== c(r, 'group')) diffs.push(`group ${String(open.detail?.group)}`);
+          if (open.detail?.source !== c(r, 'source')) diffs.push(`source ${String(open.detail?.source)}`);
+          if (Date.parse(String(open.detail?.since)) !== Date.parse(c(r, 'since'))) diffs.push(`since ${String(open.detail?.since)} (the file says ${c(r, 'since')})`);
+          if (diffs.length) problem('group-memberships.csv', `${what}: differs from its audit entry seq ${open.seq}, which says ${diffs.join(', ')}`);
+          else matched++;
+        }
+        const close = byKind.windowClose.get(id);
+        const until = c(r, 'until');
+        if (until && !close) {
+          if (!pruned(Date.parse(until))) problem('group-memberships.csv', `${what}: until ${until}, but no audit entry records the window's closing (group.member.remove with windowId ${id})`);
+        } else if (!until && close) problem('group-memberships.csv', `${what}: open (no until), but its audit entry seq ${close.seq} closed it at ${String(close.detail?.until)}`);
+        else if (until && close) {
+          if (Date.parse(String(close.detail?.until)) !== Date.parse(until)) problem('group-memberships.csv', `${what}: until ${until}, but its audit entry seq ${close.seq} closed it at ${String(close.detail?.until)}`);
+          else matched++;
+        }
+      }
+      // A window the audit log opened for a device of this bundle, before the period's end, that
+      // the file does not have: deleted from the database.
+      const to = Date.parse(manifest.period.to);
+      for (const [id, open] of byKind.windowOpen)
+        if (!seen.has(id) && open.target && devices.has(open.target) && Date.parse(String(open.detail?.since)) < to)
+          problem('group-memberships.csv', `no row for window ${id} (device ${open.target}, group ${String(open.detail?.group)}, since ${String(open.detail?.since)}), which audit entry seq ${open.seq} opened: it was removed`);
+    }
+  } catch (e) {
+    problem('group-memberships.csv', `unreadable: ${(e as Error).message}`);
   }
   return { entries, matched, excused, prunedBefore: Number.isFinite(prunedAt) ? iso(prunedAt) : null, ...(anchorOutcome ? { anchor: anchorOutcome } : {}) };
 }

@@ -38,15 +38,14 @@ import type { Policy } from '#shared/policy/schema.js';
 import type { ReportPayload } from '#shared/protocol/messages.js';
 import { verifyReportLine, type KeyMap, type ReportRecord } from './verify-bundle.js';
 import { OWNER_CHECK_ID } from '#shared/policy/owner-check.js';
+import { groupsAt, type MembershipWindow } from '#shared/policy/effective.js';
 
-/** A device's stay in a group (group-memberships.csv); `to` = Infinity while still a member. */
-interface GroupWindow {
-  group: string;
-  from: number;
-  to: number;
-}
+/** A device's stay in a group (group-memberships.csv), read by the one shared reading (groupsAt). */
+type GroupWindow = MembershipWindow;
 
 type Problem = (file: string, message: string) => void;
+/** The start of a reports.jsonl line as the exporter writes it: report id and collection time. */
+const LINE_HEAD = /^\{"reportId":"([^"\\]*)","deviceId":"[^"\\]*","seq":-?\d+,"kid":"[^"\\]*","collectedAt":"([^"\\]*)"/;
 const MAX_PROBLEMS_PER_FILE = 50;
 
 interface EventRow {
@@ -56,6 +55,12 @@ interface EventRow {
   from: string;
   to: string;
   reportId: string;
+  /**
+   * Written when a report was applied (its report_id and its collection time match a line of
+   * reports.jsonl), as opposed to a re-evaluation (deadline, exclusion, group change, late
+   * report), which the collector wrote at the moment it ran.
+   */
+  byReport?: boolean;
 }
 interface Edge {
   deviceId: string;
@@ -103,8 +108,7 @@ export class Recompute {
   /** The device's groups at `at`, whose overrides the collector applied (undefined = unknown). */
   private groupsAt(deviceId: string, at: Date): string[] | undefined {
     if (!this.memberships) return undefined;
-    const t = at.getTime();
-    return [...new Set((this.memberships.get(deviceId) ?? []).filter((w) => w.from <= t && t < w.to).map((w) => w.group))].sort();
+    return groupsAt(this.memberships.get(deviceId), at);
   }
 
   private problem(file: string, message: string): void {
@@ -147,13 +151,14 @@ export class Recompute {
       const gc = (r: string[], n: string) => r[gh.indexOf(n)] ?? '';
       for (const r of rows.slice(1)) {
         const l = memberships.get(gc(r, 'device_id')) ?? [];
-        l.push({ group: gc(r, 'group'), from: Date.parse(gc(r, 'since')), to: gc(r, 'until') ? Date.parse(gc(r, 'until')) : Infinity });
+        l.push({ group: gc(r, 'group'), since: Date.parse(gc(r, 'since')), until: gc(r, 'until') ? Date.parse(gc(r, 'until')) : Infinity });
         memberships.set(gc(r, 'device_id'), l);
       }
     }
     const rc = new Recompute(dir, manifest, keys, problem, versions, exclusions, from, to, memberships);
     await rc.loadEdges();
     await rc.loadEvents();
+    await rc.markReportRows();
     return rc;
   }
 
@@ -227,6 +232,40 @@ export class Recompute {
     for (const d of this.devices.values()) d.pending.sort((a, b) => a.at - b.at || a.row - b.row);
   }
 
+  /** Whether markReportRows could tell report rows from re-evaluations (else: the older, time-only order). */
+  private processingOrder = false;
+
+  /**
+   * Tell the rows a report wrote from those a re-evaluation wrote, by one pass over
+   * reports.jsonl (report id and collection time, outside the JWS): the replay then runs each
+   * device's re-evaluations and reports in the order the collector ran them (a report at its
+   * receivedAt, a re-evaluation at its time), which is what a late report needs: it was judged
+   * after the re-evaluations that ran before it arrived, from the state they left.
+   */
+  private async markReportRows(): Promise<void> {
+    const byKey = new Map<string, EventRow[]>();
+    for (const d of this.devices.values())
+      for (const r of d.pending) {
+        const k = `${r.reportId}|${r.at}`;
+        byKey.set(k, [...(byKey.get(k) ?? []), r]);
+      }
+    try {
+      const rl = createInterface({ input: createReadStream(join(this.dir, 'reports.jsonl')), crlfDelay: Infinity });
+      for await (const text of rl) {
+        if (!text) continue;
+        // The exporter writes reportId … collectedAt first (server/src/evidence/bundle.ts): read
+        // them off the line's start instead of parsing the whole JWS-carrying line; any other
+        // layout is parsed in full.
+        const m = LINE_HEAD.exec(text);
+        const rec = m ? { reportId: m[1], collectedAt: m[2] } : (JSON.parse(text) as { reportId?: string; collectedAt?: string });
+        for (const r of byKey.get(`${rec.reportId}|${Date.parse(rec.collectedAt ?? '')}`) ?? []) r.byReport = true;
+      }
+      this.processingOrder = true;
+    } catch {
+      // Unreadable lines are reported by the signature pass; replay in time order then.
+    }
+  }
+
   private addRun(d: DeviceState, t: number): void {
     const staleMs = this.policyAt(this.to).staleAfterHours * 3_600_000;
     const last = d.runs[d.runs.length - 1];
@@ -251,12 +290,19 @@ export class Recompute {
     for (const t of changed) d.timeline.push({ checkId: t.checkId, toState: t.to, at: new Date(at) });
   }
 
-  /** Events before `until` that no report explains: re-evaluations (deadline, exclusion), checked as such. */
-  private reevaluations(deviceId: string, d: DeviceState, until: number): void {
-    while (d.pending.length && d.pending[0].at < until) {
-      const at = d.pending[0].at;
-      const rows: EventRow[] = [];
-      while (d.pending.length && d.pending[0].at === at) rows.push(d.pending.shift()!);
+  /**
+   * Events before `until` that no report explains: re-evaluations (deadline, exclusion, group
+   * change), checked as such. With `onlyReevaluations`, rows a report wrote stay for that report
+   * (they can lie before `until` when a report arrived late); at the end everything left runs.
+   */
+  private reevaluations(deviceId: string, d: DeviceState, until: number, onlyReevaluations = false): void {
+    for (;;) {
+      const next = d.pending.find((r) => r.at < until && !(onlyReevaluations && r.byReport));
+      if (!next) return;
+      const at = next.at;
+      const rows = d.pending.filter((r) => r.at === at && !(onlyReevaluations && r.byReport));
+      const taken = new Set(rows);
+      d.pending = d.pending.filter((r) => !taken.has(r));
       if (!d.lastChecks) {
         for (const r of rows) this.problem('events.csv', `row ${r.row}: device ${deviceId} check ${r.checkId} changed to ${r.to} at ${new Date(at).toISOString()} before any signed report`);
         continue;
@@ -269,7 +315,7 @@ export class Recompute {
   }
 
   /** One verified report from reports.jsonl (file order = time order). */
-  report(p: ReportPayload, jws: string, line: number): void {
+  report(p: ReportPayload, jws: string, line: number, receivedAt?: number): void {
     const d = this.devices.get(p.deviceId);
     if (!d) {
       this.problem('reports.jsonl', `line ${line}: device ${p.deviceId} is not in devices.csv`);
@@ -282,9 +328,14 @@ export class Recompute {
     const at = Date.parse(p.collectedAt);
     const bad = d.chain.push(link(p, jws));
     if (bad) this.problem('reports.jsonl', `line ${line}: device ${p.deviceId}: ${bad}`);
-    this.reevaluations(p.deviceId, d, at);
-    const rows: EventRow[] = [];
-    while (d.pending.length && d.pending[0].at === at) rows.push(d.pending.shift()!);
+    if (this.processingOrder && receivedAt !== undefined && Number.isFinite(receivedAt)) {
+      // The re-evaluations the collector ran before this report arrived come first, then the
+      // report's own rows (at its collection time).
+      this.reevaluations(p.deviceId, d, Math.max(at, receivedAt), true);
+    } else this.reevaluations(p.deviceId, d, at);
+    const rows = d.pending.filter((r) => r.at === at && (!this.processingOrder || r.byReport));
+    const taken = new Set(rows);
+    d.pending = d.pending.filter((r) => !taken.has(r));
     d.platform = p.inventory.os.platform;
     this.addRun(d, at);
     if (at < d.lastAt) return; // an older report does not rewind state (as at ingest)
@@ -355,7 +406,7 @@ export class Recompute {
       });
       if (this.memberships) {
         const f = this.from.getTime(), t = this.to.getTime();
-        const want = [...new Set((this.memberships.get(id) ?? []).filter((w) => w.from < t && w.to > f).map((w) => w.group))].sort().join(' ');
+        const want = [...new Set((this.memberships.get(id) ?? []).filter((w) => w.since < t && w.until > f).map((w) => w.group))].sort().join(' ');
         if (col(r, 'groups') !== want) this.problem('devices.csv', `row ${i + 1} (device ${id}), column groups: found ${col(r, 'groups') || '(empty)'}, group-memberships.csv gives ${want || '(empty)'}`);
       }
       agg.add({ id, hostname: col(r, 'hostname'), owner: col(r, 'owner') || null, state: String(figs[0]), enrolled_at: enrolled, revoked_at: revoked }, h);

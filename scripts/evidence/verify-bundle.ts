@@ -148,7 +148,7 @@ export async function verifyBundleDir(dir: string, pinned?: { keys: JWK[] }, opt
       if (typeof r === 'string') {
         out.reportsFailed++;
         if (out.reportsFailed <= MAX_LISTED_REPORT_PROBLEMS) problem('reports.jsonl', `line ${line}: ${r}`);
-      } else rc?.report(r.payload, r.jws, line);
+      } else rc?.report(r.payload, r.jws, line, r.receivedAt ? Date.parse(r.receivedAt) : undefined);
     }
     if (out.reportsFailed > MAX_LISTED_REPORT_PROBLEMS) problem('reports.jsonl', `${out.reportsFailed - MAX_LISTED_REPORT_PROBLEMS} more reports failed`);
     if (manifest.counts && out.reportsChecked !== manifest.counts.reports) problem('reports.jsonl', `${out.reportsChecked} reports, manifest says ${manifest.counts.reports}`);
@@ -190,11 +190,13 @@ export interface ReportRecord {
   deviceId?: string;
   kid?: string;
   collectedAt?: string;
+  /** When the collector stored it (its statement, not signed by the device): the replay order. */
+  receivedAt?: string;
   jws?: string;
 }
 
 /** Verify one report record (a reports.jsonl line, or an edge in report-edges.jsonl): its signed payload, or why not. */
-export async function verifyReportLine(text: string | ReportRecord, keys: KeyMap): Promise<string | { payload: ReportPayload; jws: string }> {
+export async function verifyReportLine(text: string | ReportRecord, keys: KeyMap): Promise<string | { payload: ReportPayload; jws: string; receivedAt?: string }> {
   let rec: ReportRecord;
   try {
     rec = typeof text === 'string' ? JSON.parse(text) : text;
@@ -224,5 +226,5 @@ export async function verifyReportLine(text: string | ReportRecord, keys: KeyMap
   if (Date.parse(p.collectedAt ?? '') !== Date.parse(rec.collectedAt ?? '')) return `report ${rec.reportId}: signed collectedAt ${p.collectedAt} differs from ${rec.collectedAt}`;
   // The collector's rule: a key rotated out signs nothing collected after its retirement.
   if (k.retiredAt !== null && Date.parse(p.collectedAt ?? '') > k.retiredAt) return `report ${rec.reportId}: collected after its key ${rec.kid} was retired`;
-  return { payload: p, jws: rec.jws };
+  return { payload: p, jws: rec.jws, ...(rec.receivedAt ? { receivedAt: rec.receivedAt } : {}) };
 }

@@ -3,7 +3,8 @@
  * generated secret shown once), presses Send test and sees the receiver's answer, and the
  * delivery log shows delivered and failed tests with the HTTP status and error. The test
  * message reaching the real receiver verifies with the secret the page showed. The help desk
- * has no Alerts page. Screenshots in test-artifacts/.
+ * has no Alerts page. Edit changes URL, events and enabled with the refused field's message
+ * beside it, audited as a diff. Screenshots in test-artifacts/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -125,6 +126,73 @@ describe('Alerts page in chromium (pglite)', () => {
     const last = ok.hits.at(-1)!;
     expect(verifyWebhook(rotated, String(last.headers['x-posture-timestamp']), last.raw, String(last.headers['x-posture-signature']))).toBe(true);
     expect(verifyWebhook(secret, String(last.headers['x-posture-timestamp']), last.raw, String(last.headers['x-posture-signature']))).toBe(false);
+  }, 120_000);
+
+  it('admin: Edit changes URL, events and enabled; a refused field shows its message beside it; audited as a diff; the secret is not shown', async () => {
+    const made = await c.api('/api/v1/webhooks', { method: 'POST', body: JSON.stringify({ label: 'To edit', url: `${ok.url}/old-path-credential`, events: ['stale'] }) });
+    expect(made.status).toBe(201);
+    const id = made.body.id as string;
+    const page = await signedIn('ada');
+    await page.goto(`${c.url}/alerts`);
+    const row = page.locator(`#webhooks-table tr[data-webhook-id="${id}"]`);
+    expect(await row.innerHTML()).not.toContain(made.body.secret);
+    expect(await row.innerHTML()).not.toContain('old-path-credential'); // the URL's path is not on the page, even in the form
+    await row.locator('details.webhook-edit summary').click();
+    const form = row.locator('form[data-webhook-edit]');
+    expect(await form.locator('input[name=url]').inputValue()).toBe('');
+    expect(await form.locator('input[name=events][value=stale]').isChecked()).toBe(true);
+
+    // A URL the API refuses: the message is beside the URL field, nothing changes.
+    await form.locator('input[name=url]').fill('ftp://files.example.com/drop');
+    await form.locator('button[type=submit]').click();
+    await expect.poll(() => form.locator('[data-error-for=url]').innerText()).toContain('http');
+    expect(await form.locator('input[name=url]').getAttribute('aria-invalid')).toBe('true');
+    expect(await form.locator('[data-error-for=events]').innerText()).toBe('');
+    await row.screenshot({ path: shot('alerts-page-edit-refused-url') });
+    // No event ticked: the message is beside the events.
+    await form.locator('input[name=url]').fill('');
+    await form.locator('input[name=events][value=stale]').uncheck();
+    await form.locator('button[type=submit]').click();
+    await expect.poll(() => form.locator('[data-error-for=events]').innerText()).toContain('events');
+    expect(await form.locator('[data-error-for=url]').innerText()).toBe('');
+    const unchanged = (await c.api('/api/v1/webhooks')).body.items.find((w: any) => w.id === id);
+    expect(unchanged).toMatchObject({ url: `${ok.url}/old-path-credential`, events: ['stale'], enabled: true });
+
+    // A valid change: new URL, two events, disabled.
+    await form.locator('input[name=url]').fill(`${broken.url}/new`);
+    await form.locator('input[name=events][value=noncompliant]').check();
+    await form.locator('input[name=events][value=recovered]').check();
+    await form.locator('input[name=enabled]').uncheck();
+    const nav = page.waitForEvent('framenavigated');
+    await form.locator('button[type=submit]').click();
+    await nav;
+    await page.waitForLoadState('load');
+    const after = (await c.api('/api/v1/webhooks')).body.items.find((w: any) => w.id === id);
+    expect(after).toMatchObject({ label: 'To edit', url: `${broken.url}/new`, events: ['noncompliant', 'recovered'], enabled: false });
+    const fresh = page.locator(`#webhooks-table tr[data-webhook-id="${id}"]`);
+    expect(await fresh.innerText()).toContain('noncompliant, recovered');
+    expect(await fresh.innerText()).toContain('disabled');
+    await page.screenshot({ path: shot('alerts-page-edited'), fullPage: true });
+
+    // Audited with a readable diff (origins only), shown one line per setting on the audit page.
+    const entry = (await c.api(`/api/v1/audit?action=webhook.update&target=${id}`)).body.items[0];
+    const origin = (u: string) => new URL(u).origin;
+    expect(entry.detail.changes).toEqual([
+      { path: 'url', from: `${origin(ok.url)}/…`, to: `${origin(broken.url)}/…` },
+      { path: 'events', from: ['stale'], to: ['noncompliant', 'recovered'] },
+      { path: 'enabled', from: true, to: false },
+    ]);
+    expect(JSON.stringify(entry)).not.toContain('old-path-credential');
+    await page.goto(`${c.url}/audit?action=webhook.update`);
+    const cell = await page.locator('#audit-table ul.changes').first().innerText();
+    expect(cell).toContain('enabled: true → false');
+    expect(cell).toContain('events: ["stale"] → ["noncompliant","recovered"]');
+    await page.locator('#audit-table').screenshot({ path: shot('alerts-page-edit-audit') });
+
+    // Enable and disable go through the same audited change (one service function).
+    expect((await c.api(`/api/v1/webhooks/${id}/enable`, { method: 'POST', body: '{}' })).body).toEqual({ ok: true, enabled: true });
+    const en = (await c.api(`/api/v1/audit?action=webhook.enable&target=${id}`)).body.items[0];
+    expect(en.detail.changes).toEqual([{ path: 'enabled', from: false, to: true }]);
   }, 120_000);
 
   it('the help desk has no Alerts page', async () => {

@@ -9,7 +9,7 @@ import type { Ctx } from '../context.js';
 import { ADMIN } from '../auth/roles.js';
 import { audit } from '../audit/log.js';
 import { ApiError, Errors } from '../shared/errors.js';
-import { ALERT_EVENTS, ENV_WEBHOOK_ID, createWebhook, deleteWebhook, envView, listStoredWebhooks, rotateWebhookSecret, storedTarget, updateWebhook } from './webhooks.js';
+import { ALERT_EVENTS, ENV_WEBHOOK_ID, auditUrl, changeWebhook, createWebhook, deleteWebhook, envView, listStoredWebhooks, rotateWebhookSecret, setWebhookEnabled, storedTarget } from './webhooks.js';
 import { listDeliveries, sendTest } from './worker.js';
 
 const Events = Type.Array(Type.Union(ALERT_EVENTS.map((e) => Type.Literal(e))), { minItems: 1, maxItems: 3, uniqueItems: true });
@@ -30,8 +30,6 @@ const Patch = Type.Object(
 const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const DeliveryQuery = Type.Object({ webhookId: Type.Optional(Type.String({ maxLength: 64 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })) }, { additionalProperties: false });
 
-/** What the audit log keeps of a URL: its origin (a Slack webhook URL's path is itself a credential). */
-const originOf = (url: string | undefined) => (url ? new URL(url).origin : undefined);
 
 const readOnly = () => new ApiError(409, 'POSTURE_ERR_CONFLICT', 'The environment webhook (POSTURE_WEBHOOK_URL or the policy) is read-only here; change it where it is configured.');
 
@@ -45,7 +43,7 @@ export function alertRoutes(ctx: Ctx) {
     app.post<{ Body: Static<typeof Create> }>('/api/v1/webhooks', { config: { auth: ADMIN }, schema: { body: Create } }, async (req, reply) => {
       const created = await ctx.db.tx(async (q) => {
         const w = await createWebhook(q, { ...req.body, createdBy: req.principal!.actor });
-        await audit(q, { actor: req.principal!.actor, action: 'webhook.create', target: w.id, ip: req.ip, detail: { label: req.body.label ?? '', url: originOf(req.body.url), events: req.body.events, ownSecret: !!req.body.secret } });
+        await audit(q, { actor: req.principal!.actor, action: 'webhook.create', target: w.id, ip: req.ip, detail: { label: req.body.label ?? '', url: auditUrl(req.body.url), events: req.body.events, ownSecret: !!req.body.secret } });
         return w;
       });
       await ctx.webhooks.refresh();
@@ -56,25 +54,17 @@ export function alertRoutes(ctx: Ctx) {
 
     app.patch<{ Params: Static<typeof Id>; Body: Static<typeof Patch> }>('/api/v1/webhooks/:id', { config: { auth: ADMIN }, schema: { params: Id, body: Patch } }, async (req) => {
       if (req.params.id === ENV_WEBHOOK_ID) throw readOnly();
-      const ok = await ctx.db.tx(async (q) => {
-        const r = await updateWebhook(q, req.params.id, req.body);
-        if (r) await audit(q, { actor: req.principal!.actor, action: 'webhook.update', target: req.params.id, ip: req.ip, detail: { ...req.body, url: originOf(req.body.url) } });
-        return r;
-      });
-      if (!ok) throw Errors.notFound('Webhook');
+      const changes = await ctx.db.tx((q) => changeWebhook(q, req.params.id, req.body, req.principal!.actor, req.ip));
+      if (!changes) throw Errors.notFound('Webhook');
       await ctx.webhooks.refresh();
-      return { ok: true };
+      return { ok: true, changes };
     });
 
     for (const [path, enabled] of [['enable', true], ['disable', false]] as const)
       app.post<{ Params: Static<typeof Id> }>(`/api/v1/webhooks/:id/${path}`, { config: { auth: ADMIN }, schema: { params: Id } }, async (req) => {
         if (req.params.id === ENV_WEBHOOK_ID) throw readOnly();
-        const ok = await ctx.db.tx(async (q) => {
-          const r = await updateWebhook(q, req.params.id, { enabled });
-          if (r) await audit(q, { actor: req.principal!.actor, action: `webhook.${path}`, target: req.params.id, ip: req.ip });
-          return r;
-        });
-        if (!ok) throw Errors.notFound('Webhook');
+        const changes = await ctx.db.tx((q) => setWebhookEnabled(q, req.params.id, enabled, req.principal!.actor, req.ip));
+        if (!changes) throw Errors.notFound('Webhook');
         await ctx.webhooks.refresh();
         return { ok: true, enabled };
       });

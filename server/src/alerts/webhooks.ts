@@ -7,6 +7,8 @@
 import type { Queryable } from '../db/types.js';
 import { newId, newSecret } from '../shared/crypto.js';
 import { ApiError } from '../shared/errors.js';
+import { audit } from '../audit/log.js';
+import type { PolicyChange } from '#shared/policy/diff.js';
 
 /** The transitions an alert can be about (alerts/outbox.ts). */
 export const ALERT_EVENTS = ['noncompliant', 'stale', 'recovered'] as const;
@@ -108,6 +110,55 @@ export async function updateWebhook(q: Queryable, id: string, p: { label?: strin
   );
   // A disabled webhook gets no new alerts; deliveries already queued for it wait and go out if it is enabled again.
   return r.rows.length > 0;
+}
+
+/** What a change may set on a stored webhook (the secret is rotated apart: rotateWebhookSecret). */
+export interface WebhookPatch {
+  label?: string;
+  url?: string;
+  events?: string[];
+  enabled?: boolean;
+}
+
+/**
+ * A URL as the audit log keeps it: the origin, plus "/…" when it has a path (a Slack webhook
+ * URL's path is itself a credential and must not reach the log).
+ */
+export function auditUrl(url: string): string {
+  const u = new URL(url);
+  return u.pathname.length > 1 || u.search ? `${u.origin}/…` : u.origin;
+}
+
+/**
+ * Change a stored webhook and write its audit entry, in the caller's transaction: the one way
+ * the API's PATCH and the enable/disable routes change a webhook. The entry's detail is a
+ * readable diff (`changes: [{path, from, to}]`, the shape the audit page prints one line per
+ * setting, as for policy changes) of what actually changed; a URL is recorded by auditUrl, and
+ * a changed path under the same origin says so. `action` names the entry (webhook.update,
+ * webhook.enable, webhook.disable). Returns the changes, or null when there is no such webhook.
+ * Bad input (a URL that is not absolute http(s)) is refused with a 400 naming body/url.
+ */
+export async function changeWebhook(q: Queryable, id: string, patch: WebhookPatch, actor: string, ip: string | null, action = 'webhook.update'): Promise<PolicyChange[] | null> {
+  const before = (await q.query<Row>('SELECT id, label, url, events, enabled FROM webhooks WHERE id = $1 AND deleted_at IS NULL FOR UPDATE', [id])).rows[0];
+  if (!before) return null;
+  const url = patch.url === undefined ? undefined : checkWebhookUrl(patch.url);
+  const events = patch.events === undefined ? undefined : canonical(patch.events);
+  const changes: PolicyChange[] = [];
+  if (patch.label !== undefined && patch.label !== before.label) changes.push({ path: 'label', from: before.label, to: patch.label });
+  if (url !== undefined && url !== before.url) {
+    const [from, to] = [auditUrl(before.url), auditUrl(url)];
+    changes.push({ path: 'url', from, to: from === to ? `${to} (path changed)` : to });
+  }
+  if (events !== undefined && events.join(',') !== before.events.join(',')) changes.push({ path: 'events', from: before.events, to: events });
+  if (patch.enabled !== undefined && patch.enabled !== before.enabled) changes.push({ path: 'enabled', from: before.enabled, to: patch.enabled });
+  await updateWebhook(q, id, { label: patch.label, url, events, enabled: patch.enabled });
+  await audit(q, { actor, action, target: id, ip, detail: { changes } });
+  return changes;
+}
+
+/** Enable or disable a stored webhook (audited as webhook.enable / webhook.disable); null when there is none. */
+export function setWebhookEnabled(q: Queryable, id: string, enabled: boolean, actor: string, ip: string | null): Promise<PolicyChange[] | null> {
+  return changeWebhook(q, id, { enabled }, actor, ip, enabled ? 'webhook.enable' : 'webhook.disable');
 }
 
 /** A new random secret, returned once. */

@@ -1,6 +1,6 @@
 /**
  * Alerts (admin only, issue 18 #6): the webhooks alerts go to — URL, events, signing — with a
- * Send test button each, a form to add one (its signing secret is shown once), and the
+ * Send test button and an Edit form each, a form to add one (its signing secret is shown once), and the
  * delivery log (status, attempts, last HTTP status and error, next retry). The environment's
  * webhook (POSTURE_WEBHOOK_URL or the policy) is listed read-only. The page only reads; every
  * change goes through /api/v1/webhooks from /static/app.js (CSRF header, audit-logged there).
@@ -30,6 +30,23 @@ export function maskUrl(url: string): string {
 
 const when = (d: string | null) => (d ? html`<span title="${d}">${timeAgo(d)}</span>` : html`<span class="muted">—</span>`);
 
+/**
+ * The Edit form of a stored webhook: label, URL (empty keeps the current one, which is not
+ * shown), events, enabled. Saved with PATCH /api/v1/webhooks/:id (audited with a diff); a field
+ * the API refuses gets the message beside it. The signing secret is not here: Rotate secret.
+ */
+function editForm(w: WebhookView): SafeHtml {
+  return html`<details class="webhook-edit"><summary>Edit</summary>
+<form class="stack" method="post" action="/api/v1/webhooks/${w.id}" data-webhook-edit novalidate>
+<label>Label <input name="label" maxlength="100" value="${w.label}"></label><span class="field-error err" data-error-for="label" role="alert"></span>
+<label>New URL <input name="url" type="url" maxlength="1000" autocomplete="off" placeholder="unchanged: ${maskUrl(w.url)}"></label><span class="field-error err" data-error-for="url" role="alert"></span>
+<small class="muted">Leave empty to keep the current URL (not shown here: its path can be a credential).</small>
+<fieldset><legend>Events</legend>${ALERT_EVENTS.map((e) => html`<label class="ev"><input type="checkbox" name="events" value="${e}" ${w.events.includes(e) ? 'checked' : ''}><span><b>${e}</b></span></label>`)}</fieldset><span class="field-error err" data-error-for="events" role="alert"></span>
+<label><input type="checkbox" name="enabled" ${w.enabled ? 'checked' : ''}> Enabled (a disabled webhook gets no alerts)</label>
+<p class="muted">The signing secret stays as it is; change it with Rotate secret.</p>
+<button type="submit">Save changes</button> <span class="form-status"></span></form></details>`;
+}
+
 function webhookRow(w: WebhookView): SafeHtml {
   const actions = w.readOnly
     ? html`<span class="muted">read-only: set by ${w.source}</span>`
@@ -37,6 +54,7 @@ function webhookRow(w: WebhookView): SafeHtml {
         ? html`<button type="button" data-action="api" data-method="POST" data-url="/api/v1/webhooks/${w.id}/disable" data-confirm="Disable this webhook? It gets no alerts until it is enabled again.">Disable</button>`
         : html`<button type="button" data-action="api" data-method="POST" data-url="/api/v1/webhooks/${w.id}/enable">Enable</button>`}
 <button type="button" data-action="api" data-method="DELETE" data-url="/api/v1/webhooks/${w.id}" data-confirm="Delete this webhook? Alerts waiting for it are dropped.">Delete</button>
+${editForm(w)}
 <form class="inline rotate-secret" method="post" action="/api/v1/webhooks/${w.id}/rotate-secret" data-json data-result="webhook-result" data-refresh="webhooks-table" data-confirm="Rotate this webhook's signing secret? The receiver must be given the new one: deliveries signed with it fail to verify until then."><button type="submit">Rotate secret</button></form>`;
   return html`<tr data-webhook-id="${w.id}"><td>${w.label || html`<span class="muted">—</span>`}</td><td><code title="full URL: see GET /api/v1/webhooks">${maskUrl(w.url)}</code></td>
 <td>${w.events.length ? w.events.join(', ') : html`<span class="muted">none (policy alerts.on is empty)</span>`}</td>

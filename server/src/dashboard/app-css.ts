@@ -18,7 +18,7 @@ button{cursor:pointer}.muted{color:var(--mute)}.err{color:var(--bad)}pre{backgro
 .check{border:1px solid var(--line);border-radius:6px;padding:10px 12px;margin-bottom:10px}
 .warn{border-color:#d97706;background:#fff7ed}
 form.inline{display:inline}form.stack{max-width:420px;display:grid;gap:8px}form.stack input{width:100%}
-form.stack label.ev{display:flex;gap:8px;align-items:baseline}form.stack label.ev input{width:auto}
+form.stack label.ev{display:flex;gap:8px;align-items:baseline}form.stack label.ev input{width:auto}form.stack input[type=checkbox]{width:auto}.field-error:empty{display:none}.field-error{font-size:13px}[aria-invalid=true]{border-color:var(--bad);outline:1px solid var(--bad)}details.webhook-edit{display:inline-block;vertical-align:top}details.webhook-edit[open]{display:block;margin:6px 0}
 .grid2{display:grid;grid-template-columns:1fr 1fr;gap:24px}.grid2>div{min-width:0}td code{word-break:break-all}@media(max-width:900px){.grid2{grid-template-columns:1fr}}
 .trend svg{max-width:100%;height:auto;border:1px solid var(--line);border-radius:6px}
 .legend span{margin-right:12px}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px}

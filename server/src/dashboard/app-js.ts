@@ -19,7 +19,7 @@ export const APP_JS = `
     if (body !== null) { h['content-type'] = type || 'application/json'; payload = type ? body : JSON.stringify(body || {}); }
     var r = await fetch(url, { method: method, credentials: 'same-origin', headers: h, body: payload });
     var j = null; try { j = await r.json(); } catch (e) {}
-    if (!r.ok) { var err = new Error((j && j.error && j.error.message) || ('HTTP ' + r.status)); err.details = j && j.error && j.error.errors; throw err; }
+    if (!r.ok) { var err = new Error((j && j.error && j.error.message) || ('HTTP ' + r.status)); err.details = j && j.error && j.error.errors; err.field = j && j.error && j.error.field; throw err; }
     return j;
   }
   function sleep(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
@@ -170,6 +170,24 @@ export const APP_JS = `
       var i = document.createElement('input'); i.type = 'hidden'; i.name = '_csrf'; i.value = csrf; f.appendChild(i);
     }
     var s = f.querySelector('.form-status');
+    // Alerts page: edit a webhook (PATCH). A refused field gets its message next to it; the URL
+    // is sent only when a new one is typed (the current one is not shown: its path can be a credential).
+    if (f.hasAttribute('data-webhook-edit')) {
+      ev.preventDefault();
+      f.querySelectorAll('[data-error-for]').forEach(function (e) { e.textContent = ''; });
+      f.querySelectorAll('[aria-invalid]').forEach(function (e) { e.removeAttribute('aria-invalid'); });
+      var wb = { label: f.elements.label.value, events: [], enabled: f.elements.enabled.checked };
+      f.querySelectorAll('input[name=events]:checked').forEach(function (c) { wb.events.push(c.value); });
+      if (f.elements.url.value !== '') wb.url = f.elements.url.value;
+      try { await call('PATCH', f.getAttribute('action'), wb); if (s) s.textContent = 'Saved.'; location.reload(); }
+      catch (e) {
+        var fld = String(e.field || '').replace(/^body[/]/, '').split('/')[0];
+        var eb = fld && f.querySelector('[data-error-for="' + fld + '"]');
+        if (eb) { eb.textContent = e.message; var inp = f.elements[fld]; if (inp && inp.setAttribute) inp.setAttribute('aria-invalid', 'true'); }
+        if (s) s.textContent = 'Not saved: ' + e.message;
+      }
+      return;
+    }
     // Device page: add the device to the static group picked in the form.
     if (f.hasAttribute('data-group-add')) {
       ev.preventDefault();

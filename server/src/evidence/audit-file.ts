@@ -1,7 +1,7 @@
 /**
  * audit.csv for a bundle (format: shared/src/audit/csv.ts): the audit chain from the period's
  * start — or from the oldest entry recording something the bundle shows (an exclusion, a policy
- * version, a revocation), if older — up to the chain head at export time, plus the entry just
+ * version, a revocation, a group membership window), if older — up to the chain head at export time, plus the entry just
  * before (the link). The head is signed in the manifest, so the verifier can check every link
  * from the start to a head the collector vouched for, and match what the bundle shows against
  * the entries. Streams in pages by seq.
@@ -20,6 +20,8 @@ export interface AuditRefs {
   exclusionIds: Set<string>;
   policyVersionIds: Set<string>;
   revokedDeviceIds: Set<string>;
+  /** group-memberships.csv window ids (their group.member.add / .remove entries). */
+  membershipWindowIds?: Set<string>;
 }
 
 interface Row {
@@ -54,6 +56,8 @@ async function oldestReferenced(q: Queryable, refs: AuditRefs, head: number): Pr
     take((await q.query<{ m: string | null }>(`SELECT min(seq)::text AS m FROM audit_log WHERE seq <= $2 AND action = 'policy.update' AND target IN (SELECT 'policy:' || jsonb_array_elements_text($1::jsonb))`, [JSON.stringify(ids), head])).rows[0]?.m);
   for (const ids of batches(refs.revokedDeviceIds))
     take((await q.query<{ m: string | null }>(`SELECT min(seq)::text AS m FROM audit_log WHERE seq <= $2 AND action = 'device.revoke' AND target IN (SELECT jsonb_array_elements_text($1::jsonb))`, [JSON.stringify(ids), head])).rows[0]?.m);
+  for (const ids of batches(refs.membershipWindowIds ?? new Set()))
+    take((await q.query<{ m: string | null }>(`SELECT min(seq)::text AS m FROM audit_log WHERE seq <= $2 AND action IN ('group.member.add', 'group.member.remove') AND detail->>'windowId' IN (SELECT jsonb_array_elements_text($1::jsonb))`, [JSON.stringify(ids), head])).rows[0]?.m);
   return min;
 }
 

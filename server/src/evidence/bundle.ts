@@ -59,7 +59,7 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
   const stale = policy.staleAfterHours;
   const edges = bucketEdges(from, to);
   // What the bundle shows that an audit entry must record (audit.csv carries those entries).
-  const refs: AuditRefs = { exclusionIds: new Set(), policyVersionIds: new Set(versions.map((v) => String(v.id))), revokedDeviceIds: new Set() };
+  const refs: AuditRefs = { exclusionIds: new Set(), policyVersionIds: new Set(versions.map((v) => String(v.id))), revokedDeviceIds: new Set(), membershipWindowIds: new Set() };
   // Columns: built-ins plus every custom check of any policy version in force in the period.
   const periodPolicies = versions.length ? versionsInForce(versions, from).map((v) => v.policy) : [policy];
   const CHECK_IDS = checkIdsAcross(periodPolicies);
@@ -152,7 +152,7 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
   }
   files.push(await exf.close());
   files.push(await writePeopleCsv(db, dir, to)); // people.csv: leavers and their devices' outcome
-  files.push(await writeGroupMemberships(db, dir, from, to, group)); // the groups each report is replayed under
+  files.push(await writeGroupMemberships(db, dir, from, to, group, refs.membershipWindowIds)); // the groups each report is replayed under
   const auditOut = await writeAuditCsv(db, dir, from, to, refs);
   files.push(auditOut.file);
   phase('audit');

@@ -10,7 +10,12 @@ import type { ManifestFile } from '#shared/evidence/manifest.js';
 import { HashedFile } from './files.js';
 
 export const GROUP_MEMBERSHIPS_FILE = 'group-memberships.csv';
-export const GROUP_MEMBERSHIPS_HEADER = ['device_id', 'group', 'source', 'since', 'until', 'added_by'];
+/**
+ * `window_id` (device_group_members.id) names the audit entries that record the window's
+ * opening and closing (group.member.add / group.member.remove, detail.windowId): the verifier
+ * matches every row against them, so the windows are bound to the hash chain.
+ */
+export const GROUP_MEMBERSHIPS_HEADER = ['device_id', 'group', 'source', 'since', 'until', 'added_by', 'window_id'];
 
 const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null);
 
@@ -29,9 +34,10 @@ export async function groupsInPeriod(q: Queryable, ids: readonly string[], from:
 
 /**
  * Every window that began before `to` (earlier ones too: the verifier needs the groups at the
- * period's start), for the devices of the bundle (all, or one group's), in id order.
+ * period's start), for the devices of the bundle (all, or one group's), in id order. Their ids
+ * go into `windowIds`, so audit.csv reaches back to the entries that record them.
  */
-export async function writeGroupMemberships(db: Db, dir: string, from: Date, to: Date, group: string | null): Promise<ManifestFile> {
+export async function writeGroupMemberships(db: Db, dir: string, from: Date, to: Date, group: string | null, windowIds?: Set<string>): Promise<ManifestFile> {
   const f = new HashedFile(dir, GROUP_MEMBERSHIPS_FILE);
   await f.write(CSV_BOM + csvRow(GROUP_MEMBERSHIPS_HEADER)); // Excel reads UTF-8 only with the BOM, like the other CSVs
   for (let after = 0; ; ) {
@@ -44,7 +50,8 @@ export async function writeGroupMemberships(db: Db, dir: string, from: Date, to:
     );
     if (!page.rows.length) break;
     after = Number(page.rows[page.rows.length - 1].id);
-    await f.write(page.rows.map((m) => csvRow([m.device_id, m.group_name, m.source, iso(m.since), iso(m.until), m.added_by])).join(''));
+    for (const m of page.rows) windowIds?.add(m.id);
+    await f.write(page.rows.map((m) => csvRow([m.device_id, m.group_name, m.source, iso(m.since), iso(m.until), m.added_by, m.id])).join(''));
   }
   return f.close();
 }

@@ -4,6 +4,7 @@
  */
 import type { Queryable } from '../db/types.js';
 import type { GroupRule, DeviceFacts } from './rule.js';
+import type { MembershipWindow } from '#shared/policy/effective.js';
 
 export type GroupKind = 'static' | 'rule';
 
@@ -98,20 +99,75 @@ export async function groupNamesOf(q: Queryable, deviceIds: readonly string[]): 
   return out;
 }
 
-/** Open a membership window (no-op when already a member). Returns whether it was opened. */
-export async function openMembership(q: Queryable, g: { id: string; name: string }, deviceId: string, source: GroupKind, actor: string, at: Date): Promise<boolean> {
-  const r = await q.query(
-    `INSERT INTO device_group_members (group_id, group_name, device_id, source, since, added_by) VALUES ($1,$2,$3,$4,$5,$6)
-     ON CONFLICT (group_id, device_id) WHERE until IS NULL DO NOTHING`,
-    [g.id, g.name, deviceId, source, at, actor],
-  );
-  return r.rowCount > 0;
+/** A membership window just opened or closed: what its audit entry records (binds the bundle's row). */
+export interface WindowChange {
+  /** device_group_members.id, as text (group-memberships.csv `window_id`). */
+  windowId: string;
+  deviceId: string;
+  group: string;
+  source: GroupKind;
+  since: Date;
+  /** Set when the window was closed. */
+  until?: Date;
 }
 
-/** Close a device's open window in a group. Returns whether it was a member. */
-export async function closeMembership(q: Queryable, groupId: string, deviceId: string, at: Date): Promise<boolean> {
-  const r = await q.query('UPDATE device_group_members SET until = $3 WHERE group_id = $1 AND device_id = $2 AND until IS NULL', [groupId, deviceId, at]);
-  return r.rowCount > 0;
+/** Open a membership window (null when already a member). */
+export async function openMembership(q: Queryable, g: { id: string; name: string }, deviceId: string, source: GroupKind, actor: string, at: Date): Promise<WindowChange | null> {
+  const r = await q.query<{ id: string }>(
+    `INSERT INTO device_group_members (group_id, group_name, device_id, source, since, added_by) VALUES ($1,$2,$3,$4,$5,$6)
+     ON CONFLICT (group_id, device_id) WHERE until IS NULL DO NOTHING RETURNING id::text AS id`,
+    [g.id, g.name, deviceId, source, at, actor],
+  );
+  return r.rows[0] ? { windowId: r.rows[0].id, deviceId, group: g.name, source, since: at } : null;
+}
+
+interface ClosedRow {
+  id: string;
+  device_id: string;
+  group_name: string;
+  source: GroupKind;
+  since: Date;
+  until: Date;
+}
+const CLOSED = 'id::text AS id, device_id, group_name, source, since, until';
+const closed = (r: ClosedRow): WindowChange => ({ windowId: r.id, deviceId: r.device_id, group: r.group_name, source: r.source, since: new Date(r.since), until: new Date(r.until) });
+
+/** Close a device's open window in a group (null when it was not a member). */
+export async function closeMembership(q: Queryable, groupId: string, deviceId: string, at: Date): Promise<WindowChange | null> {
+  const r = await q.query<ClosedRow>(`UPDATE device_group_members SET until = $3 WHERE group_id = $1 AND device_id = $2 AND until IS NULL RETURNING ${CLOSED}`, [groupId, deviceId, at]);
+  return r.rows[0] ? closed(r.rows[0]) : null;
+}
+
+/** Close every open window of a group (the group is being deleted). */
+export async function closeGroupWindows(q: Queryable, groupId: string, at: Date): Promise<WindowChange[]> {
+  const r = await q.query<ClosedRow>(`UPDATE device_group_members SET until = $2 WHERE group_id = $1 AND until IS NULL RETURNING ${CLOSED}`, [groupId, at]);
+  return r.rows.map(closed);
+}
+
+/** Close the open windows of revoked devices in a group (a revoked device leaves its groups). */
+export async function closeRevokedWindows(q: Queryable, groupId: string, at: Date): Promise<WindowChange[]> {
+  const r = await q.query<ClosedRow>(
+    `UPDATE device_group_members m SET until = $2 FROM devices d WHERE m.group_id = $1 AND m.until IS NULL AND d.id = m.device_id AND d.revoked_at IS NOT NULL
+     RETURNING m.id::text AS id, m.device_id, m.group_name, m.source, m.since, m.until`,
+    [groupId, at],
+  );
+  return r.rows.map(closed);
+}
+
+/**
+ * Membership windows of some devices that were open at or after `from` (epoch ms, Infinity for
+ * open ones), for judging each report under the groups of its collection time (groupsAt).
+ */
+export async function membershipWindowsOf(q: Queryable, deviceIds: readonly string[], from: Date): Promise<Map<string, MembershipWindow[]>> {
+  const out = new Map<string, MembershipWindow[]>(deviceIds.map((id) => [id, []]));
+  if (!deviceIds.length) return out;
+  const r = await q.query<{ device_id: string; group_name: string; since: Date; until: Date | null }>(
+    `SELECT device_id, group_name, since, until FROM device_group_members
+      WHERE device_id IN (SELECT jsonb_array_elements_text($1::jsonb)) AND (until IS NULL OR until > $2)`,
+    [JSON.stringify(deviceIds), from],
+  );
+  for (const x of r.rows) out.get(x.device_id)?.push({ group: x.group_name, since: new Date(x.since).getTime(), until: x.until ? new Date(x.until).getTime() : Infinity });
+  return out;
 }
 
 /** Rule inputs for a page of devices (keyset by id), or for the given ids. Revoked devices are left out. */

@@ -15,10 +15,10 @@ import { ApiError, Errors } from '../shared/errors.js';
 import { audit } from '../audit/log.js';
 import { newId } from '../shared/crypto.js';
 import { alertKinds } from '../jobs/scheduler.js';
-import { deleteGroupRow, groupById, groupNamesOf, insertGroup, listGroups, listMembers, updateGroupRow, type GroupRow } from './dal.js';
+import { groupById, groupNamesOf, insertGroup, listGroups, listMembers, updateGroupRow, type GroupRow } from './dal.js';
 import { GroupRule, ruleProblem } from './rule.js';
 import { pushAgentPolicies } from './agent-policy.js';
-import { addStaticMembers, allMembers, changedPolicyGroups, reevaluateDevices, removeStaticMembers, syncGroup } from './service.js';
+import { addStaticMembers, allMembers, changedPolicyGroups, deleteGroup, reevaluateDevices, removeStaticMembers, syncGroup } from './service.js';
 
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 const MemberParams = Type.Object({ id: Type.String({ maxLength: 64 }), deviceId: Type.String({ maxLength: 64 }) });
@@ -134,12 +134,7 @@ export function groupRoutes(ctx: Ctx) {
       const g = await load(req.params.id);
       const actor = req.principal!.actor;
       const ids = await ctx.db.tx(async (q) => {
-        const members = await allMembers(q, g.id);
-        // Membership windows close (the evidence keeps them); the group row goes.
-        await q.query('UPDATE device_group_members SET until = now() WHERE group_id = $1 AND until IS NULL', [g.id]);
-        await deleteGroupRow(q, g.id);
-        await audit(q, { actor, action: 'group.delete', target: `group:${g.id}`, ip: req.ip, detail: { name: g.name, members: members.length } });
-        return members;
+        return deleteGroup(q, g, actor, req.ip);
       });
       const r = await reeval(ids, { groupDeleted: g.name, by: actor });
       return { ok: true, reevaluated: r.devices };

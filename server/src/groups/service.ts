@@ -9,7 +9,7 @@ import type { Policy } from '#shared/policy/schema.js';
 import { audit } from '../audit/log.js';
 import { deviceEvent } from '../people/owners.js';
 import { reevaluateDevice } from '../exclusions/reevaluate.js';
-import { closeMembership, deviceFacts, listGroups, memberIds, openMembership, type GroupRow } from './dal.js';
+import { closeGroupWindows, closeMembership, closeRevokedWindows, deleteGroupRow, deviceFacts, listGroups, memberIds, openMembership, type GroupRow, type WindowChange } from './dal.js';
 import { matchesRule } from './rule.js';
 
 /** Devices per re-evaluation transaction, and per rule-matching page. */
@@ -22,30 +22,44 @@ export interface MembershipChange {
   joined: boolean;
 }
 
-async function recordChange(q: Queryable, c: MembershipChange, actor: string, ip: string | null | undefined): Promise<void> {
-  await deviceEvent(q, c.deviceId, c.joined ? 'group.joined' : 'group.left', actor, { group: c.group });
-  await audit(q, { actor, action: c.joined ? 'group.member.add' : 'group.member.remove', target: c.deviceId, ip: ip ?? null, detail: { group: c.group } });
+/**
+ * The audit entry that binds one membership window (its opening, or its closing) to the
+ * evidence: the verifier matches each row of the bundle's group-memberships.csv against these
+ * by `windowId`, with the exact `since`/`until`, so a window edited in the database (moved,
+ * stretched, deleted, added) fails verification naming its row (scripts/evidence/audit-check.ts).
+ */
+export async function auditWindow(q: Queryable, w: WindowChange, actor: string, ip?: string | null): Promise<void> {
+  await audit(q, {
+    actor,
+    action: w.until ? 'group.member.remove' : 'group.member.add',
+    target: w.deviceId,
+    ip: ip ?? null,
+    detail: { group: w.group, windowId: w.windowId, source: w.source, since: w.since.toISOString(), ...(w.until ? { until: w.until.toISOString() } : {}) },
+  });
+}
+
+async function recordChange(q: Queryable, w: WindowChange, actor: string, ip: string | null | undefined): Promise<MembershipChange> {
+  await deviceEvent(q, w.deviceId, w.until ? 'group.left' : 'group.joined', actor, { group: w.group });
+  await auditWindow(q, w, actor, ip);
+  return { deviceId: w.deviceId, group: w.group, joined: !w.until };
 }
 
 /** Assign devices to a static group (already members are left as they are). */
 export async function addStaticMembers(q: Queryable, g: GroupRow, deviceIds: readonly string[], actor: string, ip?: string | null, at = new Date()): Promise<MembershipChange[]> {
   const out: MembershipChange[] = [];
   for (const id of deviceIds) {
-    if (!(await openMembership(q, g, id, 'static', actor, at))) continue;
-    const c = { deviceId: id, group: g.name, joined: true };
-    await recordChange(q, c, actor, ip);
-    out.push(c);
+    const w = await openMembership(q, g, id, 'static', actor, at);
+    if (w) out.push(await recordChange(q, w, actor, ip));
   }
   return out;
 }
 
+/** Take devices out of a static group (non-members are left as they are). */
 export async function removeStaticMembers(q: Queryable, g: GroupRow, deviceIds: readonly string[], actor: string, ip?: string | null, at = new Date()): Promise<MembershipChange[]> {
   const out: MembershipChange[] = [];
   for (const id of deviceIds) {
-    if (!(await closeMembership(q, g.id, id, at))) continue;
-    const c = { deviceId: id, group: g.name, joined: false };
-    await recordChange(q, c, actor, ip);
-    out.push(c);
+    const w = await closeMembership(q, g.id, id, at);
+    if (w) out.push(await recordChange(q, w, actor, ip));
   }
   return out;
 }
@@ -65,11 +79,11 @@ async function applyRules(q: Queryable, groups: readonly GroupRow[], facts: Awai
     for (const f of facts) {
       const want = matchesRule(g.rule, f);
       if (want === member.has(f.id)) continue;
-      const ok = want ? await openMembership(q, g, f.id, 'rule', actor, at) : await closeMembership(q, g.id, f.id, at);
-      if (!ok) continue;
-      const c = { deviceId: f.id, group: g.name, joined: want };
+      const w = want ? await openMembership(q, g, f.id, 'rule', actor, at) : await closeMembership(q, g.id, f.id, at);
+      if (!w) continue;
       await deviceEvent(q, f.id, want ? 'group.joined' : 'group.left', actor, { group: g.name, by: 'rule' });
-      out.push(c);
+      await auditWindow(q, w, actor);
+      out.push({ deviceId: f.id, group: g.name, joined: want });
     }
   }
   return out;
@@ -101,10 +115,9 @@ export async function syncGroup(db: Db, g: GroupRow, actor: string, at = new Dat
   }
   // Members that were revoked since are not matched above: a revoked device leaves its groups.
   if (g.kind === 'rule')
-    await db.query(
-      `UPDATE device_group_members m SET until = $2 FROM devices d WHERE m.group_id = $1 AND m.until IS NULL AND d.id = m.device_id AND d.revoked_at IS NOT NULL`,
-      [g.id, at],
-    );
+    await db.tx(async (q) => {
+      for (const w of await closeRevokedWindows(q, g.id, at)) await auditWindow(q, w, actor);
+    });
   return out;
 }
 
@@ -117,6 +130,18 @@ export async function allMembers(q: Queryable, groupId: string): Promise<string[
     if (page.length < 5000) return out;
     after = page[page.length - 1];
   }
+}
+
+/**
+ * Delete a group in the caller's transaction: its open windows close (each audited; the
+ * windows stay, as evidence) and the row goes. Returns the devices that were members.
+ */
+export async function deleteGroup(q: Queryable, g: GroupRow, actor: string, ip?: string | null): Promise<string[]> {
+  const closed = await closeGroupWindows(q, g.id, new Date());
+  for (const w of closed) await auditWindow(q, w, actor, ip);
+  await deleteGroupRow(q, g.id);
+  await audit(q, { actor, action: 'group.delete', target: `group:${g.id}`, ip: ip ?? null, detail: { name: g.name, members: closed.length } });
+  return closed.map((w) => w.deviceId);
 }
 
 /**

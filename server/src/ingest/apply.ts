@@ -19,7 +19,8 @@ import { alertForTransition, noncompliantChecks, type OutboxRow } from '../alert
 import { OWNER_FROM_REPORT_SET } from '../people/ingest-owner.js';
 import { storeReports } from './store.js';
 import { OWNER_CHECK_ID, ownerResult } from '#shared/policy/owner-check.js';
-import { groupNamesOf } from '../groups/dal.js';
+import { membershipWindowsOf } from '../groups/dal.js';
+import { groupsAt } from '#shared/policy/effective.js';
 import { syncDevices } from '../groups/service.js';
 import { reevaluateDevice } from '../exclusions/reevaluate.js';
 
@@ -133,8 +134,14 @@ export async function applyReports(q: Queryable, policy: Policy, fresh: LoggedRe
     exclByDevice.set(e.device_id, list);
   }
 
-  // Each device's groups (their policy overrides apply) and owner (the owner_assigned check).
-  const groupsByDevice = await groupNamesOf(q, freshIds);
+  // Each device's membership windows since its oldest fresh report: a report is judged under
+  // the groups in force when it was collected (groupsAt, the verifier's reading too), so a late
+  // report that predates a membership change is judged as the bundle will replay it.
+  const oldest = new Date(Math.min(...fresh.map((r) => Date.parse(r.payload.collectedAt))));
+  const windowsByDevice = await membershipWindowsOf(q, freshIds, Number.isFinite(oldest.getTime()) ? oldest : new Date(0));
+  // Devices whose last applied report was judged under other groups than they are in now:
+  // re-evaluated under the current groups once the reports are written (no stale verdict now).
+  const regroup: string[] = [];
   const checkUpserts: object[] = [];
   const moved: string[] = [];
   const events: object[] = [];
@@ -164,7 +171,7 @@ export async function applyReports(q: Queryable, policy: Policy, fresh: LoggedRe
       // checks (check-now of a subset): the others keep their last result.
       const stepped = stepReport({
         policy, platform: dev.platform, reported: r.payload.checks, previous: replayStates(prev), exclusions: exclByDevice.get(dev.id) ?? [], at,
-        groups: groupsByDevice.get(dev.id) ?? [], owner: { assigned: dev.owned, tracked: prev.has(OWNER_CHECK_ID) },
+        groups: groupsAt(windowsByDevice.get(dev.id), at), owner: { assigned: dev.owned, tracked: prev.has(OWNER_CHECK_ID) },
       });
       const ev = stepped.evaluation;
       const changed = new Map(stepped.changed.map((t) => [t.checkId, t]));
@@ -198,6 +205,9 @@ export async function applyReports(q: Queryable, policy: Policy, fresh: LoggedRe
     projectedCount.push({ id: dev.id, n: all.length, received_at: receivedAt.toISOString() });
     if (!latest) continue;
     const { r, ev, at } = latest;
+    const windows = windowsByDevice.get(dev.id);
+    const now = [...new Set((windows ?? []).filter((w) => w.until === Infinity).map((w) => w.group))].sort();
+    if (groupsAt(windows, at).join('\0') !== now.join('\0')) regroup.push(dev.id);
     for (const c of ev.checks) {
       const p = prev.get(c.id)!;
       const res = p.result;
@@ -307,6 +317,9 @@ export async function applyReports(q: Queryable, policy: Policy, fresh: LoggedRe
          FROM jsonb_to_recordset($1::jsonb) AS p(id text, n bigint, received_at timestamptz) WHERE d.id = p.id`,
       [asJson(countOnly)],
     );
+  // After the late reports' own verdicts (events at their collection times), the verdict under
+  // the groups of now: events at this moment, which the verifier replays as a re-evaluation.
+  for (const id of regroup) await reevaluateDevice(q, policy, id, alertOn, { groupsChanged: true, lateReport: true, by: 'system:ingest' });
   if (moved.length) {
     // A new hostname or platform can move the device into or out of rule groups: its
     // verdict then follows the new groups' overrides now, not at the next report.

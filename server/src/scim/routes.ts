@@ -12,6 +12,7 @@ import { ApiError } from '../shared/errors.js';
 import { isDbUnavailable } from '../db/types.js';
 import { LIST_SCHEMA, MAX_RESULTS, PATCH_SCHEMA, resourceTypes, schemas, serviceProviderConfig } from './discovery.js';
 import { ScimHttpError, scimErrorBody } from './errors.js';
+import { projection, shape } from './projection.js';
 import { createScimUser, deleteScimUser, listScimUsers, readUser, scimUserById, toScimUsers, writeUser } from './users.js';
 import { createScimGroup, deleteScimGroup, listScimGroups, readGroup, scimGroup, writeScimGroup } from './groups.js';
 import { syncPeopleDevices } from '../groups/service.js';
@@ -19,7 +20,33 @@ import { alertKinds } from '../jobs/scheduler.js';
 
 export const SCIM_PREFIX = '/scim/v2';
 const MEDIA = 'application/scim+json';
-type Req = FastifyRequest<{ Params: { id: string }; Querystring: Record<string, string | undefined>; Body: unknown }>;
+type Query = Record<string, string | undefined>;
+type Req = FastifyRequest<{ Params: { id: string }; Querystring: Query; Body: unknown }>;
+
+export const SEARCH_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
+
+/**
+ * A POST /.search body (RFC 7644 §3.4.3) as the query parameters of the equivalent GET, so
+ * one code path answers both. Refused with a 400 naming the member that is not as the RFC says.
+ */
+function searchQuery(body: unknown): Query {
+  const b = body as Record<string, unknown> | null;
+  if (!b || typeof b !== 'object' || !Array.isArray(b.schemas) || !b.schemas.includes(SEARCH_SCHEMA)) throw new ScimHttpError(400, `body: schemas must contain ${SEARCH_SCHEMA}`, 'invalidSyntax');
+  const list = (k: string) => {
+    const v = b[k];
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new ScimHttpError(400, `${k}: a list of attribute paths`, 'invalidSyntax');
+    return v.join(',');
+  };
+  const int = (k: string) => {
+    const v = b[k];
+    if (v === undefined) return undefined;
+    if (!Number.isInteger(v)) throw new ScimHttpError(400, `${k}: an integer`, 'invalidValue');
+    return String(v);
+  };
+  if (b.filter !== undefined && typeof b.filter !== 'string') throw new ScimHttpError(400, 'filter: a string', 'invalidFilter');
+  return { filter: b.filter as string | undefined, startIndex: int('startIndex'), count: int('count'), attributes: list('attributes'), excludedAttributes: list('excludedAttributes') };
+}
 
 function paging(q: Record<string, string | undefined>) {
   const int = (v: string | undefined, d: number) => (v === undefined || v === '' ? d : /^-?\d{1,9}$/.test(v) ? Number(v) : NaN);
@@ -88,10 +115,21 @@ export function scimRoutes(ctx: Ctx) {
       return reply.code(500).send(scimErrorBody(500, 'Internal error; it has been logged.'));
     });
 
+    // A bad attributes/excludedAttributes is refused before anything is written (a PATCH must
+    // not be applied and then answered with a 400).
+    app.addHook('preHandler', async (req) => {
+      projection(req.query as Query);
+    });
     const base = (req: FastifyRequest) => `${(ctx.config.publicUrl ?? `${req.protocol}://${req.host}`).replace(/\/+$/, '')}${SCIM_PREFIX}`;
     const actor = (req: FastifyRequest) => `scim:${req.principal!.actor}`;
     const auth = { config: { auth: SCIM } };
     const list = (total: number, startIndex: number, resources: unknown[]) => ({ schemas: [LIST_SCHEMA], totalResults: total, startIndex, itemsPerPage: resources.length, Resources: resources });
+    /** attributes / excludedAttributes of the request, applied to every resource it returns (RFC 7644 §3.9). */
+    const shaped = <T>(req: { query: Query }, r: T): T => shape(projection(req.query), r);
+    const shapedList = (req: { query: Query }, total: number, startIndex: number, resources: unknown[]) => {
+      const p = projection(req.query);
+      return list(total, startIndex, resources.map((r) => shape(p, r)));
+    };
 
     app.get(`${SCIM_PREFIX}/ServiceProviderConfig`, auth, async (req) => serviceProviderConfig(base(req)));
     app.get(`${SCIM_PREFIX}/ResourceTypes`, auth, async (req) => {
@@ -114,11 +152,13 @@ export function scimRoutes(ctx: Ctx) {
     });
 
     // ---- Users ----
-    app.get(`${SCIM_PREFIX}/Users`, auth, async (req: Req) => {
-      const { startIndex, count } = paging(req.query);
-      const r = await listScimUsers(ctx.db, req.query.filter, startIndex, count, base(req));
-      return list(r.total, startIndex, r.resources);
-    });
+    const listUsers = async (req: FastifyRequest, query: Query) => {
+      const { startIndex, count } = paging(query);
+      const r = await listScimUsers(ctx.db, query.filter, startIndex, count, base(req));
+      return shapedList({ query }, r.total, startIndex, r.resources);
+    };
+    app.get(`${SCIM_PREFIX}/Users`, auth, async (req: Req) => listUsers(req, req.query));
+    app.post(`${SCIM_PREFIX}/Users/.search`, auth, async (req: Req, reply) => reply.code(200).send(await listUsers(req, searchQuery(req.body))));
     // A person's department or IdP groups feed rule-based device groups: after a change, their
     // devices are re-matched and re-evaluated (groups/service.ts). After the commit, and never
     // failing the SCIM response for it (the IdP would retry a write that succeeded).
@@ -143,13 +183,13 @@ export function scimRoutes(ctx: Ctx) {
       if (!p) throw new ScimHttpError(404, `User ${id} not found`);
       return (await toScimUsers(ctx.db, [p], b))[0];
     };
-    app.get(`${SCIM_PREFIX}/Users/:id`, auth, async (req: Req) => userOr404(req.params.id, base(req)));
+    app.get(`${SCIM_PREFIX}/Users/:id`, auth, async (req: Req) => shaped(req, await userOr404(req.params.id, base(req))));
     app.post(`${SCIM_PREFIX}/Users`, auth, async (req: Req, reply) => {
       const u = readUser(req.body);
       const p = await ctx.db.tx((q) => createScimUser(q, u, actor(req), ctx.policy.policy));
       await resync(req, [p.id]);
       const out = (await toScimUsers(ctx.db, [p], base(req)))[0];
-      return reply.code(201).header('location', out.meta.location).send(out);
+      return reply.code(201).header('location', out.meta.location).send(shaped(req, out));
     });
     app.put(`${SCIM_PREFIX}/Users/:id`, auth, async (req: Req) => {
       const u = readUser(req.body);
@@ -158,7 +198,7 @@ export function scimRoutes(ctx: Ctx) {
         await writeUser(q, req.params.id, u, actor(req), ctx.policy.policy);
       });
       await resync(req, [req.params.id]);
-      return userOr404(req.params.id, base(req));
+      return shaped(req, await userOr404(req.params.id, base(req)));
     });
     app.patch(`${SCIM_PREFIX}/Users/:id`, auth, async (req: Req) => {
       const ops = readPatch(req.body);
@@ -170,7 +210,7 @@ export function scimRoutes(ctx: Ctx) {
         await writeUser(q, p.id, readUser(patched), actor(req), ctx.policy.policy);
       });
       await resync(req, [req.params.id]);
-      return userOr404(req.params.id, base(req));
+      return shaped(req, await userOr404(req.params.id, base(req)));
     });
     app.delete(`${SCIM_PREFIX}/Users/:id`, auth, async (req: Req, reply) => {
       const ok = await ctx.db.tx((q) => deleteScimUser(q, req.params.id, actor(req), ctx.policy.policy));
@@ -179,24 +219,28 @@ export function scimRoutes(ctx: Ctx) {
     });
 
     // ---- Groups ----
-    const withMembers = (req: Req) => !/(^|,)\s*members\s*(,|$)/i.test(req.query.excludedAttributes ?? '');
-    app.get(`${SCIM_PREFIX}/Groups`, auth, async (req: Req) => {
-      const { startIndex, count } = paging(req.query);
-      const r = await listScimGroups(ctx.db, req.query.filter, startIndex, count, base(req), withMembers(req));
-      return list(r.total, startIndex, r.resources);
-    });
+    // Members are not even read when excluded, or when `attributes` does not ask for them (big groups).
+    const withMembers = (req: { query: Query }) =>
+      !/(^|,)\s*members\s*(,|$)/i.test(req.query.excludedAttributes ?? '') && (req.query.attributes === undefined || /(^|,)\s*(urn:[^,]*:)?members(\.[^,]*)?\s*(,|$)/i.test(req.query.attributes));
+    const listGroups = async (req: FastifyRequest, query: Query) => {
+      const { startIndex, count } = paging(query);
+      const r = await listScimGroups(ctx.db, query.filter, startIndex, count, base(req), withMembers({ query }));
+      return shapedList({ query }, r.total, startIndex, r.resources);
+    };
+    app.get(`${SCIM_PREFIX}/Groups`, auth, async (req: Req) => listGroups(req, req.query));
+    app.post(`${SCIM_PREFIX}/Groups/.search`, auth, async (req: Req, reply) => reply.code(200).send(await listGroups(req, searchQuery(req.body))));
     const groupOr404 = async (id: string, b: string, members = true) => {
       const g = id.length <= 64 ? await scimGroup(ctx.db, id, b, members) : null;
       if (!g) throw new ScimHttpError(404, `Group ${id} not found`);
       return g;
     };
-    app.get(`${SCIM_PREFIX}/Groups/:id`, auth, async (req: Req) => groupOr404(req.params.id, base(req), withMembers(req)));
+    app.get(`${SCIM_PREFIX}/Groups/:id`, auth, async (req: Req) => shaped(req, await groupOr404(req.params.id, base(req), withMembers(req))));
     app.post(`${SCIM_PREFIX}/Groups`, auth, async (req: Req, reply) => {
       const g = readGroup(req.body);
       const id = await ctx.db.tx((q) => createScimGroup(q, g, actor(req)));
       await resync(req, await groupMemberIds(id));
       const out = await groupOr404(id, base(req));
-      return reply.code(201).header('location', out.meta.location).send(out);
+      return reply.code(201).header('location', out.meta.location).send(shaped(req, out));
     });
     app.put(`${SCIM_PREFIX}/Groups/:id`, auth, async (req: Req) => {
       const g = readGroup(req.body);
@@ -206,7 +250,7 @@ export function scimRoutes(ctx: Ctx) {
         await writeScimGroup(q, req.params.id, { ...g, members: g.members ?? [] }, actor(req));
       });
       await resync(req, affected(before, await snapshot(req.params.id)));
-      return groupOr404(req.params.id, base(req));
+      return shaped(req, await groupOr404(req.params.id, base(req)));
     });
     app.patch(`${SCIM_PREFIX}/Groups/:id`, auth, async (req: Req, reply) => {
       const ops = readPatch(req.body);
@@ -220,8 +264,8 @@ export function scimRoutes(ctx: Ctx) {
       });
       await resync(req, affected(before, await snapshot(req.params.id)));
       // Okta and Entra send membership changes one after another; 204 saves re-reading big groups.
-      if (!withMembers(req) || req.query.attributes === undefined) return reply.code(204).send();
-      return groupOr404(req.params.id, base(req));
+      if (req.query.attributes === undefined) return reply.code(204).send();
+      return shaped(req, await groupOr404(req.params.id, base(req), withMembers(req)));
     });
     app.delete(`${SCIM_PREFIX}/Groups/:id`, auth, async (req: Req, reply) => {
       const before = await groupMemberIds(req.params.id);

@@ -7,6 +7,7 @@
  *   resolvePolicy(policy, platform, groups) → Policy   (same object when no group applies)
  *   explainPolicy(policy, platform, groups) → which layer set each setting of each check
  *   groupProblems(policy)                   → what the schema cannot say about `groups:`
+ *   groupsAt(windows, at)                   → the groups a device was in at a moment
  */
 import { BUILTIN_CHECK_IDS, isBuiltinCheckId, type BuiltinCheckId } from '../checks/ids.js';
 import { policyCheckIds } from '../checks/catalogue.js';
@@ -16,6 +17,27 @@ import { DEFAULT_OWNER_GRACE_HOURS } from './people.js';
 
 /** The settings a group may override on a custom check (it has no thresholds or platforms). */
 const CUSTOM_OVERRIDABLE = ['required', 'graceHours', 'remediationUrl'] as const;
+
+/**
+ * One stay of a device in a group (a row of device_group_members, a line of the bundle's
+ * group-memberships.csv): in the group from `since` (inclusive) to `until` (exclusive), both
+ * epoch milliseconds; `until` is Infinity while the device is still a member.
+ */
+export interface MembershipWindow {
+  group: string;
+  since: number;
+  until: number;
+}
+
+/**
+ * The groups a device was in at `at` (sorted, no repeats): the windows with since <= at < until.
+ * The one reading of membership history: the collector judges each report under the groups of
+ * its collection time with it, and the evidence verifier replays with it, so both agree.
+ */
+export function groupsAt(windows: readonly MembershipWindow[] | undefined, at: Date | number): string[] {
+  const t = typeof at === 'number' ? at : at.getTime();
+  return [...new Set((windows ?? []).filter((w) => w.since <= t && t < w.until).map((w) => w.group))].sort();
+}
 
 /** The policy's groups the device is in, in policy order (the order overrides apply in). */
 export function appliedGroups(policy: Policy, groups: readonly string[] | undefined): PolicyGroup[] {
