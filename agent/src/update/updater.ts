@@ -2,7 +2,7 @@
  * Signed self-update (The Update Framework through tuf-js):
  *  1. refresh the TUF metadata from <collector>/updates/ starting from the root compiled into
  *     this binary (signatures, thresholds, expiry, rollback and freeze protection);
- *  2. choose a release (choose.ts: channel, pinned version, staged percentage, pause);
+ *  2. choose a release (shared/src/policy/release-choice.ts: channel, pinned version, staged percentage, pause);
  *  3. download it beside this binary; tuf-js checks its length and SHA-256 before the file is
  *     written, so an unverified file never reaches the staging name;
  *  4. the staged binary must print the expected `--version`, then runs a TRIAL: this agent
@@ -20,7 +20,7 @@ import { basename, dirname, join } from 'node:path';
 import { Updater } from 'tuf-js';
 import type { UpdateRollout } from '#shared/policy/updates.js';
 import { AgentFetcher } from './fetcher.js';
-import { chooseRelease, type AgentTarget } from './choose.js';
+import { chooseRelease, type AgentTarget } from '#shared/policy/release-choice.js';
 import type { TlsSettings } from '../transport/tls.js';
 
 export const EXIT_RESTART_FOR_UPDATE = 75;
