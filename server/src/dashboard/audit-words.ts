@@ -15,6 +15,8 @@ const PHRASES: Record<string, string> = {
   'device.revoke': 'revoked the device',
   'device.restore': 'restored the device',
   'device.update_now': 'asked the agent to update now',
+  'updates.pause': 'paused the agent rollout',
+  'updates.resume': 'resumed the agent rollout',
   'device.offboarding_closed': 'closed the offboarding',
   'enrollment.pending': 'held a second enrollment for approval',
   'enrollment.rejected': 'rejected a pending enrollment',
