@@ -160,7 +160,7 @@ export class SimAgent {
     const { stats } = this.env;
     try {
       const inv = inventoryOf(this.id.i);
-      this.updater ??= new SimUpdateClient(u.base, `${inv.os.platform === 'win32' ? 'win' : inv.os.platform}-${inv.os.arch}`, this.id.deviceId);
+      this.updater ??= new SimUpdateClient(u.base, `${inv.os.platform === 'win32' ? 'win' : inv.os.platform}-${inv.os.arch}`, this.id.deviceId, this.localAddress);
       const r = await this.updater.check(this.version, this.rollout);
       stats.updateChecks++;
       stats.updateBytes += r.bytes;

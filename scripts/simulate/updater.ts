@@ -12,6 +12,7 @@
  * reporting it, as a restarted agent would.
  */
 import { createHash } from 'node:crypto';
+import http from 'node:http';
 import { chooseRelease, type AgentTarget, type Choice } from '#shared/policy/release-choice.js';
 import type { UpdateRollout } from '#shared/policy/updates.js';
 
@@ -31,20 +32,36 @@ export class SimUpdateClient {
   private targets: AgentTarget[] = [];
   private files = new Map<string, { length: number; sha256: string }>();
 
+  /**
+   * `localAddress`: the agent's own source address (127.0.0.x), as for its socket: real laptops
+   * each have their own, and the collector caps concurrent unauthenticated requests per source.
+   */
   constructor(
     private readonly base: string,
     readonly target: string,
     private readonly deviceId: string,
+    private readonly localAddress?: string,
   ) {}
 
-  private async get(path: string, c: { bytes: number; requests: number }): Promise<Buffer | null> {
+  private get(path: string, c: { bytes: number; requests: number }): Promise<Buffer | null> {
     c.requests++;
-    const r = await fetch(`${this.base}/updates/${path}`);
-    const b = Buffer.from(await r.arrayBuffer());
-    c.bytes += b.length;
-    if (r.status === 404) return null;
-    if (r.status !== 200) throw new Error(`GET /updates/${path}: HTTP ${r.status}`);
-    return b;
+    return new Promise((resolve, reject) => {
+      const req = http.get(`${this.base}/updates/${path}`, { localAddress: this.localAddress, timeout: 60_000 }, (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (d: Buffer) => parts.push(d));
+        res.on('error', reject);
+        res.on('end', () => {
+          const b = Buffer.concat(parts);
+          c.bytes += b.length;
+          if (res.statusCode === 404) return resolve(null);
+          // The status first: the simulator counts errors by their first 40 characters.
+          if (res.statusCode !== 200) return reject(new Error(`http-${res.statusCode} GET /updates/${path}`));
+          resolve(b);
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error(`timeout GET /updates/${path}`)));
+      req.on('error', reject);
+    });
   }
 
   /** One check: refresh metadata, choose, download and verify the chosen file. */
