@@ -81,6 +81,10 @@ describe('Agent updates page (real browser)', () => {
     expect(await page.getAttribute('#failures a', 'href')).toBe(`/devices/${ids['ws-rolled']}`);
     expect(await page.textContent('#failures')).toContain('did not deliver a report within 120s');
     await page.screenshot({ path: shot('updates-page'), fullPage: true });
+    // The device link leads to the device page, which says what its last update did.
+    await Promise.all([page.waitForURL(`${c.url}/devices/${ids['ws-rolled']}`), page.click('#failures a')]);
+    expect(await page.textContent('#device-update')).toMatch(/rolled back \(1\.4\.0 kept, 1\.5\.0 failed\).*did not deliver a report within 120s/);
+    await page.goto(`${c.url}/updates`);
 
     // Pause: the confirm dialog is accepted, the reason is required by the form.
     const waiting = socks[2];

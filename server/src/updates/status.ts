@@ -32,3 +32,13 @@ export async function recordUpdateStatus(db: Db, deviceId: string, s: AgentUpdat
       await q.query('INSERT INTO update_attempts (device_id, state, from_version, to_version, reason, attempted_at) VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT DO NOTHING', row);
   });
 }
+
+/** A device's last reported update attempt, or null (no report yet, or an agent older than update-status). */
+export async function lastUpdateStatus(db: Db, deviceId: string): Promise<{ state: string; from: string | null; to: string | null; reason: string | null; at: Date } | null> {
+  const r = await db.query<{ state: string; from_version: string | null; to_version: string | null; reason: string | null; attempted_at: Date }>(
+    'SELECT state, from_version, to_version, reason, attempted_at FROM device_update_status WHERE device_id = $1',
+    [deviceId],
+  );
+  const x = r.rows[0];
+  return x ? { state: x.state, from: x.from_version, to: x.to_version, reason: x.reason, at: new Date(x.attempted_at) } : null;
+}
