@@ -1,10 +1,10 @@
 /**
  * npm run bench:rollout [-- --agents 2000 --check 30 --staged 10 --artefact-kib 512
- *                           --artefacts DIR --source-ips 127.0.0.2-127.0.0.9]
+ *                           --artefacts DIR --source-ips 127.0.0.2-127.0.0.250 --per-device-push]
  *
  * Time from a release to 95 % of a simulated fleet running it, through a real collector
  * process (real PostgreSQL, real TUF repository served at /updates/), at a staged percentage
- * and then widened to 100 %; then a second release pushed with update-now to every device.
+ * and then widened to 100 %; then a second release pushed with one fleet-wide update-now.
  * Simulated agents (scripts/simulate/updater.ts) make the real client's requests, choose with
  * the agent's own code and verify each download's length and SHA-256; they do not verify
  * metadata signatures or swap a real binary (they reconnect and report the new version).
@@ -38,7 +38,8 @@ const cfg = {
   staged: Number(opt('staged', '10')),
   artefactKiB: Number(opt('artefact-kib', '512')),
   artefacts: opt('artefacts', ''),
-  sourceIps: parseIps(opt('source-ips', '127.0.0.2-127.0.0.9')),
+  // Real laptops each have their own address; the collector caps unauthenticated requests per source.
+  sourceIps: parseIps(opt('source-ips', '127.0.0.2-127.0.0.250')),
   pgUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
 };
 const TARGETS = ['linux-x64', 'win-x64', 'darwin-arm64'];
@@ -138,7 +139,13 @@ async function main(): Promise<void> {
     while ((await onVersion('1.1.0')) < cfg.agents && Date.now() - tW < cfg.checkSec * 6000) await sleep(500);
     const t3 = Date.now();
     release('1.2.0');
-    await pool([...fleet.deviceIds], 20, async (id) => void (await api(c.url, `/api/v1/devices/${id}/update-now`, { method: 'POST' })));
+    // One call for the fleet (POST /api/v1/updates/update-now); --per-device-push measures the
+    // per-device API instead (one call and one audit append per device, 20 in flight).
+    if (process.argv.includes('--per-device-push')) await pool([...fleet.deviceIds], 20, async (id) => void (await api(c.url, `/api/v1/devices/${id}/update-now`, { method: 'POST' })));
+    else {
+      const r = await api(c.url, '/api/v1/updates/update-now', { method: 'POST', body: JSON.stringify({ reason: 'bench: push 1.2.0' }) });
+      if (r.status !== 202) throw new Error(`update-now: ${r.status} ${JSON.stringify(r.body)}`);
+    }
     const tSent = (Date.now() - t3) / 1000;
     let tPush95: number | null = null;
     for (;;) {

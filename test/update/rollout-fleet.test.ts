@@ -139,4 +139,26 @@ describe('fleet update state and rollout pause (pglite)', () => {
     expect(row(f, 'upd-silent').result).toBe('pending');
     expect((await c.api('/api/v1/audit?action=updates.resume')).body.items[0].detail.reason).toMatch(/bad mirror/);
   });
+
+  it('update-now for the devices with one result (or the whole fleet) in one call, one audit entry', async () => {
+    const silent = devs['upd-silent'].s;
+    const current = devs['upd-current'].s;
+    const mark = [silent.messages.length, current.messages.length];
+    expect((await c.api('/api/v1/updates/update-now', { method: 'POST', token: auditor, body: JSON.stringify({ reason: 'no' }) })).status).toBe(403);
+    const r = await c.api('/api/v1/updates/update-now', { method: 'POST', token: helpdesk, body: JSON.stringify({ reason: 'CHG-80: push 1.1.0 to the stragglers', result: 'pending' }) });
+    expect(r.status).toBe(202);
+    // upd-silent and upd-late (enrolled during the pause, never reported a release version).
+    expect(r.body).toEqual({ devices: 2, paused: false });
+    const cmd = await nextMessage(silent.messages, (m) => silent.messages.indexOf(m) >= mark[0] && m.command === 'update-now');
+    expect(cmd.commandId).toMatch(/^cmd_/);
+    await new Promise((res) => setTimeout(res, 300));
+    expect(current.messages.slice(mark[1]).filter((m: any) => m.command === 'update-now')).toEqual([]);
+    const a = (await c.api('/api/v1/audit?action=updates.update_now')).body.items;
+    expect(a).toHaveLength(1);
+    expect(a[0].detail).toMatchObject({ reason: 'CHG-80: push 1.1.0 to the stragglers', devices: 2, result: 'pending' });
+    // The whole fleet: every active device (six, the one enrolled during the pause included).
+    const all = await c.api('/api/v1/updates/update-now', { method: 'POST', token: helpdesk, body: JSON.stringify({ reason: 'all of them' }) });
+    expect(all.body.devices).toBe(6);
+    await nextMessage(current.messages, (m) => current.messages.indexOf(m) >= mark[1] && m.command === 'update-now');
+  });
 });

@@ -17,6 +17,7 @@ const PHRASES: Record<string, string> = {
   'device.update_now': 'asked the agent to update now',
   'updates.pause': 'paused the agent rollout',
   'updates.resume': 'resumed the agent rollout',
+  'updates.update_now': 'asked the fleet to update now',
   'device.offboarding_closed': 'closed the offboarding',
   'enrollment.pending': 'held a second enrollment for approval',
   'enrollment.rejected': 'rejected a pending enrollment',
