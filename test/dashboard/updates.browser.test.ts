@@ -105,6 +105,11 @@ describe('Agent updates page (real browser)', () => {
     await page.waitForSelector('#pause-form');
     expect(await page.textContent('#rollout-state')).toContain('running');
     expect(await page.textContent('#rollout-state')).toContain('VPN fix shipped');
+    // Running again, the pending device is asked to check now (one call, one audit entry).
+    await page.fill('#push-form input[name=reason]', 'take 1.5.0 now');
+    await Promise.all([page.waitForEvent('framenavigated'), page.click('#push-form button[type=submit]')]);
+    await nextMessage(waiting.messages, (m) => m.command === 'update-now');
+    expect((await c.api('/api/v1/audit?action=updates.update_now')).body.items[0].detail).toMatchObject({ reason: 'take 1.5.0 now', devices: 1, result: 'pending' });
     await page.close();
   }, 90_000);
 

@@ -24,6 +24,7 @@ const RESULT_CLASS: Record<UpdateResult, string> = { failed: 'fail', 'rolled-bac
 const resultBadge = (r: UpdateResult) => html`<span class="badge s-${RESULT_CLASS[r]}" data-result="${r}">${RESULT_WORDS[r]}</span>`;
 const when = (iso: string) => html`<time datetime="${iso}" title="${iso}">${timeAgo(iso)}</time>`;
 
+/** The rollout table, pause/resume, and "update now" for the pending or failed devices (operators). */
 function rolloutSection(u: FleetUpdates, principal: Principal | null): SafeHtml {
   const r = u.rollout;
   const hold = r.hold;
@@ -38,7 +39,10 @@ function rolloutSection(u: FleetUpdates, principal: Principal | null): SafeHtml 
 <tr><th>Staged</th><td>${r.percentage ?? 100} % of devices</td></tr>
 <tr><th>Checks</th><td>every ${r.checkIntervalHours ?? 6} h (and on update-now)</td></tr>
 <tr><th>State</th><td id="rollout-state">${held ? html`<span class="badge s-noncompliant">paused</span> by ${hold!.changedBy} ${when(hold!.changedAt)}: “${hold!.reason}”` : r.paused ? html`<span class="badge s-noncompliant">paused by the policy</span> (updates.paused)` : html`<span class="badge s-pass">running</span>${hold ? html` <span class="muted">(resumed by ${hold.changedBy} ${when(hold.changedAt)}: “${hold.reason}”)</span>` : ''}`}</td></tr></table>
-${canSteer ? form : ''}`;
+${canSteer ? form : ''}
+${canSteer && (u.counts.pending > 0 || u.counts.failed > 0) ? html`<form id="push-form" class="stack" method="post" action="/api/v1/updates/update-now" data-json data-confirm="Ask these devices to check for their update now? Offline ones are asked when they connect (within 24 h).">
+<label>Devices <select name="result">${u.counts.pending > 0 ? html`<option value="pending">pending (${u.counts.pending})</option>` : ''}${u.counts.failed > 0 ? html`<option value="failed">failed (${u.counts.failed})</option>` : ''}</select></label>
+<label>Reason (audit log) <input name="reason" required minlength="3" maxlength="500"></label><button type="submit">Update now</button><span class="form-status"></span></form>` : ''}`;
 }
 
 export function updatesPage(u: FleetUpdates, principal: Principal | null, filter?: UpdateResult): SafeHtml {
