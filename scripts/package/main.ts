@@ -1,6 +1,7 @@
 /**
  * npm run package [-- --target linux-x64,linux-arm64,win-x64,darwin-arm64,darwin-x64]
  *                    [--agent-dir dist/agent] [--out dist/packages] [--compression xz|gzip|none]
+ *                    [--sign-key KEYID [--gpg-home DIR]]   (OpenPGP signature in each .rpm: sign.ts)
  *
  * Native packages from agents already built by `npm run build:agent -- --target ...`:
  *   linux-*   .deb (dpkg-deb) and .rpm (rpmbuild)            deb.ts, rpm.ts
@@ -20,6 +21,8 @@ import { buildDeb } from './deb.js';
 import { buildRpm } from './rpm.js';
 import { buildMsi } from './msi.js';
 import { buildMacosTar } from './macos.js';
+import { signRpm, type PackageSigningKey } from './sign.js';
+import { homedir } from 'node:os';
 import type { Compression, PackageInput, PackageOutput } from './types.js';
 
 export interface PackageOptions {
@@ -31,6 +34,8 @@ export interface PackageOptions {
   outDir?: string;
   compression?: Compression;
   quiet?: boolean;
+  /** Sign each .rpm with this OpenPGP key (sign.ts). */
+  sign?: PackageSigningKey;
 }
 
 const MAINTAINER = 'Posture project <posture@localhost>';
@@ -71,6 +76,7 @@ export async function packageAll(o: PackageOptions = {}): Promise<PackageOutput[
         if (o.formats && !o.formats.includes(f)) continue;
         const t0 = Date.now();
         const r = f === 'deb' ? buildDeb(input) : f === 'rpm' ? buildRpm(input) : f === 'msi' ? await buildMsi(input) : buildMacosTar(input);
+        if (f === 'rpm' && o.sign) signRpm(r.file, o.sign);
         out.push(r);
         say(`${t} ${f}: ${r.file} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
       }
@@ -84,13 +90,15 @@ export async function packageAll(o: PackageOptions = {}): Promise<PackageOutput[
 }
 
 async function cli(): Promise<void> {
-  const { values } = parseArgs({ options: { target: { type: 'string' }, format: { type: 'string' }, 'agent-dir': { type: 'string' }, out: { type: 'string' }, compression: { type: 'string' } } });
+  const { values } = parseArgs({ options: { target: { type: 'string' }, format: { type: 'string' }, 'agent-dir': { type: 'string' }, out: { type: 'string' }, compression: { type: 'string' }, 'sign-key': { type: 'string' }, 'gpg-home': { type: 'string' } } });
+  if (values['gpg-home'] && !values['sign-key']) throw new Error('--gpg-home needs --sign-key KEYID');
   const c = values.compression ?? 'xz';
   if (!['xz', 'gzip', 'none'].includes(c)) throw new Error(`--compression ${c}: expected xz, gzip or none`);
   const formats = values.format?.split(',').map((s) => s.trim()) as PackageOutput['format'][] | undefined;
   const bad = formats?.filter((f) => !['deb', 'rpm', 'msi', 'macos-tar'].includes(f));
   if (bad?.length) throw new Error(`--format ${bad.join(', ')}: expected deb, rpm, msi or macos-tar`);
-  await packageAll({ targets: values.target ? parseTargets(values.target) : undefined, formats, agentDir: values['agent-dir'], outDir: values.out, compression: c as Compression });
+  await packageAll({ targets: values.target ? parseTargets(values.target) : undefined, formats, agentDir: values['agent-dir'], outDir: values.out, compression: c as Compression,
+    ...(values['sign-key'] ? { sign: { keyId: values['sign-key'], gpgHome: values['gpg-home'] ?? process.env.GNUPGHOME ?? join(homedir(), '.gnupg') } } : {}) });
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {

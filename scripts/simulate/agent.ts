@@ -2,7 +2,9 @@
  * One simulated agent: a real authenticated WebSocket, real signed reports on an interval,
  * ack/retry/reject handling like the agent's link (unacked reports are kept and resent after
  * a reconnect), answers to check-now, reconnect with full jitter. Its state is an identity,
- * a sequence number, the reports in flight and one timer.
+ * a sequence number, the reports in flight and one timer. With `env.update` it also follows
+ * the rollout like the real agent (updater.ts): checks on a jittered interval and on
+ * update-now, and "installs" a chosen release by restarting (reconnect) and reporting it.
  */
 import WebSocket from 'ws';
 import { CLOSE, FATAL_CLOSE_CODES, WS_PATH } from '#shared/protocol/messages.js';
@@ -10,6 +12,8 @@ import { uuidv7 } from '../../agent/src/identity/uuid7.js';
 import { checksOf, inventoryOf } from './templates.js';
 import { SIM_AGENT_VERSION, signCompact, socketToken, type SimIdentity } from './identity.js';
 import type { Stats } from './stats.js';
+import type { UpdateRollout } from '#shared/policy/updates.js';
+import { SimUpdateClient } from './updater.js';
 
 export interface FleetEnv {
   wsUrl: string;
@@ -19,6 +23,8 @@ export interface FleetEnv {
   stats: Stats;
   /** Acked report ids, when the caller wants to verify storage afterwards. */
   ackedIds?: string[];
+  /** Follow the update rollout: collector base URL and the check interval (the real agent's is hours; compressed here). */
+  update?: { base: string; checkMs: number };
 }
 
 /** Reports kept while unacked (the real agent's spool is bounded too). */
@@ -34,6 +40,15 @@ export class SimAgent {
   private open = false;
   private hintMs: number | undefined;
   stopped = false;
+  /** The version this agent runs (reports carry it). */
+  version = SIM_AGENT_VERSION;
+  private rollout: UpdateRollout = {};
+  private acceptsUpdateStatus = false;
+  private updater: SimUpdateClient | null = null;
+  private updateTimer: NodeJS.Timeout | null = null;
+  private checking = false;
+  /** Installed and restarting: the first acked report after the restart commits it. */
+  private installing: { from: string; to: string; reportId: string | null } | null = null;
 
   constructor(
     readonly id: SimIdentity,
@@ -61,6 +76,8 @@ export class SimAgent {
         // Unacked reports from before the drop go first, as the agent's spool does.
         for (const [id, p] of this.pending) this.transmit(id, p.jws);
         if (!this.reportTimer) this.scheduleReport(Math.random() * this.env.intervalMs);
+        if (this.installing && !this.installing.reportId) this.installing.reportId = this.sendReport('startup');
+        if (this.env.update && !this.updateTimer) this.scheduleUpdateCheck(Math.random() * this.env.update.checkMs);
         resolve();
       });
       ws.on('message', (data) => this.onMessage(data.toString()));
@@ -84,6 +101,11 @@ export class SimAgent {
         stats.close(code);
         resolve();
         if (this.stopped) return;
+        // The restart after an install comes straight back, as the service manager restarts it.
+        if (this.installing && !this.installing.reportId) {
+          this.reconnectTimer = setTimeout(() => void this.connect(), 200);
+          return;
+        }
         if (FATAL_CLOSE_CODES.includes(code)) {
           stats.error(`fatal-close-${code}`);
           this.stop();
@@ -122,12 +144,47 @@ export class SimAgent {
     }, delay);
   }
 
-  /** Build, sign and send one report (kept until acked). */
-  sendReport(trigger: string, only?: readonly string[]): void {
-    if (this.stopped) return;
+  private scheduleUpdateCheck(delay: number): void {
+    this.updateTimer = setTimeout(() => {
+      void this.updateCheck();
+      // The real controller's jitter: 0.75-1.25 of the interval.
+      this.scheduleUpdateCheck(this.env.update!.checkMs * (0.75 + Math.random() * 0.5));
+    }, delay);
+  }
+
+  /** One update check (joined when one is running); installs by restarting. */
+  async updateCheck(commandId?: string): Promise<void> {
+    const u = this.env.update;
+    if (!u || this.checking || this.installing || this.stopped) return;
+    this.checking = true;
+    const { stats } = this.env;
+    try {
+      const inv = inventoryOf(this.id.i);
+      this.updater ??= new SimUpdateClient(u.base, `${inv.os.platform === 'win32' ? 'win' : inv.os.platform}-${inv.os.arch}`, this.id.deviceId, this.localAddress);
+      const r = await this.updater.check(this.version, this.rollout);
+      stats.updateChecks++;
+      stats.updateBytes += r.bytes;
+      if (commandId) this.ws?.send(JSON.stringify({ type: 'command-result', commandId, ok: true, error: r.choice.action === 'update' ? `swapped ${r.choice.to.version}` : `up-to-date: ${r.choice.reason}` }));
+      if (r.choice.action === 'update' && !this.stopped) {
+        stats.updated++;
+        this.installing = { from: this.version, to: r.choice.to.version, reportId: null };
+        this.version = r.choice.to.version;
+        if (this.ws) this.ws.close(1000, 'restart for update');
+        else void this.connect();
+      }
+    } catch (e) {
+      stats.error(`update-${(e as Error).message.slice(0, 40)}`);
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  /** Build, sign and send one report (kept until acked); its id, or null when not built. */
+  sendReport(trigger: string, only?: readonly string[]): string | null {
+    if (this.stopped) return null;
     if (this.pending.size >= MAX_PENDING) {
       this.env.stats.error('pending-full');
-      return;
+      return null;
     }
     const seq = this.seq++;
     const reportId = uuidv7();
@@ -137,7 +194,7 @@ export class SimAgent {
       deviceId: this.id.deviceId,
       seq,
       collectedAt: new Date().toISOString(),
-      agentVersion: SIM_AGENT_VERSION,
+      agentVersion: this.version,
       trigger,
       inventory: inventoryOf(this.id.i),
       checks: checksOf(this.id.i, seq, only),
@@ -146,6 +203,7 @@ export class SimAgent {
     const jws = signCompact(this.id, { alg: 'EdDSA', kid: this.id.kid }, payload);
     this.pending.set(reportId, { jws, sentAt: 0 });
     if (this.open) this.transmit(reportId, jws);
+    return reportId;
   }
 
   private transmit(id: string, jws: string): void {
@@ -157,7 +215,7 @@ export class SimAgent {
   }
 
   private onMessage(text: string): void {
-    let m: { type?: string; id?: string; retryAfterMs?: number; duplicate?: boolean; commandId?: string; command?: string; checks?: string[] };
+    let m: { type?: string; id?: string; retryAfterMs?: number; duplicate?: boolean; commandId?: string; command?: string; checks?: string[]; accepts?: string[]; policy?: { updates?: UpdateRollout } };
     try {
       m = JSON.parse(text);
     } catch {
@@ -167,6 +225,11 @@ export class SimAgent {
     const { stats } = this.env;
     switch (m.type) {
       case 'welcome':
+        this.rollout = m.policy?.updates ?? {};
+        this.acceptsUpdateStatus = false;
+        return;
+      case 'features':
+        this.acceptsUpdateStatus = !!m.accepts?.includes('update-status');
         return;
       case 'ack': {
         const p = this.pending.get(m.id!);
@@ -176,6 +239,11 @@ export class SimAgent {
         if (m.duplicate) stats.duplicates++;
         stats.latency(performance.now() - p.sentAt);
         this.env.ackedIds?.push(m.id!);
+        if (this.installing && this.installing.reportId === m.id) {
+          const { from, to } = this.installing;
+          this.installing = null;
+          if (this.acceptsUpdateStatus) this.ws?.send(JSON.stringify({ type: 'update-status', state: 'committed', from, to, at: new Date().toISOString() }));
+        }
         return;
       }
       case 'retry': {
@@ -194,6 +262,8 @@ export class SimAgent {
           stats.checkNow++;
           this.sendReport(`check-now:${m.commandId}`, m.checks);
         }
+        if (m.command === 'policy-update') this.rollout = m.policy?.updates ?? {};
+        if (m.command === 'update-now') void this.updateCheck(m.commandId);
         return;
       default:
         stats.error(`unknown-message-${String(m.type).slice(0, 20)}`);
@@ -209,6 +279,7 @@ export class SimAgent {
     this.stopped = true;
     if (this.reportTimer) clearTimeout(this.reportTimer);
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    if (this.updateTimer) clearTimeout(this.updateTimer);
     this.ws?.close(1000, 'simulation over');
   }
 }

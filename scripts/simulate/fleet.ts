@@ -22,6 +22,8 @@ export interface FleetOptions {
   connectConcurrency?: number;
   reconnectMaxMs?: number;
   recordAcks?: boolean;
+  /** Simulated agents follow the update rollout, checking every this many seconds (the real agent: hours). */
+  updateCheckSec?: number;
   /** Extra node flags for workers (e.g. --max-old-space-size). */
   execArgv?: string[];
 }
@@ -74,6 +76,7 @@ export class Fleet {
         enrollConcurrency: o.enrollConcurrency ?? 16,
         connectConcurrency: o.connectConcurrency ?? 200,
         recordAcksFile: ackFile,
+        ...(o.updateCheckSec ? { updateCheckMs: o.updateCheckSec * 1000 } : {}),
       };
       const child = fork(join(import.meta.dirname, 'worker.ts'), [], {
         cwd: ROOT,

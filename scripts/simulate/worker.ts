@@ -24,6 +24,8 @@ export interface WorkerInit {
   enrollConcurrency: number;
   connectConcurrency: number;
   recordAcksFile?: string;
+  /** Follow the update rollout, checking every this many ms (simulate/updater.ts). */
+  updateCheckMs?: number;
 }
 
 /** Run fn over items with at most `limit` promises in flight. */
@@ -73,7 +75,8 @@ async function main(init: WorkerInit): Promise<void> {
   appendCache(init.cacheFile, batch);
   send({ type: 'enrolled', worker: init.worker, count: ids.length });
 
-  const env: FleetEnv = { wsUrl: wsUrlOf(init.server), audience: init.audience, intervalMs: init.intervalMs, reconnectMaxMs: init.reconnectMaxMs, stats, ackedIds: init.recordAcksFile ? [] : undefined };
+  const env: FleetEnv = { wsUrl: wsUrlOf(init.server), audience: init.audience, intervalMs: init.intervalMs, reconnectMaxMs: init.reconnectMaxMs, stats, ackedIds: init.recordAcksFile ? [] : undefined,
+    ...(init.updateCheckMs ? { update: { base: init.server, checkMs: init.updateCheckMs } } : {}) };
   ids.sort((a, b) => a.i - b.i);
   const agents = ids.map((id) => new SimAgent(id, env, init.sourceIps.length ? init.sourceIps[id.i % init.sourceIps.length] : undefined));
   send({ type: 'devices', worker: init.worker, ids: ids.map((x) => x.deviceId) });

@@ -15,6 +15,7 @@ import { oidcRoutes } from './auth/oidc-routes.js';
 import { evidenceRoutes } from './evidence/routes.js';
 import { docsRoutes } from './docs/routes.js';
 import { updateRoutes } from './updates/routes.js';
+import { rolloutRoutes } from './updates/rollout-routes.js';
 import { peopleRoutes } from './people/routes.js';
 import { scimRoutes } from './scim/routes.js';
 import { groupRoutes } from './groups/routes.js';
@@ -33,6 +34,7 @@ const PLUGINS: ((ctx: Ctx) => (app: FastifyInstance) => Promise<void>)[] = [
   evidenceRoutes,
   docsRoutes,
   updateRoutes,
+  rolloutRoutes,
   peopleRoutes,
   scimRoutes,
   groupRoutes,

@@ -4,6 +4,9 @@
  * timestamp key, and v1 running under a service-like supervisor (restarts it on exit, as
  * systemd Restart=always does). A tampered target is refused with v1 still running; then the
  * genuine v2 is taken, v1 exits 75, the supervisor starts v2 and the collector sees 2.0.0.
+ * The agent's update-status reaches the collector (the refusal, then the committed update,
+ * on the Updates API), and while the help desk has the rollout paused an update-now is
+ * answered with "rollout paused" and nothing is installed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -88,9 +91,27 @@ describe('signed self-update of the single-file agent', () => {
     expect(refused.reason).toMatch(/download refused/);
     expect(sup.starts).toBe(1);
     expect(readFileSync(exe).equals(readFileSync(join(dir, 'v1', 'linux-x64', 'posture-agent')))).toBe(true);
+    // The refusal reached the collector as update-status.
+    const failed = await waitFor(async () => {
+      const row = (await collector.api('/api/v1/updates')).body.devices?.find((d: { deviceId: string }) => d.deviceId === deviceId);
+      return row?.result === 'failed' ? row : null;
+    }, 30_000, 300);
+    expect(failed).toMatchObject({ currentVersion: '1.0.0', targetVersion: '2.0.0', detail: expect.stringMatching(/download refused/) });
 
-    // The genuine file: the update goes through, and v2 reports.
+    // Paused by the help desk: the agent is told to hold; an update-now installs nothing.
     writeFileSync(f, good);
+    await new Promise((res) => setTimeout(res, 200));
+    expect((await collector.api('/api/v1/updates/pause', { method: 'POST', body: JSON.stringify({ reason: 'test: hold 2.0.0' }) })).status).toBe(200);
+    await waitFor(async () => (/"paused": *true/.test(readFileSync(join(state, 'agent.json'), 'utf8')) ? true : null), 30_000, 200);
+    r = await collector.api(`/api/v1/devices/${deviceId}/update-now`, { method: 'POST' });
+    expect(r.status).toBe(202);
+    const held = await waitFor(async () => { try { const s = st(); return s.state === 'up-to-date' ? s : null; } catch { return null; } }, 60_000, 300);
+    expect(held.reason).toBe('rollout paused');
+    expect(sup.starts).toBe(1);
+    expect((await collector.api('/api/v1/updates/resume', { method: 'POST', body: JSON.stringify({ reason: 'test: go' }) })).status).toBe(200);
+    await waitFor(async () => (/"paused": *true/.test(readFileSync(join(state, 'agent.json'), 'utf8')) ? null : true), 30_000, 200);
+
+    // The genuine file (restored above): the update goes through, and v2 reports.
     // The synchronous 100 MB reads above block this process (which also runs the collector)
     // past the keep-alive timeout of the pooled socket; a request sent before the overdue
     // timers ran went out on a socket the server was closing (ECONNRESET). Let them run first.
@@ -106,5 +127,12 @@ describe('signed self-update of the single-file agent', () => {
     expect(readFileSync(exe).equals(good)).toBe(true);
     expect(readFileSync(`${exe}.previous`).equals(readFileSync(join(dir, 'v1', 'linux-x64', 'posture-agent')))).toBe(true);
     await waitFor(async () => ((await collector.api(`/api/v1/devices/${deviceId}`)).body?.agentVersion === '2.0.0' ? true : null), 60_000, 500);
-  }, 300_000);
+    const updated = await waitFor(async () => {
+      const u = (await collector.api('/api/v1/updates')).body;
+      const row = u.devices?.find((d: { deviceId: string }) => d.deviceId === deviceId);
+      return row?.result === 'updated' ? { row, u } : null;
+    }, 30_000, 300);
+    expect(updated.row).toMatchObject({ currentVersion: '2.0.0', targetVersion: '2.0.0', lastAttempt: { state: 'committed', from: '1.0.0', to: '2.0.0' } });
+    expect(updated.u.failures.map((x: { state: string }) => x.state)).toEqual(['refused']);
+  }, 400_000);
 });

@@ -122,9 +122,15 @@ export async function runAgent(stateDir: string, o: { trial?: boolean } = {}): P
         }
         // First report of a freshly swapped-in version: the update is complete.
         const s = readUpdateState(stateDir);
-        if (s?.state === 'swapped' && s.to === AGENT_VERSION) writeUpdateState(stateDir, { state: 'committed', from: s.from, to: s.to });
+        if (s?.state === 'swapped' && s.to === AGENT_VERSION) agent.updateStatus(writeUpdateState(stateDir, { state: 'committed', from: s.from, to: s.to }));
       },
       onUpdateNow: (commandId) => void updates?.now(commandId),
+      // Attempts made while the link was down (a rolled-back trial, a swap and restart) reach
+      // the collector with the next connection. Not from a trial: the running agent reports.
+      onUpdateStatusAccepted: () => {
+        const s = o.trial ? null : readUpdateState(stateDir);
+        if (s) agent.updateStatus(s);
+      },
     });
   agent = make();
   await agent.start();
@@ -148,6 +154,7 @@ export async function runAgent(stateDir: string, o: { trial?: boolean } = {}): P
         await agent.start();
       },
       onResult: (s, commandId) => {
+        agent.updateStatus(s);
         if (commandId) agent.commandResult(commandId, s.state !== 'refused' && s.state !== 'rolled-back', `${s.state}${s.to ? ` ${s.to}` : ''}${s.reason ? `: ${s.reason}` : ''}`);
       },
     });

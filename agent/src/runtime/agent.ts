@@ -4,7 +4,7 @@
  * delivers the spool. Commands from the collector arrive here.
  */
 import { existsSync, unlinkSync } from 'node:fs';
-import type { ServerCommand, ServerMessage } from '#shared/protocol/messages.js';
+import { AgentUpdateStatus, FEATURE_UPDATE_STATUS, type ServerCommand, type ServerMessage } from '#shared/protocol/messages.js';
 import type { CheckId } from '#shared/checks/ids.js';
 import { Spool } from '../spool/spool.js';
 import { files } from '../state/paths.js';
@@ -19,6 +19,7 @@ import { compile } from '#shared/schema/validate.js';
 import { toStorable } from '#shared/schema/storable.js';
 
 const validatePayload = compile(ReportPayload);
+const validateUpdateStatus = compile(AgentUpdateStatus);
 
 export type CycleRunner = (opts: { only?: CheckId[]; thresholds?: Record<string, unknown>; customChecks?: readonly unknown[] }) => Promise<CycleResult>;
 
@@ -32,6 +33,8 @@ export interface AgentRuntimeOptions {
   onAck?: () => void;
   /** The collector's `update-now` command (agent/src/update/controller.ts). */
   onUpdateNow?: (commandId: string) => void;
+  /** The collector announced it accepts `update-status` (once per connection): send the last state. */
+  onUpdateStatusAccepted?: () => void;
 }
 
 export class AgentRuntime {
@@ -45,6 +48,8 @@ export class AgentRuntime {
   private queued: { trigger: string; only?: CheckId[] } | null = null;
   private status: AgentStatus;
   private rotating: { commandId: string } | null = null;
+  /** Whether this connection's collector announced `update-status` (reset on every welcome). */
+  private acceptsUpdateStatus = false;
   private readonly log: NonNullable<AgentRuntimeOptions['log']>;
 
   constructor(private readonly opts: AgentRuntimeOptions) {
@@ -70,6 +75,25 @@ export class AgentRuntime {
   /** Send a result for a collector command (e.g. update-now). */
   commandResult(commandId: string, ok: boolean, error?: string): void {
     this.link.send({ type: 'command-result', commandId, ok, ...(error ? { error: error.slice(0, 500) } : {}) });
+  }
+
+  /**
+   * Send an update attempt's state, if this connection's collector accepts `update-status`
+   * (an older one would close the socket). Returns whether it was sent; an unsent state is
+   * still in <state>/update/state.json and goes out with the next connection's `features`.
+   */
+  updateStatus(s: Omit<AgentUpdateStatus, 'type'>): boolean {
+    if (!this.acceptsUpdateStatus) return false;
+    const msg = { type: 'update-status', ...s, ...(s.reason ? { reason: s.reason.slice(0, 500) } : {}) };
+    // The collector closes the socket on a message its schema refuses, and this one would be
+    // resent on every connection: a state that does not fit (a strange version string from
+    // a state file) is logged and not sent, never looped.
+    const v = validateUpdateStatus.validate(msg);
+    if (!v.ok) {
+      this.log('warn', `update state not sent to the collector: ${v.errors[0]}`);
+      return false;
+    }
+    return this.link.send(msg);
   }
 
   get intervalSec(): number {
@@ -219,7 +243,13 @@ export class AgentRuntime {
   }
 
   private onServerMessage(m: ServerMessage): void {
+    if (m.type === 'features') {
+      this.acceptsUpdateStatus = m.accepts.includes(FEATURE_UPDATE_STATUS);
+      if (this.acceptsUpdateStatus) this.opts.onUpdateStatusAccepted?.();
+      return;
+    }
     if (m.type === 'welcome') {
+      this.acceptsUpdateStatus = false;
       // Reports carry this machine's time; a clock far off makes evidence wrong (and a clock
       // ahead makes the collector hold reports back), so measure it and tell the employee.
       const skew = Math.round((Date.parse(m.serverTime) - Date.now()) / 1000);

@@ -2,25 +2,26 @@
  * Signed self-update (The Update Framework through tuf-js):
  *  1. refresh the TUF metadata from <collector>/updates/ starting from the root compiled into
  *     this binary (signatures, thresholds, expiry, rollback and freeze protection);
- *  2. choose a release (choose.ts: channel, pinned version, staged percentage, pause);
+ *  2. choose a release (shared/src/policy/release-choice.ts: channel, pinned version, staged percentage, pause);
  *  3. download it beside this binary; tuf-js checks its length and SHA-256 before the file is
  *     written, so an unverified file never reaches the staging name;
  *  4. the staged binary must print the expected `--version`, then runs a TRIAL: this agent
  *     stops its own link and lets the new binary connect and get one report acknowledged
- *     within the timeout. Only a binary that did so replaces this one (atomic rename; the old
- *     one is kept as <exe>.previous) and this process exits with EX_TEMPFAIL (75) so the
+ *     within the timeout. Only a binary that did so replaces this one (swap.ts: an atomic
+ *     rename keeping <exe>.previous; on Windows <exe> is renamed to <exe>.old first) and this process exits with EX_TEMPFAIL (75) so the
  *     service manager (systemd Restart=always, launchd KeepAlive, WinSW onfailure restart)
  *     starts the new version. A trial that fails leaves the old binary untouched, deletes the
  *     staged file and resumes the old agent: the rollback needs nothing from the new version.
  * State of the last attempt: <state>/update/state.json (shown by `status`, sent to the collector).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { stagedPath, swapBinary } from './swap.js';
 import { basename, dirname, join } from 'node:path';
 import { Updater } from 'tuf-js';
 import type { UpdateRollout } from '#shared/policy/updates.js';
 import { AgentFetcher } from './fetcher.js';
-import { chooseRelease, type AgentTarget } from './choose.js';
+import { chooseRelease, type AgentTarget } from '#shared/policy/release-choice.js';
 import type { TlsSettings } from '../transport/tls.js';
 
 export const EXIT_RESTART_FOR_UPDATE = 75;
@@ -74,6 +75,8 @@ export interface UpdateOptions {
   pause: () => Promise<void>;
   resume: () => Promise<void>;
   trialTimeoutMs?: number;
+  /** Which swap sequence to use (swap.ts); process.platform by default. */
+  platform?: NodeJS.Platform;
   log: (level: 'info' | 'warn' | 'error', msg: string) => void;
 }
 
@@ -154,7 +157,7 @@ export async function updateOnce(o: UpdateOptions): Promise<UpdateState> {
   }
   if (choice.action === 'stay') return writeUpdateState(o.stateDir, { state: 'up-to-date', from, reason: choice.reason });
   const to = choice.to.version;
-  const staged = join(dirname(o.exe), `.${basename(o.exe)}.staged`);
+  const staged = stagedPath(o.exe, o.platform ?? process.platform);
   rmSync(staged, { force: true });
   try {
     const info = await updater.getTargetInfo(choice.to.path);
@@ -179,14 +182,15 @@ export async function updateOnce(o: UpdateOptions): Promise<UpdateState> {
     await o.resume();
     return s;
   }
-  // Keep the old binary for a manual or later rollback, then replace atomically.
-  const previous = `${o.exe}.previous`;
-  rmSync(previous, { force: true });
+  // Keep the old binary for a manual or later rollback, then replace it (swap.ts: one rename
+  // on POSIX; rename-away-then-in on Windows, where a running .exe cannot be overwritten).
   try {
-    linkSync(o.exe, previous);
-  } catch {
-    copyFileSync(o.exe, previous);
+    swapBinary({ exe: o.exe, staged, platform: o.platform ?? process.platform });
+  } catch (e) {
+    rmSync(staged, { force: true });
+    const s = writeUpdateState(o.stateDir, { state: 'rolled-back', from, to, reason: `swap failed: ${(e as Error).message}`.slice(0, 480) });
+    await o.resume();
+    return s;
   }
-  renameSync(staged, o.exe);
   return writeUpdateState(o.stateDir, { state: 'swapped', from, to, reason: trial.reason });
 }

@@ -18,6 +18,7 @@ import { CHECK_NOW_QUEUE_HOURS } from '../devices/check-now.js';
 import { namesFor, named } from './audit-page.js';
 import { actionPhrase, detailWords } from './audit-words.js';
 import { deadlineText, osText } from './device-format.js';
+import { lastUpdateStatus } from '../updates/status.js';
 
 /** A moment as `<time>`: ISO 8601 UTC in the HTML; the page script shows it in the viewer's time zone. */
 const iso = (d: Date | string): SafeHtml => {
@@ -46,6 +47,13 @@ function pendingLine(d: { connected: boolean; pendingCheckNow: { id: string; cre
 function reasonsBeyond(summary: string, reasons: string[], state: string): SafeHtml | '' {
   const extra = reasons.filter((r) => r.trim() && r.trim() !== String(summary ?? '').trim());
   return extra.length && state !== 'pass' ? html`<div class="muted">${extra.join('; ')}</div>` : '';
+}
+
+/** The agent's last update attempt, in one line linking to the Updates page (docs/updates.md). */
+function updateLine(u: Awaited<ReturnType<typeof lastUpdateStatus>>) {
+  if (!u) return '';
+  const what = u.state === 'committed' ? `updated ${u.from ?? '?'} → ${u.to ?? '?'}` : u.state === 'rolled-back' ? `rolled back (${u.from ?? '?'} kept, ${u.to ?? '?'} failed)` : u.state === 'refused' ? `update refused${u.to ? ` (${u.to})` : ''}` : u.state === 'swapped' ? `installed ${u.to ?? '?'}, restarting` : 'up to date';
+  return html`<p id="device-update" class="muted">Agent update: <span class="${u.state === 'refused' || u.state === 'rolled-back' ? 'err' : ''}">${what}</span> ${timeAgo(u.at)}${u.reason && u.state !== 'up-to-date' && u.state !== 'committed' ? html` — ${u.reason}` : ''} · <a href="/updates">Updates</a></p>`;
 }
 
 export async function devicePage(db: Db, id: string, principal: Principal | null, policy: Policy): Promise<{ title: string; body: SafeHtml } | null> {
@@ -82,6 +90,7 @@ export async function devicePage(db: Db, id: string, principal: Principal | null
   const body = html`<h1><span id="device-hostname">${d.hostname}</span> ${badge(d.revoked_at ? 'revoked' : d.state)}</h1>
 <p class="muted">${osText(d)} · ${d.model ?? ''} · serial ${d.serial ?? '?'} · owner ${d.owner ?? 'none'} · agent ${d.agent_version ?? '?'} · last report ${timeAgo(d.last_report_at)}${d.state === 'noncompliant' || d.next_deadline ? html` · deadline ${deadlineText(d)}` : ''}</p>
 ${presenceLine(d)}
+${updateLine(await lastUpdateStatus(db, d.id))}
 ${d.revoked_at ? html`<p id="device-revoked" class="err">Revoked ${iso(d.revoked_at)} by ${d.revoked_by ?? '?'}${revokeReason ? html` — reason: ${revokeReason}` : ''}.${principal?.role === 'admin' ? html` <button data-action="restore" data-device="${d.id}">Restore device</button> <span id="action-status" class="muted"></span>` : ''}</p>` : ''}
 ${canAct ? html`<p id="device-actions"><button data-action="check-now" data-device="${d.id}" data-connected="${d.connected ? 'yes' : 'no'}">Re-check now</button> <button data-action="revoke" data-device="${d.id}">Revoke device</button> <span id="action-status" class="muted"></span></p>` : ''}
 ${pendingLine(d)}

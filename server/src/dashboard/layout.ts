@@ -22,7 +22,7 @@ export function layout(o: LayoutOpts): string {
 ${p?.csrf ? html`<meta name="csrf-token" content="${p.csrf}">` : ''}
 </head><body>
 <header><b>Posture</b>
-${p ? html`<nav><a href="/">Fleet</a><a href="/devices">Devices</a><a href="/people">People</a><a href="/groups">Groups</a><a href="/policy">Policy</a>${p.role !== 'helpdesk' ? html`<a href="/audit">Audit log</a><a href="/evidence">Evidence</a>` : ''}${p.role === 'admin' ? html`<a href="/alerts">Alerts</a><a href="/settings">Settings</a>` : ''}</nav>
+${p ? html`<nav><a href="/">Fleet</a><a href="/devices">Devices</a><a href="/people">People</a><a href="/groups">Groups</a><a href="/updates">Updates</a><a href="/policy">Policy</a>${p.role !== 'helpdesk' ? html`<a href="/audit">Audit log</a><a href="/evidence">Evidence</a>` : ''}${p.role === 'admin' ? html`<a href="/alerts">Alerts</a><a href="/settings">Settings</a>` : ''}</nav>
 <span class="who">${p.username ?? p.actor} · ${p.role} ${p.kind === 'session' ? html`<form method="post" action="/logout" class="inline" data-csrf><button>Sign out</button></form>` : ''}</span>` : ''}
 </header>
 <main>${o.body}</main>

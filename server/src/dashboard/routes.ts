@@ -19,6 +19,8 @@ import { settingsPage } from './settings-page.js';
 import { peoplePage } from './people-page.js';
 import { groupsPage } from './groups-page.js';
 import { alertsPage } from './alerts-page.js';
+import { updatesPage } from './updates-page.js';
+import { fleetUpdates, UPDATE_RESULTS, type UpdateResult } from '../updates/fleet.js';
 
 type Q = FastifyRequest<{ Querystring: Record<string, string | undefined> }>;
 
@@ -61,6 +63,12 @@ export function dashboardRoutes(ctx: Ctx) {
     app.get('/people', { config: { auth: ALL_ROLES } }, async (req: Q, reply) => reply.type('text/html').send(page('People', req, await peoplePage(ctx.db, req.query, req.principal))));
 
     app.get('/groups', { config: { auth: ALL_ROLES } }, async (req, reply) => reply.type('text/html').send(page('Groups', req, await groupsPage(ctx.db, ctx.policy.policy, req.principal))));
+
+    app.get('/updates', { config: { auth: ALL_ROLES } }, async (req: Q, reply) => {
+      const result = UPDATE_RESULTS.find((r) => r === req.query.result) as UpdateResult | undefined;
+      const u = await fleetUpdates(ctx.db, ctx.policy, ctx.config.updatesDir, { result, limit: 500 });
+      return reply.type('text/html').send(page('Agent updates', req, updatesPage(u, req.principal, result)));
+    });
 
     app.get('/policy', { config: { auth: ALL_ROLES } }, async (req, reply) => reply.type('text/html').send(page('Policy', req, await policyPage(ctx.policy, req.principal))));
 

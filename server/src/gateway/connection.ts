@@ -4,7 +4,7 @@
  * socket with a reason; nothing an agent sends can throw out of this handler.
  */
 import type { WebSocket, RawData } from 'ws';
-import { AgentMessage, CLOSE, type ServerCommand } from '#shared/protocol/messages.js';
+import { AgentMessage, CLOSE, FEATURE_UPDATE_STATUS, type ServerCommand } from '#shared/protocol/messages.js';
 import { LIMITS } from '#shared/protocol/limits.js';
 import { parseJsonLimited } from '#shared/protocol/json.js';
 import { compile } from '#shared/schema/validate.js';
@@ -14,6 +14,7 @@ import { verifyReport } from '../ingest/verify.js';
 import type { DeviceKeyCache } from './device-keys.js';
 import type { AgentConnection, Hub } from './hub.js';
 import { completeKeyRotation } from '../commands/rotate-key.js';
+import { recordUpdateStatus } from '../updates/status.js';
 
 const validateMessage = compile(AgentMessage);
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -138,6 +139,10 @@ export function attachConnection(ws: WebSocket, deviceId: string, kid: string, d
     switch (msg.type) {
       case 'hello':
         return;
+      case 'update-status':
+        // Rate limits above bound how often; storage failure loses only a status the agent
+        // sends again on its next connection.
+        return recordUpdateStatus(deps.db, deviceId, msg);
       case 'report': {
         if (inFlight >= LIMITS.maxInFlight * 2) return drop(CLOSE.rateLimited, 'too many reports in flight');
         inFlight++;
@@ -202,6 +207,8 @@ export function attachConnection(ws: WebSocket, deviceId: string, kid: string, d
   void Promise.resolve(deps.welcome(deviceId))
     .then((m) => {
       if (!closed) conn.send(m);
+      // Message types newer than protocol v1's first set, announced apart from the welcome (older agents check the welcome strictly).
+      conn.send({ type: 'features', accepts: [FEATURE_UPDATE_STATUS] });
       return resendPendingCommands(conn, deps);
     })
     .catch(() => {});

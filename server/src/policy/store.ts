@@ -37,6 +37,7 @@ export class PolicyStore {
   private unlisten: (() => Promise<void>) | null = null;
   private listeners = new Set<(p: Policy) => void>();
   lastFileError: string[] | null = null;
+  private updatesHeld = false;
 
   constructor(private readonly db: Db, private readonly file?: string, private readonly log?: { warn: (o: object, m: string) => void; info: (o: object, m: string) => void }) {}
 
@@ -56,6 +57,22 @@ export class PolicyStore {
     return this.current?.id ?? null;
   }
 
+  /**
+   * The help desk's rollout pause (server/src/updates/hold.ts), laid over the policy's
+   * `updates` section without a policy edit: while held, every agent is sent
+   * `updates.paused = true`. A change tells the listeners, so connected agents are sent the
+   * new agent policy at once.
+   */
+  setUpdatesHeld(held: boolean): void {
+    if (held === this.updatesHeld) return;
+    this.updatesHeld = held;
+    for (const fn of this.listeners) fn(this.policy);
+  }
+
+  get updatesHeldNow(): boolean {
+    return this.updatesHeld;
+  }
+
   onChange(fn: (p: Policy) => void): void {
     this.listeners.add(fn);
   }
@@ -72,7 +89,7 @@ export class PolicyStore {
         maxDefinitionAgeDays: p.checks.antivirus.maxDefinitionAgeDays ?? 7,
         maxIdleSeconds: p.checks.screen_lock.maxIdleSeconds ?? 900,
       },
-      ...(p.updates ? { updates: p.updates } : {}),
+      ...(this.updatesHeld ? { updates: { ...(p.updates ?? {}), paused: true } } : p.updates ? { updates: p.updates } : {}),
       // Custom checks travel to the agent as data; it re-validates them before running any.
       ...(p.customChecks?.length ? { customChecks: p.customChecks } : {}),
     };

@@ -70,7 +70,32 @@ export const AgentHello = Type.Object(
   },
   { additionalProperties: false },
 );
-export const AgentMessage = Type.Union([AgentReport, AgentCommandResult, AgentHello]);
+/** States of an update attempt (agent/src/update/updater.ts UpdateState). */
+export const UPDATE_STATES = ['idle', 'up-to-date', 'refused', 'rolled-back', 'swapped', 'committed'] as const;
+export type UpdateStateName = (typeof UPDATE_STATES)[number];
+const Version = Type.String({ maxLength: 40, pattern: '^[0-9A-Za-z.+-]{1,40}$' });
+/**
+ * The agent's last update attempt (its <state>/update/state.json), sent after each attempt,
+ * after the first acknowledged report of a swapped-in version ('committed'), and once per
+ * connection so attempts made while offline (a rolled-back trial runs with the link down)
+ * still reach the collector. Sent only to a collector that announced `update-status` in a
+ * `features` message: an older collector closes the socket on a message type it does not
+ * know.
+ */
+export const AgentUpdateStatus = Type.Object(
+  {
+    type: Type.Literal('update-status'),
+    state: Type.Union(UPDATE_STATES.map((s) => Type.Literal(s))),
+    from: Type.Optional(Version),
+    to: Type.Optional(Version),
+    reason: Type.Optional(Type.String({ maxLength: 500 })),
+    /** When the attempt ended (the agent's clock). */
+    at: Type.String({ format: 'date-time', maxLength: 40 }),
+  },
+  { additionalProperties: false },
+);
+export type AgentUpdateStatus = Static<typeof AgentUpdateStatus>;
+export const AgentMessage = Type.Union([AgentReport, AgentCommandResult, AgentHello, AgentUpdateStatus]);
 export type AgentMessage = Static<typeof AgentMessage>;
 
 // ---- collector -> agent ----
@@ -117,7 +142,19 @@ export const ServerCommand = Type.Object(
   },
   { additionalProperties: false },
 );
-export const ServerMessage = Type.Union([ServerWelcome, ServerAck, ServerRetry, ServerReject, ServerCommand]);
+/**
+ * Sent right after the welcome: agent messages this collector accepts beyond protocol v1's
+ * first set. A new message type is announced here instead of added to the welcome, whose
+ * schema older agents check strictly; an older agent logs this message as unknown and
+ * ignores it.
+ */
+export const ServerFeatures = Type.Object(
+  { type: Type.Literal('features'), accepts: Type.Array(Type.String({ maxLength: 40 }), { maxItems: 32 }) },
+  { additionalProperties: false },
+);
+/** Feature name for AgentUpdateStatus. */
+export const FEATURE_UPDATE_STATUS = 'update-status';
+export const ServerMessage = Type.Union([ServerWelcome, ServerAck, ServerRetry, ServerReject, ServerCommand, ServerFeatures]);
 export type ServerMessage = Static<typeof ServerMessage>;
 export type ServerCommand = Static<typeof ServerCommand>;
 

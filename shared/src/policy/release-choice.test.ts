@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { chooseRelease, compareVersions, type AgentTarget } from './choose.js';
-import { inRollout } from '#shared/policy/updates.js';
+import { chooseRelease, compareVersions, type AgentTarget } from './release-choice.js';
+import { inRollout } from './updates.js';
 
 const t = (version: string, channel: 'stable' | 'beta' = 'stable', target = 'linux-x64'): AgentTarget => ({ path: `agent/${version}/${target}/posture-agent`, version, channel, target });
 const base = { target: 'linux-x64', current: '1.0.0', deviceId: 'dev_a' };

@@ -1,10 +1,11 @@
 /**
- * Which signed release this agent should run (pure): among the verified targets for this
+ * Which signed release an agent should run (pure; the agent decides with it, the collector
+ * uses it to show each device's target version): among the verified targets for this
  * build target, the pinned version if the rollout pins one, else the highest version in the
  * device's channel (`beta` also takes stable releases), and only when the device is inside
  * the staged percentage and the rollout is not paused.
  */
-import { inRollout, type UpdateRollout } from '#shared/policy/updates.js';
+import { inRollout, type UpdateRollout } from './updates.js';
 
 export interface AgentTarget {
   path: string;
