@@ -44,7 +44,7 @@ export interface BuiltBundle {
 const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null);
 
 /** The versions in force at some point of [from, to): the one in force at `from` and every later one. */
-function versionsInForce(all: PolicyRow[], from: Date): PolicyRow[] {
+export function versionsInForce(all: PolicyRow[], from: Date): PolicyRow[] {
   let start = 0;
   for (let i = 0; i < all.length; i++) if (new Date(all[i].created_at) <= from) start = i;
   return all.slice(start);

@@ -8,7 +8,7 @@ import { markStale } from './stale.js';
 import { deliverAlerts } from '../alerts/worker.js';
 import type { WebhookRegistry } from '../alerts/registry.js';
 import { applyDeadlines } from './deadlines.js';
-import { AUDIT_RETENTION_DAYS, pruneAuditLog } from '../audit/prune.js';
+import { runRetention } from '../retention/prune.js';
 
 const DAY_MS = 86_400_000;
 
@@ -46,10 +46,11 @@ export function startJobs(
       await once(LOCKS.deadlines, (q) => applyDeadlines(q, policy.policy, kinds()));
       await once(LOCKS.alerts, (q) => deliverAlerts(q, opts.webhooks.targets(), opts.publicUrl()));
       await once(LOCKS.cleanup, (q) => q.query('DELETE FROM token_jtis WHERE expires_at < now()'));
-      // Audit-log retention, daily per process (the prune lock makes it once across collectors).
+      // Retention, daily per process (its lease makes it once a day across collectors): month
+      // partitions ahead, digests, then reports, state events and the audit log (retention/prune.ts).
       if (Date.now() - lastPrune >= DAY_MS) {
         lastPrune = Date.now();
-        await pruneAuditLog(db, new Date(Date.now() - (policy.policy.retention?.auditLogDays ?? AUDIT_RETENTION_DAYS) * DAY_MS));
+        await runRetention(db, policy.policy);
       }
     } catch (e) {
       opts.log.warn({ err: (e as Error).message }, 'background job failed; will retry');
