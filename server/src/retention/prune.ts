@@ -93,12 +93,13 @@ async function takeLease(db: Db, now: Date): Promise<boolean> {
   return r.rowCount > 0;
 }
 
-/** Months (UTC starts) with rows older than `before` in `table`'s DEFAULT partition. */
-async function defaultMonths(q: Queryable, table: PartitionedTable, before: Date): Promise<Date[]> {
+/** Months (UTC starts) with rows older than `before` in `table`'s DEFAULT partition (reports: only those received before `cutoff`). */
+async function defaultMonths(q: Queryable, table: PartitionedTable, before: Date, cutoff: Date): Promise<Date[]> {
   const col = PARTITIONED[table];
   const r = await q.query<{ m: Date }>(
-    `SELECT DISTINCT date_trunc('month', ${col} AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS m FROM ${table}_default WHERE ${col} < $1 ORDER BY 1`,
-    [before],
+    `SELECT DISTINCT date_trunc('month', ${col} AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS m FROM ${table}_default
+      WHERE ${col} < $1 ${table === 'reports' ? 'AND received_at < $2' : 'AND $2::timestamptz IS NOT NULL'} ORDER BY 1`,
+    [before, cutoff],
   );
   return r.rows.map((x) => new Date(x.m));
 }
@@ -155,7 +156,7 @@ export async function runRetention(db: Db, policy: Policy, opts: RetentionOption
     const cutoff = new Date(now.getTime() - days[kind] * DAY_MS);
     const edge = monthBounds(cutoff).from; // months ending at or before this are whole-past
     const parts = (await monthPartitions(db, table)).filter((p) => p.to <= edge);
-    const fromDefault = await defaultMonths(db, table, edge);
+    const fromDefault = await defaultMonths(db, table, edge, cutoff);
     const months = [...new Set([...parts.map((p) => p.from.getTime()), ...fromDefault.map((m) => m.getTime())])].sort((a, b) => a - b).map((t) => new Date(t));
     plan.push({ kind, table, cutoff, edge, parts, months });
   }
@@ -171,7 +172,7 @@ export async function runRetention(db: Db, policy: Policy, opts: RetentionOption
     if (opts.dryRun) {
       for (const part of p.parts) res.rowsInDropped += Number((await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${part.name}`)).rows[0].n);
       res.partitionsDropped = p.parts.map((x) => x.name);
-      res.rowsDeleted = Number((await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${p.table}_default WHERE ${col} < $1`, [p.edge])).rows[0].n);
+      res.rowsDeleted = Number((await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${p.table}_default WHERE ${col} < $1${p.table === 'reports' ? ' AND received_at < $2' : ' AND $2::timestamptz IS NOT NULL'}`, [p.edge, p.cutoff])).rows[0].n);
       run.kinds.push(res);
       continue;
     }
