@@ -24,6 +24,8 @@ import { writePeopleCsv } from './people-csv.js';
 import { groupsInPeriod, writeGroupMemberships } from './groups-csv.js';
 import { writeAuditCsv, type AuditRefs } from './audit-file.js';
 import { currentSigningKey, historyJwks, keyHistory } from '../meta/collector-keys.js';
+import { digestsFor, prunedBefore } from './digests-file.js';
+import { DIGESTS_FILE, withDigests } from '#shared/evidence/digest.js';
 
 export interface BundleDeps {
   db: Db;
@@ -72,6 +74,12 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
     mark = t;
   };
 
+  // Retention pruned the months before `rawFrom`: their figures come from signed digests.
+  const pruned = await prunedBefore(db);
+  const rawFrom = pruned && pruned > from ? (pruned < to ? pruned : to) : null;
+  const dgf = rawFrom ? new HashedFile(dir, DIGESTS_FILE) : null;
+  let deviceMonths = 0;
+
   // devices.csv — one row per device, one status and one % column per check (filterable).
   const dev = new HashedFile(dir, 'devices.csv');
   await dev.write(CSV_BOM + csvRow(devicesCsvHeader(CHECK_IDS)));
@@ -93,6 +101,11 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
     const inputs = await historyInputs(db, page.map((d) => d.id), from, to, stale);
     const edgeRows = await edgesFor(db, page.map((d) => d.id), from, to);
     const groupsOf = await groupsInPeriod(db, page.map((d) => d.id), from, to);
+    const dg = rawFrom ? await digestsFor(db, page.map((d) => d.id), from, rawFrom) : null;
+    if (dg && dgf) {
+      await dgf.write(dg.lines.map((l) => JSON.stringify(l) + '\n').join(''));
+      deviceMonths += dg.lines.filter((l) => !l.edge).length;
+    }
     let edgeChunk = '';
     for (const d of page) {
       edgeChunk += JSON.stringify({
@@ -105,11 +118,12 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
     let chunk = '';
     for (const d of page) {
       if (d.revoked_at) refs.revokedDeviceIds.add(d.id);
-      const h = deviceHistory({
-        from, to, now, enrolledAt: new Date(d.enrolled_at), revokedAt: d.revoked_at ? new Date(d.revoked_at) : null, staleAfterHours: stale,
+      const raw = deviceHistory({
+        from: rawFrom ?? from, to, now, enrolledAt: new Date(d.enrolled_at), revokedAt: d.revoked_at ? new Date(d.revoked_at) : null, staleAfterHours: stale,
         checkIds: CHECK_IDS, events: inputs.events.get(d.id) ?? [], reportRuns: inputs.runs.get(d.id) ?? [], exclusions: inputs.exclusions.get(d.id) ?? [],
         bucketEdges: edges,
       });
+      const h = withDigests(raw, dg?.inPeriod.get(d.id) ?? []);
       const figs = deviceFigures(h, d.revoked_at ? new Date(d.revoked_at) : null, to, CHECK_IDS);
       agg.add({ ...d, state: String(figs[0]) }, h);
       chunk += csvRow([
@@ -121,6 +135,7 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
   }
   files.push(await dev.close());
   files.push(await edf.close());
+  if (dgf) files.push(await dgf.close());
   phase('devices');
 
   // events.csv — every state change in the period (check "*" = the device's overall state).
@@ -233,6 +248,7 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
     counts: { devices: agg.devices, events, exclusions, reports, deviceKeys: kidList.length },
     ...(group ? { scope: { group } } : {}),
     audit: auditOut.audit,
+    ...(rawFrom ? { digests: { file: DIGESTS_FILE, rawFrom: rawFrom.toISOString(), deviceMonths } } : {}),
     files,
   };
   const manifestBytes = Buffer.from(JSON.stringify(manifest, null, 2) + '\n', 'utf8');
@@ -240,5 +256,5 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
   const jws = await new CompactSign(manifestBytes).setProtectedHeader({ alg: 'EdDSA', kid: signing.kid, typ: MANIFEST_JWS_TYP }).sign(signing.key);
   await writeWhole(dir, MANIFEST_JWS_FILE, jws + '\n');
   phase('rest');
-  return { manifest, files: [...BUNDLE_FILES, MANIFEST_FILE, MANIFEST_JWS_FILE], timings };
+  return { manifest, files: [...BUNDLE_FILES, ...(dgf ? [DIGESTS_FILE] : []), MANIFEST_FILE, MANIFEST_JWS_FILE], timings };
 }

@@ -73,7 +73,7 @@ export async function writeMonthDigests(db: Db, month: Date, fallbackPolicy: Pol
         format: DIGEST_FORMAT, deviceId: d.id, month: monthKey(from), from: from.toISOString(), to: to.toISOString(),
         reports: Number(d.n), firstSeq: first.seq, lastSeq: last.seq, firstReportId: d.first_id, lastReportId: d.last_id,
         firstPrevHash: first.prevHash ?? null, head: reportHash(d.last_jws),
-        evictedAtStart: first.spool?.evicted ?? 0, evictedAtEnd: last.spool?.evicted ?? 0,
+        evictedAtStart: (first.spool?.evicted ?? 0) + (first.spool?.quarantined ?? 0), evictedAtEnd: (last.spool?.evicted ?? 0) + (last.spool?.quarantined ?? 0),
         staleAfterHours: stale, ...digestFigures(h), createdAt: now.toISOString(),
       };
       const jws = await new CompactSign(new TextEncoder().encode(canonicalJson(body)))

@@ -11,6 +11,7 @@
  * report's hash) and the month's last report hashes to `head`, which the first raw report
  * after it must sign as its prevHash.
  */
+import type { ChainLink } from './chain.js';
 import { CHECK_STATES, OVERALL_STATES, type DeviceHistory, type HistCheckState, type OverallState } from './history.js';
 
 export const DIGEST_FORMAT = 'posture-monthly-digest/1';
@@ -22,6 +23,8 @@ export const DIGESTS_FILE = 'digests.jsonl';
 export interface DigestFigures<S extends string> {
   seconds: Record<S, number>;
   compliantPct: number | null;
+  /** The state at the month's end (the verifier checks the state a later period starts in against it). */
+  stateAtEnd?: S;
 }
 
 /** The signed content of one device-month. Times are ISO-8601 UTC. */
@@ -43,7 +46,7 @@ export interface MonthlyDigest {
   firstPrevHash: string | null;
   /** reportHash(jws) of the month's last report: the chain head. */
   head: string | null;
-  /** The device's signed spool eviction counter in its first and last report of the month. */
+  /** The device's signed spool counters (evicted + quarantined, as the chain check counts them) in its first and last report of the month. */
   evictedAtStart: number;
   evictedAtEnd: number;
   /** The policy's stale threshold used for the figures. */
@@ -59,8 +62,8 @@ export interface MonthlyDigest {
 /** The digest figures of one device-month from its history (deviceHistory over the month). */
 export function digestFigures(h: DeviceHistory): Pick<MonthlyDigest, 'measuredSeconds' | 'checks' | 'overall'> {
   const checks: MonthlyDigest['checks'] = {};
-  for (const [id, c] of Object.entries(h.checks)) checks[id] = { seconds: { ...c.seconds }, compliantPct: c.compliantPct };
-  return { measuredSeconds: h.measuredSeconds, checks, overall: { seconds: { ...h.overall.seconds }, compliantPct: h.overall.compliantPct } };
+  for (const [id, c] of Object.entries(h.checks)) checks[id] = { seconds: { ...c.seconds }, compliantPct: c.compliantPct, stateAtEnd: c.stateAtEnd };
+  return { measuredSeconds: h.measuredSeconds, checks, overall: { seconds: { ...h.overall.seconds }, compliantPct: h.overall.compliantPct, stateAtEnd: h.overall.stateAtEnd } };
 }
 
 const pct = (num: number, den: number): number | null => (den > 0 ? Math.round((10_000 * num) / den) / 100 : null);
@@ -93,4 +96,38 @@ export function monthKey(d: Date): string {
 export function monthBounds(d: Date): { from: Date; to: Date } {
   const from = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1));
   return { from, to: new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)) };
+}
+
+/**
+ * A device's history over a period part of which was pruned: `raw` is deviceHistory over the
+ * raw part [rawFrom, to); `digests` are the device's digests of the pruned months inside the
+ * period (each month counted whole). Seconds per state are summed and every % recomputed from
+ * the sums (combineCheck/combineOverall: time-weighted); states at the end, failures and
+ * buckets stay the raw part's. Used by the exporter and the verifier alike.
+ */
+export function withDigests(raw: DeviceHistory, digests: readonly MonthlyDigest[]): DeviceHistory {
+  if (!digests.length) return raw;
+  const checks: DeviceHistory['checks'] = {};
+  for (const [id, c] of Object.entries(raw.checks)) {
+    const parts = [c.seconds, ...digests.map((d) => d.checks[id]?.seconds).filter((x): x is Record<HistCheckState, number> => !!x)];
+    const f = combineCheck(parts);
+    const inScope = f.seconds.pass + f.seconds.failing + f.seconds.noncompliant + f.seconds.unknown;
+    checks[id] = { ...c, seconds: f.seconds, compliantPct: f.compliantPct, withinPolicyPct: pct(f.seconds.pass + f.seconds.failing, inScope) };
+  }
+  const o = combineOverall([raw.overall.seconds, ...digests.map((d) => d.overall.seconds)]);
+  return {
+    ...raw,
+    measuredSeconds: raw.measuredSeconds + digests.reduce((a, d) => a + d.measuredSeconds, 0),
+    checks,
+    overall: { ...raw.overall, seconds: o.seconds, compliantPct: o.compliantPct },
+  };
+}
+
+/** The chain position a digest ends at (its month's last report), as the chain check takes it. */
+export function digestTail(d: MonthlyDigest): ChainLink {
+  return { reportId: `${d.lastReportId} (last of digest ${d.deviceId} ${d.month})`, seq: d.lastSeq ?? 0, hash: d.head ?? '', evicted: d.evictedAtEnd };
+}
+/** The chain position a digest starts at (its month's first report and the link it signed). */
+export function digestStart(d: MonthlyDigest): ChainLink {
+  return { reportId: `${d.firstReportId} (first of digest ${d.deviceId} ${d.month})`, seq: d.firstSeq ?? 0, ...(d.firstPrevHash ? { prevHash: d.firstPrevHash } : {}), hash: '', evicted: d.evictedAtStart };
 }
