@@ -77,11 +77,15 @@ export async function checkDigests(dir: string, manifest: Manifest, jwks: { keys
       const v = await compactVerify(rec.jws, k.key, { algorithms: ['EdDSA'] });
       if (v.protectedHeader.typ !== DIGEST_JWS_TYP || v.protectedHeader.kid !== rec.kid) throw new Error(`header typ/kid is not ${DIGEST_JWS_TYP}/${rec.kid}`);
       body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(v.payload)) as MonthlyDigest;
-      const at = Date.parse(body.createdAt);
-      if ((k.validFrom && !(at >= Date.parse(k.validFrom))) || (k.validTo && !(at < Date.parse(k.validTo))))
-        throw new Error(`written at ${body.createdAt}, outside the validity of key ${rec.kid}`);
     } catch (e) {
       problem(DIGESTS_FILE, `${where}: the digest's signature does not verify (${(e as Error).message}): it was changed`);
+      continue;
+    }
+    // A key signs only while it is in force (the key history's validity, as for the manifest).
+    const k = keys.get(rec.kid!)!;
+    const at = Date.parse(body.createdAt);
+    if ((k.validFrom && !(at >= Date.parse(k.validFrom))) || (k.validTo && !(at < Date.parse(k.validTo)))) {
+      problem(DIGESTS_FILE, `${where}: written at ${body.createdAt}, outside the validity of its key ${rec.kid} (${k.validFrom ?? '(start)'} to ${k.validTo ?? '(now)'})`);
       continue;
     }
     if (body.format !== DIGEST_FORMAT) problem(DIGESTS_FILE, `${where}: unknown digest format ${String(body.format)}`);

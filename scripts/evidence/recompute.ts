@@ -77,6 +77,8 @@ interface DeviceState {
   pending: EventRow[];
   edge: Edge;
   lastAt: number;
+  /** Set while the chain's last link is a signed digest (the month before the raw reports). */
+  fromDigest?: string;
 }
 
 const link = (p: ReportPayload, jws: string): ChainLink => ({
@@ -208,6 +210,7 @@ export class Recompute {
         const all = this.digests.byDevice.get(e.deviceId)!.all;
         const last = all[all.length - 1];
         d.chain = new DeviceChain(e.deviceId, digestTail(last));
+        d.fromDigest = last.month;
         for (const [id, s] of d.states) {
           const got = last.checks[id]?.stateAtEnd;
           if (got && got !== 'unknown' && got !== s.state && !(failingish(got) && failingish(s.state)))
@@ -297,7 +300,9 @@ export class Recompute {
     }
     const at = Date.parse(p.collectedAt);
     const bad = d.chain.push(link(p, jws));
-    if (bad) this.problem('reports.jsonl', `line ${line}: device ${p.deviceId}: ${bad}`);
+    if (bad)
+      this.problem('reports.jsonl', `line ${line}: device ${p.deviceId}: ${bad}${d.fromDigest ? ` — the chain continues from the signed digest of ${d.fromDigest}: the digest of a later pruned month (before ${this.digests?.rawFrom.toISOString().slice(0, 7)}) is missing, or reports were deleted` : ''}`);
+    d.fromDigest = undefined;
     this.reevaluations(p.deviceId, d, at);
     const rows: EventRow[] = [];
     while (d.pending.length && d.pending[0].at === at) rows.push(d.pending.shift()!);

@@ -98,8 +98,9 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
     const page = await devicePage(db, from, to, after, undefined, group);
     if (!page.length) break;
     after = page[page.length - 1].id;
-    const inputs = await historyInputs(db, page.map((d) => d.id), from, to, stale);
-    const edgeRows = await edgesFor(db, page.map((d) => d.id), from, to);
+    // With a pruned part, the raw history (and the state it starts in) begins at rawFrom.
+    const inputs = await historyInputs(db, page.map((d) => d.id), rawFrom ?? from, to, stale);
+    const edgeRows = await edgesFor(db, page.map((d) => d.id), rawFrom ?? from, to);
     const groupsOf = await groupsInPeriod(db, page.map((d) => d.id), from, to);
     const dg = rawFrom ? await digestsFor(db, page.map((d) => d.id), from, rawFrom) : null;
     if (dg && dgf) {
