@@ -11,6 +11,8 @@ import { applyDeadlines } from './deadlines.js';
 import { runRetention } from '../retention/prune.js';
 
 const DAY_MS = 86_400_000;
+/** How long after start the first retention run waits (then daily). */
+export const RETENTION_FIRST_RUN_DELAY_MS = 10 * 60_000;
 
 const LOCKS = { stale: 7362101, alerts: 7362102, cleanup: 7362103, deadlines: 7362104 };
 
@@ -30,7 +32,9 @@ export function startJobs(
 ): () => Promise<void> {
   const kinds = () => alertKinds(opts.webhooks);
   let running: Promise<void> | null = null;
-  let lastPrune = 0;
+  // Retention first runs 10 minutes after start, not at boot: a restart (or a crash loop) does
+  // not add the day's heaviest job to start-up, and then it runs daily.
+  let lastPrune = Date.now() - DAY_MS + RETENTION_FIRST_RUN_DELAY_MS;
   const once = async (lock: number, fn: (q: Parameters<Parameters<Db['tx']>[0]>[0]) => Promise<unknown>) => {
     await db.tx(async (q) => {
       const got = await q.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [lock]);
