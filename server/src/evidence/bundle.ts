@@ -145,7 +145,7 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
   let events = 0;
   for (let after: TimeCursor | null = null; ; ) {
     signal?.throwIfAborted();
-    const page = await eventPage(db, from, to, after, undefined, group);
+    const page = await eventPage(db, rawFrom ?? from, to, after, undefined, group);
     if (!page.length) break;
     const last = page[page.length - 1];
     after = { at: last.at_key, id: last.id };
@@ -179,7 +179,7 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
   let reports = 0;
   for (let after: TimeCursor | null = null; ; ) {
     signal?.throwIfAborted();
-    const page = await reportPage(db, from, to, after, undefined, group);
+    const page = await reportPage(db, rawFrom ?? from, to, after, undefined, group); // the pruned part is in digests.jsonl
     if (!page.length) break;
     const last = page[page.length - 1];
     after = { at: last.at_key, id: last.report_id };
