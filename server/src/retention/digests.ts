@@ -48,11 +48,11 @@ export async function writeMonthDigests(db: Db, month: Date, fallbackPolicy: Pol
     // reports_device_time_idx, one month partition), skipping device-months already digested.
     const page = await db.query<MonthRow>(
       `SELECT d.id, d.enrolled_at, d.revoked_at, c.n::text AS n, f.jws AS first_jws, f.report_id AS first_id, l.jws AS last_jws, l.report_id AS last_id
-         FROM (SELECT id, enrolled_at, revoked_at FROM devices WHERE id > $3 AND enrolled_at < $2 ORDER BY id LIMIT $4) d
+         FROM (SELECT id, enrolled_at, revoked_at FROM devices WHERE id > $3 AND enrolled_at < $2 ORDER BY id LIMIT $4) d0
+         CROSS JOIN LATERAL (SELECT d0.* WHERE NOT EXISTS (SELECT 1 FROM monthly_digests g WHERE g.device_id = d0.id AND g.month = $1::date)) d
          CROSS JOIN LATERAL (SELECT count(*) AS n FROM reports r WHERE r.device_id = d.id AND r.collected_at >= $1 AND r.collected_at < $2) c
          CROSS JOIN LATERAL (SELECT jws, report_id FROM reports r WHERE r.device_id = d.id AND r.collected_at >= $1 AND r.collected_at < $2 ORDER BY collected_at, report_id LIMIT 1) f
          CROSS JOIN LATERAL (SELECT jws, report_id FROM reports r WHERE r.device_id = d.id AND r.collected_at >= $1 AND r.collected_at < $2 ORDER BY collected_at DESC, report_id DESC LIMIT 1) l
-        WHERE NOT EXISTS (SELECT 1 FROM monthly_digests g WHERE g.device_id = d.id AND g.month = $1::date)
         ORDER BY d.id`,
       [from, to, after, PAGE],
     );

@@ -49,6 +49,9 @@ export interface KindPrune {
   rowsDeleted: number;
   /** Rows in the dropped partitions (counted before the drop). */
   rowsInDropped: number;
+  /** Milliseconds spent dropping partitions, and in batched deletes (the benchmark prints them). */
+  dropMs: number;
+  deleteMs: number;
 }
 
 export interface RetentionRun {
@@ -168,7 +171,7 @@ export async function runRetention(db: Db, policy: Policy, opts: RetentionOption
 
   for (const p of plan) {
     const col = PARTITIONED[p.table];
-    const res: KindPrune = { kind: p.kind, cutoff: p.cutoff.toISOString(), months: p.months.map(monthKey), partitionsDropped: [], rowsDeleted: 0, rowsInDropped: 0 };
+    const res: KindPrune = { kind: p.kind, cutoff: p.cutoff.toISOString(), months: p.months.map(monthKey), partitionsDropped: [], rowsDeleted: 0, rowsInDropped: 0, dropMs: 0, deleteMs: 0 };
     if (opts.dryRun) {
       for (const part of p.parts) res.rowsInDropped += Number((await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${part.name}`)).rows[0].n);
       res.partitionsDropped = p.parts.map((x) => x.name);
@@ -185,8 +188,10 @@ export async function runRetention(db: Db, policy: Policy, opts: RetentionOption
     for (const part of p.parts) {
       // A report received after the cutoff stays, whatever its (device-signed) collected_at says.
       const late = p.table === 'reports' && (await db.query(`SELECT 1 FROM ${part.name} WHERE received_at >= $1 LIMIT 1`, [p.cutoff])).rows.length > 0;
+      const t0 = Date.now();
       if (late || opts.strategy === 'delete') {
         res.rowsDeleted += await batchedDelete(db, part.name, p.table === 'reports' ? 'received_at < $1' : 'true', p.table === 'reports' ? [p.cutoff] : [], batch);
+        res.deleteMs += Date.now() - t0;
         continue;
       }
       await step(db, async (q) => {
@@ -196,9 +201,12 @@ export async function runRetention(db: Db, policy: Policy, opts: RetentionOption
         await q.query(`DROP TABLE ${part.name}`);
       });
       res.partitionsDropped.push(part.name);
+      res.dropMs += Date.now() - t0;
     }
+    const t1 = Date.now();
     const lateClause = p.table === 'reports' ? ' AND received_at < $2' : '';
     res.rowsDeleted += await batchedDelete(db, `${p.table}_default`, `${col} < $1${lateClause}`, p.table === 'reports' ? [p.edge, p.cutoff] : [p.edge], batch);
+    res.deleteMs += Date.now() - t1;
     await audit(db, {
       actor: opts.actor ?? 'system:retention', action: 'retention.prune', target: `retention:${p.kind}`,
       detail: { kind: p.kind, cutoff: res.cutoff, before: p.edge.toISOString(), months: res.months, partitionsDropped: res.partitionsDropped, rowsInDropped: res.rowsInDropped, rowsDeleted: res.rowsDeleted, digestsWrittenThisRun: run.digestsWritten },
