@@ -27,6 +27,7 @@ const DAY = 86_400_000;
 const NOW = new Date();
 const EDGE = monthBounds(new Date(NOW.getTime() - 400 * DAY)).from;
 const monthStart = (k: number) => new Date(Date.UTC(EDGE.getUTCFullYear(), EDGE.getUTCMonth() + k, 1));
+const OLD3 = monthStart(-3); // before the period: its digest is the chain edge
 const OLD2 = monthStart(-2);
 const OLD1 = monthStart(-1);
 const FROM = OLD2;
@@ -39,10 +40,10 @@ describe.each(STORES)('bundles over pruned months (%s)', (kind) => {
   let identity: CollectorIdentity;
   let cleanup: () => Promise<void> = async () => {};
   const dirs: string[] = [];
-  const exportAndVerify = async () => {
+  const exportAndVerify = async (from = FROM) => {
     const dir = tempDir('posture-pruned-bundle-');
     dirs.push(dir);
-    const b = await buildBundle({ db, identity, currentPolicy: DEFAULT_POLICY, version: 'test' }, FROM, TO, dir, new Date());
+    const b = await buildBundle({ db, identity, currentPolicy: DEFAULT_POLICY, version: 'test' }, from, TO, dir, new Date());
     const r = await verifyBundleDir(dir);
     return { dir, manifest: b.manifest, r, text: r.problems.map((p) => `${p.file}: ${p.message}`).join('\n') };
   };
@@ -74,7 +75,7 @@ describe.each(STORES)('bundles over pruned months (%s)', (kind) => {
     }
     await migrate(db);
     identity = await loadIdentity(db);
-    const start = new Date(OLD2.getTime() + 3 * DAY);
+    const start = new Date(OLD3.getTime() + 3 * DAY);
     await seedDevices(db, [
       { id: 'dev-a', hostname: 'a', enrolledAt: new Date(start.getTime() - DAY), reportTimes: every(start, NOW, 12) },
       { id: 'dev-b', hostname: 'b', enrolledAt: new Date(start.getTime() - DAY), reportTimes: every(start, NOW, 12),
@@ -97,16 +98,23 @@ describe.each(STORES)('bundles over pruned months (%s)', (kind) => {
     // The raw part starts at the edge: no report of the pruned months ships.
     const lines = readFileSync(join(dir, 'reports.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { collectedAt: string });
     expect(lines.every((l) => Date.parse(l.collectedAt) >= EDGE.getTime())).toBe(true);
-    // dev-b's ten firewall-off days of OLD1 count (time-weighted) in devices.csv; dev-a passes
-    // everything, less the day between enrolment and its first report (unknown time).
+    // dev-b's ten firewall-off days of OLD1 count (time-weighted) in devices.csv; dev-a passes everything.
     const rows = parseCsv(readFileSync(join(dir, 'devices.csv'), 'utf8'));
     const col = rows[0].indexOf('firewall_pct_compliant');
     const pctOf = (id: string) => Number(rows.find((x) => x[0] === id)![col]);
-    expect(pctOf('dev-a')).toBeGreaterThan(98.5);
-    expect(pctOf('dev-a')).toBeLessThan(100);
+    expect(pctOf('dev-a')).toBe(100);
     // ≈ 10 of ≈ 100 measured days failing (grace included: not compliant).
     expect(pctOf('dev-b')).toBeLessThan(pctOf('dev-a') - 8);
     expect(pctOf('dev-b')).toBeGreaterThan(pctOf('dev-a') - 12);
+  });
+
+  it('a period starting later links to the newest digest before it (the edge)', async () => {
+    const { dir, manifest, r, text } = await exportAndVerify(OLD1);
+    expect(text).toBe('');
+    expect(r.ok).toBe(true);
+    expect(manifest.digests?.deviceMonths).toBe(2);
+    const lines = readFileSync(join(dir, 'digests.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { deviceId: string; month: string; edge: boolean });
+    expect(lines.filter((l) => l.edge).map((l) => `${l.deviceId} ${l.month}`)).toEqual([`dev-a ${monthKey(OLD2)}`, `dev-b ${monthKey(OLD2)}`]);
   });
 
   it('a digest changed in the database fails, naming device and month', async () => {
@@ -148,7 +156,7 @@ describe.each(STORES)('bundles over pruned months (%s)', (kind) => {
     try {
       const { r, text } = await exportAndVerify();
       expect(r.ok).toBe(false);
-      expect(text).toMatch(new RegExp(`digests\\.jsonl: device dev-a month ${monthKey(OLD1)}: starts at seq \\d+ with no earlier digest it links to`));
+      expect(text).toMatch(new RegExp(`digests\\.jsonl: device dev-a month ${monthKey(OLD1)}: does not continue month ${monthKey(OLD3)} \\(no digest for ${monthKey(OLD2)}: missing\\): \\d+ report\\(s\\) missing`));
     } finally {
       await restore();
     }

@@ -39,9 +39,10 @@ export async function digestsFor(q: Queryable, ids: string[], from: Date, rawFro
        SELECT device_id, month, kid, jws, false AS edge FROM monthly_digests
         WHERE device_id IN (SELECT jsonb_array_elements_text($1::jsonb)) AND month >= date_trunc('month', $2::timestamptz AT TIME ZONE 'UTC')::date AND month < $3::date
        UNION ALL
-       SELECT DISTINCT ON (device_id) device_id, month, kid, jws, true AS edge FROM monthly_digests
-        WHERE device_id IN (SELECT jsonb_array_elements_text($1::jsonb)) AND month < date_trunc('month', $2::timestamptz AT TIME ZONE 'UTC')::date
-        ORDER BY device_id, month DESC) x
+       -- parenthesized: this ORDER BY picks each device's newest digest before the period, not the union's order
+       (SELECT DISTINCT ON (device_id) device_id, month, kid, jws, true AS edge FROM monthly_digests
+         WHERE device_id IN (SELECT jsonb_array_elements_text($1::jsonb)) AND month < date_trunc('month', $2::timestamptz AT TIME ZONE 'UTC')::date
+         ORDER BY device_id, month DESC)) x
      ORDER BY device_id, month`,
     [idJson, from, rawFrom.toISOString().slice(0, 10)],
   );
