@@ -39,6 +39,8 @@ import type { ReportPayload } from '#shared/protocol/messages.js';
 import { verifyReportLine, type KeyMap, type ReportRecord } from './verify-bundle.js';
 import { OWNER_CHECK_ID } from '#shared/policy/owner-check.js';
 import { groupsAt, type MembershipWindow } from '#shared/policy/effective.js';
+import { digestTail, withDigests } from '#shared/evidence/digest.js';
+import type { DigestOutcome } from './digest-check.js';
 
 /** A device's stay in a group (group-memberships.csv), read by the one shared reading (groupsAt). */
 type GroupWindow = MembershipWindow;
@@ -80,6 +82,8 @@ interface DeviceState {
   pending: EventRow[];
   edge: Edge;
   lastAt: number;
+  /** Set while the chain's last link is a signed digest (the month before the raw reports). */
+  fromDigest?: string;
 }
 
 const link = (p: ReportPayload, jws: string): ChainLink => ({
@@ -103,6 +107,8 @@ export class Recompute {
     private readonly to: Date,
     /** null: an older bundle without group-memberships.csv (groups unknown, policy as written). */
     private readonly memberships: Map<string, GroupWindow[]> | null = null,
+    /** The pruned part of the period, verified (digest-check.ts); null when nothing was pruned. */
+    private readonly digests: DigestOutcome | null = null,
   ) {}
 
   /** The device's groups at `at`, whose overrides the collector applied (undefined = unknown). */
@@ -119,7 +125,7 @@ export class Recompute {
   }
 
   /** Load the small inputs (policy, exclusions, events, edges); null when the bundle lacks them (already reported). */
-  static async open(dir: string, manifest: Manifest, keys: KeyMap, problem: Problem): Promise<Recompute | null> {
+  static async open(dir: string, manifest: Manifest, keys: KeyMap, problem: Problem, digests: DigestOutcome | null = null): Promise<Recompute | null> {
     const from = new Date(manifest.period.from);
     const to = new Date(manifest.period.to);
     let versions: { createdAt: Date | null; policy: Policy }[];
@@ -155,7 +161,7 @@ export class Recompute {
         memberships.set(gc(r, 'device_id'), l);
       }
     }
-    const rc = new Recompute(dir, manifest, keys, problem, versions, exclusions, from, to, memberships);
+    const rc = new Recompute(dir, manifest, keys, problem, versions, exclusions, from, to, memberships, digests);
     await rc.loadEdges();
     await rc.loadEvents();
     await rc.markReportRows();
@@ -202,6 +208,19 @@ export class Recompute {
             this.problem(REPORT_EDGES_FILE, `line ${line}: device ${e.deviceId} check ${id}: state at the start of the period found ${s.state}, recomputed ${got} from report ${v.payload.reportId} (seq ${v.payload.seq})`);
         }
         for (const [id, c] of d.states) d.states.set(id, { ...c, result: v.payload.checks.find((x) => x.id === id) });
+      } else if (this.digests?.byDevice.get(e.deviceId)?.all.length) {
+        // The reports before the period's raw part were pruned: the chain continues from the
+        // device's last signed digest, and the state each check starts in must be the state
+        // that digest recorded at its month's end (unknown there: not checkable, e.g. stale).
+        const all = this.digests.byDevice.get(e.deviceId)!.all;
+        const last = all[all.length - 1];
+        d.chain = new DeviceChain(e.deviceId, digestTail(last));
+        d.fromDigest = last.month;
+        for (const [id, s] of d.states) {
+          const got = last.checks[id]?.stateAtEnd;
+          if (got && got !== 'unknown' && got !== s.state && !(failingish(got) && failingish(s.state)))
+            this.problem(REPORT_EDGES_FILE, `line ${line}: device ${e.deviceId} check ${id}: state at the start of the period found ${s.state}, the signed digest of ${last.month} ends in ${got}`);
+        }
       } else {
         // No report before the period: the chain must start at the device's first report (seq 1).
         d.chain = new DeviceChain(e.deviceId, { reportId: '(enrolment)', seq: 0, hash: '', evicted: 0 });
@@ -327,7 +346,9 @@ export class Recompute {
     }
     const at = Date.parse(p.collectedAt);
     const bad = d.chain.push(link(p, jws));
-    if (bad) this.problem('reports.jsonl', `line ${line}: device ${p.deviceId}: ${bad}`);
+    if (bad)
+      this.problem('reports.jsonl', `line ${line}: device ${p.deviceId}: ${bad}${d.fromDigest ? ` — the chain continues from the signed digest of ${d.fromDigest}: the digest of a later pruned month (before ${this.digests?.rawFrom.toISOString().slice(0, 7)}) is missing, or reports were deleted` : ''}`);
+    d.fromDigest = undefined;
     if (this.processingOrder && receivedAt !== undefined && Number.isFinite(receivedAt)) {
       // The re-evaluations the collector ran before this report arrived come first, then the
       // report's own rows (at its collection time).
@@ -394,10 +415,12 @@ export class Recompute {
       }
       const revoked = col(r, 'revoked_at') ? new Date(col(r, 'revoked_at')) : null;
       const enrolled = new Date(col(r, 'first_seen'));
-      const h = deviceHistory({
-        from: this.from, to: this.to, now: new Date(this.manifest.generatedAt), enrolledAt: enrolled, revokedAt: revoked, staleAfterHours: policy.staleAfterHours,
+      const raw = deviceHistory({
+        from: this.digests ? new Date(Math.min(Math.max(this.digests.rawFrom.getTime(), this.from.getTime()), this.to.getTime())) : this.from, to: this.to, now: new Date(this.manifest.generatedAt), enrolledAt: enrolled, revokedAt: revoked, staleAfterHours: policy.staleAfterHours,
         checkIds: CHECK_IDS, events: d.timeline, reportRuns: d.runs, exclusions: this.exclusions.get(id) ?? [], bucketEdges: edges,
       });
+      // Pruned months: their digests' seconds are added, time-weighted (shared/src/evidence/digest.ts).
+      const h = withDigests(raw, this.digests?.byDevice.get(id)?.inPeriod ?? []);
       const figs = deviceFigures(h, revoked, this.to, CHECK_IDS);
       figs.forEach((v, k) => {
         const c = DEVICES_CSV_FIRST_DERIVED + k;

@@ -21,6 +21,7 @@ import { calculateJwkThumbprint, compactVerify, decodeProtectedHeader, importJWK
 import type { ReportPayload } from '#shared/protocol/messages.js';
 import { Recompute } from './recompute.js';
 import { checkAuditLog, type AuditCheckOutcome } from './audit-check.js';
+import { checkDigests, type DigestOutcome } from './digest-check.js';
 import type { AuditChainHead } from '#shared/audit/chain.js';
 import {
   COLLECTOR_JWKS_FILE, MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_FORMAT_NO_AUDIT, MANIFEST_JWS_FILE, isSafeBundlePath, type Manifest,
@@ -43,6 +44,8 @@ export interface VerifyOutcome {
   auditAbsent?: boolean;
   /** The audit chain head this bundle signs (to pass as the anchor when verifying the next one). */
   auditHead?: AuditChainHead | null;
+  /** Device-months proven by signed monthly digests instead of raw reports (retention pruned them). */
+  digests?: { deviceMonths: number; rawFrom: string };
 }
 
 const MAX_LISTED_REPORT_PROBLEMS = 20;
@@ -137,7 +140,15 @@ export async function verifyBundleDir(dir: string, pinned?: { keys: JWK[] }, opt
   try {
     await stat(join(dir, 'reports.jsonl'));
     // 5: the figures, recomputed from the signed reports (scripts/evidence/recompute.ts).
-    rc = await Recompute.open(dir, manifest, keys, problem);
+    // The pruned part of the period first: the recompute continues each chain from its last digest.
+    let dg: DigestOutcome | null = null;
+    try {
+      dg = await checkDigests(dir, manifest, pinned ?? (await readJson<{ keys: JWK[] }>(join(dir, COLLECTOR_JWKS_FILE))), problem);
+      if (dg) out.digests = { deviceMonths: dg.deviceMonths, rawFrom: dg.rawFrom.toISOString() };
+    } catch (e) {
+      problem('digests.jsonl', `could not be checked: ${(e as Error).message}`);
+    }
+    rc = await Recompute.open(dir, manifest, keys, problem, dg);
     const rl = createInterface({ input: createReadStream(join(dir, 'reports.jsonl')), crlfDelay: Infinity });
     let line = 0;
     for await (const text of rl) {

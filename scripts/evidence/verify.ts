@@ -95,6 +95,7 @@ async function main(): Promise<number> {
     }
     w(`checked:    ${r.filesChecked} files, ${r.reportsChecked} device-signed reports`);
     if (r.recomputed) w(`recomputed: ${r.recomputed.devices} device chains and figures, ${r.recomputed.events} check events, from the signed reports`);
+    if (r.digests) w(`retention:  ${r.digests.deviceMonths} device-months verified from digests, not raw reports (raw reports from ${r.digests.rawFrom})`);
     if (r.audit) w(`audit log:  ${r.audit.entries} chained entries checked to the signed head, ${r.audit.matched} exclusions, policy versions and revocations matched to an entry${r.audit.excused ? `; ${r.audit.excused} older than the retention (entries pruned before ${r.audit.prunedBefore}) not matched` : ''}`);
     if (r.audit?.anchor) w(`audit anchor: ${r.audit.anchor === 'found' ? 'the earlier bundle\'s head is in this chain, unchanged' : 'older than this bundle\'s segment: not checked'}`);
     if (r.auditHead) w(`audit head: ${r.auditHead.seq}:${r.auditHead.hash} (keep it; pass --audit-anchor ${r.auditHead.seq}:${r.auditHead.hash} when verifying the next bundle)`);

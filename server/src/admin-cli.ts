@@ -8,6 +8,10 @@
  * rotates the collector's evidence-signing key (meta/collector-keys.ts), audit-logged the same way.
  * With PostgreSQL it can run while collectors serve (they pick the new key up by NOTIFY and every
  * export reads the current key); the embedded store must be stopped first, as for reset-token.
+ *
+ * `npm run admin -- prune [--dry-run]`: runs retention now (retention/prune.ts) under the policy
+ * version in force (the newest recorded, else the built-in default), without waiting for the
+ * daily job; `--dry-run` only prints which months, partitions and rows would go.
  */
 import { userInfo } from 'node:os';
 import { ConfigError, loadConfig } from './config/env.js';
@@ -18,10 +22,14 @@ import { createApiToken } from './auth/tokens.js';
 import { audit } from './audit/log.js';
 import { applyStorePermissions } from './db/permissions.js';
 import { ensureSigningKey, rotateSigningKey } from './meta/collector-keys.js';
+import { runRetention } from './retention/prune.js';
+import { DEFAULT_POLICY } from '#shared/policy/default-policy.js';
+import type { Policy } from '#shared/policy/schema.js';
 
 const USAGE = 'Usage: npm run admin -- reset-token\n  Revokes the bootstrap admin token and prints a new one (shown once).\n' +
-  '       npm run rotate-evidence-key [-- --reason TEXT]\n  Rotates the evidence-signing key; the old one stays in the key history with its validity.';
-const COMMANDS = ['reset-token', 'rotate-evidence-key'];
+  '       npm run rotate-evidence-key [-- --reason TEXT]\n  Rotates the evidence-signing key; the old one stays in the key history with its validity.\n' +
+  '       npm run admin -- prune [--dry-run]\n  Runs retention now (digests, then old months of reports and state events, then the audit log); --dry-run prints what would go.';
+const COMMANDS = ['reset-token', 'rotate-evidence-key', 'prune'];
 
 async function main(argv: string[]): Promise<number> {
   if (!COMMANDS.includes(argv[0] ?? '')) {
@@ -62,6 +70,17 @@ async function main(argv: string[]): Promise<number> {
       await ensureSigningKey(db);
       const r = await rotateSigningKey(db, { actor, reason });
       console.log(`Evidence-signing key rotated at ${r.at}:\n  new key      ${r.kid}\n  previous key ${r.previousKid} (kept in the key history, valid until ${r.at})`);
+      return 0;
+    }
+    if (argv[0] === 'prune') {
+      const dryRun = argv.includes('--dry-run');
+      const pv = await db.query<{ policy: Policy }>('SELECT policy FROM policy_versions ORDER BY id DESC LIMIT 1');
+      await ensureSigningKey(db);
+      const r = await runRetention(db, pv.rows[0]?.policy ?? DEFAULT_POLICY, { dryRun, ignoreLease: true, actor });
+      console.log(dryRun ? 'Retention dry run (nothing was changed):' : 'Retention run:');
+      for (const k of r.kinds)
+        console.log(`  ${k.kind}: cutoff ${k.cutoff}; months ${k.months.join(', ') || '(none)'}; partitions ${dryRun ? 'to drop' : 'dropped'} ${k.partitionsDropped.join(', ') || '(none)'} (${k.rowsInDropped} rows); rows ${dryRun ? 'to delete' : 'deleted'} in batches ${k.rowsDeleted}`);
+      if (!dryRun) console.log(`  digests written ${r.digestsWritten}; audit-log entries pruned ${r.audit?.deleted ?? 0}; partitions created ${r.partitionsCreated.join(', ') || '(none)'}`);
       return 0;
     }
     const token = await db.tx(async (q) => {

@@ -24,6 +24,8 @@ import { writePeopleCsv } from './people-csv.js';
 import { groupsInPeriod, writeGroupMemberships } from './groups-csv.js';
 import { writeAuditCsv, type AuditRefs } from './audit-file.js';
 import { currentSigningKey, historyJwks, keyHistory } from '../meta/collector-keys.js';
+import { digestsFor, prunedBefore } from './digests-file.js';
+import { DIGESTS_FILE, withDigests } from '#shared/evidence/digest.js';
 
 export interface BundleDeps {
   db: Db;
@@ -44,7 +46,7 @@ export interface BuiltBundle {
 const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null);
 
 /** The versions in force at some point of [from, to): the one in force at `from` and every later one. */
-function versionsInForce(all: PolicyRow[], from: Date): PolicyRow[] {
+export function versionsInForce(all: PolicyRow[], from: Date): PolicyRow[] {
   let start = 0;
   for (let i = 0; i < all.length; i++) if (new Date(all[i].created_at) <= from) start = i;
   return all.slice(start);
@@ -72,6 +74,12 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
     mark = t;
   };
 
+  // Retention pruned the months before `rawFrom`: their figures come from signed digests.
+  const pruned = await prunedBefore(db);
+  const rawFrom = pruned && pruned > from ? (pruned < to ? pruned : to) : null;
+  const dgf = rawFrom ? new HashedFile(dir, DIGESTS_FILE) : null;
+  let deviceMonths = 0;
+
   // devices.csv — one row per device, one status and one % column per check (filterable).
   const dev = new HashedFile(dir, 'devices.csv');
   await dev.write(CSV_BOM + csvRow(devicesCsvHeader(CHECK_IDS)));
@@ -90,9 +98,15 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
     const page = await devicePage(db, from, to, after, undefined, group);
     if (!page.length) break;
     after = page[page.length - 1].id;
-    const inputs = await historyInputs(db, page.map((d) => d.id), from, to, stale);
-    const edgeRows = await edgesFor(db, page.map((d) => d.id), from, to);
+    // With a pruned part, the raw history (and the state it starts in) begins at rawFrom.
+    const inputs = await historyInputs(db, page.map((d) => d.id), rawFrom ?? from, to, stale);
+    const edgeRows = await edgesFor(db, page.map((d) => d.id), rawFrom ?? from, to);
     const groupsOf = await groupsInPeriod(db, page.map((d) => d.id), from, to);
+    const dg = rawFrom ? await digestsFor(db, page.map((d) => d.id), from, rawFrom) : null;
+    if (dg && dgf) {
+      await dgf.write(dg.lines.map((l) => JSON.stringify(l) + '\n').join(''));
+      deviceMonths += dg.lines.filter((l) => !l.edge).length;
+    }
     let edgeChunk = '';
     for (const d of page) {
       edgeChunk += JSON.stringify({
@@ -105,11 +119,12 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
     let chunk = '';
     for (const d of page) {
       if (d.revoked_at) refs.revokedDeviceIds.add(d.id);
-      const h = deviceHistory({
-        from, to, now, enrolledAt: new Date(d.enrolled_at), revokedAt: d.revoked_at ? new Date(d.revoked_at) : null, staleAfterHours: stale,
+      const raw = deviceHistory({
+        from: rawFrom ?? from, to, now, enrolledAt: new Date(d.enrolled_at), revokedAt: d.revoked_at ? new Date(d.revoked_at) : null, staleAfterHours: stale,
         checkIds: CHECK_IDS, events: inputs.events.get(d.id) ?? [], reportRuns: inputs.runs.get(d.id) ?? [], exclusions: inputs.exclusions.get(d.id) ?? [],
         bucketEdges: edges,
       });
+      const h = withDigests(raw, dg?.inPeriod.get(d.id) ?? []);
       const figs = deviceFigures(h, d.revoked_at ? new Date(d.revoked_at) : null, to, CHECK_IDS);
       agg.add({ ...d, state: String(figs[0]) }, h);
       chunk += csvRow([
@@ -121,6 +136,7 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
   }
   files.push(await dev.close());
   files.push(await edf.close());
+  if (dgf) files.push(await dgf.close());
   phase('devices');
 
   // events.csv — every state change in the period (check "*" = the device's overall state).
@@ -129,7 +145,7 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
   let events = 0;
   for (let after: TimeCursor | null = null; ; ) {
     signal?.throwIfAborted();
-    const page = await eventPage(db, from, to, after, undefined, group);
+    const page = await eventPage(db, rawFrom ?? from, to, after, undefined, group);
     if (!page.length) break;
     const last = page[page.length - 1];
     after = { at: last.at_key, id: last.id };
@@ -163,7 +179,7 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
   let reports = 0;
   for (let after: TimeCursor | null = null; ; ) {
     signal?.throwIfAborted();
-    const page = await reportPage(db, from, to, after, undefined, group);
+    const page = await reportPage(db, rawFrom ?? from, to, after, undefined, group); // the pruned part is in digests.jsonl
     if (!page.length) break;
     const last = page[page.length - 1];
     after = { at: last.at_key, id: last.report_id };
@@ -233,6 +249,7 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
     counts: { devices: agg.devices, events, exclusions, reports, deviceKeys: kidList.length },
     ...(group ? { scope: { group } } : {}),
     audit: auditOut.audit,
+    ...(rawFrom ? { digests: { file: DIGESTS_FILE, rawFrom: rawFrom.toISOString(), deviceMonths } } : {}),
     files,
   };
   const manifestBytes = Buffer.from(JSON.stringify(manifest, null, 2) + '\n', 'utf8');
@@ -240,5 +257,5 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
   const jws = await new CompactSign(manifestBytes).setProtectedHeader({ alg: 'EdDSA', kid: signing.kid, typ: MANIFEST_JWS_TYP }).sign(signing.key);
   await writeWhole(dir, MANIFEST_JWS_FILE, jws + '\n');
   phase('rest');
-  return { manifest, files: [...BUNDLE_FILES, MANIFEST_FILE, MANIFEST_JWS_FILE], timings };
+  return { manifest, files: [...BUNDLE_FILES, ...(dgf ? [DIGESTS_FILE] : []), MANIFEST_FILE, MANIFEST_JWS_FILE], timings };
 }

@@ -10,6 +10,13 @@ import type { ExclusionWindow, HistEvent, ReportRun } from '#shared/evidence/his
 
 export const PAGE = 500;
 const IN_IDS = 'IN (SELECT jsonb_array_elements_text($1::jsonb))';
+/**
+ * State events plus, per device and check, the last event retention pruned
+ * (state_event_baseline, migration 091): "the state before the period" stays known when its
+ * event is older than the retention. A baseline row is older than every remaining event.
+ */
+const EVENTS_WITH_BASELINE = `(SELECT device_id, check_id, from_state, to_state, at, id FROM state_events
+   UNION ALL SELECT device_id, check_id, from_state, to_state, at, 0 AS id FROM state_event_baseline) se`;
 
 export interface EvidenceDevice {
   id: string;
@@ -71,7 +78,7 @@ export async function historyInputs(q: Queryable, ids: string[], from: Date, to:
   const events = new Map<string, HistEvent[]>();
   // The state each check was in when the period began: its last transition before `from`.
   const before = await q.query<{ device_id: string; check_id: string; to_state: string; at: Date }>(
-    `SELECT DISTINCT ON (device_id, check_id) device_id, check_id, to_state, at FROM state_events
+    `SELECT DISTINCT ON (device_id, check_id) device_id, check_id, to_state, at FROM ${EVENTS_WITH_BASELINE}
       WHERE device_id ${IN_IDS} AND at < $2 AND check_id <> '*' ORDER BY device_id, check_id, at DESC, id DESC`,
     [idJson, from],
   );
@@ -274,14 +281,18 @@ export async function edgesFor(q: Queryable, ids: string[], from: Date, to: Date
   );
   const seqs = await q.query<{ id: string; last_seq: string | null }>(`SELECT id, last_seq::text AS last_seq FROM devices WHERE id ${IN_IDS}`, [idJson]);
   const last = await q.query<{ device_id: string; check_id: string; to_state: string; at: Date }>(
-    `SELECT DISTINCT ON (device_id, check_id) device_id, check_id, to_state, at FROM state_events
+    `SELECT DISTINCT ON (device_id, check_id) device_id, check_id, to_state, at FROM ${EVENTS_WITH_BASELINE}
       WHERE device_id ${IN_IDS} AND at < $2 AND check_id <> '*' ORDER BY device_id, check_id, at DESC, id DESC`,
     [idJson, from],
   );
   const entered = await q.query<{ device_id: string; check_id: string; at: Date }>(
-    `SELECT DISTINCT ON (device_id, check_id) device_id, check_id, at FROM state_events
-      WHERE device_id ${IN_IDS} AND at < $2 AND check_id <> '*' AND to_state IN ('failing', 'noncompliant')
-        AND (from_state IS NULL OR from_state NOT IN ('failing', 'noncompliant'))
+    `SELECT DISTINCT ON (device_id, check_id) device_id, check_id, at FROM (
+       SELECT device_id, check_id, at, id FROM state_events
+        WHERE device_id ${IN_IDS} AND at < $2 AND check_id <> '*' AND to_state IN ('failing', 'noncompliant')
+          AND (from_state IS NULL OR from_state NOT IN ('failing', 'noncompliant'))
+       -- the entry into failing of a check whose failing history retention pruned
+       UNION ALL SELECT device_id, check_id, failing_since, 0 FROM state_event_baseline
+        WHERE device_id ${IN_IDS} AND failing_since IS NOT NULL AND failing_since < $2 AND check_id <> '*') x
       ORDER BY device_id, check_id, at DESC, id DESC`,
     [idJson, from],
   );

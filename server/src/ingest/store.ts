@@ -34,7 +34,12 @@ export async function storeReports(q: Queryable, batch: VerifiedReport[]): Promi
     `INSERT INTO reports (report_id, device_id, seq, kid, collected_at, trigger, summary, jws, ingest_partition)
      SELECT report_id, device_id, seq, kid, collected_at, trigger, summary, jws, ingest_partition
        FROM jsonb_to_recordset($1::jsonb) AS x(report_id text, device_id text, seq bigint, kid text, collected_at timestamptz, trigger text, summary jsonb, jws text, ingest_partition smallint)
-     ON CONFLICT (report_id) DO NOTHING RETURNING report_id`,
+      -- reports is partitioned by month (migration 090): its key is (report_id, collected_at).
+      -- A resend of the same signed report has the same collected_at (the conflict below); a
+      -- report id already stored under another collected_at is refused here too, so an id stays
+      -- unique across months (reports_id_idx: one index probe per month partition).
+      WHERE NOT EXISTS (SELECT 1 FROM reports r WHERE r.report_id = x.report_id)
+     ON CONFLICT (report_id, collected_at) DO NOTHING RETURNING report_id`,
     [JSON.stringify(rows)],
   );
   return new Set(ins.rows.map((r) => r.report_id));

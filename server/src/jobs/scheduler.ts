@@ -8,9 +8,11 @@ import { markStale } from './stale.js';
 import { deliverAlerts } from '../alerts/worker.js';
 import type { WebhookRegistry } from '../alerts/registry.js';
 import { applyDeadlines } from './deadlines.js';
-import { AUDIT_RETENTION_DAYS, pruneAuditLog } from '../audit/prune.js';
+import { runRetention } from '../retention/prune.js';
 
 const DAY_MS = 86_400_000;
+/** How long after start the first retention run waits (then daily). */
+export const RETENTION_FIRST_RUN_DELAY_MS = 10 * 60_000;
 
 const LOCKS = { stale: 7362101, alerts: 7362102, cleanup: 7362103, deadlines: 7362104 };
 
@@ -30,7 +32,9 @@ export function startJobs(
 ): () => Promise<void> {
   const kinds = () => alertKinds(opts.webhooks);
   let running: Promise<void> | null = null;
-  let lastPrune = 0;
+  // Retention first runs 10 minutes after start, not at boot: a restart (or a crash loop) does
+  // not add the day's heaviest job to start-up, and then it runs daily.
+  let lastPrune = Date.now() - DAY_MS + RETENTION_FIRST_RUN_DELAY_MS;
   const once = async (lock: number, fn: (q: Parameters<Parameters<Db['tx']>[0]>[0]) => Promise<unknown>) => {
     await db.tx(async (q) => {
       const got = await q.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [lock]);
@@ -46,10 +50,11 @@ export function startJobs(
       await once(LOCKS.deadlines, (q) => applyDeadlines(q, policy.policy, kinds()));
       await once(LOCKS.alerts, (q) => deliverAlerts(q, opts.webhooks.targets(), opts.publicUrl()));
       await once(LOCKS.cleanup, (q) => q.query('DELETE FROM token_jtis WHERE expires_at < now()'));
-      // Audit-log retention, daily per process (the prune lock makes it once across collectors).
+      // Retention, daily per process (its lease makes it once a day across collectors): month
+      // partitions ahead, digests, then reports, state events and the audit log (retention/prune.ts).
       if (Date.now() - lastPrune >= DAY_MS) {
         lastPrune = Date.now();
-        await pruneAuditLog(db, new Date(Date.now() - (policy.policy.retention?.auditLogDays ?? AUDIT_RETENTION_DAYS) * DAY_MS));
+        await runRetention(db, policy.policy);
       }
     } catch (e) {
       opts.log.warn({ err: (e as Error).message }, 'background job failed; will retry');

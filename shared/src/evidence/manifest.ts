@@ -59,7 +59,21 @@ export interface Manifest {
   /** A one-group bundle (?group=): only devices that were in this device group during the period. */
   scope?: { group: string };
   audit: ManifestAudit;
+  /** Present when retention pruned part of the period: which device-months are digests, not raw reports. */
+  digests?: ManifestDigests;
   files: ManifestFile[];
+}
+
+/**
+ * The pruned part of a period (docs/retention.md): raw reports and state events start at
+ * `rawFrom`; for [period.from, rawFrom) the figures come from the signed monthly digests in
+ * `digests.jsonl` (each pruned month counted whole, combined time-weighted with the raw part).
+ */
+export interface ManifestDigests {
+  file: 'digests.jsonl';
+  rawFrom: string;
+  /** Device-months inside the period carried as digests (edge digests before the period not counted). */
+  deviceMonths: number;
 }
 
 /** The audit chain segment in audit.csv, signed with the manifest. */

@@ -37,6 +37,9 @@ const CheckWithPlatforms = Type.Composite([
   }),
 ], { additionalProperties: false });
 
+/** A retention in days: at least the audit minimum (400), at most 100 years. */
+const RetentionDays = Type.Integer({ minimum: AUDIT_MIN_RETENTION_DAYS, maximum: 36_500 });
+
 export const Policy = Type.Object(
   {
     version: Type.Literal(1),
@@ -87,11 +90,24 @@ export const Policy = Type.Object(
     /** Per-device-group overrides, applied in this order (later wins): shared/src/policy/groups.ts. */
     groups: Type.Optional(PolicyGroups),
     /**
-     * How long data is kept, in days. Only the audit log is pruned so far (server/src/audit/prune.ts,
-     * daily); at least 400 days so a SOC 2 period and its audit fit, default 400.
+     * How long each kind of data is kept, in days (docs/retention.md). Each is at least 400 days
+     * (a SOC 2 period and its audit fit) and defaults to 400. Pruned daily: the audit log by
+     * server/src/audit/prune.ts, signed reports and state events by whole months after a signed
+     * monthly digest of each device-month is written (server/src/retention/).
+     * `inventoryDays`: inventory history lives inside the signed reports (there is no separate
+     * history table yet), so it is bounded by `reportsDays`; the value is validated and kept for
+     * the history table to come.
      */
     retention: Type.Optional(
-      Type.Object({ auditLogDays: Type.Optional(Type.Integer({ minimum: AUDIT_MIN_RETENTION_DAYS, maximum: 36_500 })) }, { additionalProperties: false }),
+      Type.Object(
+        {
+          auditLogDays: Type.Optional(RetentionDays),
+          reportsDays: Type.Optional(RetentionDays),
+          stateEventsDays: Type.Optional(RetentionDays),
+          inventoryDays: Type.Optional(RetentionDays),
+        },
+        { additionalProperties: false },
+      ),
     ),
   },
   { additionalProperties: false },
