@@ -83,7 +83,8 @@ export async function agentFootprint(url: string, idleSeconds: number, env: Reco
       const idleRssMiB = round(Math.max(...samples));
       const st = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       const kb = (k: string) => round(Number(new RegExp(`${k}:\\s+(\\d+)`).exec(st)?.[1]) / 1024);
-      const cyc = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'bench', 'agent-cycle.ts'), '3'], { cwd: ROOT, encoding: 'utf8', timeout: 180_000 });
+      // Five cycles: two cold, three warm (the target is the worst warm one).
+      const cyc = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'bench', 'agent-cycle.ts'), '5'], { cwd: ROOT, encoding: 'utf8', timeout: 180_000 });
       const cycle = (cyc.stdout + cyc.stderr).trim().split('\n').filter(Boolean);
       return { agentForm: form, idleRssMiB, idleRssAnonMiB: kb('RssAnon'), idleRssFileMiB: kb('RssFile'), cycle };
     } finally {
