@@ -62,3 +62,23 @@ describe('inventory stable facts', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 });
+
+describe('inventory users', () => {
+  it('parses who(1) output: the login name of each line', async () => {
+    const { parseWho } = await import('../../agent/src/inventory/users.js');
+    // coreutils `who` default format (NAME LINE TIME COMMENT), as on a Debian 12 desktop with an
+    // X session, two terminals and an SSH login.
+    const fixture = ['alice    tty7         2026-12-06 09:12 (:0)', 'alice    pts/0        2026-12-06 09:13 (:0)', 'bob      pts/1        2026-12-06 10:02 (192.0.2.7)', ''].join('\n');
+    expect(parseWho(fixture)).toEqual(['alice', 'alice', 'bob']);
+    expect(parseWho('')).toEqual([]);
+  });
+
+  it.skipIf(process.platform !== 'linux')('runs the allowlisted who on this host (no shell) and the inventory lists what it returned', async () => {
+    const { loggedInUsers } = await import('../../agent/src/inventory/users.js');
+    const { defaultRunner } = await import('../../agent/src/exec/runner.js');
+    const names = await loggedInUsers('linux', defaultRunner().run);
+    expect(Array.isArray(names)).toBe(true);
+    const inv = await collectInventory({ cacheDir: freshDir() });
+    expect(inv.users).toEqual([...new Set(names)].slice(0, 64));
+  });
+});

@@ -1,13 +1,13 @@
 /**
  * Asset inventory. Fast sources first: Node's `os` module for hostname, CPU, memory and
  * network interfaces (no subprocess), systeminformation only for what `os` lacks (distro,
- * hardware vendor/model/serial, disks, logged-in users). Each piece has its own time
+ * hardware vendor/model/serial, disks: cached, stable-facts.ts), `who` for logged-in users
+ * (users.ts). Each piece has its own time
  * budget and failure becomes null/empty, so a slow or broken source costs at most its
  * budget and never the whole inventory. The result is trimmed to the schema's limits
  * and validated.
  */
 import os from 'node:os';
-import si from 'systeminformation';
 import { Inventory } from '../../../shared/src/protocol/inventory.js';
 import { compile } from '../../../shared/src/schema/validate.js';
 import { boundFs } from '../checks/registry.js';
@@ -16,6 +16,7 @@ import { defaultRunner } from '../exec/runner.js';
 import { listSoftware } from './software.js';
 import { toStorable } from '#shared/schema/storable.js';
 import { clean, stableFacts } from './stable-facts.js';
+import { loggedInUsers } from './users.js';
 
 const PIECE_BUDGET_MS = 1200;
 const validator = compile(Inventory);
@@ -53,7 +54,7 @@ export async function collectInventory(opts: { root?: string; cacheDir?: string 
   const run = defaultRunner().run;
   const [stable, users, software] = await Promise.all([
     stableFacts(opts.cacheDir, { fresh }),
-    piece(() => si.users()),
+    piece(() => loggedInUsers(process.platform, run)),
     piece(() => listSoftware(process.platform, run, boundFs(resolveRoot(opts.root)))),
   ]);
   const cpus = os.cpus();
@@ -65,7 +66,7 @@ export async function collectInventory(opts: { root?: string; cacheDir?: string 
     memoryBytes: os.totalmem(),
     disks: stable.facts.disks,
     network: networkFromOs(),
-    users: [...new Set((users ?? []).map((u) => s(u.user, 128)).filter((u): u is string => !!u))].slice(0, 64),
+    users: [...new Set((users ?? []).map((u) => s(u, 128)).filter((u): u is string => !!u))].slice(0, 64),
   };
   if (software) inv.software = software;
   inv = toStorable(inv); // hostnames, model names, package names: NUL/lone surrogates dropped before signing
