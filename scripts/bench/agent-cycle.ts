@@ -1,6 +1,6 @@
 /**
- * One full agent cycle (inventory + the six checks), N times, in one process as the
- * daemon would run it. Prints wall time per cycle, the process's CPU time including
+ * One full agent cycle (inventory + the six checks, runtime/cycle.ts), N times, in one process
+ * as the daemon runs it. Prints wall time per cycle, the process's CPU time including
  * child processes (the probes' commands), and peak RSS.
  *   npx tsx scripts/bench/agent-cycle.ts [N=5]
  * Cycle 1 is "cold, empty cache" (a fresh install: apt's simulation runs), cycle 2 is
@@ -12,8 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clearPendingMemory } from '../../agent/src/checks/patch-level/pending-cache.js';
-import { runChecks } from '../../agent/src/checks/registry.js';
-import { collectInventory } from '../../agent/src/inventory/collect.js';
+import { runCycle } from '../../agent/src/runtime/cycle.js';
 
 /** Children's user+system CPU (ms) from /proc/self/stat cutime/cstime; Linux only. */
 function childCpuMs(): number | null {
@@ -36,7 +35,8 @@ for (let i = 0; i < n; i++) {
   const child0 = childCpuMs();
   if (i === 1) clearPendingMemory(); // as if the agent had restarted
   const t0 = performance.now();
-  const [, checks] = await Promise.all([collectInventory(), runChecks({ cacheDir })]);
+  // As the daemon runs it (runtime/cycle.ts): probe cache and the inventory's stable facts in cacheDir.
+  const { checks } = await runCycle({ cacheDir });
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const child1 = childCpuMs();

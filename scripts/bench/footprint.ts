@@ -58,40 +58,62 @@ export function childCycleCost(n = 3): { totalCpuMs: number[]; peakRssMiB: numbe
   }
 }
 
-export async function agentFootprint(url: string, idleSeconds: number, env: Record<string, string> = {}): Promise<FootprintResult> {
-  const { cmd, args, form } = agentCmd();
+/**
+ * One enrolled agent state directory for every footprint run of a bench: a second enrollment
+ * from the same machine waits for an administrator (it would replace the first install's key),
+ * so the child-cycle and one-process runs share this device, one after the other.
+ */
+export interface EnrolledAgent {
+  dir: string;
+  deviceId: string | undefined;
+  remove(): void;
+}
+
+export function enrollBenchAgent(url: string): EnrolledAgent {
+  const { cmd, args } = agentCmd();
   const dir = mkdtempSync(join(tmpdir(), 'posture-bench-agent-'));
+  const remove = () => rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
+  const en = spawnSync(cmd, [...args, 'enroll', '--server', url, '--secret', BENCH_ENROLL_SECRET, '--state-dir', dir], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  if (en.status !== 0) {
+    remove();
+    throw new Error(`agent enroll failed: ${en.stderr || en.stdout}`);
+  }
+  return { dir, deviceId: /device (\S+)/.exec(en.stdout)?.[1], remove };
+}
+
+/**
+ * Idle RSS of `posture-agent run` on an enrolled state dir: sampled `idleSeconds` after its
+ * start-up cycle was reported (the resident between two cycles; the interval is 15 minutes).
+ */
+export async function agentFootprint(url: string, agent: EnrolledAgent, idleSeconds: number, env: Record<string, string> = {}): Promise<FootprintResult> {
+  const { cmd, args, form } = agentCmd();
+  const { dir, deviceId } = agent;
+  const before = deviceId ? ((await api(url, `/api/v1/devices/${deviceId}`)).body?.lastReportAt as string | undefined) : undefined;
+  const child = spawn(cmd, [...args, 'run', '--state-dir', dir], { cwd: ROOT, stdio: 'ignore', env: { ...process.env, ...env } });
   try {
-    const en = spawnSync(cmd, [...args, 'enroll', '--server', url, '--secret', BENCH_ENROLL_SECRET, '--state-dir', dir], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
-    if (en.status !== 0) throw new Error(`agent enroll failed: ${en.stderr || en.stdout}`);
-    const deviceId = /device (\S+)/.exec(en.stdout)?.[1];
-    const child = spawn(cmd, [...args, 'run', '--state-dir', dir], { cwd: ROOT, stdio: 'ignore', env: { ...process.env, ...env } });
-    try {
-      // Idle = after the start-up cycle was reported and the process had time to settle.
-      const end = Date.now() + 120_000;
-      while (Date.now() < end) {
-        const d = deviceId ? await api(url, `/api/v1/devices/${deviceId}`) : null;
-        if (d?.body?.lastReportAt) break;
-        await sleep(500);
-      }
-      await sleep(idleSeconds * 1000);
-      const samples: number[] = [];
-      for (let k = 0; k < 5; k++) {
-        samples.push(rssMiB(child.pid!));
-        await sleep(1000);
-      }
-      const idleRssMiB = round(Math.max(...samples));
-      const st = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      const kb = (k: string) => round(Number(new RegExp(`${k}:\\s+(\\d+)`).exec(st)?.[1]) / 1024);
-      const cyc = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'bench', 'agent-cycle.ts'), '3'], { cwd: ROOT, encoding: 'utf8', timeout: 180_000 });
-      const cycle = (cyc.stdout + cyc.stderr).trim().split('\n').filter(Boolean);
-      return { agentForm: form, idleRssMiB, idleRssAnonMiB: kb('RssAnon'), idleRssFileMiB: kb('RssFile'), cycle };
-    } finally {
-      const exited = new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
-      child.kill('SIGTERM');
-      await exited;
+    // Idle = after the start-up cycle was reported and the process had time to settle.
+    const end = Date.now() + 120_000;
+    while (Date.now() < end) {
+      const d = deviceId ? await api(url, `/api/v1/devices/${deviceId}`) : null;
+      if (d?.body?.lastReportAt && d.body.lastReportAt !== before) break;
+      await sleep(500);
     }
+    await sleep(idleSeconds * 1000);
+    const samples: number[] = [];
+    for (let k = 0; k < 5; k++) {
+      samples.push(rssMiB(child.pid!));
+      await sleep(1000);
+    }
+    const idleRssMiB = round(Math.max(...samples));
+    const st = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+    const kb = (k: string) => round(Number(new RegExp(`${k}:\\s+(\\d+)`).exec(st)?.[1]) / 1024);
+    // Five cycles: two cold, three warm (the target is the worst warm one).
+    const cyc = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'bench', 'agent-cycle.ts'), '5'], { cwd: ROOT, encoding: 'utf8', timeout: 180_000 });
+    const cycle = (cyc.stdout + cyc.stderr).trim().split('\n').filter(Boolean);
+    return { agentForm: form, idleRssMiB, idleRssAnonMiB: kb('RssAnon'), idleRssFileMiB: kb('RssFile'), cycle };
   } finally {
-    rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
+    const exited = new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+    child.kill('SIGTERM');
+    await exited;
   }
 }

@@ -19,7 +19,7 @@ import { BENCH_ENROLL_SECRET, ROOT, collectorEntry, round, rssMiB, sleep, startC
 import { checkNowRoundTrip, holdConnections, reconnectStorm, verifyAcked } from './fleet-phases.js';
 import { rawBatchedInsert, sustainedIngest } from './ingest.js';
 import { deviceListLatency } from './device-list.js';
-import { agentFootprint, childCycleCost } from './footprint.js';
+import { agentFootprint, childCycleCost, enrollBenchAgent } from './footprint.js';
 import { seedDevices, seedIdentities } from './seed.js';
 import { drain, lagPercentile, scrapeLag } from './projection.js';
 import { renderTargets, targets } from './targets.js';
@@ -163,8 +163,17 @@ async function main(): Promise<void> {
 
     if (!cfg.skip.has('footprint')) {
       // Side by side in one run: probes in a short-lived child (the default) and in one process.
-      await phase('agent', () => agentFootprint(collector.url, 10));
-      await phase('agentOneProcess', () => agentFootprint(collector.url, 10, { POSTURE_CYCLE_IN_PROCESS: '1' }));
+      // One enrolled device for both (a second enrollment from this machine waits for approval).
+      // Idle = 30 s after the start-up cycle was reported: V8's memory reducer has run by then.
+      const enrolled = await phase('agentEnroll', async () => enrollBenchAgent(collector.url));
+      if (enrolled) {
+        try {
+          await phase('agent', () => agentFootprint(collector.url, enrolled, 30));
+          await phase('agentOneProcess', () => agentFootprint(collector.url, enrolled, 30, { POSTURE_CYCLE_IN_PROCESS: '1' }));
+        } finally {
+          enrolled.remove();
+        }
+      }
       await phase('agentChildCycle', async () => childCycleCost(3));
     }
   } finally {

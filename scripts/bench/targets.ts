@@ -41,8 +41,8 @@ export function targets(r: R): TargetRow[] {
   const childRatio = cmdCpu && childTotals.length ? Math.max(...childTotals.map((t) => (t - cmdCpu) / cmdCpu)) : null;
   return [
     row('sustained ingest / raw batched insert (same rows, same run)', r.ingest?.ratio, '×', '≥ 0.5', (v) => v >= 0.5),
-    row('projection lag p99 at saturating load (stored → applied)', r.ingest?.projectionLagP99Ms, 'ms', '≤ 2000', (v) => v <= 2000),
-    row('projection lag p99 at 70% load', r.ingestAt70pct?.projectionLagP99Ms, 'ms', '≤ 2000', (v) => v <= 2000),
+    row(`projection lag p99 at saturating load (stored → applied; p50 ${r.ingest?.projectionLagP50Ms ?? '?'} ms)`, r.ingest?.projectionLagP99Ms, 'ms', '≤ 2000', (v) => v <= 2000),
+    row(`projection lag p99 at 70% load (p50 ${r.ingestAt70pct?.projectionLagP50Ms ?? '?'} ms)`, r.ingestAt70pct?.projectionLagP99Ms, 'ms', '≤ 2000', (v) => v <= 2000),
     row(`check-now p99 at ${r.checkNow?.connected ?? '?'} connected (target is at 15,000)`, r.checkNow?.p99Ms, 'ms', '≤ 2000', (v) => v <= 2000),
     row(`agent idle RSS, probes in a child (${r.agent?.agentForm ?? '?'})`, r.agent?.idleRssMiB, 'MiB', '≤ 60', (v) => v <= 60),
     row('agent idle RSS, one process (comparison)', r.agentOneProcess?.idleRssMiB, 'MiB', '≤ 60', (v) => v <= 60),

@@ -31,7 +31,7 @@ export const INVENTORY_ITEMS: CollectedItem[] = [
   { field: 'inventory.cpu, inventory.memoryBytes', what: 'Processor model, core count and installed memory', sources: { linux: [node], darwin: [node], win32: [node] } },
   { field: 'inventory.disks', what: 'Disk names, types, sizes, vendors and serial numbers (not their contents)', sources: { linux: ['cmd: lsblk (via systeminformation)'], darwin: ['cmd: system_profiler (via systeminformation)'], win32: ['WMI Win32_DiskDrive (via systeminformation)'] } },
   { field: 'inventory.network', what: 'Network interface names, MAC addresses and IP addresses', sources: { linux: [node], darwin: [node], win32: [node] } },
-  { field: 'inventory.users', what: 'User names currently logged in (not passwords, not activity)', sources: { linux: ['cmd: who (via systeminformation)'], darwin: ['cmd: who (via systeminformation)'], win32: ['cmd: query user (via systeminformation)'] } },
+  { field: 'inventory.users', what: 'User names currently logged in (not passwords, not activity)', sources: { linux: ['cmd: who'], darwin: ['cmd: who (via systeminformation)'], win32: ['cmd: query user (via systeminformation)'] } },
   { field: 'inventory.software', what: 'Installed package / application names and versions (up to 2000)', sources: { linux: ['cmd: dpkg-query -W (or rpm -qa, pacman -Q)'], darwin: ['file: /Applications/*.app/Contents/Info.plist'], win32: ['cmd: reg query HKLM\\…\\Uninstall /s'] } },
 ];
 

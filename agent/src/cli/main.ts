@@ -46,6 +46,8 @@ Common options:
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // The resident stays small when its probes run in a child (runtime/resident-heap.ts).
+  if (command === 'run' && process.env.POSTURE_CYCLE_IN_PROCESS !== '1') (await import('../runtime/resident-heap.js')).keepYoungGenerationSmall();
   if (command === '--version' || command === 'version') {
     const { AGENT_VERSION } = await import('../version.js');
     console.log(AGENT_VERSION);

@@ -10,6 +10,8 @@ const sys32 = (exe: string): string => `${process.env.SystemRoot ?? 'C:\\Windows
 
 const LINUX = {
   lsblk: ['/usr/bin/lsblk', '/bin/lsblk'],
+  // Logged-in users for the inventory (inventory/users.ts).
+  who: ['/usr/bin/who', '/bin/who'],
   zfs: ['/usr/sbin/zfs', '/sbin/zfs', '/usr/bin/zfs'],
   nft: ['/usr/sbin/nft', '/sbin/nft', '/usr/bin/nft'],
   iptables: ['/usr/sbin/iptables', '/sbin/iptables', '/usr/bin/iptables'],

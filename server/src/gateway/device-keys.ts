@@ -2,12 +2,18 @@
  * Device public keys, cached in memory and invalidated when a device is revoked or
  * rotates its key (on this collector directly, on others through NOTIFY).
  */
+import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { importJWK, type CryptoKey, type JWK } from 'jose';
 import type { Db } from '../db/types.js';
 
 export interface DeviceKey {
   kid: string;
   key: CryptoKey;
+  /**
+   * The same public key for node:crypto's one-shot verify (ingest/verify.ts): a report's
+   * signature is checked synchronously, without WebCrypto's per-call promise and job.
+   */
+  keyObject: KeyObject;
   jwk: JWK;
   retiredAt: Date | null;
   /** 'rotated' (by the device itself) or 'replaced' (an administrator approved another install); null for older rows. */
@@ -50,6 +56,7 @@ export class DeviceKeyCache {
         kid: k.kid,
         jwk: k.public_jwk,
         key: (await importJWK(k.public_jwk, 'EdDSA')) as CryptoKey,
+        keyObject: createPublicKey({ key: k.public_jwk as JsonWebKey, format: 'jwk' }),
         retiredAt: k.retired_at ? new Date(k.retired_at) : null,
         retiredReason: k.retired_reason,
         revokedAt: k.revoked_at ? new Date(k.revoked_at) : null,

@@ -20,40 +20,65 @@ const LIMIT = 2 ** 63;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const wellFormed = (s: string) => s.replace(LONE_SURROGATE, '\uFFFD');
 
+/** The same pattern without the global flag, for a stateless test() (a /g regex keeps lastIndex). */
+const HAS_LONE_SURROGATE = new RegExp(LONE_SURROGATE.source);
+
 /** Why this string cannot be stored, or null. */
 export function unstorableString(s: string): string | null {
   if (s.includes('\u0000')) return 'contains a NUL character (U+0000), which cannot be stored';
-  if (wellFormed(s) !== s) return 'contains a lone UTF-16 surrogate (invalid Unicode), which cannot be stored';
+  if (HAS_LONE_SURROGATE.test(s)) return 'contains a lone UTF-16 surrogate (invalid Unicode), which cannot be stored';
   return null;
 }
 
 /**
  * Walk a JSON-shaped value (strings, numbers, arrays, plain objects; keys included) and return
  * the first part the store cannot hold. Bounded by the caller's depth limit on parsing.
+ * Every report passes through here on the collector, so the walk allocates nothing for a
+ * storable value: the path is only built, from the innermost part outwards, on a failure.
  */
 export function findUnstorable(value: unknown, path = ''): Unstorable | null {
+  const bad = walk(value);
+  if (!bad) return null;
+  const full = path + bad.segments.reverse().join('');
+  return { path: full || '/', problem: bad.problem };
+}
+
+interface Bad {
+  /** Path segments ("/name", "/3"), innermost first. */
+  segments: string[];
+  problem: string;
+}
+
+function walk(value: unknown): Bad | null {
   if (typeof value === 'string') {
     const p = unstorableString(value);
-    return p ? { path: path || '/', problem: p } : null;
+    return p ? { segments: [], problem: p } : null;
   }
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) return { path: path || '/', problem: 'is not a finite number' };
-    if (Math.abs(value) >= LIMIT) return { path: path || '/', problem: 'is outside the storable integer range (-2^63 .. 2^63-1)' };
+    if (!Number.isFinite(value)) return { segments: [], problem: 'is not a finite number' };
+    if (Math.abs(value) >= LIMIT) return { segments: [], problem: 'is outside the storable integer range (-2^63 .. 2^63-1)' };
     return null;
   }
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const r = findUnstorable(value[i], `${path}/${i}`);
-      if (r) return r;
+      const r = walk(value[i]);
+      if (r) {
+        r.segments.push(`/${i}`);
+        return r;
+      }
     }
     return null;
   }
   if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
+    for (const k in value) {
+      if (!Object.prototype.hasOwnProperty.call(value, k)) continue;
       const kp = unstorableString(k);
-      if (kp) return { path: `${path}/${escapeKey(k)}`, problem: `key ${kp}` };
-      const r = findUnstorable(v, `${path}/${escapeKey(k)}`);
-      if (r) return r;
+      if (kp) return { segments: [`/${escapeKey(k)}`], problem: `key ${kp}` };
+      const r = walk((value as Record<string, unknown>)[k]);
+      if (r) {
+        r.segments.push(`/${escapeKey(k)}`);
+        return r;
+      }
     }
   }
   return null;
