@@ -8,11 +8,12 @@
  * They are collected at most once per boot and UTC day and otherwise read from the probe cache
  * (checks/cache.ts: a private directory, files trusted only when owned by this user). The key
  * holds the hostname, the kernel release and the boot identity, so a rename, a kernel update
- * or a reboot (an OS upgrade needs one) collects again at once; the UTC day in the key bounds
+ * a reboot, or (Linux) a changed /etc/os-release collects again at once; the UTC day in the key bounds
  * anything else (a disk swapped without a reboot) to 24 hours. Only a complete answer (every
  * source answered within its budget) is stored, so a timed-out source is retried next cycle.
  * Inventory is descriptive: no check verdict is derived from these facts.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import si from 'systeminformation';
@@ -63,9 +64,27 @@ function bootIdentity(): string {
   return String(Math.round((Date.now() - os.uptime() * 1000) / 60_000));
 }
 
+/**
+ * Linux: a digest of /etc/os-release (os-release(5); /usr/lib/os-release when it is absent). A
+ * distribution upgrade rewrites it at once while the reboot may come days later, so the
+ * dashboard shows the new release from the next cycle. Elsewhere '' (a macOS or Windows
+ * version change takes a reboot, which the boot identity covers).
+ */
+function osReleaseIdentity(): string {
+  if (process.platform !== 'linux') return '';
+  for (const p of ['/etc/os-release', '/usr/lib/os-release']) {
+    try {
+      return createHash('sha256').update(readFileSync(p)).digest('hex').slice(0, 16);
+    } catch {
+      /* try the next one */
+    }
+  }
+  return 'none';
+}
+
 /** The cache key: a change of any part collects again (see the file comment). */
 export function stableFactsKey(now = Date.now()): string {
-  return `v1|${process.platform}|${os.hostname()}|${os.release()}|${bootIdentity()}|${Math.floor(now / 86_400_000)}`;
+  return `v2|${process.platform}|${os.hostname()}|${os.release()}|${osReleaseIdentity()}|${bootIdentity()}|${Math.floor(now / 86_400_000)}`;
 }
 
 /** Collect now; `complete` is false when a source failed or ran out of its budget. */
