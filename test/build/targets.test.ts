@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildAgent, sha256File, type BuildManifest } from '../../scripts/build/agent.js';
 import { inspectExecutable } from '../../scripts/build/inspect.js';
-import { TARGETS, type TargetName } from '../../scripts/build/targets.js';
+import { TARGETS, pinnedNodeVersion, type TargetName } from '../../scripts/build/targets.js';
 import { nodeRuntime } from '../../scripts/build/runtimes.js';
 
-const targets: TargetName[] = process.env.POSTURE_TEST_ALL_TARGETS ? ['linux-x64', 'linux-arm64', 'win-x64', 'darwin-x64'] : ['linux-x64', 'linux-arm64'];
+const targets: TargetName[] = process.env.POSTURE_TEST_ALL_TARGETS ? ['linux-x64', 'linux-arm64', 'win-x64', 'darwin-arm64', 'darwin-x64'] : ['linux-x64', 'linux-arm64'];
 
 describe('build:agent for several targets', () => {
   let out: string;
@@ -28,7 +28,7 @@ describe('build:agent for several targets', () => {
     for (const m of ms) {
       const file = join(out, m.target, m.file);
       expect(JSON.parse(readFileSync(join(out, m.target, 'manifest.json'), 'utf8'))).toEqual(m);
-      expect(m).toMatchObject({ version: '3.4.5', nodeVersion: process.version.slice(1), target: m.target });
+      expect(m).toMatchObject({ version: '3.4.5', nodeVersion: pinnedNodeVersion(), target: m.target });
       expect(m.commit).toMatch(/^[0-9a-f]{40}/);
       expect(m.sha256).toBe(sha256File(file));
     }

@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { buildVerify } from '../../scripts/build/verify.js';
 import { sha256File, type SeaManifest } from '../../scripts/build/sea.js';
 import { inspectExecutable } from '../../scripts/build/inspect.js';
-import { TARGETS, type TargetName } from '../../scripts/build/targets.js';
+import { TARGETS, pinnedNodeVersion, type TargetName } from '../../scripts/build/targets.js';
 import { nodeRuntime } from '../../scripts/build/runtimes.js';
 import { unpackTarGz } from '../../scripts/evidence/unpack.js';
 import { ADMIN_TOKEN, startTestCollector, type TestCollector } from '../helpers/collector.js';
@@ -65,7 +65,7 @@ describe('posture-verify single executable', () => {
     const sums = readFileSync(join(out, 'SHA256SUMS'), 'utf8').trim().split('\n');
     for (const m of ms) {
       const file = join(out, m.target, m.file);
-      expect(m).toMatchObject({ name: 'posture-verify', version: '2.3.4', nodeVersion: process.version.slice(1), file: m.target === 'win-x64' ? 'posture-verify.exe' : 'posture-verify' });
+      expect(m).toMatchObject({ name: 'posture-verify', version: '2.3.4', nodeVersion: pinnedNodeVersion(), file: m.target === 'win-x64' ? 'posture-verify.exe' : 'posture-verify' });
       expect(JSON.parse(readFileSync(join(out, m.target, 'manifest.json'), 'utf8'))).toEqual(m);
       expect(m.sha256).toBe(sha256File(file));
       expect(readFileSync(`${file}.sha256`, 'utf8')).toBe(`${m.sha256}  ${m.file}\n`);
