@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { seedDevices, type SeedDevice } from '../../test/evidence/seed.js';
 import { unpackTarGz } from '../evidence/unpack.js';
-import { verifyBundleDir } from '../evidence/verify-bundle.js';
+import { spawn } from 'node:child_process';
 import { BENCH_ADMIN_TOKEN, startCollectorProc, scratchDatabase } from './collector-proc.js';
 
 const { values: a } = parseArgs({ options: { devices: { type: 'string', default: '20000' }, days: { type: 'string', default: '90' }, reports: { type: 'string', default: '3' }, failures: { type: 'string', default: '1' }, 'collector-heap-mb': { type: 'string' } } });
@@ -30,6 +30,29 @@ const DAY = 24 * H;
 
 const rssKb = (pid: number, field: 'VmRSS' | 'VmHWM') => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
 const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
+
+/** Run scripts/evidence/verify.ts on `dir` as a child process; its exit code, report count and peak RSS. */
+async function verifyProc(dir: string): Promise<{ code: number; reports: number; tail: string; peakKb: number; hwmKb: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'evidence', 'verify.ts'), dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  child.stdout.on('data', (c: Buffer) => (text += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (text += c.toString()));
+  let peakKb = 0;
+  let hwmKb = 0;
+  const sample = () => {
+    try {
+      peakKb = Math.max(peakKb, rssKb(child.pid!, 'VmRSS'));
+      hwmKb = Math.max(hwmKb, rssKb(child.pid!, 'VmHWM'));
+    } catch {
+      // exited between samples
+    }
+  };
+  const timer = setInterval(sample, 50);
+  const code = await new Promise<number>((res) => child.on('exit', (c) => res(c ?? 1)));
+  clearInterval(timer);
+  const reports = Number(/checked:\s+\d+ files, (\d+) device-signed reports/.exec(text)?.[1] ?? 0);
+  return { code, reports, tail: text.split('\n').filter(Boolean).slice(-4).join(' | '), peakKb, hwmKb };
+}
 
 async function main() {
   const base = process.env.DATABASE_URL;
@@ -90,8 +113,11 @@ async function main() {
     const logged = await pool.query<{ detail: { ms: number; phases: Record<string, number> } }>(`SELECT detail FROM audit_log WHERE action = 'evidence.export' ORDER BY id DESC LIMIT 1`);
     const phases = Object.entries(logged.rows[0]?.detail.phases ?? {}).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(', ');
     const t2 = Date.now();
-    const v = await verifyBundleDir(out);
+    // Verify as its own process (the way an auditor runs it), sampling its RSS: an in-process
+    // verify would share the benchmark's heap and hide the verifier's own memory.
+    const vp = await verifyProc(out);
     const verifySec = (Date.now() - t2) / 1000;
+    const v = { ok: vp.code === 0, problems: vp.code === 0 ? [] : [vp.tail], reportsChecked: vp.reports };
     const sizes = await Promise.all((await readdir(out)).map(async (f) => `${f} ${((await stat(join(out, f))).size / 1e6).toFixed(1)} MB`));
     const lines = [
       `evidence export benchmark (PostgreSQL, collector as its own process)`,
@@ -101,6 +127,7 @@ async function main() {
       `build phases:     ${phases} (server side, before the first byte)`,
       `collector RSS:    ${mb(rssBefore)} before, ${mb(peak)} peak during export (sampled every 50 ms; VmHWM since start ${mb(hwm)})`,
       `offline verify:   ${verifySec.toFixed(1)} s, ${v.ok ? 'VERIFIED' : `FAILED ${JSON.stringify(v.problems.slice(0, 3))}`} (${v.reportsChecked} report signatures)`,
+      `verifier RSS:     ${mb(vp.peakKb)} peak (its own process, sampled every 50 ms; VmHWM ${mb(vp.hwmKb)})`,
       `files:            ${sizes.join(', ')}`,
     ];
     process.stdout.write(lines.join('\n') + '\n');

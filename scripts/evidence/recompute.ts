@@ -85,6 +85,8 @@ const failingish = (s: string) => s === 'failing' || s === 'noncompliant';
 
 export class Recompute {
   private readonly devices = new Map<string, DeviceState>();
+  /** The fleet aggregate recomputed from the signed reports (after finish()); summary.html is checked against it. */
+  aggregate: FleetAggregate | null = null;
   private readonly counts = new Map<string, number>();
   private events = 0;
   private constructor(
@@ -361,6 +363,7 @@ export class Recompute {
       agg.add({ id, hostname: col(r, 'hostname'), owner: col(r, 'owner') || null, state: String(figs[0]), enrolled_at: enrolled, revoked_at: revoked }, h);
     }
     for (const id of this.devices.keys()) if (!seen.has(id)) this.problem('devices.csv', `device ${id} is in ${REPORT_EDGES_FILE} but has no row`);
+    this.aggregate = agg;
     await this.controlsCsv(agg);
   }
 
