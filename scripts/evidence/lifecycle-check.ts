@@ -86,7 +86,9 @@ export async function checkDeviceLifecycle(dir: string, problem: Problem): Promi
     const t = Date.parse(when);
     if (!Number.isFinite(t)) return problem(DEVICE_LIFECYCLE_FILE, `row ${row} (device ${id}): ${what}_at ${JSON.stringify(when)} is not a time`);
     if (t < segmentStart) return void out.beforeSegment++;
-    const e = (entries.get(`${action}\0${id}`) ?? []).find((x) => Math.abs(x.at - t) <= TIME_TOLERANCE_MS);
+    // The nearest entry in time (a device can be archived several times within the tolerance).
+    const near = (entries.get(`${action}\0${id}`) ?? []).filter((x) => Math.abs(x.at - t) <= TIME_TOLERANCE_MS).sort((a, b) => Math.abs(a.at - t) - Math.abs(b.at - t));
+    const e = near[0];
     if (!e) return problem(DEVICE_LIFECYCLE_FILE, `row ${row} (device ${id}): ${what} at ${when} has no ${action} entry in ${AUDIT_CSV_FILE}`);
     if (!sameText(reason, e.reason)) return problem(DEVICE_LIFECYCLE_FILE, `row ${row} (device ${id}), column ${what === 'archived' ? 'archive' : 'delete'}_reason: found ${JSON.stringify(reason)}, the ${action} entry says ${JSON.stringify(e.reason)}`);
     out.matched++;
