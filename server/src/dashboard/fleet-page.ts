@@ -15,6 +15,8 @@ import { complianceTrend, compliantPct, trendLegend, trendSvg } from './trend.js
 
 export async function fleetPage(db: Db, policy?: Policy): Promise<SafeHtml> {
   const counts = await db.query<{ state: string; n: string }>('SELECT state, count(*) AS n FROM devices WHERE revoked_at IS NULL AND archived_at IS NULL GROUP BY state');
+  // Archived devices are left out of every figure on this page; the link shows how many.
+  const archivedCount = Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM devices WHERE archived_at IS NOT NULL AND deleted_at IS NULL')).rows[0].n);
   const byState = Object.fromEntries(counts.rows.map((r) => [r.state, Number(r.n)]));
   const total = Object.values(byState).reduce((a, b) => a + b, 0);
   // Passing means passing now: an excluded or not-required check is out of the denominator
@@ -53,6 +55,7 @@ export async function fleetPage(db: Db, policy?: Policy): Promise<SafeHtml> {
 ${pendingBanner(pendingTotal, pending)}
 <div class="cards" id="state-cards"><div class="card"><div class="n">${total}</div>devices</div>
 ${DEVICE_STATES.map((s) => html`<a class="card" data-state="${s}" href="/devices${qs({ state: s })}"><div class="n">${byState[s] ?? 0}</div>${badge(s)}</a>`)}</div>
+<p class="muted"><a id="archived-link" href="/devices?state=archived">${archivedCount} archived device(s)</a>, not counted above.</p>
 <h2>Compliance trend, last 30 days <span class="muted">(today ${Math.round(compliantPct(today))}% compliant or excluded)</span></h2>
 <div class="trend">${trendSvg(trend)}${trendLegend()}</div>
 <div class="grid2"><div>
