@@ -1,6 +1,6 @@
 /**
  * Evidence export benchmark on real PostgreSQL (DATABASE_URL):
- *   npx tsx scripts/bench/evidence.ts [--devices 20000] [--days 90] [--reports 3] [--failures 1] [--collector-heap-mb 96]
+ *   npx tsx scripts/bench/evidence.ts [--devices 20000] [--days 90] [--reports 3] [--failures 1] [--collector-heap-mb 96] [--keep-bundle]
  * Seeds a fresh database with N devices, each with its own Ed25519 key, `reports` device-signed
  * reports and `failures` fail→fix episodes (plus the initial pass events), then exports the
  * period through the HTTP API of a collector running as its own process, sampling that
@@ -20,7 +20,7 @@ import { unpackTarGz } from '../evidence/unpack.js';
 import { spawn } from 'node:child_process';
 import { BENCH_ADMIN_TOKEN, startCollectorProc, scratchDatabase } from './collector-proc.js';
 
-const { values: a } = parseArgs({ options: { devices: { type: 'string', default: '20000' }, days: { type: 'string', default: '90' }, reports: { type: 'string', default: '3' }, failures: { type: 'string', default: '1' }, 'collector-heap-mb': { type: 'string' } } });
+const { values: a } = parseArgs({ options: { devices: { type: 'string', default: '20000' }, days: { type: 'string', default: '90' }, reports: { type: 'string', default: '3' }, failures: { type: 'string', default: '1' }, 'collector-heap-mb': { type: 'string' }, 'keep-bundle': { type: 'boolean' } } });
 const N = Number(a.devices);
 const DAYS = Number(a.days);
 const REPORTS = Number(a.reports);
@@ -131,7 +131,9 @@ async function main() {
       `files:            ${sizes.join(', ')}`,
     ];
     process.stdout.write(lines.join('\n') + '\n');
-    await rm(out, { recursive: true, force: true });
+    // --keep-bundle: leave the unpacked bundle for profiling the verifier on it (the path is printed).
+    if (a['keep-bundle']) process.stdout.write(`bundle kept:      ${out}\n`);
+    else await rm(out, { recursive: true, force: true });
   } finally {
     await pool.end();
     await collector.stop();

@@ -73,7 +73,6 @@ interface DeviceState {
   /** Start events (state at `from`) then recomputed transitions, for deviceHistory. */
   timeline: HistEvent[];
   pending: EventRow[];
-  edge: Edge;
   lastAt: number;
 }
 
@@ -171,7 +170,9 @@ export class Recompute {
       if (!text) continue;
       const e = JSON.parse(text) as Edge;
       const d: DeviceState = {
-        states: new Map(), lastChecks: null, platform: 'linux', chain: new DeviceChain(e.deviceId), runs: [], timeline: [], pending: [], edge: e, lastAt: -Infinity,
+        // The edge line is not kept (its two reports' JWS are most of a device's memory here):
+        // finish() streams report-edges.jsonl again for the first report after the period.
+        states: new Map(), lastChecks: null, platform: 'linux', chain: new DeviceChain(e.deviceId), runs: [], timeline: [], pending: [], lastAt: -Infinity,
       };
       for (const [id, s] of Object.entries(e.start ?? {})) {
         d.states.set(id as CheckId, { state: s.state as CheckState, failingSince: s.failingSince ? new Date(s.failingSince) : null });
@@ -300,11 +301,16 @@ export class Recompute {
 
   /** Close the chains at the period's end, recompute devices.csv and controls.csv. */
   async finish(): Promise<{ devices: number; events: number; chains: number }> {
-    let line = 0;
-    for (const [id, d] of this.devices) {
-      line++;
-      this.reevaluations(id, d, this.to.getTime());
-      const e = d.edge;
+    for (const [id, d] of this.devices) this.reevaluations(id, d, this.to.getTime());
+    const closed = new Set<string>();
+    const rl = createInterface({ input: createReadStream(join(this.dir, REPORT_EDGES_FILE)), crlfDelay: Infinity });
+    for await (const text of rl) {
+      if (!text) continue;
+      const e = JSON.parse(text) as Edge;
+      const id = e.deviceId;
+      const d = this.devices.get(id);
+      if (!d || closed.has(id)) continue; // one line per device (loadEdges kept the last of duplicates the same way)
+      closed.add(id);
       if (e.after) {
         const v = await verifyReportLine(e.after, this.keys);
         if (typeof v === 'string') this.problem(REPORT_EDGES_FILE, `device ${id}: first report after the period: ${v}`);
