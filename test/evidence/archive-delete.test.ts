@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ADMIN_TOKEN, startTestCollector, type TestCollector } from '../helpers/collector.js';
-import { tempDir } from '../helpers/db.js';
+import { backends, tempDir } from '../helpers/db.js';
 import { connectDevice, enrollDevice } from '../helpers/device.js';
 import { generateDeviceKey } from '../../agent/src/identity/keys.js';
 import { reportingDevice, type ReportingDevice } from '../dashboard/fleet.js';
@@ -22,7 +22,7 @@ import { parseCsv } from '#shared/evidence/csv.js';
 import { CLOSE } from '#shared/protocol/messages.js';
 import { DEVICE_LIFECYCLE_HEADER } from '#shared/evidence/lifecycle.js';
 
-describe('device archive and delete (pglite)', () => {
+describe.each(backends())('device archive and delete (%s)', (backend) => {
   let c: TestCollector;
   let dev: ReportingDevice;
   let other: ReportingDevice;
@@ -33,7 +33,7 @@ describe('device archive and delete (pglite)', () => {
     (await c.db.query<{ actor: string; detail: Record<string, unknown> }>('SELECT actor, detail FROM audit_log WHERE action = $1 AND target = $2 ORDER BY seq', [action, target])).rows;
 
   beforeAll(async () => {
-    c = await startTestCollector('pglite');
+    c = await startTestCollector(backend);
     for (const role of ['helpdesk', 'auditor'] as const)
       tokens[role] = (await c.api('/api/v1/tokens', { method: 'POST', body: JSON.stringify({ role, label: `archive ${role}`, expiresInDays: 1 }) })).body.token;
     dev = await reportingDevice(c.url, 'archive-me');
