@@ -94,7 +94,14 @@ async function main() {
     const out = await mkdtemp(join(tmpdir(), 'posture-bench-bundle-'));
     const rssBefore = rssKb(collector.pid, 'VmRSS');
     let peak = rssBefore;
-    const sampler = setInterval(() => (peak = Math.max(peak, rssKb(collector.pid, 'VmRSS'))), 50);
+    // A collector that died mid-export must not crash the benchmark before its cleanup (finally) runs.
+    const sampler = setInterval(() => {
+      try {
+        peak = Math.max(peak, rssKb(collector.pid, 'VmRSS'));
+      } catch {
+        // gone: the export request fails next and is reported
+      }
+    }, 50);
     const t1 = Date.now();
     let firstByte = 0;
     let bytes = 0;
