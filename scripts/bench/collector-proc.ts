@@ -43,12 +43,18 @@ export async function startCollectorProc(env: Record<string, string>, nodeFlags:
   });
   // Keep draining its output so a chatty log never blocks it.
   child.stdout!.resume();
+  // A collector that dies mid-benchmark (e.g. out of heap under --max-old-space-size) says why.
+  let stopping = false;
+  child.on('exit', (c, sig) => {
+    if (!stopping) process.stderr.write(`\ncollector exited unexpectedly (code ${c}, signal ${sig}); its last output:\n${out.slice(-3000)}\n`);
+  });
   return {
     url,
     child,
     pid: child.pid!,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode !== null || child.signalCode) return;
+      stopping = true;
       const done = new Promise((r) => child.once('exit', r));
       child.kill(signal);
       await done;

@@ -1,6 +1,6 @@
 /**
  * Evidence export benchmark on real PostgreSQL (DATABASE_URL):
- *   npx tsx scripts/bench/evidence.ts [--devices 20000] [--days 90] [--reports 3] [--failures 1] [--collector-heap-mb 96]
+ *   npx tsx scripts/bench/evidence.ts [--devices 20000] [--days 90] [--reports 3] [--failures 1] [--collector-heap-mb 96] [--keep-bundle]
  * Seeds a fresh database with N devices, each with its own Ed25519 key, `reports` device-signed
  * reports and `failures` fail→fix episodes (plus the initial pass events), then exports the
  * period through the HTTP API of a collector running as its own process, sampling that
@@ -17,10 +17,10 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { seedDevices, type SeedDevice } from '../../test/evidence/seed.js';
 import { unpackTarGz } from '../evidence/unpack.js';
-import { verifyBundleDir } from '../evidence/verify-bundle.js';
+import { spawn } from 'node:child_process';
 import { BENCH_ADMIN_TOKEN, startCollectorProc, scratchDatabase } from './collector-proc.js';
 
-const { values: a } = parseArgs({ options: { devices: { type: 'string', default: '20000' }, days: { type: 'string', default: '90' }, reports: { type: 'string', default: '3' }, failures: { type: 'string', default: '1' }, 'collector-heap-mb': { type: 'string' } } });
+const { values: a } = parseArgs({ options: { devices: { type: 'string', default: '20000' }, days: { type: 'string', default: '90' }, reports: { type: 'string', default: '3' }, failures: { type: 'string', default: '1' }, 'collector-heap-mb': { type: 'string' }, 'keep-bundle': { type: 'boolean' } } });
 const N = Number(a.devices);
 const DAYS = Number(a.days);
 const REPORTS = Number(a.reports);
@@ -30,6 +30,29 @@ const DAY = 24 * H;
 
 const rssKb = (pid: number, field: 'VmRSS' | 'VmHWM') => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
 const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
+
+/** Run scripts/evidence/verify.ts on `dir` as a child process; its exit code, report count and peak RSS. */
+async function verifyProc(dir: string): Promise<{ code: number; reports: number; tail: string; peakKb: number; hwmKb: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'evidence', 'verify.ts'), dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  child.stdout.on('data', (c: Buffer) => (text += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (text += c.toString()));
+  let peakKb = 0;
+  let hwmKb = 0;
+  const sample = () => {
+    try {
+      peakKb = Math.max(peakKb, rssKb(child.pid!, 'VmRSS'));
+      hwmKb = Math.max(hwmKb, rssKb(child.pid!, 'VmHWM'));
+    } catch {
+      // exited between samples
+    }
+  };
+  const timer = setInterval(sample, 50);
+  const code = await new Promise<number>((res) => child.on('exit', (c) => res(c ?? 1)));
+  clearInterval(timer);
+  const reports = Number(/checked:\s+\d+ files, (\d+) device-signed reports/.exec(text)?.[1] ?? 0);
+  return { code, reports, tail: text.split('\n').filter(Boolean).slice(-4).join(' | '), peakKb, hwmKb };
+}
 
 async function main() {
   const base = process.env.DATABASE_URL;
@@ -71,7 +94,14 @@ async function main() {
     const out = await mkdtemp(join(tmpdir(), 'posture-bench-bundle-'));
     const rssBefore = rssKb(collector.pid, 'VmRSS');
     let peak = rssBefore;
-    const sampler = setInterval(() => (peak = Math.max(peak, rssKb(collector.pid, 'VmRSS'))), 50);
+    // A collector that died mid-export must not crash the benchmark before its cleanup (finally) runs.
+    const sampler = setInterval(() => {
+      try {
+        peak = Math.max(peak, rssKb(collector.pid, 'VmRSS'));
+      } catch {
+        // gone: the export request fails next and is reported
+      }
+    }, 50);
     const t1 = Date.now();
     let firstByte = 0;
     let bytes = 0;
@@ -90,8 +120,11 @@ async function main() {
     const logged = await pool.query<{ detail: { ms: number; phases: Record<string, number> } }>(`SELECT detail FROM audit_log WHERE action = 'evidence.export' ORDER BY id DESC LIMIT 1`);
     const phases = Object.entries(logged.rows[0]?.detail.phases ?? {}).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(', ');
     const t2 = Date.now();
-    const v = await verifyBundleDir(out);
+    // Verify as its own process (the way an auditor runs it), sampling its RSS: an in-process
+    // verify would share the benchmark's heap and hide the verifier's own memory.
+    const vp = await verifyProc(out);
     const verifySec = (Date.now() - t2) / 1000;
+    const v = { ok: vp.code === 0, problems: vp.code === 0 ? [] : [vp.tail], reportsChecked: vp.reports };
     const sizes = await Promise.all((await readdir(out)).map(async (f) => `${f} ${((await stat(join(out, f))).size / 1e6).toFixed(1)} MB`));
     const lines = [
       `evidence export benchmark (PostgreSQL, collector as its own process)`,
@@ -101,10 +134,13 @@ async function main() {
       `build phases:     ${phases} (server side, before the first byte)`,
       `collector RSS:    ${mb(rssBefore)} before, ${mb(peak)} peak during export (sampled every 50 ms; VmHWM since start ${mb(hwm)})`,
       `offline verify:   ${verifySec.toFixed(1)} s, ${v.ok ? 'VERIFIED' : `FAILED ${JSON.stringify(v.problems.slice(0, 3))}`} (${v.reportsChecked} report signatures)`,
+      `verifier RSS:     ${mb(vp.peakKb)} peak (its own process, sampled every 50 ms; VmHWM ${mb(vp.hwmKb)})`,
       `files:            ${sizes.join(', ')}`,
     ];
     process.stdout.write(lines.join('\n') + '\n');
-    await rm(out, { recursive: true, force: true });
+    // --keep-bundle: leave the unpacked bundle for profiling the verifier on it (the path is printed).
+    if (a['keep-bundle']) process.stdout.write(`bundle kept:      ${out}\n`);
+    else await rm(out, { recursive: true, force: true });
   } finally {
     await pool.end();
     await collector.stop();

@@ -80,7 +80,6 @@ interface DeviceState {
   /** Start events (state at `from`) then recomputed transitions, for deviceHistory. */
   timeline: HistEvent[];
   pending: EventRow[];
-  edge: Edge;
   lastAt: number;
   /** Set while the chain's last link is a signed digest (the month before the raw reports). */
   fromDigest?: string;
@@ -94,6 +93,8 @@ const failingish = (s: string) => s === 'failing' || s === 'noncompliant';
 
 export class Recompute {
   private readonly devices = new Map<string, DeviceState>();
+  /** The fleet aggregate recomputed from the signed reports (after finish()); summary.html is checked against it. */
+  aggregate: FleetAggregate | null = null;
   private readonly counts = new Map<string, number>();
   private events = 0;
   private constructor(
@@ -180,7 +181,9 @@ export class Recompute {
       if (!text) continue;
       const e = JSON.parse(text) as Edge;
       const d: DeviceState = {
-        states: new Map(), lastChecks: null, platform: 'linux', chain: new DeviceChain(e.deviceId), runs: [], timeline: [], pending: [], edge: e, lastAt: -Infinity,
+        // The edge line is not kept (its two reports' JWS are most of a device's memory here):
+        // finish() streams report-edges.jsonl again for the first report after the period.
+        states: new Map(), lastChecks: null, platform: 'linux', chain: new DeviceChain(e.deviceId), runs: [], timeline: [], pending: [], lastAt: -Infinity,
       };
       for (const [id, s] of Object.entries(e.start ?? {})) {
         d.states.set(id as CheckId, { state: s.state as CheckState, failingSince: s.failingSince ? new Date(s.failingSince) : null });
@@ -370,11 +373,16 @@ export class Recompute {
 
   /** Close the chains at the period's end, recompute devices.csv and controls.csv. */
   async finish(): Promise<{ devices: number; events: number; chains: number }> {
-    let line = 0;
-    for (const [id, d] of this.devices) {
-      line++;
-      this.reevaluations(id, d, this.to.getTime());
-      const e = d.edge;
+    for (const [id, d] of this.devices) this.reevaluations(id, d, this.to.getTime());
+    const closed = new Set<string>();
+    const rl = createInterface({ input: createReadStream(join(this.dir, REPORT_EDGES_FILE)), crlfDelay: Infinity });
+    for await (const text of rl) {
+      if (!text) continue;
+      const e = JSON.parse(text) as Edge;
+      const id = e.deviceId;
+      const d = this.devices.get(id);
+      if (!d || closed.has(id)) continue; // one line per device (loadEdges kept the last of duplicates the same way)
+      closed.add(id);
       if (e.after) {
         const v = await verifyReportLine(e.after, this.keys);
         if (typeof v === 'string') this.problem(REPORT_EDGES_FILE, `device ${id}: first report after the period: ${v}`);
@@ -435,6 +443,7 @@ export class Recompute {
       agg.add({ id, hostname: col(r, 'hostname'), owner: col(r, 'owner') || null, state: String(figs[0]), enrolled_at: enrolled, revoked_at: revoked }, h);
     }
     for (const id of this.devices.keys()) if (!seen.has(id)) this.problem('devices.csv', `device ${id} is in ${REPORT_EDGES_FILE} but has no row`);
+    this.aggregate = agg;
     await this.controlsCsv(agg);
   }
 

@@ -10,7 +10,9 @@
  *     no report was collected after its key was retired by rotation;
  *  5. the figures, recomputed from the signed reports (recompute.ts);
  *  6. the audit chain in audit.csv from the signed link to the signed head, and every exclusion,
- *     policy version and revocation the bundle shows matched by an audit entry (audit-check.ts).
+ *     policy version and revocation the bundle shows matched by an audit entry (audit-check.ts);
+ *  7. summary.html's figures against the recomputed ones (summary-check.ts), and each archived or
+ *     deleted device in device-lifecycle.csv against devices.csv and its audit entry (lifecycle-check.ts).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -22,6 +24,8 @@ import type { ReportPayload } from '#shared/protocol/messages.js';
 import { Recompute } from './recompute.js';
 import { checkAuditLog, type AuditCheckOutcome } from './audit-check.js';
 import { checkDigests, type DigestOutcome } from './digest-check.js';
+import { checkSummary } from './summary-check.js';
+import { checkDeviceLifecycle, type LifecycleOutcome } from './lifecycle-check.js';
 import type { AuditChainHead } from '#shared/audit/chain.js';
 import {
   COLLECTOR_JWKS_FILE, MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_FORMAT_NO_AUDIT, MANIFEST_JWS_FILE, isSafeBundlePath, type Manifest,
@@ -46,6 +50,12 @@ export interface VerifyOutcome {
   auditHead?: AuditChainHead | null;
   /** Device-months proven by signed monthly digests instead of raw reports (retention pruned them). */
   digests?: { deviceMonths: number; rawFrom: string };
+  /** How many summary.html figures were recomputed and compared. */
+  summaryFigures?: number;
+  /** summary.html carries no machine-readable figures (exported before they were added): not checked. */
+  summaryUnbound?: boolean;
+  /** device-lifecycle.csv: archived and deleted devices, matched to audit entries. */
+  lifecycle?: LifecycleOutcome;
 }
 
 const MAX_LISTED_REPORT_PROBLEMS = 20;
@@ -173,6 +183,8 @@ export async function verifyBundleDir(dir: string, pinned?: { keys: JWK[] }, opt
       problem('devices.csv', `figures could not be recomputed: ${(e as Error).message}`);
     }
   }
+  // summary.html's figures and device-lifecycle.csv (issue 13; summary-check.ts, lifecycle-check.ts).
+  await checkSummaryAndLifecycle(dir, rc, out, problem);
   if (manifest.format === MANIFEST_FORMAT_NO_AUDIT) {
     // Exported before the audit chain existed: nothing to check, and the outcome says so.
     out.auditAbsent = true;
@@ -187,6 +199,23 @@ export async function verifyBundleDir(dir: string, pinned?: { keys: JWK[] }, opt
   }
   out.ok = out.problems.length === 0;
   return out;
+}
+
+async function checkSummaryAndLifecycle(dir: string, rc: Recompute | null, out: VerifyOutcome, problem: (file: string, message: string) => void): Promise<void> {
+  if (rc?.aggregate) {
+    try {
+      const n = await checkSummary(dir, rc.aggregate, out.reportsChecked, problem);
+      if (n === null) out.summaryUnbound = true;
+      else out.summaryFigures = n;
+    } catch (e) {
+      problem('summary.html', `figures could not be checked: ${(e as Error).message}`);
+    }
+  } else problem('summary.html', 'figures not checked: the fleet figures could not be recomputed (see the problems above)');
+  try {
+    out.lifecycle = (await checkDeviceLifecycle(dir, problem)) ?? undefined;
+  } catch (e) {
+    problem('device-lifecycle.csv', `could not be checked: ${(e as Error).message}`);
+  }
 }
 
 export type KeyMap = Map<string, { deviceId: string; jwk: JWK; retiredAt: number | null; key?: Awaited<ReturnType<typeof importJWK>> }>;

@@ -96,14 +96,17 @@ async function main(): Promise<number> {
     w(`checked:    ${r.filesChecked} files, ${r.reportsChecked} device-signed reports`);
     if (r.recomputed) w(`recomputed: ${r.recomputed.devices} device chains and figures, ${r.recomputed.events} check events, from the signed reports`);
     if (r.digests) w(`retention:  ${r.digests.deviceMonths} device-months verified from digests, not raw reports (raw reports from ${r.digests.rawFrom})`);
+    if (r.summaryFigures !== undefined) w(`summary:    ${r.summaryFigures} figures of summary.html recomputed`);
+    if (r.lifecycle && (r.lifecycle.archived || r.lifecycle.deleted)) w(`lifecycle:  ${r.lifecycle.archived} archived and ${r.lifecycle.deleted} deleted device(s) (device-lifecycle.csv), ${r.lifecycle.matched} matched to an audit entry${r.lifecycle.beforeSegment ? `, ${r.lifecycle.beforeSegment} older than the audit segment (not matched)` : ''}`);
     if (r.audit) w(`audit log:  ${r.audit.entries} chained entries checked to the signed head, ${r.audit.matched} exclusions, policy versions and revocations matched to an entry${r.audit.excused ? `; ${r.audit.excused} older than the retention (entries pruned before ${r.audit.prunedBefore}) not matched` : ''}`);
     if (r.audit?.anchor) w(`audit anchor: ${r.audit.anchor === 'found' ? 'the earlier bundle\'s head is in this chain, unchanged' : 'older than this bundle\'s segment: not checked'}`);
     if (r.auditHead) w(`audit head: ${r.auditHead.seq}:${r.auditHead.hash} (keep it; pass --audit-anchor ${r.auditHead.seq}:${r.auditHead.hash} when verifying the next bundle)`);
     if (r.ok) {
+      if (r.summaryUnbound) w('NOTE:       summary.html carries no machine-readable figures (exported before they were added): its figures were NOT recomputed; devices.csv and controls.csv were');
       if (r.auditAbsent) {
         w('NOTE:       format 2 bundle (exported before the audit chain): it carries no audit log, so exclusions, policy changes and revocations are NOT matched to audit entries');
         w('VERDICT: VERIFIED — signature valid, every file intact, every report signed by its device, every device chain complete, every figure recomputed (no audit log in this format).');
-      } else w('VERDICT: VERIFIED — signature valid, every file intact, every report signed by its device, every device chain complete, every figure recomputed, the audit chain intact and matching.');
+      } else w(`VERDICT: VERIFIED — signature valid, every file intact, every report signed by its device, every device chain complete, every figure recomputed${r.summaryUnbound ? ' except those of summary.html' : ''}, the audit chain intact and matching.`);
       return 0;
     }
     for (const p of r.problems) w(`  FAIL ${p.file}: ${p.message}`);

@@ -11,6 +11,7 @@ import { ApiError } from './shared/errors.js';
 import { isDbUnavailable } from './db/types.js';
 import { enrollmentRoutes } from './enrollment/routes.js';
 import { deviceRoutes } from './devices/routes.js';
+import { deviceLifecycleRoutes } from './devices/lifecycle-routes.js';
 import { systemRoutes } from './system/routes.js';
 import { registerDomainPlugins } from './plugins.js';
 import { registerOpenApi } from './docs/openapi.js';
@@ -120,6 +121,7 @@ export async function buildApp(ctx: Omit<Ctx, 'log' | 'refusals'>, opts: { logge
   await app.register(systemRoutes(full));
   await app.register(enrollmentRoutes(full));
   await app.register(deviceRoutes(full));
+  await app.register(deviceLifecycleRoutes(full));
   await registerDomainPlugins(app, full);
   return { app, routes, refusals };
 }

@@ -54,6 +54,20 @@ describe('route/role matrix (pglite)', () => {
       expect(keys).toContain(k);
   });
 
+  it('archive/unarchive: admin and helpdesk; delete: admin only (issue 13)', async () => {
+    const auth = (k: string) => routes.find((r) => `${r.method} ${r.url}` === k)?.auth;
+    expect(auth('POST /api/v1/devices/:id/archive')).toEqual(['admin', 'helpdesk']);
+    expect(auth('POST /api/v1/devices/:id/unarchive')).toEqual(['admin', 'helpdesk']);
+    expect(auth('DELETE /api/v1/devices/:id')).toEqual(['admin']);
+    // Against the real device: helpdesk and auditor are refused deletion, and it is still there.
+    for (const role of ['helpdesk', 'auditor'] as const) {
+      const res = await app.inject({ method: 'DELETE', url: `/api/v1/devices/${deviceId}`, headers: { authorization: `Bearer ${tokens[role]}`, 'content-type': 'application/json' }, payload: JSON.stringify({ reason: 'matrix' }) });
+      expect(res.statusCode, role).toBe(403);
+    }
+    const still = await app.inject({ method: 'GET', url: `/api/v1/devices/${deviceId}`, headers: { authorization: `Bearer ${tokens.auditor}` } });
+    expect(still.statusCode).toBe(200);
+  });
+
   it('without credentials: role routes refuse (401, or a redirect to /login for pages); public routes answer', async () => {
     const failures: string[] = [];
     for (const r of routes) {

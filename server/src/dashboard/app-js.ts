@@ -53,6 +53,14 @@ export const APP_JS = `
       }
       // Revoking asks why: the reason goes into the audit log and shows on the device page.
       if (a === 'revoke') { var why = prompt('Revoke this device? Its agent is disconnected and can no longer report.\\nReason (recorded in the audit log):'); if (why === null) return; if (!why.trim()) { status('A reason is needed to revoke a device.'); return; } await call('POST', '/api/v1/devices/' + id + '/revoke', { reason: why.trim().slice(0, 500) }); location.reload(); }
+      // Archive / unarchive / delete (devices/lifecycle.ts): each asks for the reason the audit log and the evidence show.
+      if (a === 'archive') { var ar = prompt('Archive this device? It is hidden from the fleet, its counts and alerts until it reports again or is un-archived.\\nReason (recorded in the audit log and the evidence):'); if (ar === null) return; if (!ar.trim()) { status('A reason is needed to archive a device.'); return; } await call('POST', '/api/v1/devices/' + id + '/archive', { reason: ar.trim().slice(0, 500) }); location.reload(); return; }
+      if (a === 'unarchive') { var ur = prompt('Un-archive this device? It shows in the fleet again.\\nReason (optional, recorded in the audit log):'); if (ur === null) return; await call('POST', '/api/v1/devices/' + id + '/unarchive', ur.trim() ? { reason: ur.trim().slice(0, 500) } : {}); location.reload(); return; }
+      if (a === 'delete-device') {
+        var dr = prompt('Delete ' + b.getAttribute('data-hostname') + ' for good? Its key is revoked and it leaves the fleet; it cannot be restored (its machine can enroll again as a new device). Its evidence is kept until retention.\\nReason (required, recorded in the audit log and the evidence):');
+        if (dr === null) return; if (!dr.trim()) { status('A reason is needed to delete a device.'); return; }
+        await call('DELETE', '/api/v1/devices/' + id, { reason: dr.trim().slice(0, 500) }); location.href = '/devices'; return;
+      }
       if (a === 'restore') { if (!confirm('Restore this device? Its agent can enroll again with a new key.')) return; await call('POST', '/api/v1/devices/' + id + '/restore'); location.reload(); }
       // A pending enrollment: the decision needs a reason (audit log); approve replaces the device's key.
       if (a === 'approve-enrollment' || a === 'reject-enrollment') {

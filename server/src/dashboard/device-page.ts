@@ -68,7 +68,8 @@ export async function devicePage(db: Db, id: string, principal: Principal | null
   const inv = d.inventory as Record<string, any>;
   const names = await namesFor(db, who.items);
   const software = (Array.isArray(inv.software) ? inv.software : []) as { name: string; version?: string }[];
-  const canAct = !!principal && principal.role !== 'auditor' && !d.revoked_at;
+  const operator = !!principal && principal.role !== 'auditor';
+  const canAct = operator && !d.revoked_at;
   const revokeReason = d.revoked_at
     ? (await db.query<{ detail: { reason?: string | null } | null }>("SELECT detail FROM audit_log WHERE action = 'device.revoke' AND target = $1 ORDER BY id DESC LIMIT 1", [d.id])).rows[0]?.detail?.reason ?? null
     : null;
@@ -92,7 +93,9 @@ export async function devicePage(db: Db, id: string, principal: Principal | null
 ${presenceLine(d)}
 ${updateLine(await lastUpdateStatus(db, d.id))}
 ${d.revoked_at ? html`<p id="device-revoked" class="err">Revoked ${iso(d.revoked_at)} by ${d.revoked_by ?? '?'}${revokeReason ? html` — reason: ${revokeReason}` : ''}.${principal?.role === 'admin' ? html` <button data-action="restore" data-device="${d.id}">Restore device</button> <span id="action-status" class="muted"></span>` : ''}</p>` : ''}
-${canAct ? html`<p id="device-actions"><button data-action="check-now" data-device="${d.id}" data-connected="${d.connected ? 'yes' : 'no'}">Re-check now</button> <button data-action="revoke" data-device="${d.id}">Revoke device</button> <span id="action-status" class="muted"></span></p>` : ''}
+${d.archived_at ? html`<p id="device-archived" class="muted">Archived ${iso(d.archived_at)} by ${d.archived_by ?? '?'}${d.archive_reason ? html` — reason: ${d.archive_reason}` : ''}. Hidden from the fleet, its counts and alerts; kept in evidence. A new report from it un-archives it.${operator ? html` <button data-action="unarchive" data-device="${d.id}">Unarchive</button>` : ''}</p>` : ''}
+${canAct ? html`<p id="device-actions"><button data-action="check-now" data-device="${d.id}" data-connected="${d.connected ? 'yes' : 'no'}">Re-check now</button> <button data-action="revoke" data-device="${d.id}">Revoke device</button>${d.archived_at ? '' : html` <button data-action="archive" data-device="${d.id}">Archive</button>`} <span id="action-status" class="muted"></span></p>` : ''}
+${principal?.role === 'admin' ? html`<p id="device-delete"><button data-action="delete-device" data-device="${d.id}" data-hostname="${d.hostname}">Delete device…</button> <span class="muted">Removes it from the fleet for good and revokes its key; its evidence stays until retention. Cannot be undone.</span>${canAct || d.revoked_at ? '' : html` <span id="action-status" class="muted"></span>`}</p>` : ''}
 ${pendingLine(d)}
 ${pendingDeviceSection(pending, principal?.role === 'admin', !!d.revoked_at)}
 ${await ownerSection(db, d, !!principal && principal.role !== 'auditor')}

@@ -53,12 +53,13 @@ const OS_TEXT_SQL = `lower(concat_ws(' ', CASE platform WHEN 'darwin' THEN 'maco
 const like = (s: string) => s.toLowerCase().replace(/[%_\\]/g, '\\$&');
 
 export function buildDeviceQuery(f: DashboardDeviceQuery, now = new Date()): { where: string; params: unknown[]; order: string } {
-  const where = [f.state === 'revoked' ? 'revoked_at IS NOT NULL' : 'revoked_at IS NULL'];
+  // Deleted devices (tombstones) never show; archived ones only in the "Archived" view.
+  const where = f.state === 'archived' ? ['deleted_at IS NULL', 'archived_at IS NOT NULL'] : ['deleted_at IS NULL', 'archived_at IS NULL', f.state === 'revoked' ? 'revoked_at IS NOT NULL' : 'revoked_at IS NULL'];
   const params: unknown[] = [];
   const p = (v: unknown) => (params.push(v), `$${params.length}`);
   if (f.state === 'noncompliant' && f.withStaleNoncompliant)
     where.push(`(state = 'noncompliant' OR (state = 'stale' AND EXISTS (SELECT 1 FROM check_states cs WHERE cs.device_id = devices.id AND cs.state = 'noncompliant')))`);
-  else if (f.state && f.state !== 'revoked') where.push(`state = ${p(f.state)}`);
+  else if (f.state && f.state !== 'revoked' && f.state !== 'archived') where.push(`state = ${p(f.state)}`);
   // Array containment can use the GIN index on failing_checks (= ANY cannot).
   if (f.failingCheck) where.push(`failing_checks @> ARRAY[${p(f.failingCheck)}]::text[]`);
   if (f.platform) where.push(`platform = ${p(f.platform)}`);

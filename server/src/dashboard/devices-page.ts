@@ -19,7 +19,7 @@ const SORT_KEYS = ['hostname', 'last_seen', 'state', 'os', 'owner', 'deadline'] 
 /** `policy` supplies the custom check ids the check filter accepts (built-ins only without it). */
 export function parseDeviceFilters(q: Record<string, string | undefined>, policy?: Policy): DashboardDeviceQuery {
   return {
-    state: DEVICE_STATES.includes(q.state as never) || q.state === 'revoked' ? q.state : undefined,
+    state: DEVICE_STATES.includes(q.state as never) || q.state === 'revoked' || q.state === 'archived' ? q.state : undefined,
     failingCheck: (policyCheckIds(policy) as string[]).includes(q.check ?? '') ? q.check : undefined,
     platform: (PLATFORMS as readonly string[]).includes(q.platform ?? '') ? q.platform : undefined,
     osVersion: str(q.os, 64),
@@ -49,7 +49,7 @@ export async function devicesPage(db: Db, f: DashboardDeviceQuery, policy?: Poli
   return html`<h1>Devices</h1>
 <form class="filters" method="get" action="/devices" id="device-filters">
 <input name="q" placeholder="hostname, serial, owner" value="${f.q ?? ''}">
-<select name="state"><option value="">any state</option>${[...DEVICE_STATES, 'revoked'].map((s) => html`<option ${s === f.state ? 'selected' : ''}>${s}</option>`)}</select>
+<select name="state"><option value="">any state</option>${[...DEVICE_STATES, 'revoked', 'archived'].map((s) => html`<option ${s === f.state ? 'selected' : ''}>${s}</option>`)}</select>
 <select name="check"><option value="">any failing check</option>${checkCatalogue(policy).map((c) => html`<option value="${c.id}" ${c.id === f.failingCheck ? 'selected' : ''}>${c.title}</option>`)}</select>
 <select name="platform"><option value="">any platform</option>${PLATFORMS.map((p) => html`<option value="${p}" ${p === f.platform ? 'selected' : ''}>${platformName(p)}</option>`)}</select>
 <input name="os" placeholder="OS (macOS 14, Ubuntu 22.04)" value="${f.osVersion ?? ''}" size="12">
@@ -57,6 +57,7 @@ export async function devicesPage(db: Db, f: DashboardDeviceQuery, policy?: Poli
 <select name="group"><option value="">any group</option>${groups.map((g) => html`<option ${g.name === f.group ? 'selected' : ''}>${g.name}</option>`)}</select>
 <select name="seen"><option value="">any last seen</option>${Object.entries(SEEN_WINDOWS).map(([k, w]) => html`<option value="${k}" ${k === f.seen ? 'selected' : ''}>${w.label}</option>`)}</select>
 <button>Filter</button> <a href="/devices">clear</a> <a id="devices-csv" href="/devices.csv${qs(keep)}">Export CSV</a></form>
+${f.state === 'archived' ? html`<h2 id="archived-view">Archived</h2><p class="muted">Hidden from the fleet, its counts and alerts; kept in evidence bundles. A device that reports again is un-archived.</p>` : ''}
 <p class="muted" id="result-count">${r.total} device(s)</p>
 ${canAct
   ? html`<form id="bulk-actions" class="filters" data-bulk>

@@ -14,7 +14,9 @@ import { pendingBanner } from './pending-enrollments.js';
 import { complianceTrend, compliantPct, trendLegend, trendSvg } from './trend.js';
 
 export async function fleetPage(db: Db, policy?: Policy): Promise<SafeHtml> {
-  const counts = await db.query<{ state: string; n: string }>('SELECT state, count(*) AS n FROM devices WHERE revoked_at IS NULL GROUP BY state');
+  const counts = await db.query<{ state: string; n: string }>('SELECT state, count(*) AS n FROM devices WHERE revoked_at IS NULL AND archived_at IS NULL GROUP BY state');
+  // Archived devices are left out of every figure on this page; the link shows how many.
+  const archivedCount = Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM devices WHERE archived_at IS NOT NULL AND deleted_at IS NULL')).rows[0].n);
   const byState = Object.fromEntries(counts.rows.map((r) => [r.state, Number(r.n)]));
   const total = Object.values(byState).reduce((a, b) => a + b, 0);
   // Passing means passing now: an excluded or not-required check is out of the denominator
@@ -26,7 +28,7 @@ export async function fleetPage(db: Db, policy?: Policy): Promise<SafeHtml> {
             count(*) FILTER (WHERE d.state = 'stale' AND c.state NOT IN ('excluded', 'not_required')) AS stale,
             count(*) FILTER (WHERE c.state IN ('excluded', 'not_required') OR d.state = 'excluded') AS excluded,
             count(*) AS n
-       FROM check_states c JOIN devices d ON d.id = c.device_id WHERE d.revoked_at IS NULL GROUP BY c.check_id, d.platform ORDER BY 1, 2`,
+       FROM check_states c JOIN devices d ON d.id = c.device_id WHERE d.revoked_at IS NULL AND d.archived_at IS NULL GROUP BY c.check_id, d.platform ORDER BY 1, 2`,
   );
   const list = (state: string, sort: 'last_seen' | 'deadline', order: 'asc' | 'desc') =>
     searchDevices(db, { state, sort, order, limit: 20, offset: 0, withStaleNoncompliant: state === 'noncompliant' });
@@ -36,7 +38,7 @@ export async function fleetPage(db: Db, policy?: Policy): Promise<SafeHtml> {
   const groups = await db.query<{ name: string; kind: string; n: string; noncompliant: string; failing: string }>(
     `SELECT g.name, g.kind, count(d.id) AS n, count(d.id) FILTER (WHERE d.state = 'noncompliant') AS noncompliant, count(d.id) FILTER (WHERE d.state = 'failing') AS failing
        FROM device_groups g LEFT JOIN device_group_members m ON m.group_id = g.id AND m.until IS NULL
-       LEFT JOIN devices d ON d.id = m.device_id AND d.revoked_at IS NULL GROUP BY g.name, g.kind ORDER BY g.name`,
+       LEFT JOIN devices d ON d.id = m.device_id AND d.revoked_at IS NULL AND d.archived_at IS NULL GROUP BY g.name, g.kind ORDER BY g.name`,
   );
   const today = trend[trend.length - 1];
   const pendingTotal = await countPending(db);
@@ -53,6 +55,7 @@ export async function fleetPage(db: Db, policy?: Policy): Promise<SafeHtml> {
 ${pendingBanner(pendingTotal, pending)}
 <div class="cards" id="state-cards"><div class="card"><div class="n">${total}</div>devices</div>
 ${DEVICE_STATES.map((s) => html`<a class="card" data-state="${s}" href="/devices${qs({ state: s })}"><div class="n">${byState[s] ?? 0}</div>${badge(s)}</a>`)}</div>
+<p class="muted"><a id="archived-link" href="/devices?state=archived">${archivedCount} archived device(s)</a>, not counted above.</p>
 <h2>Compliance trend, last 30 days <span class="muted">(today ${Math.round(compliantPct(today))}% compliant or excluded)</span></h2>
 <div class="trend">${trendSvg(trend)}${trendLegend()}</div>
 <div class="grid2"><div>

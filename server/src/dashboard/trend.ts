@@ -18,16 +18,16 @@ const dayKey = (d: Date) => d.toISOString().slice(0, 10);
 
 export async function complianceTrend(db: Db, days = 30, now = new Date()): Promise<TrendPoint[]> {
   const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - (days - 1)));
-  const cur = await db.query<{ state: string; n: string }>('SELECT state, count(*) AS n FROM devices WHERE revoked_at IS NULL GROUP BY state');
+  const cur = await db.query<{ state: string; n: string }>('SELECT state, count(*) AS n FROM devices WHERE revoked_at IS NULL AND archived_at IS NULL GROUP BY state');
   const ev = await db.query<{ day: string; from_state: string | null; to_state: string; n: string }>(
     `SELECT to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, e.from_state, e.to_state, count(*) AS n
        FROM state_events e JOIN devices d ON d.id = e.device_id
-      WHERE e.check_id = '*' AND e.at >= $1 AND d.revoked_at IS NULL GROUP BY 1, 2, 3`,
+      WHERE e.check_id = '*' AND e.at >= $1 AND d.revoked_at IS NULL AND d.archived_at IS NULL GROUP BY 1, 2, 3`,
     [start],
   );
   const enr = await db.query<{ day: string; n: string }>(
     `SELECT to_char(enrolled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, count(*) AS n FROM devices
-      WHERE revoked_at IS NULL AND enrolled_at >= $1 GROUP BY 1`,
+      WHERE revoked_at IS NULL AND archived_at IS NULL AND enrolled_at >= $1 GROUP BY 1`,
     [start],
   );
   const counts: Record<string, number> = Object.fromEntries(DEVICE_STATES.map((s) => [s, 0]));

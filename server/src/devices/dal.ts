@@ -2,6 +2,7 @@
 import type { Db } from '../db/types.js';
 import { ApiError } from '../shared/errors.js';
 import { CONNECTED_SQL, LAST_CONTACT_SQL } from '../gateway/presence.js';
+import { LIVE_SQL } from './lifecycle.js';
 
 export interface DeviceListQuery {
   state?: string;
@@ -18,6 +19,8 @@ export interface DeviceListQuery {
   limit?: number;
   offset?: number;
   includeRevoked?: boolean;
+  /** true: only archived devices (the "Archived" view); default: archived devices are hidden. */
+  archived?: boolean;
 }
 
 export interface DeviceSummary {
@@ -39,6 +42,9 @@ export interface DeviceSummary {
   last_report_at: Date | null;
   enrolled_at: Date;
   revoked_at: Date | null;
+  archived_at: Date | null;
+  archived_by: string | null;
+  archive_reason: string | null;
   owner_person_id: string | null;
   owner_source: string | null;
   inferred_owner: string | null;
@@ -63,7 +69,7 @@ const SORTS: Record<NonNullable<DeviceListQuery['sort']>, string> = {
 };
 
 export const DEVICE_COLUMNS = `id, hostname, platform, os_name, os_version, model, serial, owner, agent_version, state, state_since,
-  failing_checks, next_deadline, ${LAST_CONTACT_SQL} AS last_seen_at, last_report_at, enrolled_at, revoked_at,
+  failing_checks, next_deadline, ${LAST_CONTACT_SQL} AS last_seen_at, last_report_at, enrolled_at, revoked_at, archived_at, archived_by, archive_reason,
   ${CONNECTED_SQL} AS connected, connected_since, disconnected_at,
   owner_person_id, owner_source, inferred_owner, offboard_since, offboard_deadline, offboard_outcome, offboard_outcome_at, reported_after_offboard_at`;
 
@@ -80,6 +86,9 @@ export async function listDevices(db: Db, f: DeviceListQuery): Promise<{ total: 
     params.push(v);
     return `$${params.length}`;
   };
+  // A deleted device (tombstone, devices/lifecycle.ts) is gone from the API; an archived one
+  // shows only when asked for.
+  where.push(LIVE_SQL, f.archived ? 'archived_at IS NOT NULL' : 'archived_at IS NULL');
   // "revoked" is not an evaluated state but the help desk's filter for revoked devices (issue 18 #5).
   if (f.state === 'revoked') where.push('revoked_at IS NOT NULL');
   else {
@@ -112,7 +121,7 @@ export async function listDevices(db: Db, f: DeviceListQuery): Promise<{ total: 
 
 export async function getDevice(db: Db, id: string) {
   const d = await db.query<DeviceSummary & { inventory: unknown; fingerprint: string; revoked_by: string | null; spool_evicted: string; last_seq: string | null; reports_projected: string }>(
-    `SELECT ${DEVICE_COLUMNS}, inventory, revoked_by, spool_evicted, last_seq, reports_projected FROM devices WHERE id = $1`,
+    `SELECT ${DEVICE_COLUMNS}, inventory, revoked_by, spool_evicted, last_seq, reports_projected FROM devices WHERE id = $1 AND ${LIVE_SQL}`,
     [id],
   );
   if (!d.rows[0]) return null;

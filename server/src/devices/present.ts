@@ -37,6 +37,8 @@ export function presentDevice(d: DeviceSummary) {
     lastReportAt: iso(d.last_report_at),
     enrolledAt: iso(d.enrolled_at),
     revokedAt: iso(d.revoked_at),
+    /** Archived: hidden from the fleet views until un-archived or until it reports again (devices/lifecycle.ts). */
+    archived: d.archived_at ? { at: iso(d.archived_at), by: d.archived_by, reason: d.archive_reason } : null,
   };
 }
 

@@ -15,6 +15,7 @@ import { presentCheck, presentDevice } from './present.js';
 import { presentRemediation } from '../mydevice/remediation.js';
 import type { CheckId } from '#shared/checks/ids.js';
 import { groupNamesOf } from '../groups/dal.js';
+import { LIVE_SQL } from './lifecycle.js';
 
 const ListQuery = Type.Object(
   {
@@ -32,6 +33,8 @@ const ListQuery = Type.Object(
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
     offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000_000, default: 0 })),
     includeRevoked: Type.Optional(Type.Boolean()),
+    /** true: only archived devices (hidden otherwise). */
+    archived: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -122,14 +125,14 @@ export function deviceRoutes(ctx: Ctx) {
       { config: { auth: OPERATORS }, schema: { params: IdParams, body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) })) } },
       async (req) => {
         const ok = await ctx.db.tx(async (q) => {
-          const r = await q.query('UPDATE devices SET revoked_at = now(), revoked_by = $2 WHERE id = $1 AND revoked_at IS NULL', [req.params.id, req.principal!.actor]);
+          const r = await q.query('UPDATE devices SET revoked_at = now(), revoked_by = $2 WHERE id = $1 AND revoked_at IS NULL AND deleted_at IS NULL', [req.params.id, req.principal!.actor]);
           if (r.rowCount === 0) return false;
           await q.query('UPDATE device_keys SET revoked_at = now() WHERE device_id = $1 AND revoked_at IS NULL', [req.params.id]);
           await audit(q, { actor: req.principal!.actor, action: 'device.revoke', target: req.params.id, ip: req.ip, detail: { reason: req.body?.reason ?? null } });
           return true;
         });
         if (!ok) {
-          const exists = await ctx.db.query('SELECT 1 FROM devices WHERE id = $1', [req.params.id]);
+          const exists = await ctx.db.query('SELECT 1 FROM devices WHERE id = $1 AND deleted_at IS NULL', [req.params.id]);
           throw exists.rows.length ? Errors.conflict('This device is already revoked.', 'POSTURE_ERR_CONFLICT') : Errors.notFound('Device');
         }
         // Closes the live socket at once, here or on whichever collector holds it.
@@ -139,9 +142,10 @@ export function deviceRoutes(ctx: Ctx) {
     );
 
     app.post<{ Params: { id: string } }>('/api/v1/devices/:id/restore', { config: { auth: ['admin'] }, schema: { params: IdParams } }, async (req) => {
-      // Restoring lets the machine enroll again with a NEW key; revoked keys stay revoked.
+      // Restoring lets the machine enroll again with a NEW key; revoked keys stay revoked. A deleted
+      // device is never restored (devices/lifecycle.ts): its machine enrolls as a new device.
       const ok = await ctx.db.tx(async (q) => {
-        const r = await q.query('UPDATE devices SET revoked_at = NULL, revoked_by = NULL WHERE id = $1 AND revoked_at IS NOT NULL', [req.params.id]);
+        const r = await q.query('UPDATE devices SET revoked_at = NULL, revoked_by = NULL WHERE id = $1 AND revoked_at IS NOT NULL AND deleted_at IS NULL', [req.params.id]);
         if (r.rowCount) await audit(q, { actor: req.principal!.actor, action: 'device.restore', target: req.params.id, ip: req.ip });
         return r.rowCount > 0;
       });
@@ -165,6 +169,7 @@ export function deviceRoutes(ctx: Ctx) {
     });
 
     app.get<{ Params: { id: string; commandId: string } }>('/api/v1/devices/:id/commands/:commandId', { config: { auth: ALL_ROLES } }, async (req) => {
+      await requireDevice(ctx, req.params.id);
       const r = await ctx.db.query('SELECT id, command, created_at, delivered_at, completed_at, result FROM commands WHERE id = $1 AND device_id = $2', [req.params.commandId, req.params.id]);
       if (!r.rows[0]) throw Errors.notFound('Command');
       return r.rows[0];
@@ -174,6 +179,6 @@ export function deviceRoutes(ctx: Ctx) {
 
 /** 404 for an unknown device id, so an empty history is not mistaken for "no reports yet". */
 async function requireDevice(ctx: Ctx, id: string): Promise<void> {
-  const r = await ctx.db.query('SELECT 1 FROM devices WHERE id = $1', [id]);
+  const r = await ctx.db.query(`SELECT 1 FROM devices WHERE id = $1 AND ${LIVE_SQL}`, [id]);
   if (!r.rows[0]) throw Errors.notFound('Device');
 }

@@ -47,7 +47,7 @@ export function enrollmentRoutes(ctx: Ctx) {
           return { error: new ApiError(s.reason === 'unknown' ? 401 : 403, code, `Enrollment secret ${s.reason === 'unknown' ? 'is not valid' : `has been ${s.reason}`}.`) };
         }
         const keyRow = await q.query<{ device_id: string; revoked_at: Date | null }>('SELECT device_id, revoked_at FROM device_keys WHERE kid = $1', [kid]);
-        const existing = await q.query<{ id: string; revoked_at: Date | null }>('SELECT id, revoked_at FROM devices WHERE fingerprint = $1 FOR UPDATE', [b.fingerprint]);
+        const existing = await q.query<{ id: string; revoked_at: Date | null }>('SELECT id, revoked_at FROM devices WHERE fingerprint = $1 AND deleted_at IS NULL FOR UPDATE', [b.fingerprint]);
         const dev = existing.rows[0];
         if (keyRow.rows[0]?.revoked_at || (keyRow.rows[0] && dev?.revoked_at))
           return { error: new ApiError(403, 'POSTURE_ERR_KEY_REVOKED', 'This device key has been revoked and cannot enroll again.') };

@@ -23,6 +23,7 @@ import { renderSummary } from './summary.js';
 import { writePeopleCsv } from './people-csv.js';
 import { groupsInPeriod, writeGroupMemberships } from './groups-csv.js';
 import { writeAuditCsv, type AuditRefs } from './audit-file.js';
+import { writeDeviceLifecycle } from './lifecycle-csv.js';
 import { currentSigningKey, historyJwks, keyHistory } from '../meta/collector-keys.js';
 import { digestsFor, prunedBefore } from './digests-file.js';
 import { DIGESTS_FILE, withDigests } from '#shared/evidence/digest.js';
@@ -135,6 +136,8 @@ export async function buildBundle(deps: BundleDeps, from: Date, to: Date, dir: s
     await dev.write(chunk);
   }
   files.push(await dev.close());
+  // device-lifecycle.csv: which of these devices are archived or deleted (when, by whom, why).
+  files.push(await writeDeviceLifecycle(db, dir, from, to, group));
   files.push(await edf.close());
   if (dgf) files.push(await dgf.close());
   phase('devices');

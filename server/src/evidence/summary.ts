@@ -3,10 +3,10 @@
  * requests), every value escaped by the html tag; the chart is inline SVG.
  */
 import { checkControls, checkTitle } from '#shared/checks/catalogue.js';
-import { formatDuration } from '#shared/evidence/period.js';
 import { COUNTING_METHOD } from '#shared/evidence/manifest.js';
 import type { Policy } from '#shared/policy/schema.js';
-import { html, raw, type SafeHtml } from '../dashboard/html.js';
+import { escapeHtml, html, raw, type SafeHtml } from '../dashboard/html.js';
+import { summaryFigures, type SummaryCounts } from '#shared/evidence/summary-figures.js';
 import type { FleetAggregate } from './aggregate.js';
 
 // Print: one A4 page for a small fleet (about 10 devices) — compact type and tables, the chart
@@ -28,7 +28,6 @@ svg{width:100%;height:38mm}a{color:inherit;text-decoration:none}
 }
 `;
 
-const pct = (v: number | null) => (v === null ? '—' : `${v.toFixed(2)}%`);
 
 function chart(agg: FleetAggregate, edges: Date[]): SafeHtml {
   const W = 900;
@@ -63,37 +62,42 @@ export interface SummaryInput {
   collectorId: string;
   kid: string;
   version: string;
-  counts: { events: number; reports: number; exclusions: number };
+  counts: SummaryCounts;
 }
 
 export function renderSummary(s: SummaryInput): string {
   const { agg } = s;
+  // Every figure is printed from summaryFigures() inside an element naming it (data-figure), so
+  // the verifier recomputes and compares each one (scripts/evidence/summary-check.ts).
+  const figs = new Map(summaryFigures(agg, s.counts));
+  const fig = (name: string, tag: 'b' | 'td' | 'span' = 'span', cls = '') =>
+    raw(`<${tag}${cls ? ` class="${cls}"` : ''} data-figure="${escapeHtml(name)}">${escapeHtml(figs.get(name) ?? '')}</${tag}>`);
   const checkRows = agg.checkIds.map((id) => {
-    const t = agg.perCheck.get(id)!;
     const c = checkControls(s.policy, id);
-    return html`<tr><td>${checkTitle(id, s.policy)}</td><td>${c.soc2.join(', ')}</td><td>${c.iso27001.join(', ')}</td><td>${c.cis.join(', ')}</td><td class="n">${pct(agg.checkPct(id))}</td>
-<td class="n">${t.devicesNoncompliant}</td><td class="n">${t.fixed ? formatDuration(t.fixSeconds / t.fixed) : '—'}</td><td class="n">${t.seconds.excluded ? formatDuration(t.seconds.excluded) : '—'}</td></tr>`;
+    return html`<tr><td>${checkTitle(id, s.policy)}</td><td>${c.soc2.join(', ')}</td><td>${c.iso27001.join(', ')}</td><td>${c.cis.join(', ')}</td>${fig(`check:${id}:pass_pct`, 'td', 'n')}
+${fig(`check:${id}:devices_noncompliant`, 'td', 'n')}${fig(`check:${id}:mean_time_to_fix`, 'td', 'n')}${fig(`check:${id}:excluded_time`, 'td', 'n')}</tr>`;
   });
   const nc = agg.noncompliant.map(
-    (d) => html`<tr><td>${d.hostname}</td><td>${d.owner ?? ''}</td><td>${d.checks.map((c) => checkTitle(c, s.policy)).join(', ')}</td><td class="n">${formatDuration(d.noncompliantSeconds)}</td><td class="n">${d.fixed ? formatDuration(d.longestSeconds) : html`not fixed (${formatDuration(d.longestSeconds)} so far)`}</td></tr>`,
+    (d) => html`<tr><td>${d.hostname}</td><td>${d.owner ?? ''}</td><td>${d.checks.map((c) => checkTitle(c, s.policy)).join(', ')}</td>${fig(`noncompliant:${d.deviceId}:time`, 'td', 'n')}${fig(`noncompliant:${d.deviceId}:longest`, 'td', 'n')}</tr>`,
   );
-  const states = Object.entries(agg.byCurrentState).sort();
+  const states = Object.keys(agg.byCurrentState).sort();
+  const unlisted = agg.noncompliantTotal - agg.noncompliant.length;
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Posture evidence ${s.from.toISOString().slice(0, 10)} – ${s.to.toISOString().slice(0, 10)}</title><style>${raw(CSS)}</style></head><body>
 <h1>Endpoint posture evidence</h1>
 <p class="muted">Period ${s.from.toISOString()} to ${s.to.toISOString()} (end exclusive) · generated ${s.generatedAt.toISOString()} by Posture ${s.version} · collector ${s.collectorId} · signing key ${s.kid}</p>
 <h2>Fleet</h2>
-<div class="cards"><div class="card"><b>${agg.devices}</b>devices in the period</div><div class="card"><b>${pct(agg.overallPct())}</b>of device-time fully compliant</div>
-<div class="card"><b>${agg.enrolledInPeriod}</b>enrolled during the period</div><div class="card"><b>${agg.revokedInPeriod}</b>revoked during the period</div>
-<div class="card"><b>${agg.noncompliantTotal}</b>devices noncompliant at some point</div></div>
-<p>State at the end of the period: ${states.map(([k, v]) => html`${k} ${v} · `)} events ${s.counts.events} · signed reports ${s.counts.reports} · exclusions ${s.counts.exclusions}</p>
+<div class="cards"><div class="card">${fig('devices', 'b')}devices in the period</div><div class="card">${fig('compliant_pct', 'b')}of device-time fully compliant</div>
+<div class="card">${fig('enrolled_in_period', 'b')}enrolled during the period</div><div class="card">${fig('revoked_in_period', 'b')}revoked during the period</div>
+<div class="card">${fig('noncompliant_devices', 'b')}devices noncompliant at some point</div></div>
+<p>State at the end of the period: ${states.map((k) => html`${k} ${fig(`state_at_end:${k}`)} · `)} events ${fig('events')} · signed reports ${fig('reports')} · exclusions ${fig('exclusions')}</p>
 <h2>Compliance over the period</h2>${chart(agg, s.edges)}
 <p class="muted">Share of measured device-time (excluded time left out) in which every required check passed; a red line marks 0%, no bar means no device was measured.</p>
 <h2>Compliance per check (controls: SOC 2, ISO/IEC 27001:2022 Annex A, CIS Controls v8)</h2>
 <table><thead><tr><th>Check</th><th>SOC 2</th><th>ISO 27001</th><th>CIS v8</th><th class="n">Time compliant</th><th class="n">Devices noncompliant</th><th class="n">Mean time to fix</th><th class="n">Excluded device-time</th></tr></thead><tbody>${checkRows}</tbody></table>
 <h2>Noncompliant devices and time to fix</h2>
 ${nc.length ? html`<table><thead><tr><th>Device</th><th>Owner</th><th>Checks</th><th class="n">Time noncompliant</th><th class="n">Longest time to fix</th></tr></thead><tbody>${nc}</tbody></table>` : html`<p>None in this period.</p>`}
-${agg.noncompliantTotal > agg.noncompliant.length ? html`<p class="muted">${agg.noncompliantTotal - agg.noncompliant.length} more devices: see events.csv and devices.csv.</p>` : ''}
+${unlisted > 0 ? html`<p class="muted">${fig('noncompliant_unlisted')} more devices: see events.csv and devices.csv.</p>` : html`<span hidden>${fig('noncompliant_unlisted')}</span>`}
 <h2>How time is counted</h2><p>${COUNTING_METHOD}</p>
 <p class="muted">Verify this bundle offline with the single-file verifier: <code>posture-verify &lt;bundle&gt; --jwks jwks.json</code> (docs/verify-evidence.md; from the source tree: <code>npm run verify-evidence -- &lt;bundle&gt;</code>). Compare the key id above with the collector's /.well-known/jwks.json.</p>
 </body></html>`.value;

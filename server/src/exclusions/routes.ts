@@ -77,7 +77,7 @@ export function exclusionRoutes(ctx: Ctx) {
       { config: { auth: ALL_ROLES }, schema: { params: IdParams, querystring: Type.Object({ all: Type.Optional(Type.Boolean()) }) } },
       async (req) => {
         // An unknown device is a 404, as for its reports and events, not "no exclusions".
-        if (!(await ctx.db.query('SELECT 1 FROM devices WHERE id = $1', [req.params.id])).rows[0]) throw Errors.notFound('Device');
+        if (!(await ctx.db.query('SELECT 1 FROM devices WHERE id = $1 AND deleted_at IS NULL', [req.params.id])).rows[0]) throw Errors.notFound('Device');
         const r = await ctx.db.query(
           `SELECT * FROM exclusions WHERE device_id = $1 ${req.query.all ? '' : 'AND revoked_at IS NULL AND expires_at > now()'} ORDER BY created_at DESC LIMIT 500`,
           [req.params.id],

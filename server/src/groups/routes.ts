@@ -183,7 +183,7 @@ export function groupRoutes(ctx: Ctx) {
     );
 
     app.get<{ Params: { id: string } }>('/api/v1/devices/:id/groups', { config: { auth: ALL_ROLES }, schema: { params: IdParams } }, async (req) => {
-      const d = await ctx.db.query<{ platform: string }>('SELECT platform FROM devices WHERE id = $1', [req.params.id]);
+      const d = await ctx.db.query<{ platform: string }>('SELECT platform FROM devices WHERE id = $1 AND deleted_at IS NULL', [req.params.id]);
       if (!d.rows[0]) throw Errors.notFound('Device');
       const names = (await groupNamesOf(ctx.db, [req.params.id])).get(req.params.id) ?? [];
       const all = await listGroups(ctx.db);

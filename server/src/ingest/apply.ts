@@ -23,6 +23,7 @@ import { membershipWindowsOf } from '../groups/dal.js';
 import { groupsAt } from '#shared/policy/effective.js';
 import { syncDevices } from '../groups/service.js';
 import { reevaluateDevice } from '../exclusions/reevaluate.js';
+import { unarchiveOnReport } from '../devices/lifecycle.js';
 
 export interface VerifiedReport {
   payload: ReportPayload;
@@ -43,6 +44,7 @@ interface DeviceRow {
   state: string;
   last_report_at: Date | null;
   owned: boolean;
+  archived: boolean;
 }
 interface CheckRow {
   device_id: string;
@@ -100,7 +102,7 @@ export async function applyReports(q: Queryable, policy: Policy, fresh: LoggedRe
   // device. NO KEY UPDATE, not UPDATE: the socket path's INSERT INTO reports takes KEY SHARE on
   // the device row (foreign key), which FOR UPDATE would block for the whole projection pass.
   const devs = await q.query<DeviceRow>(
-    `SELECT id, platform, hostname, state, last_report_at, owner_person_id IS NOT NULL AS owned FROM devices WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)) ORDER BY id FOR NO KEY UPDATE`,
+    `SELECT id, platform, hostname, state, last_report_at, owner_person_id IS NOT NULL AS owned, archived_at IS NOT NULL AS archived FROM devices WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)) ORDER BY id FOR NO KEY UPDATE`,
     [freshJson],
   );
   const checks = await q.query<
@@ -339,4 +341,8 @@ export async function applyReports(q: Queryable, policy: Policy, fresh: LoggedRe
        FROM jsonb_to_recordset($1::jsonb) AS x(id text, device_id text, report_id text) WHERE c.id = x.id AND c.device_id = x.device_id AND c.completed_at IS NULL`,
       [asJson(completedCommands)],
     );
+  // An archived device that reports again is back in use: un-archived, with an audit entry
+  // (devices/lifecycle.ts). Last, so the audit chain lock is held only until this commit.
+  const archived = devs.rows.filter((d) => d.archived).map((d) => d.id);
+  if (archived.length) await unarchiveOnReport(q, archived);
 }

@@ -14,7 +14,7 @@ export async function markStale(q: Queryable, staleAfterHours: number, alertOn: 
   // The earliest possible cutoff keeps the index range scan; each device's own threshold filters.
   const minHours = Math.min(staleAfterHours, ...groupHours.map((g) => g.hours));
   const cutoff = new Date(now.getTime() - minHours * 3600_000);
-  const r = await q.query<{ id: string; hostname: string; old_state: string; last_report_at: Date | null; last_seen_at: Date | null; enrolled_at: Date }>(
+  const r = await q.query<{ id: string; hostname: string; old_state: string; last_report_at: Date | null; last_seen_at: Date | null; enrolled_at: Date; archived: boolean }>(
     `WITH s AS (
        SELECT id, state AS old_state FROM devices
         WHERE revoked_at IS NULL AND state NOT IN ('stale', 'excluded')
@@ -25,7 +25,7 @@ export async function markStale(q: Queryable, staleAfterHours: number, alertOn: 
         FOR UPDATE SKIP LOCKED)
      UPDATE devices d SET state = 'stale', state_since = $2
        FROM s WHERE d.id = s.id
-     RETURNING d.id, d.hostname, s.old_state, d.last_report_at, d.last_seen_at, d.enrolled_at`,
+     RETURNING d.id, d.hostname, s.old_state, d.last_report_at, d.last_seen_at, d.enrolled_at, d.archived_at IS NOT NULL AS archived`,
     [cutoff, now, JSON.stringify(groupHours.map((g, ord) => ({ ...g, ord }))), staleAfterHours],
   );
   if (!r.rows.length) return 0;
@@ -35,7 +35,9 @@ export async function markStale(q: Queryable, staleAfterHours: number, alertOn: 
      SELECT device_id, check_id, from_state, to_state, at, detail FROM jsonb_to_recordset($1::jsonb) AS x(device_id text, check_id text, from_state text, to_state text, at timestamptz, detail jsonb)`,
     [JSON.stringify(events)],
   );
-  const alerts = r.rows.map((d) => alertForTransition(alertOn, d.id, d.hostname, d.old_state, 'stale', now, [], { lastSeenAt: d.last_seen_at ?? d.last_report_at })).filter((a) => a !== null);
+  // An archived device still goes stale (an operator who un-archives it must not see an old
+  // "compliant"), but raises no alert.
+  const alerts = r.rows.filter((d) => !d.archived).map((d) => alertForTransition(alertOn, d.id, d.hostname, d.old_state, 'stale', now, [], { lastSeenAt: d.last_seen_at ?? d.last_report_at })).filter((a) => a !== null);
   if (alerts.length)
     await q.query(
       `INSERT INTO alert_outbox (dedupe_key, kind, device_id, payload)

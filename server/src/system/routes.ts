@@ -25,7 +25,7 @@ export function systemRoutes(ctx: Ctx) {
     app.get('/.well-known/jwks.json', { config: { auth: 'public' } }, async () => historyJwks(await keyHistory(ctx.db)));
 
     app.get('/metrics', { config: { auth: ['admin', 'auditor', 'helpdesk'] } }, async (_req, reply) => {
-      const r = await ctx.db.query<{ state: string; n: string }>('SELECT state, count(*) AS n FROM devices WHERE revoked_at IS NULL GROUP BY state');
+      const r = await ctx.db.query<{ state: string; n: string }>('SELECT state, count(*) AS n FROM devices WHERE revoked_at IS NULL AND archived_at IS NULL GROUP BY state');
       const states = Object.fromEntries(r.rows.map((x) => [x.state, Number(x.n)]));
       ctx.metrics.connected = ctx.hub.size;
       reply.type('text/plain; version=0.0.4');

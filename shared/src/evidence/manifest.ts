@@ -13,6 +13,7 @@
  * chain head at export time.
  */
 import type { AuditChainHead } from '../audit/chain.js';
+import { DEVICE_LIFECYCLE_FILE } from './lifecycle.js';
 
 export const MANIFEST_FORMAT = 'posture-evidence-bundle/3';
 /** Format 2 (before the audit chain): still verified, everything but the audit log, and the verifier says so. */
@@ -27,6 +28,7 @@ export const REPORT_EDGES_FILE = 'report-edges.jsonl';
 /** Files in every bundle, in tar order (the manifest pair comes last). */
 export const BUNDLE_FILES = [
   'devices.csv',
+  DEVICE_LIFECYCLE_FILE,
   REPORT_EDGES_FILE,
   'events.csv',
   'exclusions.csv',
