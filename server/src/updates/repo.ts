@@ -3,7 +3,7 @@
  * consistent snapshots (TUF spec §5, tuf-js Updater):
  *   <repo>/metadata/N.root.json, N.targets.json, N.snapshot.json, timestamp.json
  *   <repo>/targets/agent/<version>/<target>/<sha256>.<file>      the executable
- *   <repo>/targets/agent/<version>/<target>/<sha256>.<file>.gz   the same, gzip (level 9)
+ *   <repo>/targets/agent/<version>/<target>/<sha256>.<file>.gz   the same, gzip (level 6)
  * Written by `npm run release` (offline keys: root, targets, snapshot) and by the collector's
  * timestamp refresher (online timestamp key). Every write is a temp file + rename, so a reader
  * (the collector serving /updates/) never sees half a file.
@@ -141,8 +141,9 @@ export function addRelease(
     paths.push(path);
     let gzipBytes: number | null = null;
     if (rel.compress !== false) {
-      // Level 9: compressed once per release, downloaded by every device (≈ 4x smaller).
-      const gz = gzipSync(data, { level: 9 });
+      // zlib's default level 6: on the linux-x64 agent 35.4 % of the executable in 6.3 s;
+      // level 9 saves another 0.4 % for 2.7x the time (docs/benchmarks.md, Session 4 updates2).
+      const gz = gzipSync(data, { level: 6 });
       const gzSha = createHash('sha256').update(gz).digest('hex');
       const gzPath = `${path}.gz`;
       const gzCustom: AgentTargetCustom = { ...custom, kind: AGENT_GZIP_KIND, encoding: 'gzip', uncompressed: { length: data.length, sha256 } };
