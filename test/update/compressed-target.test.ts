@@ -14,8 +14,8 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, normalize } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { Metadata, MetaFile, Snapshot, TargetFile, Targets } from '@tufjs/models';
-import { addRelease, initRepo, latestVersion, metadataDir, readTargets, refreshTimestamp, targetsDir, SPEC_VERSION } from '../../server/src/updates/repo.js';
+import { addRelease, initRepo, metadataDir, readTargets, refreshTimestamp } from '../../server/src/updates/repo.js';
+import { resignTargets, type ExtraTarget } from '../helpers/tuf.js';
 import { loadOrCreateSigningKey, type SigningKey } from '../../server/src/updates/tuf-keys.js';
 import { thisTarget, updateOnce, type UpdateState } from '../../agent/src/update/updater.js';
 import { stagedPath } from '../../agent/src/update/swap.js';
@@ -96,29 +96,7 @@ describe('compressed (gzip) update targets', () => {
     expect(readdirSync(join(dir, 'bin'))).toEqual(['posture-agent']);
   }
 
-  /** Signs targets N+1 = the current targets plus `extra` (targets key), snapshot and timestamp. */
-  function signWith(extra: { path: string; data: Buffer; custom: Record<string, unknown> }[]) {
-    const prev = readTargets(repo())!;
-    const tv = latestVersion(repo(), 'targets') + 1;
-    const expires = new Date(Date.now() + 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const t = new Targets({ version: tv, specVersion: SPEC_VERSION, expires });
-    for (const f of Object.values(prev.signed.targets)) t.addTarget(f);
-    for (const e of extra) {
-      const h = sha(e.data);
-      t.addTarget(new TargetFile({ path: e.path, length: e.data.length, hashes: { sha256: h }, unrecognizedFields: { custom: e.custom as never } }));
-      const d = join(targetsDir(repo()), e.path.slice(0, e.path.lastIndexOf('/')));
-      mkdirSync(d, { recursive: true });
-      writeFileSync(join(d, `${h}.${e.path.slice(e.path.lastIndexOf('/') + 1)}`), e.data);
-    }
-    const tmd = new Metadata(t);
-    tmd.sign(keys.targets.signer);
-    writeFileSync(join(metadataDir(repo()), `${tv}.targets.json`), JSON.stringify(tmd.toJSON()));
-    const sv = latestVersion(repo(), 'snapshot') + 1;
-    const smd = new Metadata(new Snapshot({ version: sv, specVersion: SPEC_VERSION, expires, meta: { 'targets.json': new MetaFile({ version: tv }) } }));
-    smd.sign(keys.snapshot.signer);
-    writeFileSync(join(metadataDir(repo()), `${sv}.snapshot.json`), JSON.stringify(smd.toJSON()));
-    refreshTimestamp(repo(), keys.timestamp, { force: true });
-  }
+  const signWith = (add: ExtraTarget[]) => resignTargets(repo(), keys, { add });
 
   const custom = (version: string, extra: Record<string, unknown>) => ({ kind: AGENT_GZIP_KIND, version, channel: 'stable', target: thisTarget(), encoding: 'gzip', ...extra });
 
