@@ -104,7 +104,7 @@ async function verifiedTargets(o: UpdateOptions): Promise<{ updater: Updater; ta
   // refresh() persisted targets.json only after verifying it; it lists what may be chosen,
   // and the chosen file is looked up again through the trusted set (getTargetInfo).
   const t = JSON.parse(readFileSync(join(metaDir, 'targets.json'), 'utf8')) as { signed: { targets: Record<string, { custom?: unknown }> } };
-  // The compressed target of a release when it has one (a fifth of the bytes to download).
+  // The compressed target of a release when it has one (about a third of the bytes to download).
   return { updater, targets: listAgentTargets(t.signed.targets, { acceptGzip: true }) };
 }
 
