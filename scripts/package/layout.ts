@@ -84,8 +84,8 @@ export const stopService = `if [ -d /run/systemd/system ]; then
 fi
 `;
 
-/** After the files went (deb postrm remove, rpm %postun 0): what self-update left beside the binary. */
-export const afterRemove = `rm -f ${OPT_DIR}/bin/posture-agent.previous ${OPT_DIR}/bin/.posture-agent.staged
+/** After the files went (deb postrm remove, rpm %postun 0): what self-update left beside the binary (updater.ts: .staged, and .staged.gz / .staged.part of an update interrupted while decompressing). */
+export const afterRemove = `rm -f ${OPT_DIR}/bin/posture-agent.previous ${OPT_DIR}/bin/.posture-agent.staged ${OPT_DIR}/bin/.posture-agent.staged.gz ${OPT_DIR}/bin/.posture-agent.staged.part
 rmdir ${OPT_DIR}/bin ${OPT_DIR} 2>/dev/null || true
 if [ -d /run/systemd/system ]; then systemctl daemon-reload || true; fi
 `;

@@ -8,6 +8,8 @@
  * the four role keys in --keys: keep root.pem, targets.pem and snapshot.pem offline; copy
  * timestamp.pem to the collector (POSTURE_UPDATES_TIMESTAMP_KEY), which keeps timestamp.json
  * fresh. While timestamp.pem is in --keys, the release also signs a first timestamp.
+ * Each artefact is signed twice: the executable, and its gzip form that current agents
+ * download (server/src/updates/repo.ts addRelease; docs/updates.md "Compressed targets").
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -24,7 +26,7 @@ export interface ReleaseOptions {
   keysDir: string;
 }
 
-export function release(o: ReleaseOptions): { artefacts: Artefact[]; targetsVersion: number; snapshotVersion: number; timestampVersion: number | null; createdRepo: boolean } {
+export function release(o: ReleaseOptions): { artefacts: Artefact[]; sizes: { target: string; bytes: number; gzipBytes: number | null }[]; targetsVersion: number; snapshotVersion: number; timestampVersion: number | null; createdRepo: boolean } {
   if (!/^\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?$/.test(o.version)) throw new Error(`--version ${o.version}: expected MAJOR.MINOR.PATCH`);
   const artefacts: Artefact[] = [];
   for (const t of existsSync(o.artefactsDir) ? readdirSync(o.artefactsDir) : []) {
@@ -62,7 +64,10 @@ if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename
     };
     const r = release(o);
     if (r.createdRepo) console.log(`created update repository ${o.repo} with keys in ${o.keysDir}: keep root.pem, targets.pem, snapshot.pem offline; copy timestamp.pem to the collector`);
-    for (const a of r.artefacts) console.log(`added ${a.target}: ${a.file}`);
+    for (const a of r.artefacts) {
+      const z = r.sizes.find((x) => x.target === a.target);
+      console.log(`added ${a.target}: ${a.file}${z ? ` (${z.bytes} B${z.gzipBytes !== null ? `; gzip target ${z.gzipBytes} B, ${((100 * z.gzipBytes) / z.bytes).toFixed(1)} %` : ''})` : ''}`);
+    }
     console.log(`targets v${r.targetsVersion}, snapshot v${r.snapshotVersion}${r.timestampVersion ? `, timestamp v${r.timestampVersion}` : ' (the collector signs the timestamp)'}`);
   } catch (e) {
     console.error(`release failed: ${(e as Error).message}`);

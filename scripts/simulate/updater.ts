@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { chooseRelease, type AgentTarget, type Choice } from '#shared/policy/release-choice.js';
+import { listAgentTargets } from '#shared/policy/agent-targets.js';
 import type { UpdateRollout } from '#shared/policy/updates.js';
 
 interface TargetsJson {
@@ -76,14 +77,11 @@ export class SimUpdateClient {
       const snap = await this.get(`metadata/${snapV}.snapshot.json`, c);
       const tv = (JSON.parse(snap!.toString()) as { signed: { meta: Record<string, { version: number }> } }).signed.meta['targets.json'].version;
       const t = JSON.parse((await this.get(`metadata/${tv}.targets.json`, c))!.toString()) as TargetsJson;
-      this.targets = [];
+      // The real agent's listing (the gzip target wins); the simulator checks the fetched
+      // file's signed length and hash but does not decompress it.
+      this.targets = listAgentTargets(t.signed.targets, { acceptGzip: true });
       this.files.clear();
-      for (const [path, f] of Object.entries(t.signed.targets)) {
-        const x = f.custom ?? {};
-        if (x.kind !== 'posture-agent' || !x.version || !x.target) continue;
-        this.targets.push({ path, version: x.version, target: x.target, channel: x.channel === 'beta' ? 'beta' : 'stable' });
-        this.files.set(path, { length: f.length, sha256: f.hashes.sha256 });
-      }
+      for (const x of this.targets) this.files.set(x.path, { length: t.signed.targets[x.path].length, sha256: t.signed.targets[x.path].hashes.sha256 });
       this.snapshotVersion = snapV;
     }
     const choice = chooseRelease(this.targets, { target: this.target, current, deviceId: this.deviceId, rollout });

@@ -197,6 +197,8 @@ describe.skipIf(missing.length > 0)('native Linux packages (.deb, .rpm)', () => 
     const root = join(dir, 'deb-root');
     // What a self-update leaves beside the binary (not package files): removed with it.
     writeFileSync(join(root, `${BIN}.previous`), 'old');
+    // An update interrupted while decompressing its gzip target (agent/src/update/updater.ts).
+    for (const f of ['.posture-agent.staged.gz', '.posture-agent.staged.part']) writeFileSync(join(root, '/opt/posture-agent/bin', f), 'partial');
     const r = run('dpkg', ['--root', root, '--log=/dev/null', '-r', 'posture-agent']);
     expect(r.code, r.out).toBe(0);
     for (const p of [BIN, BIN_LINK, UNIT_PATH, `${BIN}.previous`, '/opt/posture-agent']) expect(existsSync(join(root, p)), p).toBe(false);

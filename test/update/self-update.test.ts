@@ -2,8 +2,9 @@
  * Real self-update: v1 and v2 single executables built here (linux-x64, the pinned Node),
  * a TUF repository written by `release()`, a collector serving /updates/ with the online
  * timestamp key, and v1 running under a service-like supervisor (restarts it on exit, as
- * systemd Restart=always does). A tampered target is refused with v1 still running; then the
- * genuine v2 is taken, v1 exits 75, the supervisor starts v2 and the collector sees 2.0.0.
+ * systemd Restart=always does). Agents download the gzip target (server/src/updates/repo.ts).
+ * A tampered target is refused with v1 still running, and so is a gzip target whose signed
+ * uncompressed hash does not match what it decompresses to; then the genuine v2 is taken, v1 exits 75, the supervisor starts v2 and the collector sees 2.0.0.
  * The agent's update-status reaches the collector (the refusal, then the committed update,
  * on the Updates API), and while the help desk has the rollout paused an update-now is
  * answered with "rollout paused" and nothing is installed.
@@ -17,8 +18,10 @@ import { buildAgent } from '../../scripts/build/agent.js';
 import { release } from '../../scripts/release/main.js';
 import { ENROLL_SECRET, startTestCollector, type TestCollector } from '../helpers/collector.js';
 import { waitFor } from '../helpers/agent.js';
-import { loadOrCreateSigningKey } from '../../server/src/updates/tuf-keys.js';
+import { loadOrCreateSigningKey, loadSigningKey } from '../../server/src/updates/tuf-keys.js';
 import { initRepo } from '../../server/src/updates/repo.js';
+import { TargetFile } from '@tufjs/models';
+import { resignTargets } from '../helpers/tuf.js';
 
 // Two causes of the former time-outs: an update-now issued before v1's first connection was
 // dropped by the collector (now resent on connect: gateway/connection.ts), and the trial run of
@@ -76,11 +79,14 @@ describe('signed self-update of the single-file agent', () => {
     sup = supervise(exe, state);
     await waitFor(async () => ((await collector.api(`/api/v1/devices/${deviceId}`)).body?.agentVersion === '1.0.0' ? true : null), 90_000, 500);
 
-    // Release v2, then tamper with the stored artefact (an attacker on the mirror).
+    // Release v2, then tamper with the stored gzip artefact (an attacker on the mirror). Only
+    // the gzip target is tampered with: its refusal shows the agent downloads that one.
     release({ version: '2.0.0', channel: 'stable', artefactsDir: join(dir, 'v2'), repo: repo(), keysDir: keys() });
     const tdir = join(repo(), 'targets', 'agent', '2.0.0', 'linux-x64');
-    const f = join(tdir, readdirSync(tdir)[0]);
+    expect(readdirSync(tdir).sort().map((n) => n.replace(/^[0-9a-f]{64}\./, ''))).toEqual(['posture-agent', 'posture-agent.gz']);
+    const f = join(tdir, readdirSync(tdir).find((n) => n.endsWith('.gz'))!);
     const good = readFileSync(f);
+    const v2exe = readFileSync(join(dir, 'v2', 'linux-x64', 'posture-agent'));
     const bad = Buffer.from(good);
     bad[bad.length - 10] ^= 0xff;
     writeFileSync(f, bad);
@@ -98,8 +104,31 @@ describe('signed self-update of the single-file agent', () => {
     }, 30_000, 300);
     expect(failed).toMatchObject({ currentVersion: '1.0.0', targetVersion: '2.0.0', detail: expect.stringMatching(/download refused/) });
 
-    // Paused by the help desk: the agent is told to hold; an update-now installs nothing.
+    // A gzip target whose signed uncompressed hash is not its content's (signed by the real
+    // keys: a build-machine compromise or a release bug) passes TUF and is refused after
+    // decompression, with v1 still running.
     writeFileSync(f, good);
+    const gzPath = 'agent/2.0.0/linux-x64/posture-agent.gz';
+    const sk = (r: string) => loadSigningKey(join(keys(), `${r}.pem`));
+    resignTargets(repo(), { targets: sk('targets'), snapshot: sk('snapshot'), timestamp: sk('timestamp') }, {
+      edit: (t) => {
+        const tf = t.targets[gzPath];
+        const c = tf.custom as { uncompressed: { length: number; sha256: string } };
+        t.targets[gzPath] = new TargetFile({ path: gzPath, length: tf.length, hashes: tf.hashes, unrecognizedFields: { custom: { ...c, uncompressed: { ...c.uncompressed, sha256: 'ab'.repeat(32) } } as never } });
+      },
+    });
+    await new Promise((res) => setTimeout(res, 200));
+    r = await collector.api(`/api/v1/devices/${deviceId}/update-now`, { method: 'POST' });
+    expect(r.status).toBe(202);
+    const refusedHash = await waitFor(async () => { try { const s = st(); return s.state === 'refused' && s.at !== refused.at ? s : null; } catch { return null; } }, 90_000, 300);
+    expect(refusedHash.reason).toMatch(/download refused: decompressed target's SHA-256 [0-9a-f]{64} is not the signed (ab){32}/);
+    expect(sup.starts).toBe(1);
+    expect(readFileSync(exe).equals(readFileSync(join(dir, 'v1', 'linux-x64', 'posture-agent')))).toBe(true);
+    expect(readdirSync(bin)).toEqual(['posture-agent']);
+    // The genuine release again (targets signed anew from the build's artefacts).
+    release({ version: '2.0.0', channel: 'stable', artefactsDir: join(dir, 'v2'), repo: repo(), keysDir: keys() });
+
+    // Paused by the help desk: the agent is told to hold; an update-now installs nothing.
     await new Promise((res) => setTimeout(res, 200));
     expect((await collector.api('/api/v1/updates/pause', { method: 'POST', body: JSON.stringify({ reason: 'test: hold 2.0.0' }) })).status).toBe(200);
     await waitFor(async () => (/"paused": *true/.test(readFileSync(join(state, 'agent.json'), 'utf8')) ? true : null), 30_000, 200);
@@ -124,7 +153,7 @@ describe('signed self-update of the single-file agent', () => {
     const committed = await waitFor(async () => { try { const s = st(); return s.state === 'committed' || s.state === 'rolled-back' ? s : null; } catch { return null; } }, 150_000, 300);
     expect(committed).toMatchObject({ state: 'committed', from: '1.0.0', to: '2.0.0' });
     expect(sup.starts).toBe(2);
-    expect(readFileSync(exe).equals(good)).toBe(true);
+    expect(readFileSync(exe).equals(v2exe)).toBe(true);
     expect(readFileSync(`${exe}.previous`).equals(readFileSync(join(dir, 'v1', 'linux-x64', 'posture-agent')))).toBe(true);
     await waitFor(async () => ((await collector.api(`/api/v1/devices/${deviceId}`)).body?.agentVersion === '2.0.0' ? true : null), 60_000, 500);
     const updated = await waitFor(async () => {
@@ -133,6 +162,6 @@ describe('signed self-update of the single-file agent', () => {
       return row?.result === 'updated' ? { row, u } : null;
     }, 30_000, 300);
     expect(updated.row).toMatchObject({ currentVersion: '2.0.0', targetVersion: '2.0.0', lastAttempt: { state: 'committed', from: '1.0.0', to: '2.0.0' } });
-    expect(updated.u.failures.map((x: { state: string }) => x.state)).toEqual(['refused']);
+    expect(updated.u.failures.map((x: { state: string }) => x.state)).toEqual(['refused', 'refused']);
   }, 400_000);
 });

@@ -4,7 +4,11 @@
  *     this binary (signatures, thresholds, expiry, rollback and freeze protection);
  *  2. choose a release (shared/src/policy/release-choice.ts: channel, pinned version, staged percentage, pause);
  *  3. download it beside this binary; tuf-js checks its length and SHA-256 before the file is
- *     written, so an unverified file never reaches the staging name;
+ *     written, so an unverified file never reaches the staging name. A release's gzip target
+ *     (shared/src/policy/agent-targets.ts) is preferred: its compressed bytes pass the same TUF
+ *     check, then decompress.ts streams them out with the signed uncompressed length as a hard
+ *     cap and checks the signed uncompressed SHA-256 before the file is renamed to the staging
+ *     name; a gzip target without those signed figures is refused;
  *  4. the staged binary must print the expected `--version`, then runs a TRIAL: this agent
  *     stops its own link and lets the new binary connect and get one report acknowledged
  *     within the timeout. Only a binary that did so replaces this one (swap.ts: an atomic
@@ -22,6 +26,8 @@ import { Updater } from 'tuf-js';
 import type { UpdateRollout } from '#shared/policy/updates.js';
 import { AgentFetcher } from './fetcher.js';
 import { chooseRelease, type AgentTarget } from '#shared/policy/release-choice.js';
+import { listAgentTargets, parseUncompressed } from '#shared/policy/agent-targets.js';
+import { gunzipVerified } from './decompress.js';
 import type { TlsSettings } from '../transport/tls.js';
 
 export const EXIT_RESTART_FOR_UPDATE = 75;
@@ -97,14 +103,9 @@ async function verifiedTargets(o: UpdateOptions): Promise<{ updater: Updater; ta
   await updater.refresh();
   // refresh() persisted targets.json only after verifying it; it lists what may be chosen,
   // and the chosen file is looked up again through the trusted set (getTargetInfo).
-  const t = JSON.parse(readFileSync(join(metaDir, 'targets.json'), 'utf8')) as { signed: { targets: Record<string, { custom?: Record<string, unknown> }> } };
-  const targets: AgentTarget[] = [];
-  for (const [path, info] of Object.entries(t.signed.targets)) {
-    const c = info.custom ?? {};
-    if (c.kind === 'posture-agent' && typeof c.version === 'string' && typeof c.target === 'string')
-      targets.push({ path, version: c.version, target: c.target, channel: c.channel === 'beta' ? 'beta' : 'stable' });
-  }
-  return { updater, targets };
+  const t = JSON.parse(readFileSync(join(metaDir, 'targets.json'), 'utf8')) as { signed: { targets: Record<string, { custom?: unknown }> } };
+  // The compressed target of a release when it has one (about a third of the bytes to download).
+  return { updater, targets: listAgentTargets(t.signed.targets, { acceptGzip: true }) };
 }
 
 function runTrial(exe: string, stateDir: string, version: string, timeoutMs: number): Promise<{ ok: boolean; reason: string }> {
@@ -159,12 +160,27 @@ export async function updateOnce(o: UpdateOptions): Promise<UpdateState> {
   const to = choice.to.version;
   const staged = stagedPath(o.exe, o.platform ?? process.platform);
   rmSync(staged, { force: true });
+  const compressed = `${staged}.gz`;
   try {
     const info = await updater.getTargetInfo(choice.to.path);
     if (!info) throw new Error(`${choice.to.path} is not in the signed targets`);
-    await updater.downloadTarget(info, staged);
+    if (choice.to.encoding === 'gzip') {
+      // The signed uncompressed length and hash are required before a byte is fetched: without
+      // them the decompressed file could be neither capped nor checked.
+      const u = parseUncompressed(info.custom);
+      if (!u.ok) throw new Error(`${choice.to.path}: ${u.reason}`);
+      rmSync(compressed, { force: true });
+      // tuf-js checks the compressed length and SHA-256 before it writes `compressed`.
+      await updater.downloadTarget(info, compressed);
+      // Decompressed beside the staging name, renamed only once length and hash match.
+      await gunzipVerified(compressed, `${staged}.part`, u.value);
+      rmSync(compressed, { force: true });
+      renameSync(`${staged}.part`, staged);
+    } else {
+      await updater.downloadTarget(info, staged);
+    }
   } catch (e) {
-    rmSync(staged, { force: true });
+    for (const f of [staged, compressed, `${staged}.part`]) rmSync(f, { force: true });
     return writeUpdateState(o.stateDir, { state: 'refused', from, to, reason: `download refused: ${(e as Error).message}`.slice(0, 480) });
   }
   chmodSync(staged, 0o755);

@@ -11,7 +11,8 @@ import type { Db } from '../db/types.js';
 import type { PolicyStore } from '../policy/store.js';
 import type { UpdateRollout } from '#shared/policy/updates.js';
 import { chooseRelease, compareVersions, type AgentTarget } from '#shared/policy/release-choice.js';
-import { readTargets, type AgentTargetCustom } from './repo.js';
+import { listAgentTargets } from '#shared/policy/agent-targets.js';
+import { readTargets } from './repo.js';
 import { readHold, type RolloutHold } from './hold.js';
 
 /**
@@ -69,12 +70,8 @@ export function signedAgentTargets(repo: string): AgentTarget[] {
   } catch {
     return [];
   }
-  const out: AgentTarget[] = [];
-  for (const [path, f] of Object.entries(t?.signed.targets ?? {})) {
-    const c = f.custom as Partial<AgentTargetCustom> | undefined;
-    if (c?.kind === 'posture-agent' && typeof c.version === 'string' && typeof c.target === 'string') out.push({ path, version: c.version, target: c.target, channel: c.channel === 'beta' ? 'beta' : 'stable' });
-  }
-  return out;
+  // Listed as current agents list them (the gzip entry wins), so the target shown is the one taken.
+  return listAgentTargets(t?.signed.targets ?? {}, { acceptGzip: true });
 }
 
 type Row = { id: string; hostname: string; platform: string; agent_version: string | null; arch: string | null; groups: string[] | null; state: string | null; from_version: string | null; to_version: string | null; reason: string | null; attempted_at: Date | null };

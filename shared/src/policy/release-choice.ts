@@ -12,6 +12,8 @@ export interface AgentTarget {
   version: string;
   channel: 'stable' | 'beta';
   target: string;
+  /** `gzip`: the file is the compressed executable (agent-targets.ts); absent: the executable. */
+  encoding?: 'gzip';
 }
 
 /** Compares MAJOR.MINOR.PATCH[-pre] (a prerelease sorts before its release). */
