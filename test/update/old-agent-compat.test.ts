@@ -21,7 +21,18 @@ import { initRepo } from '../../server/src/updates/repo.js';
 /** The last commit whose agent knows nothing of gzip targets. */
 const OLD_COMMIT = '66d7408';
 
-describe('an agent from before gzip targets', () => {
+/** A shallow clone lacks the old commit: the test then says so and is skipped, not failed. */
+const HAS_OLD_COMMIT = (() => {
+  try {
+    execFileSync('git', ['-C', ROOT, 'cat-file', '-e', `${OLD_COMMIT}^{commit}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    console.warn(`[posture tests] commit ${OLD_COMMIT} is not in this clone (shallow?): the old-agent update test is SKIPPED`);
+    return false;
+  }
+})();
+
+describe.skipIf(!HAS_OLD_COMMIT)('an agent from before gzip targets', () => {
   let dir: string;
   let collector: TestCollector;
   let child: ChildProcess | null = null;
