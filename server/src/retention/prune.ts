@@ -87,6 +87,12 @@ export interface RetentionOptions {
   actor?: string;
   /** Skip the once-a-day lease (the admin command and tests run it on demand). */
   ignoreLease?: boolean;
+  /**
+   * false: digest and prune without verifying each month first (step 5). Only the benchmark
+   * passes it: its SQL-filled month is not evidence (one JWS repeated), and it times the
+   * digest and drop alone. Not reachable from the job or the admin command.
+   */
+  verify?: boolean;
 }
 
 async function step<T>(db: Db, fn: (q: Queryable) => Promise<T>): Promise<T | null> {
@@ -183,7 +189,7 @@ export async function runRetention(db: Db, policy: Policy, opts: RetentionOption
   const toDigest = [...new Set(plan.flatMap((p) => p.months.map((m) => m.getTime())))].sort((a, b) => a - b);
   if (!opts.dryRun) {
     for (const t of toDigest) {
-      const problems = await monthVerifies(db, new Date(t), policy);
+      const problems = opts.verify === false ? [] : await monthVerifies(db, new Date(t), policy);
       if (problems.length) {
         run.refused = { month: monthKey(new Date(t)), problems: problems.slice(0, 20) };
         for (const p of plan) {
