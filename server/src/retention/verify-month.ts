@@ -21,19 +21,23 @@ import { loadIdentity } from '../meta/collector-identity.js';
 import { verifyBundleDir } from '../../../scripts/evidence/verify-bundle.js';
 
 /**
- * Files whose problems do not hold a month back: the device-signed chain (reports.jsonl: gaps,
- * seq jumps; report-edges.jsonl). A device can cause those itself (a clock far behind files a
- * report with the next seq into an old month; a device key holder can sign any seq), so
- * holding the month on them would let one device stop the fleet's retention for ever. The
- * digest keeps the device's first/last seq and count, so such a month's chain stays visible.
- * Everything the collector derives from the database (events, figures, exclusions, policy,
- * memberships, audit) must verify.
+ * Problems that do not hold a month back: breaks in a device's signed chain (a gap, a seq out
+ * of order, a prevHash that does not link) and a signed payload without the chain's fields (an
+ * agent older than the chain), in reports.jsonl or at the period's edge. A
+ * device can cause those itself (a clock far behind files a report with the next seq into an
+ * old month; a device key holder can sign any seq), so holding the month on them would let
+ * one device stop the fleet's retention for ever; the digests keep each month's first/last
+ * seq and head, so a break between months stays visible. Everything else (figures, events,
+ * states at the period's start, exclusions, policy, memberships, audit, signatures) comes
+ * from what the collector stored and must verify.
  */
-const DEVICE_CAUSED = new Set(['reports.jsonl', 'report-edges.jsonl']);
+const CHAIN_BREAK = /report\(s\) missing between|duplicate or out of order|does not link to seq|it cannot be replayed/;
+const deviceCaused = (p: { file: string; message: string }) =>
+  (p.file === 'reports.jsonl' || p.file === 'report-edges.jsonl') && CHAIN_BREAK.test(p.message);
 
 /**
  * Verify the evidence of the UTC month containing `month`. Returns the verifier's problems that hold the
- * month back (see DEVICE_CAUSED) as `file: message`; empty when the month may be pruned. `currentPolicy`: the policy in force now,
+ * month back (all but deviceCaused ones) as `file: message`; empty when the month may be pruned. `currentPolicy`: the policy in force now,
  * used as the bundle does when no version was recorded before the month ended. The temporary
  * directory is created 0700 (mkdtemp) and removed whatever happens.
  */
@@ -44,7 +48,7 @@ export async function monthVerifies(db: Db, month: Date, currentPolicy: Policy):
     const identity = await loadIdentity(db);
     await buildBundle({ db, identity, currentPolicy, version: 'retention-check' }, from, to, dir, new Date());
     const r = await verifyBundleDir(dir);
-    return r.problems.filter((p) => !DEVICE_CAUSED.has(p.file)).map((p) => `${p.file}: ${p.message}`);
+    return r.problems.filter((p) => !deviceCaused(p)).map((p) => `${p.file}: ${p.message}`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
