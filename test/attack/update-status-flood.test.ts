@@ -6,16 +6,18 @@
  * So one enrolled device sending 60 refusals hid another device's real rollback from the help
  * desk, and could grow the table without bound. Required: at most HISTORY_PER_DEVICE rows per
  * device, and the failure list names each device once (its newest failure).
- * Real collector (PGlite), real WebSockets, devices enrolled through the real API.
+ * Real collector (PGlite and PostgreSQL), real WebSockets, devices enrolled through the real API.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCollector, type TestCollector } from '../helpers/collector.js';
 import { connectDevice, enrollDevice, makePayload, nextMessage, signJson, type TestDevice } from '../helpers/device.js';
 import { HISTORY_PER_DEVICE } from '../../server/src/updates/status.js';
+import { PG_URL } from '../helpers/db.js';
 
 type Sock = Awaited<ReturnType<typeof connectDevice>>;
+const STORES: ('pglite' | 'pg')[] = ['pglite', ...(PG_URL ? (['pg'] as const) : [])];
 
-describe('update-status flood from one device', () => {
+describe.each(STORES)('update-status flood from one device (%s)', (store) => {
   let c: TestCollector;
   const socks: Sock[] = [];
 
@@ -31,7 +33,7 @@ describe('update-status flood from one device', () => {
   }
 
   beforeAll(async () => {
-    c = await startTestCollector('pglite');
+    c = await startTestCollector(store);
   }, 60_000);
   afterAll(async () => {
     for (const s of socks) s.ws.close();
