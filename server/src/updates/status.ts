@@ -17,6 +17,9 @@ export const HISTORY_STATES: readonly string[] = ['refused', 'rolled-back', 'swa
  */
 export const HISTORY_PER_DEVICE = 20;
 
+/** First key of the per-device two-key advisory lock taken while a status is stored. */
+const UPDATE_STATUS_LOCK = 7_362_300;
+
 /** An agent clock ahead of ours by more than this is not believed: the attempt is dated on receipt. */
 const MAX_AHEAD_MS = 5 * 60_000;
 
@@ -29,6 +32,10 @@ export async function recordUpdateStatus(db: Db, deviceId: string, s: AgentUpdat
   const at = new Date(Number.isFinite(t) && t <= now + MAX_AHEAD_MS ? t : now);
   const row = [deviceId, s.state, s.from ?? null, s.to ?? null, s.reason ?? null, at];
   await db.tx(async (q) => {
+    // One device's statuses one at a time (the socket handles messages concurrently): two
+    // trims of its history in parallel could deadlock and lose an attempt. Two-key advisory
+    // locks are a namespace apart from the one-key locks used elsewhere.
+    await q.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [UPDATE_STATUS_LOCK, deviceId]);
     await q.query(
       `INSERT INTO device_update_status (device_id, state, from_version, to_version, reason, attempted_at, received_at) VALUES ($1,$2,$3,$4,$5,$6, now())
        ON CONFLICT (device_id) DO UPDATE SET state = EXCLUDED.state, from_version = EXCLUDED.from_version, to_version = EXCLUDED.to_version,
