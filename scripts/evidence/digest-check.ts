@@ -105,12 +105,17 @@ export async function checkDigests(dir: string, manifest: Manifest, jwks: { keys
   if (deviceMonths !== md.deviceMonths) problem(DIGESTS_FILE, `${deviceMonths} device-months of digests, the signed manifest says ${md.deviceMonths}`);
   for (const [id, dd] of byDevice) {
     dd.all.sort((a, b) => a.month.localeCompare(b.month));
-    const first = dd.all[0];
-    if (!first.edge && first.firstSeq !== 1)
+    // The chain runs through the months with reports; a silent month's digest (reports 0) has
+    // no chain fields and only adds its seconds (stale time) to the figures.
+    const chained = dd.all.filter((x) => x.reports > 0);
+    const first = chained[0];
+    if (first && !first.edge && first.firstSeq !== 1)
       problem(DIGESTS_FILE, `device ${id} month ${first.month}: starts at seq ${first.firstSeq} with no earlier digest it links to: the digest of an earlier month is missing`);
-    for (let i = 1; i < dd.all.length; i++) {
-      const prev = dd.all[i - 1];
-      const next = dd.all[i];
+    for (const x of dd.all)
+      if (x.reports === 0 && (x.firstSeq !== null || x.lastSeq !== null || x.head !== null)) problem(DIGESTS_FILE, `device ${id} month ${x.month}: a digest of no reports carries chain fields`);
+    for (let i = 1; i < chained.length; i++) {
+      const prev = chained[i - 1];
+      const next = chained[i];
       const bad = linkProblem(digestTail(prev), digestStart(next), `digest ${next.month}`);
       if (!bad) continue;
       const gap = monthsBetween(prev.month, next.month);

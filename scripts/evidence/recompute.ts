@@ -211,14 +211,16 @@ export class Recompute {
             this.problem(REPORT_EDGES_FILE, `line ${line}: device ${e.deviceId} check ${id}: state at the start of the period found ${s.state}, recomputed ${got} from report ${v.payload.reportId} (seq ${v.payload.seq})`);
         }
         for (const [id, c] of d.states) d.states.set(id, { ...c, result: v.payload.checks.find((x) => x.id === id) });
-      } else if (this.digests?.byDevice.get(e.deviceId)?.all.length) {
+      } else if (this.digests?.byDevice.get(e.deviceId)?.all.some((x) => x.reports > 0)) {
         // The reports before the period's raw part were pruned: the chain continues from the
         // device's last signed digest, and the state each check starts in must be the state
         // that digest recorded at its month's end (unknown there: not checkable, e.g. stale).
         const all = this.digests.byDevice.get(e.deviceId)!.all;
         const last = all[all.length - 1];
-        d.chain = new DeviceChain(e.deviceId, digestTail(last));
-        d.fromDigest = last.month;
+        // The chain continues from the last month with reports (silent months have no chain fields).
+        const tail = all.filter((x) => x.reports > 0).at(-1)!;
+        d.chain = new DeviceChain(e.deviceId, digestTail(tail));
+        d.fromDigest = tail.month;
         for (const [id, s] of d.states) {
           const got = last.checks[id]?.stateAtEnd;
           if (got && got !== 'unknown' && got !== s.state && !(failingish(got) && failingish(s.state)))

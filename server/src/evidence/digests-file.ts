@@ -42,6 +42,8 @@ export async function digestsFor(q: Queryable, ids: string[], from: Date, rawFro
        -- parenthesized: this ORDER BY picks each device's newest digest before the period, not the union's order
        (SELECT DISTINCT ON (device_id) device_id, month, kid, jws, true AS edge FROM monthly_digests
          WHERE device_id IN (SELECT jsonb_array_elements_text($1::jsonb)) AND month < date_trunc('month', $2::timestamptz AT TIME ZONE 'UTC')::date
+           -- the chain's edge: a month with reports (a silent month's digest has no chain fields)
+           AND reports > 0
          ORDER BY device_id, month DESC)) x
      ORDER BY device_id, month`,
     [idJson, from, rawFrom.toISOString().slice(0, 10)],

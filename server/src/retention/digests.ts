@@ -1,6 +1,6 @@
 /**
  * Write the signed monthly digests of one UTC month (shared/src/evidence/digest.ts): per device
- * with reports collected that month, the report count, first/last seq, chain head and the seconds
+ * enrolled before the month ended and not revoked before it began (with or without reports), the report count, first/last seq, chain head and the seconds
  * per state of each check, computed by the same history code and inputs the bundle uses
  * (evidence/dal.ts historyInputs + shared deviceHistory), signed with the current collector
  * evidence key. Idempotent: a device-month that has a digest is skipped (digests are
@@ -24,10 +24,10 @@ interface MonthRow {
   enrolled_at: Date;
   revoked_at: Date | null;
   n: string;
-  first_jws: string;
-  first_id: string;
-  last_jws: string;
-  last_id: string;
+  first_jws: string | null;
+  first_id: string | null;
+  last_jws: string | null;
+  last_id: string | null;
 }
 
 /**
@@ -49,10 +49,11 @@ export async function writeMonthDigests(db: Db, month: Date, fallbackPolicy: Pol
     const page = await db.query<MonthRow>(
       `SELECT d.id, d.enrolled_at, d.revoked_at, c.n::text AS n, f.jws AS first_jws, f.report_id AS first_id, l.jws AS last_jws, l.report_id AS last_id
          FROM (SELECT id, enrolled_at, revoked_at FROM devices WHERE id > $3 AND enrolled_at < $2 ORDER BY id LIMIT $4) d0
-         CROSS JOIN LATERAL (SELECT d0.* WHERE NOT EXISTS (SELECT 1 FROM monthly_digests g WHERE g.device_id = d0.id AND g.month = $1::date)) d
+         CROSS JOIN LATERAL (SELECT d0.* WHERE NOT EXISTS (SELECT 1 FROM monthly_digests g WHERE g.device_id = d0.id AND g.month = $1::date)
+             AND (d0.revoked_at IS NULL OR d0.revoked_at > $1)) d
          CROSS JOIN LATERAL (SELECT count(*) AS n FROM reports r WHERE r.device_id = d.id AND r.collected_at >= $1 AND r.collected_at < $2) c
-         CROSS JOIN LATERAL (SELECT jws, report_id FROM reports r WHERE r.device_id = d.id AND r.collected_at >= $1 AND r.collected_at < $2 ORDER BY collected_at, report_id LIMIT 1) f
-         CROSS JOIN LATERAL (SELECT jws, report_id FROM reports r WHERE r.device_id = d.id AND r.collected_at >= $1 AND r.collected_at < $2 ORDER BY collected_at DESC, report_id DESC LIMIT 1) l
+         LEFT JOIN LATERAL (SELECT jws, report_id FROM reports r WHERE r.device_id = d.id AND r.collected_at >= $1 AND r.collected_at < $2 ORDER BY collected_at, report_id LIMIT 1) f ON true
+         LEFT JOIN LATERAL (SELECT jws, report_id FROM reports r WHERE r.device_id = d.id AND r.collected_at >= $1 AND r.collected_at < $2 ORDER BY collected_at DESC, report_id DESC LIMIT 1) l ON true
         ORDER BY d.id`,
       [from, to, after, PAGE],
     );
@@ -61,25 +62,27 @@ export async function writeMonthDigests(db: Db, month: Date, fallbackPolicy: Pol
     after = ids[ids.length - 1].id;
     if (!page.rows.length) continue;
     const inputs = await historyInputs(db, page.rows.map((d) => d.id), from, to, stale);
-    const rows: { device_id: string; month: string; reports: number; first_seq: number; last_seq: number; head_hash: string; kid: string; jws: string }[] = [];
+    const rows: { device_id: string; month: string; reports: number; first_seq: number | null; last_seq: number | null; head_hash: string | null; kid: string; jws: string }[] = [];
     for (const d of page.rows) {
-      const first = decodePayload(d.first_jws);
-      const last = decodePayload(d.last_jws);
+      // A month without reports (a silent device) is digested too, with no chain fields: its
+      // stale time must still count once the month is pruned (attack pass S4-A4).
+      const first = d.first_jws ? decodePayload(d.first_jws) : null;
+      const last = d.last_jws ? decodePayload(d.last_jws) : null;
       const h = deviceHistory({
         from, to, now, enrolledAt: new Date(d.enrolled_at), revokedAt: d.revoked_at ? new Date(d.revoked_at) : null, staleAfterHours: stale,
         checkIds, events: inputs.events.get(d.id) ?? [], reportRuns: inputs.runs.get(d.id) ?? [], exclusions: inputs.exclusions.get(d.id) ?? [],
       });
       const body: MonthlyDigest = {
         format: DIGEST_FORMAT, deviceId: d.id, month: monthKey(from), from: from.toISOString(), to: to.toISOString(),
-        reports: Number(d.n), firstSeq: first.seq, lastSeq: last.seq, firstReportId: d.first_id, lastReportId: d.last_id,
-        firstPrevHash: first.prevHash ?? null, head: reportHash(d.last_jws),
-        evictedAtStart: (first.spool?.evicted ?? 0) + (first.spool?.quarantined ?? 0), evictedAtEnd: (last.spool?.evicted ?? 0) + (last.spool?.quarantined ?? 0),
+        reports: Number(d.n), firstSeq: first?.seq ?? null, lastSeq: last?.seq ?? null, firstReportId: d.first_id, lastReportId: d.last_id,
+        firstPrevHash: first?.prevHash ?? null, head: d.last_jws ? reportHash(d.last_jws) : null,
+        evictedAtStart: (first?.spool?.evicted ?? 0) + (first?.spool?.quarantined ?? 0), evictedAtEnd: (last?.spool?.evicted ?? 0) + (last?.spool?.quarantined ?? 0),
         staleAfterHours: stale, ...digestFigures(h), createdAt: now.toISOString(),
       };
       const jws = await new CompactSign(new TextEncoder().encode(canonicalJson(body)))
         .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: DIGEST_JWS_TYP })
         .sign(key.key);
-      rows.push({ device_id: d.id, month: from.toISOString().slice(0, 10), reports: body.reports, first_seq: first.seq, last_seq: last.seq, head_hash: body.head!, kid: key.kid, jws });
+      rows.push({ device_id: d.id, month: from.toISOString().slice(0, 10), reports: body.reports, first_seq: body.firstSeq, last_seq: body.lastSeq, head_hash: body.head, kid: key.kid, jws });
     }
     const ins = await db.query(
       `INSERT INTO monthly_digests (device_id, month, reports, first_seq, last_seq, head_hash, kid, jws)

@@ -14,6 +14,11 @@
  *    partition are deleted in batches of at most 5,000, one short transaction each.
  * 4. One audit entry per run and kind that pruned something (`retention.prune`): cutoff, months,
  *    partitions dropped, rows deleted, digests written.
+ * 5. A month is digested and pruned only when its evidence verifies first (monthVerifies): a
+ *    digest is computed from the database's state events and then signed by the collector, so
+ *    an edit made in SQL before pruning would otherwise become signed truth once the reports
+ *    that contradict it are gone (attack pass S4-A1). The first month that does not verify
+ *    stops the run there (it and every later month stay raw) with a `retention.refused` entry.
  * The run takes a lease in collector_meta so one collector runs it a day, and each step takes
  * the advisory lock RETENTION_LOCK so that even overlapping runs never interleave a step.
  */
@@ -26,6 +31,7 @@ import { pruneAuditLog } from '../audit/prune.js';
 import { AUDIT_MIN_RETENTION_DAYS } from '#shared/audit/chain.js';
 import { ensureMonthsAhead, monthPartitions, PARTITIONED, type PartitionedTable } from './partitions.js';
 import { writeMonthDigests } from './digests.js';
+import { monthVerifies } from './verify-month.js';
 
 const DAY_MS = 86_400_000;
 /** Serializes retention steps across collectors (retention lock range 7362193+). */
@@ -62,6 +68,11 @@ export interface RetentionRun {
   audit: { deleted: number } | null;
   /** Set when another collector held the lease (nothing was done). */
   skipped?: string;
+  /**
+   * Set when a month's evidence did not verify against its signed reports: that month and
+   * every later one were kept raw (`problems`: the verifier's first findings, file: message).
+   */
+  refused?: { month: string; problems: string[] };
 }
 
 export interface RetentionOptions {
@@ -76,6 +87,12 @@ export interface RetentionOptions {
   actor?: string;
   /** Skip the once-a-day lease (the admin command and tests run it on demand). */
   ignoreLease?: boolean;
+  /**
+   * false: digest and prune without verifying each month first (step 5). Only the benchmark
+   * passes it: its SQL-filled month is not evidence (one JWS repeated), and it times the
+   * digest and drop alone. Not reachable from the job or the admin command.
+   */
+  verify?: boolean;
 }
 
 async function step<T>(db: Db, fn: (q: Queryable) => Promise<T>): Promise<T | null> {
@@ -166,8 +183,29 @@ export async function runRetention(db: Db, policy: Policy, opts: RetentionOption
 
   // Digests first, for every month either kind is about to prune (they need both the month's
   // reports and its state events, so they are written before the first of the two goes).
+  // Each month is verified before its digests are signed; the first that fails, and every
+  // month after it, are kept raw (a later month digested over a raw one would move rawFrom
+  // past it and hide it).
   const toDigest = [...new Set(plan.flatMap((p) => p.months.map((m) => m.getTime())))].sort((a, b) => a - b);
-  if (!opts.dryRun) for (const t of toDigest) run.digestsWritten += await writeMonthDigests(db, new Date(t), policy, now);
+  if (!opts.dryRun) {
+    for (const t of toDigest) {
+      const problems = opts.verify === false ? [] : await monthVerifies(db, new Date(t), policy);
+      if (problems.length) {
+        run.refused = { month: monthKey(new Date(t)), problems: problems.slice(0, 20) };
+        for (const p of plan) {
+          p.months = p.months.filter((m) => m.getTime() < t);
+          p.parts = p.parts.filter((x) => x.from.getTime() < t);
+          p.edge = new Date(Math.min(p.edge.getTime(), t));
+        }
+        await audit(db, {
+          actor: opts.actor ?? 'system:retention', action: 'retention.refused', target: `retention:${run.refused.month}`,
+          detail: { month: run.refused.month, reason: 'the month\'s evidence does not verify against its signed reports; it and later months are kept raw', problems: run.refused.problems },
+        });
+        break;
+      }
+      run.digestsWritten += await writeMonthDigests(db, new Date(t), policy, now);
+    }
+  }
 
   for (const p of plan) {
     const col = PARTITIONED[p.table];

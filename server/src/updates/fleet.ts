@@ -135,8 +135,10 @@ export async function fleetUpdates(db: Db, policy: PolicyStore, repo: string, o:
   const rank = (x: UpdateResult) => UPDATE_RESULTS.indexOf(x);
   const filtered = (o.result ? rows.filter((x) => x.result === o.result) : rows).sort((a, b) => rank(a.result) - rank(b.result));
   const f = await db.query<{ device_id: string; hostname: string; state: string; attempted_at: Date; from_version: string | null; to_version: string | null; reason: string | null }>(
-    `SELECT a.device_id, d.hostname, a.state, a.attempted_at, a.from_version, a.to_version, a.reason FROM update_attempts a JOIN devices d ON d.id = a.device_id
-      WHERE a.state IN ('refused', 'rolled-back') ORDER BY a.attempted_at DESC LIMIT 50`,
+    // The newest failure of each device (one device's flood of refusals is one row, S4-A2).
+    `SELECT * FROM (SELECT DISTINCT ON (a.device_id) a.device_id, d.hostname, a.state, a.attempted_at, a.from_version, a.to_version, a.reason
+        FROM update_attempts a JOIN devices d ON d.id = a.device_id
+       WHERE a.state IN ('refused', 'rolled-back') ORDER BY a.device_id, a.attempted_at DESC) f ORDER BY f.attempted_at DESC LIMIT 50`,
   );
   const releases = new Map<string, { version: string; channel: 'stable' | 'beta'; targets: string[] }>();
   for (const t of targets) {

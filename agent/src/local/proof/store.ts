@@ -10,7 +10,7 @@
  * `graceMs` so a client that read the file just before a rotation is not refused.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MAX_CLOCK_SKEW_MS, macMatches, PRINCIPAL_ID_RE, SECRET_BYTES, type ProofAuth } from './auth.js';
 
@@ -73,9 +73,28 @@ export class ProofStore {
     this.now = o.now ?? Date.now;
   }
 
-  /** Prepare the root, issue secrets, and rotate them every rotateMs (15 min by default). */
+  /**
+   * Prepare the root, issue secrets, and rotate them every rotateMs (15 min by default).
+   * The root may have been made by someone else before the agent first ran (on Windows,
+   * %ProgramData%'s ACL lets any user create it; attack pass S4-A3): a link (symlink or
+   * junction) or file there is removed, never followed, and once the grant has made the
+   * root the agent's alone, every entry already in it is removed, so each principal's
+   * directory is one the agent creates. (Node's rm removes a link itself, not its target.)
+   */
   async start(): Promise<void> {
-    await this.o.grant.prepareRoot(this.o.root);
+    const root = this.o.root;
+    const st = await lstat(root).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return null;
+      throw e;
+    });
+    if (st && !st.isDirectory()) {
+      this.o.log?.('warn', `local channel: ${root} was not a directory (a link or file planted before the agent started); replaced`);
+      await rm(root, { recursive: true, force: true });
+    }
+    await this.o.grant.prepareRoot(root);
+    // Re-planted between the check and the grant (the parent is still writable by users): refuse.
+    if (!(await lstat(root)).isDirectory()) throw new Error(`${root} is not a directory (a link planted while the agent started): local channel not available`);
+    for (const e of await readdir(root)) await rm(join(root, e), { recursive: true, force: true });
     await this.rotate();
     this.timer = setInterval(() => void this.rotate(), this.o.rotateMs ?? 15 * 60_000);
     this.timer.unref();
@@ -152,6 +171,8 @@ export class ProofStore {
   private async writeSecret(p: ProofPrincipal): Promise<Buffer> {
     const dir = join(this.o.root, p.id);
     await mkdir(dir, { recursive: true, mode: 0o700 });
+    // Never restrict (icacls follows junctions) or write through a link.
+    if (!(await lstat(dir)).isDirectory()) throw new Error(`${dir} is not a directory (a link?): not followed`);
     await this.o.grant.restrictDir(dir, p);
     const secret = randomBytes(SECRET_BYTES);
     const tmp = join(dir, `.secret-${randomBytes(6).toString('hex')}`);
