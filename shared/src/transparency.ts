@@ -33,6 +33,7 @@ export const INVENTORY_ITEMS: CollectedItem[] = [
   { field: 'inventory.network', what: 'Network interface names, MAC addresses and IP addresses', sources: { linux: [node], darwin: [node], win32: [node] } },
   { field: 'inventory.users', what: 'User names currently logged in (not passwords, not activity)', sources: { linux: ['cmd: who'], darwin: ['cmd: who (via systeminformation)'], win32: ['cmd: query user (via systeminformation)'] } },
   { field: 'inventory.software', what: 'Installed package / application names and versions (up to 2000)', sources: { linux: ['cmd: dpkg-query -W (or rpm -qa, pacman -Q)'], darwin: ['file: /Applications/*.app/Contents/Info.plist'], win32: ['cmd: reg query HKLM\\…\\Uninstall /s'] } },
+  { field: 'inventory.softwareHash', what: 'A fingerprint (SHA-256) of that list, so that an unchanged list is sent at most once a day', sources: { linux: [node], darwin: [node], win32: [node] } },
 ];
 
 export const CHECK_ITEMS: Record<CheckId, CheckTransparency> = {

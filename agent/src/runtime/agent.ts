@@ -4,7 +4,7 @@
  * delivers the spool. Commands from the collector arrive here.
  */
 import { existsSync, unlinkSync } from 'node:fs';
-import { AgentUpdateStatus, FEATURE_UPDATE_STATUS, type ServerCommand, type ServerMessage } from '#shared/protocol/messages.js';
+import { AgentUpdateStatus, FEATURE_SOFTWARE_DELTA, FEATURE_UPDATE_STATUS, type ServerCommand, type ServerMessage } from '#shared/protocol/messages.js';
 import type { CheckId } from '#shared/checks/ids.js';
 import { Spool } from '../spool/spool.js';
 import { files } from '../state/paths.js';
@@ -12,6 +12,7 @@ import { loadConfig, saveConfig, type AgentConfig } from '../state/config.js';
 import { generateDeviceKey, loadDeviceKey, loadNextKey, promoteNextKey, saveKey, signJson, type DeviceKey } from '../identity/keys.js';
 import { AgentLink, type LinkState } from '../transport/link.js';
 import { buildPayload, type CycleResult } from '../report/build.js';
+import { loadSoftwareSent, saveSoftwareSent, softwareDelta, type SoftwareSentState } from '../report/software-delta.js';
 import { readStatus, writeStatus, type AgentStatus } from './status-file.js';
 import { AGENT_VERSION } from '../version.js';
 import { ReportPayload } from '#shared/protocol/messages.js';
@@ -50,6 +51,10 @@ export class AgentRuntime {
   private rotating: { commandId: string } | null = null;
   /** Whether this connection's collector announced `update-status` (reset on every welcome). */
   private acceptsUpdateStatus = false;
+  /** Software lists by hash (report/software-delta.ts): kept across restarts, for reports built offline. */
+  private software: SoftwareSentState;
+  /** After a welcome: forget FEATURE_SOFTWARE_DELTA unless `features` confirms it (a collector rolled back to an older version). */
+  private featuresTimer: NodeJS.Timeout | null = null;
   private readonly log: NonNullable<AgentRuntimeOptions['log']>;
 
   constructor(private readonly opts: AgentRuntimeOptions) {
@@ -62,6 +67,7 @@ export class AgentRuntime {
     this.log = opts.log ?? ((l, m, e) => console[l === 'info' ? 'log' : l](`[posture-agent] ${m}`, e ? JSON.stringify(e) : ''));
     // Carry the last delivery over a restart, or `status` would say "last delivered never" while
     // the collector is unreachable.
+    this.software = loadSoftwareSent(opts.stateDir);
     const prev = readStatus(opts.stateDir);
     const lastAckAt = prev?.deviceId === this.cfg.deviceId ? prev.lastAckAt : null;
     this.status = { deviceId: this.cfg.deviceId, server: this.cfg.server, connection: 'waiting', revoked: false, lastCycleAt: null, lastAckAt, lastError: null, spool: this.spool.stats, checks: [] };
@@ -136,6 +142,7 @@ export class AgentRuntime {
 
   async stop(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
+    if (this.featuresTimer) clearTimeout(this.featuresTimer);
     if (this.wake) clearInterval(this.wake);
     await this.running;
     this.link.stop();
@@ -181,7 +188,8 @@ export class AgentRuntime {
       const result = await this.opts.runCycle({ only, thresholds: this.cfg.policy.thresholds, customChecks: this.cfg.policy.customChecks });
       const st = this.spool.stats;
       const link = this.spool.chainNext();
-      const payload = toStorable(buildPayload({ deviceId: this.cfg.deviceId, seq: link.seq, prevHash: link.prevHash, cycle: result, trigger, spool: { pending: st.pending, evicted: st.evicted, quarantined: st.quarantined } }));
+      const sw = softwareDelta(result.inventory, this.software, new Date());
+      const payload = toStorable(buildPayload({ deviceId: this.cfg.deviceId, seq: link.seq, prevHash: link.prevHash, cycle: { ...result, inventory: sw.inventory }, trigger, spool: { pending: st.pending, evicted: st.evicted, quarantined: st.quarantined } }));
       const valid = validatePayload.validate(payload);
       // A payload the collector would refuse is a bug here; say so loudly rather than ship it.
       if (!valid.ok) throw new Error(`report payload failed its schema: ${valid.errors.join('; ')}`);
@@ -189,6 +197,7 @@ export class AgentRuntime {
       // Spool first: only a durably stored report may be sent.
       const evicted = this.spool.append({ id: payload.reportId, seq: payload.seq, createdAt: payload.collectedAt, jws });
       if (evicted) this.log('warn', `spool full: evicted ${evicted} oldest report(s); total evicted ${this.spool.stats.evicted}`);
+      if (sw.sent) this.setSoftwareSent({ ...this.software, last: sw.sent });
       this.status.lastCycleAt = payload.collectedAt;
       this.status.checks = result.checks.map((c) => ({ id: c.id, status: c.status, summary: c.summary, remediation: c.remediation.steps }));
       this.saveStatus();
@@ -242,14 +251,36 @@ export class AgentRuntime {
     });
   }
 
+  private setSoftwareSent(st: SoftwareSentState): void {
+    this.software = st;
+    try {
+      saveSoftwareSent(this.opts.stateDir, st);
+    } catch (e) {
+      // Not fatal: at worst the next report sends the whole list again.
+      this.log('warn', `could not save ${files(this.opts.stateDir).softwareSent}: ${(e as Error).message}`);
+    }
+  }
+
   private onServerMessage(m: ServerMessage): void {
     if (m.type === 'features') {
+      if (this.featuresTimer) clearTimeout(this.featuresTimer);
+      this.featuresTimer = null;
+      const delta = m.accepts.includes(FEATURE_SOFTWARE_DELTA);
+      if (delta !== this.software.accepts) this.setSoftwareSent({ ...this.software, accepts: delta });
       this.acceptsUpdateStatus = m.accepts.includes(FEATURE_UPDATE_STATUS);
       if (this.acceptsUpdateStatus) this.opts.onUpdateStatusAccepted?.();
       return;
     }
     if (m.type === 'welcome') {
       this.acceptsUpdateStatus = false;
+      // A collector sends `features` right after its welcome; one that does not (an older
+      // version) would refuse reports carrying a software hash, so stop sending them.
+      if (this.featuresTimer) clearTimeout(this.featuresTimer);
+      this.featuresTimer = setTimeout(() => {
+        this.featuresTimer = null;
+        if (this.software.accepts) this.setSoftwareSent({ ...this.software, accepts: false });
+      }, 10_000);
+      this.featuresTimer.unref();
       // Reports carry this machine's time; a clock far off makes evidence wrong (and a clock
       // ahead makes the collector hold reports back), so measure it and tell the employee.
       const skew = Math.round((Date.parse(m.serverTime) - Date.now()) / 1000);

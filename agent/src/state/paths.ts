@@ -31,6 +31,8 @@ export const files = (dir: string) => ({
   pendingKey: join(dir, 'device-key.pending.jwk'),
   /** The last collector verdicts, exclusions and deadlines, for `status` while offline. */
   verdicts: join(dir, 'last-verdicts.json'),
+  /** The software list last put into a report, and whether the collector takes lists by hash. */
+  softwareSent: join(dir, 'software-sent.json'),
   /** The running agent's local channel: see localChannelPath (outside the 0700 directory). */
   socket: localChannelPath(dir),
 });

@@ -4,7 +4,7 @@
  * socket with a reason; nothing an agent sends can throw out of this handler.
  */
 import type { WebSocket, RawData } from 'ws';
-import { AgentMessage, CLOSE, FEATURE_UPDATE_STATUS, type ServerCommand } from '#shared/protocol/messages.js';
+import { AgentMessage, CLOSE, FEATURE_SOFTWARE_DELTA, FEATURE_UPDATE_STATUS, type ServerCommand } from '#shared/protocol/messages.js';
 import { LIMITS } from '#shared/protocol/limits.js';
 import { parseJsonLimited } from '#shared/protocol/json.js';
 import { compile } from '#shared/schema/validate.js';
@@ -208,7 +208,7 @@ export function attachConnection(ws: WebSocket, deviceId: string, kid: string, d
     .then((m) => {
       if (!closed) conn.send(m);
       // Message types newer than protocol v1's first set, announced apart from the welcome (older agents check the welcome strictly).
-      conn.send({ type: 'features', accepts: [FEATURE_UPDATE_STATUS] });
+      conn.send({ type: 'features', accepts: [FEATURE_UPDATE_STATUS, FEATURE_SOFTWARE_DELTA] });
       return resendPendingCommands(conn, deps);
     })
     .catch(() => {});

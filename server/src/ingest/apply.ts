@@ -245,7 +245,15 @@ export async function applyReports(q: Queryable, policy: Policy, fresh: LoggedRe
         collected_at: new Date(p.collected_at ?? at).toISOString(),
       });
     }
-    const inv = r.payload.inventory;
+    let inv = r.payload.inventory;
+    // A report may leave out an unchanged software list (FEATURE_SOFTWARE_DELTA): the list comes
+    // from an earlier report of this batch with the same hash, else the UPDATE below keeps the
+    // stored one when its hash matches, and drops it (unknown until the agent sends it, at least
+    // daily) when it does not, so a device never shows a list it did not report under that hash.
+    if (!inv.software && inv.softwareHash) {
+      const same = [...mine].reverse().find((x) => x.payload.inventory.software && x.payload.inventory.softwareHash === inv.softwareHash);
+      if (same) inv = { ...inv, software: same.payload.inventory.software };
+    }
     if (inv.hostname !== dev.hostname || inv.os.platform !== dev.platform) moved.push(dev.id);
     deviceUpdates.push({
       id: dev.id,
@@ -296,7 +304,13 @@ export async function applyReports(q: Queryable, policy: Policy, fresh: LoggedRe
       `UPDATE devices d SET hostname = x.hostname, platform = x.platform, os_name = x.os_name, os_version = x.os_version, model = x.model,
          serial = x.serial, ${OWNER_FROM_REPORT_SET}, agent_version = x.agent_version,
          -- keep the stored value when equal, so an unchanged inventory is not written to TOAST again
-         inventory = CASE WHEN d.inventory = x.inventory THEN d.inventory ELSE x.inventory END, last_report_at = x.last_report_at,
+         inventory = CASE
+           WHEN NOT (x.inventory ? 'software') AND x.inventory ? 'softwareHash' AND d.inventory ? 'software'
+                AND d.inventory->>'softwareHash' = x.inventory->>'softwareHash'
+             THEN CASE WHEN d.inventory = x.inventory || jsonb_build_object('software', d.inventory->'software') THEN d.inventory
+                       ELSE x.inventory || jsonb_build_object('software', d.inventory->'software') END
+           WHEN d.inventory = x.inventory THEN d.inventory ELSE x.inventory END,
+         last_report_at = x.last_report_at,
          last_seq = x.last_seq, state = x.state, state_since = CASE WHEN x.state_changed THEN x.last_report_at ELSE d.state_since END,
          failing_checks = ARRAY(SELECT jsonb_array_elements_text(x.failing_checks)), next_deadline = x.next_deadline,
          spool_evicted = GREATEST(d.spool_evicted, x.spool_evicted),

@@ -1,4 +1,5 @@
 /** Asset inventory as the agent collects it (systeminformation) and the collector stores it. */
+import { createHash } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 
 const Str = (max = 256) => Type.String({ maxLength: max });
@@ -53,7 +54,23 @@ export const Inventory = Type.Object(
         maxItems: 5000,
       }),
     ),
+    /**
+     * softwareListHash() of the installed-software list. Sent only to a collector that
+     * announced FEATURE_SOFTWARE_DELTA; a report may then carry the hash without the list,
+     * meaning "unchanged since the list I last sent with this hash" (the collector keeps it).
+     */
+    softwareHash: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })),
   },
   { additionalProperties: false },
 );
 export type Inventory = Static<typeof Inventory>;
+
+/**
+ * SHA-256 (lower-case hex) of a software list, over its JSON in the agent's order: the agent
+ * lists packages in a stable order (the package database's), so an unchanged list hashes the same.
+ */
+export function softwareListHash(software: NonNullable<Inventory['software']>): string {
+  return createHash('sha256')
+    .update(JSON.stringify(software.map((s) => [s.name, s.version ?? null])))
+    .digest('hex');
+}

@@ -154,6 +154,12 @@ export const ServerFeatures = Type.Object(
 );
 /** Feature name for AgentUpdateStatus. */
 export const FEATURE_UPDATE_STATUS = 'update-status';
+/**
+ * Feature name: reports may carry `inventory.softwareHash` and leave out an unchanged software
+ * list (the collector keeps the last list it received with that hash). Without it the agent
+ * sends the whole list in every report and no hash (an older collector refuses unknown fields).
+ */
+export const FEATURE_SOFTWARE_DELTA = 'software-delta';
 export const ServerMessage = Type.Union([ServerWelcome, ServerAck, ServerRetry, ServerReject, ServerCommand, ServerFeatures]);
 export type ServerMessage = Static<typeof ServerMessage>;
 export type ServerCommand = Static<typeof ServerCommand>;
