@@ -66,6 +66,10 @@ for (const backend of backends()) {
       const dropped = await software(d.deviceId);
       expect(dropped.software).toBeUndefined();
       expect(dropped.softwareHash).toBe(softwareListHash(NEWER));
+      // The help desk reads that the list is on its way, not "no software".
+      const page = await c.api(`/devices/${d.deviceId}`);
+      expect(page.status).toBe(200);
+      expect(String(page.body)).toContain('id="software-pending"');
       await send((inv) => Object.assign(inv, { software: NEWER, softwareHash: softwareListHash(NEWER) }));
       expect((await software(d.deviceId)).software).toEqual(NEWER);
       s.ws.close();

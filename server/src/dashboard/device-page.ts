@@ -136,7 +136,9 @@ ${software.length
   ? html`<p><input type="search" id="software-filter" placeholder="search software" aria-label="search software" data-filter-table="software"> <span id="software-count" class="muted"></span></p>
 <details id="software-details"${software.length <= 20 ? ' open' : ''}><summary>Show all ${software.length}</summary>
 <table id="software"><tr><th>Name</th><th>Version</th></tr>${[...software].sort((a, b) => a.name.localeCompare(b.name)).map((p) => html`<tr><td>${p.name}</td><td>${p.version ?? ''}</td></tr>`)}</table></details>`
-  : html`<p class="muted">The agent reported no software list.</p>`}
+  : inv.softwareHash && !Array.isArray(inv.software)
+    ? html`<p class="muted" id="software-pending">The device's software list changed and the new list has not arrived yet; the agent sends it with its next change or within a day.</p>`
+    : html`<p class="muted">The agent reported no software list.</p>`}
 <div class="grid2"><div>
 <h2>Timeline</h2>
 <table id="timeline"><tr><th>When</th><th>What</th><th></th></tr>${timeline.map((t) => html`<tr><td>${iso(t.at)}</td>${t.row}</tr>`)}</table>
