@@ -15,22 +15,10 @@ import { resolveRoot } from '../exec/files.js';
 import { defaultRunner } from '../exec/runner.js';
 import { listSoftware } from './software.js';
 import { toStorable } from '#shared/schema/storable.js';
-import { clean, stableFacts } from './stable-facts.js';
+import { clean, piece, stableFacts } from './stable-facts.js';
 import { loggedInUsers } from './users.js';
 
-const PIECE_BUDGET_MS = 1200;
 const validator = compile(Inventory);
-
-async function piece<T>(fn: () => Promise<T>): Promise<T | null> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([fn(), new Promise<null>((r) => (timer = setTimeout(() => r(null), PIECE_BUDGET_MS)))]);
-  } catch {
-    return null;
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 const s = clean;
 

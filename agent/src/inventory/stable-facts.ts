@@ -27,10 +27,11 @@ export interface StableFacts {
 }
 
 /** Per-source time budget, ms: a slow source costs at most this and becomes null. */
-const PIECE_BUDGET_MS = 1200;
+export const PIECE_BUDGET_MS = 1200;
 const CACHE_NAME = 'inventory-stable';
 
-async function piece<T>(fn: () => Promise<T>): Promise<T | null> {
+/** One inventory source within PIECE_BUDGET_MS: its answer, or null when it failed or ran out of time. */
+export async function piece<T>(fn: () => Promise<T>): Promise<T | null> {
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([fn(), new Promise<null>((r) => (timer = setTimeout(() => r(null), PIECE_BUDGET_MS)))]);
