@@ -34,6 +34,18 @@ async function main(): Promise<void> {
     logLevel: 'warning',
     metafile: true,
   });
+  // The verification pool's worker thread (server/src/ingest/verify-pool.ts) loads this file beside main.js.
+  await build({
+    entryPoints: [join(ROOT, 'server', 'src', 'ingest', 'verify-worker.ts')],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    outfile: join(OUT, 'verify-worker.js'),
+    legalComments: 'none',
+    banner: { js: "import { createRequire as __postureCreateRequire } from 'node:module'; const require = __postureCreateRequire(import.meta.url);" },
+    logLevel: 'warning',
+  });
   cpSync(join(ROOT, 'server', 'src', 'db', 'migrations'), join(OUT, 'migrations'), { recursive: true });
   cpSync(join(ROOT, 'node_modules', '@electric-sql', 'pglite'), join(OUT, 'node_modules', '@electric-sql', 'pglite'), { recursive: true });
   const size = statSync(join(OUT, 'main.js')).size;

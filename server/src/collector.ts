@@ -16,6 +16,7 @@ import { DeviceKeyCache } from './gateway/device-keys.js';
 import { Hub } from './gateway/hub.js';
 import { Presence } from './gateway/presence.js';
 import { IngestBatcher } from './ingest/batcher.js';
+import { VerifyPool } from './ingest/verify-pool.js';
 import { Projector } from './projector/projector.js';
 import { RecentPayloads } from './projector/payload-cache.js';
 import { Metrics } from './metrics/metrics.js';
@@ -90,12 +91,14 @@ export async function startCollector(config: CollectorConfig, opts: { logger?: b
     log,
   });
   if (config.projector) projector.start();
+  const verifyPool = config.verifyWorkers > 0 ? new VerifyPool(config.verifyWorkers, { log }) : null;
   const https = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;
   const ctxBase = { db, config, identity, policy, hub, keys, batcher, metrics, webhooks, version: COLLECTOR_VERSION };
   const { app, refusals } = await buildApp(ctxBase, { logger: opts.logger === false ? false : { level: config.logLevel }, https });
   const ctx: Ctx = { ...ctxBase, log: app.log, refusals };
   const sockets = attachSocketServer(app.server as Server, identity.collectorId, {
     db, keys, hub, batcher, log: app.log, metrics, presence,
+    ...(verifyPool ? { verify: (info, id, jws) => verifyPool.verify(info, id, jws) } : {}),
     // The device's own policy: its groups' overrides (interval, thresholds) included.
     welcome: async (deviceId: string) => ({ type: 'welcome', deviceId, serverTime: new Date().toISOString(), policy: await agentPolicyFor(db, policy, deviceId) }),
   });
@@ -127,6 +130,7 @@ export async function startCollector(config: CollectorConfig, opts: { logger?: b
     (closing ??= (async () => {
       sockets.shutdown(); // refuse new sockets, tell agents when to return (jittered)
       await batcher.drain(); // commit what is in flight; acks go out before sockets close
+      await verifyPool?.close();
       await projector.stop(); // what it has not applied stays in the log for the next start
       await stopJobs();
       await app.close();
