@@ -41,6 +41,7 @@ export class Fleet {
   private snaps = new Map<number, StatsSnapshot>();
   private enrolledWorkers = 0;
   private rampedWorkers = 0;
+  private presignedWorkers = 0;
   readonly deviceIds: string[] = [];
   private ackFiles: string[] = [];
   readonly startedAt = Date.now();
@@ -100,6 +101,8 @@ export class Fleet {
         if (m.type === 'presigned') {
           this.presigned.reports += m.reports!;
           this.presigned.ms = Math.max(this.presigned.ms, m.ms!);
+          // All workers signed: let them connect together (worker.ts waits for this).
+          if (++this.presignedWorkers === this.workers.length) for (const w of this.workers) w.send({ cmd: 'go' });
         }
       });
       child.send({ cmd: 'init', init });

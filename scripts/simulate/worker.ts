@@ -87,7 +87,11 @@ async function main(init: WorkerInit): Promise<void> {
     const t0 = performance.now();
     const n = Math.ceil((init.presignSec * 1000) / init.intervalMs) + 2;
     for (const a of agents) a.presign(n);
+    // Connect only when every worker has finished signing (the parent's `go`): a worker that
+    // finished first would otherwise spend its queue while the others are still signing.
+    const go = new Promise<void>((res) => process.on('message', (m: { cmd?: string }) => m.cmd === 'go' && res()));
     send({ type: 'presigned', worker: init.worker, reports: n * agents.length, ms: Math.round(performance.now() - t0) });
+    await go;
   }
   await pool(agents, init.connectConcurrency, (a) => a.connect());
   send({ type: 'ramped', worker: init.worker });
