@@ -101,6 +101,10 @@ describe('report verification in worker threads', () => {
     const lost = await inFlight;
     expect(lost.ok ? 'ok' : [lost.code, lost.retryAfterMs]).toEqual(['verifier_failed', 60_000]);
     expect(pool.pending).toBe(0);
+    // While it is being replaced (after 1 s, never in a tight loop) reports are told to retry at once.
+    const meanwhile = await pool.verify(d.info, reports[1].id, reports[1].jws);
+    expect(meanwhile.ok ? 'ok' : meanwhile.code).toBe('verifier_failed');
+    await new Promise((r) => setTimeout(r, 1_500));
     const again = await pool.verify(d.info, reports[1].id, reports[1].jws);
     expect(again.ok).toBe(true);
   });

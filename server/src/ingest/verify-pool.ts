@@ -68,7 +68,15 @@ function wire(k: DeviceKey): WireKey {
 interface Slot {
   worker: Worker;
   inFlight: Map<number, { jws: string; resolve: (r: VerifyResult) => void }>;
+  /** Exited or failed: not given work; replaced after RESPAWN_MS. */
+  dead: boolean;
 }
+
+/**
+ * A lost worker is replaced after this long, not at once: a worker that cannot start (a missing
+ * verify-worker.js beside the bundle) must not be respawned in a tight loop.
+ */
+const RESPAWN_MS = 1_000;
 
 /** The verification pool; `verify` has verifyReport's contract plus the two retry outcomes above. */
 export class VerifyPool {
@@ -97,7 +105,7 @@ export class VerifyPool {
         )
       : new Worker(new URL('./verify-worker.js', import.meta.url));
     worker.unref();
-    const slot: Slot = { worker, inFlight: new Map() };
+    const slot: Slot = { worker, inFlight: new Map(), dead: false };
     worker.on('message', (m: VerifyReply) => {
       const p = slot.inFlight.get(m.n);
       if (!p) return;
@@ -111,12 +119,17 @@ export class VerifyPool {
       p.resolve(r.ok ? { ok: true, report: { payload: r.payload, jws: p.jws, kid: r.kid } } : r);
     });
     const lost = (why: string) => {
-      if (slot.inFlight.size) this.opts.log?.error({ why, n: slot.inFlight.size }, 'verify worker lost; its reports are told to retry');
+      if (slot.dead) return; // 'error' is followed by 'exit'
+      slot.dead = true;
+      if (!this.closing) this.opts.log?.error({ why, n: slot.inFlight.size }, 'verify worker lost; its reports are told to retry');
       for (const p of slot.inFlight.values()) p.resolve(failed());
       this.queued -= slot.inFlight.size;
       slot.inFlight.clear();
-      const k = this.slots.indexOf(slot);
-      if (k >= 0 && !this.closing) this.slots[k] = this.spawn();
+      if (this.closing) return;
+      setTimeout(() => {
+        const k = this.slots.indexOf(slot);
+        if (k >= 0 && !this.closing) this.slots[k] = this.spawn();
+      }, RESPAWN_MS).unref();
     };
     worker.on('error', (e) => lost(e.message));
     worker.on('exit', (code) => lost(`exit ${code}`));
@@ -131,8 +144,11 @@ export class VerifyPool {
   verify(info: DeviceAuthInfo, messageId: string, jws: string, now = Date.now()): Promise<VerifyResult> {
     if (this.closing) return Promise.resolve(failed());
     if (this.queued >= this.maxQueued) return Promise.resolve({ ok: false, code: 'verifier_busy', message: 'the collector is busy verifying reports', retryAfterMs: 1_000 + Math.floor(Math.random() * 2_000) });
-    // Round robin: requests cost about the same, and a per-socket chain keeps one in flight per device.
-    const slot = this.slots[this.next++ % this.slots.length];
+    // Round robin over live workers: requests cost about the same, and a per-socket chain keeps
+    // one in flight per device. None alive (all being replaced): retry later, never wait here.
+    const live = this.slots.filter((x) => !x.dead);
+    if (!live.length) return Promise.resolve(failed());
+    const slot = live[this.next++ % live.length];
     const n = this.next;
     this.queued++;
     return new Promise((resolve) => {
