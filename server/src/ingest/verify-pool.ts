@@ -10,11 +10,9 @@
  * answer a full batcher gives), and `verifier_failed` when a worker threw or died (an
  * unexpected fault, retried much later, as an unexpected storage failure is).
  */
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../shared/worker-file.js';
 import type { JsonWebKey } from 'node:crypto';
 import type { DeviceAuthInfo, DeviceKey } from '../gateway/device-keys.js';
 import type { VerifyResult } from './verify.js';
@@ -93,17 +91,7 @@ export class VerifyPool {
   }
 
   private spawn(): Slot {
-    // From source (tsx, tests) the worker is the .ts file beside this one; in the bundle
-    // (dist/server/main.js) scripts/build/server.ts writes verify-worker.js beside main.js.
-    // A worker does not inherit tsx's loader hooks (`--import tsx` in its execArgv is not
-    // applied to its entry on Node 20), so from source it registers them itself first.
-    const fromSource = import.meta.url.endsWith('.ts');
-    const worker = fromSource
-      ? new Worker(
-          `import(${JSON.stringify(pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist', 'esm', 'api', 'index.mjs')).href)}).then((m) => { m.register(); return import(${JSON.stringify(new URL('./verify-worker.ts', import.meta.url).href)}); })`,
-          { eval: true },
-        )
-      : new Worker(new URL('./verify-worker.js', import.meta.url));
+    const worker = startWorker(import.meta.url, 'verify-worker');
     worker.unref();
     const slot: Slot = { worker, inFlight: new Map(), dead: false };
     worker.on('message', (m: VerifyReply) => {
