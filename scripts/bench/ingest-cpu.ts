@@ -4,7 +4,8 @@
  * payload parse, schema + storable check). Reports are shaped and signed like the fleet
  * simulator's (scripts/simulate/templates.ts), one device key.
  *   npx tsx scripts/bench/ingest-cpu.ts [N=5000]
- * Prints µs per report for each stage; used to find where the socket path's time goes.
+ * Prints µs per report for each stage (used to find where the socket path's time goes), then
+ * verification in this thread against the worker pool: wall and event-loop time per report.
  */
 import { createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { importJWK, calculateJwkThumbprint, type CryptoKey, type JWK } from 'jose';
@@ -58,3 +59,36 @@ await stage('verifyReport (JWS + payload + schema)', async (f) => {
   const r = await verifyReport(info, f.id, (m.value as { jws: string }).jws);
   if (!r.ok) throw new Error(`${r.code}: ${r.message}`);
 });
+
+// The same verification through the worker pool (server/src/ingest/verify-pool.ts) against
+// in this thread, 64 reports in flight: wall time per report (throughput), and the event
+// loop's busy time per report (perf.eventLoopUtilization: what the pool takes off the
+// thread that also serves sockets). process.cpuUsage counts every thread, so it is not used here.
+const { VerifyPool } = await import('../../server/src/ingest/verify-pool.js');
+const { performance: perf } = await import('node:perf_hooks');
+const jwsOf = frames.map((f) => ({ id: f.id, jws: (JSON.parse(f.frame.toString()) as { jws: string }).jws }));
+async function throughput(name: string, verify: (id: string, jws: string) => Promise<{ ok: boolean }>): Promise<void> {
+  let next = 0;
+  const run = async (list: typeof jwsOf) => {
+    next = 0;
+    await Promise.all(Array.from({ length: 64 }, async () => {
+      while (next < list.length) {
+        const r = list[next++];
+        if (!(await verify(r.id, r.jws)).ok) throw new Error('verification failed');
+      }
+    }));
+  };
+  await run(jwsOf.slice(0, 200));
+  const e0 = perf.eventLoopUtilization();
+  const t0 = performance.now();
+  await run(jwsOf);
+  const wall = performance.now() - t0;
+  const e = perf.eventLoopUtilization(e0);
+  console.log(`${name.padEnd(44)} ${((wall * 1000) / n).toFixed(1).padStart(7)} µs/report wall, event loop busy ${((e.active * 1000) / n).toFixed(1)} µs/report`);
+}
+await throughput('verify in this thread', (rid, jws) => verifyReport(info, rid, jws));
+for (const size of [1, 2]) {
+  const pool = new VerifyPool(size, { maxQueued: 1_000_000 });
+  await throughput(`verify in a pool of ${size} worker(s)`, (rid, jws) => pool.verify(info, rid, jws));
+  await pool.close();
+}

@@ -18,6 +18,9 @@ export interface IngestResult {
   rawRows: number;
   rawPerSec: number;
   ratio: number;
+  /** Reports signed by the simulator during the measured window (0 when pre-signed) and sent pre-signed. */
+  signedLiveInWindow: number;
+  sentPresignedInWindow: number;
 }
 
 export async function sustainedIngest(fleet: Fleet, agents: number, offered: number, seconds: number, warmupSec = 5): Promise<Omit<IngestResult, 'rawRows' | 'rawPerSec' | 'ratio'> & { from: Date; to: Date }> {
@@ -31,7 +34,8 @@ export async function sustainedIngest(fleet: Fleet, agents: number, offered: num
   const dt = (performance.now() - t0) / 1000;
   const to = new Date();
   const h = histDelta(s1.hist, s0.hist);
-  return { agents, offeredPerSec: offered, seconds: round(dt), ackedPerSec: round((s1.acked - s0.acked) / dt), ackP50Ms: percentile(h, 50), ackP99Ms: percentile(h, 99), from, to };
+  return { agents, offeredPerSec: offered, seconds: round(dt), ackedPerSec: round((s1.acked - s0.acked) / dt), ackP50Ms: percentile(h, 50), ackP99Ms: percentile(h, 99),
+    signedLiveInWindow: s1.signedLive - s0.signedLive, sentPresignedInWindow: s1.sentPresigned - s0.sentPresigned, from, to };
 }
 
 /** Insert the stored rows again, 500 per statement, each statement its own commit. */

@@ -40,7 +40,8 @@ export function targets(r: R): TargetRow[] {
   const childTotals: number[] = r.agentChildCycle?.totalCpuMs ?? [];
   const childRatio = cmdCpu && childTotals.length ? Math.max(...childTotals.map((t) => (t - cmdCpu) / cmdCpu)) : null;
   return [
-    row('sustained ingest / raw batched insert (same rows, same run)', r.ingest?.ratio, '×', '≥ 0.5', (v) => v >= 0.5),
+    row(`sustained ingest / raw batched insert (same rows, same run; simulator pre-signed, ${r.ingest?.signedLiveInWindow ?? '?'} signed while measured)`, r.ingest?.ratio, '×', '≥ 0.5', (v) => v >= 0.5),
+    row('  same, simulator signing each report while measured (old style, comparison)', r.ingestLiveSigning?.ratio, '×', '≥ 0.5', (v) => v >= 0.5),
     row(`projection lag p99 at saturating load (stored → applied; p50 ${r.ingest?.projectionLagP50Ms ?? '?'} ms)`, r.ingest?.projectionLagP99Ms, 'ms', '≤ 2000', (v) => v <= 2000),
     row(`projection lag p99 at 70% load (p50 ${r.ingestAt70pct?.projectionLagP50Ms ?? '?'} ms)`, r.ingestAt70pct?.projectionLagP99Ms, 'ms', '≤ 2000', (v) => v <= 2000),
     row(`check-now p99 at ${r.checkNow?.connected ?? '?'} connected (target is at 15,000)`, r.checkNow?.p99Ms, 'ms', '≤ 2000', (v) => v <= 2000),

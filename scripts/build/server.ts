@@ -34,6 +34,22 @@ async function main(): Promise<void> {
     logLevel: 'warning',
     metafile: true,
   });
+  // Worker threads load these beside main.js (server/src/shared/worker-file.ts): the verification
+  // pool's (ingest/verify-pool.ts) and the projector thread's (projector/thread.ts).
+  for (const [dir, name] of [['ingest', 'verify-worker'], ['projector', 'projector-worker']]) {
+    await build({
+      entryPoints: [join(ROOT, 'server', 'src', dir, `${name}.ts`)],
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'esm',
+      outfile: join(OUT, `${name}.js`),
+      legalComments: 'none',
+      banner: { js: "import { createRequire as __postureCreateRequire } from 'node:module'; const require = __postureCreateRequire(import.meta.url);" },
+      external: ['@electric-sql/pglite', '@electric-sql/pglite/*', 'bufferutil', 'utf-8-validate', 'pg-native'],
+      logLevel: 'warning',
+    });
+  }
   cpSync(join(ROOT, 'server', 'src', 'db', 'migrations'), join(OUT, 'migrations'), { recursive: true });
   cpSync(join(ROOT, 'node_modules', '@electric-sql', 'pglite'), join(OUT, 'node_modules', '@electric-sql', 'pglite'), { recursive: true });
   const size = statSync(join(OUT, 'main.js')).size;

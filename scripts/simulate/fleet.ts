@@ -24,6 +24,12 @@ export interface FleetOptions {
   recordAcks?: boolean;
   /** Simulated agents follow the update rollout, checking every this many seconds (the real agent: hours). */
   updateCheckSec?: number;
+  /**
+   * Each agent signs this many seconds of interval reports before it connects and sends those
+   * first (the benchmark's fair ingest phase: no signing while measured). Stats count reports
+   * sent pre-signed and signed live, so a caller can check its window used only the former.
+   */
+  presignSec?: number;
   /** Extra node flags for workers (e.g. --max-old-space-size). */
   execArgv?: string[];
 }
@@ -35,9 +41,12 @@ export class Fleet {
   private snaps = new Map<number, StatsSnapshot>();
   private enrolledWorkers = 0;
   private rampedWorkers = 0;
+  private presignedWorkers = 0;
   readonly deviceIds: string[] = [];
   private ackFiles: string[] = [];
   readonly startedAt = Date.now();
+  /** Reports pre-signed by all workers, and the longest time one worker took (presignSec). */
+  readonly presigned = { reports: 0, ms: 0 };
 
   private constructor(readonly opts: FleetOptions) {}
 
@@ -77,17 +86,24 @@ export class Fleet {
         connectConcurrency: o.connectConcurrency ?? 200,
         recordAcksFile: ackFile,
         ...(o.updateCheckSec ? { updateCheckMs: o.updateCheckSec * 1000 } : {}),
+        ...(o.presignSec ? { presignSec: o.presignSec } : {}),
       };
       const child = fork(join(import.meta.dirname, 'worker.ts'), [], {
         cwd: ROOT,
         execArgv: ['--import', 'tsx', ...(o.execArgv ?? [])],
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
-      child.on('message', (m: { type: string; worker: number; snap?: StatsSnapshot; ids?: string[] }) => {
+      child.on('message', (m: { type: string; worker: number; snap?: StatsSnapshot; ids?: string[]; reports?: number; ms?: number }) => {
         if (m.snap) this.snaps.set(m.worker, m.snap);
         if (m.type === 'enrolled') this.enrolledWorkers++;
         if (m.type === 'ramped') this.rampedWorkers++;
         if (m.type === 'devices') this.deviceIds.push(...m.ids!);
+        if (m.type === 'presigned') {
+          this.presigned.reports += m.reports!;
+          this.presigned.ms = Math.max(this.presigned.ms, m.ms!);
+          // All workers signed: let them connect together (worker.ts waits for this).
+          if (++this.presignedWorkers === this.workers.length) for (const w of this.workers) w.send({ cmd: 'go' });
+        }
       });
       child.send({ cmd: 'init', init });
       this.workers.push(child);

@@ -20,6 +20,9 @@ export interface StatsSnapshot {
   updateChecks: number;
   updated: number;
   updateBytes: number;
+  /** Reports signed at send time, and reports sent from the pre-signed queue (FleetOptions.presignSec). */
+  signedLive: number;
+  sentPresigned: number;
   errors: Record<string, number>;
   closes: Record<string, number>;
   /** Sparse histogram: bucket (ms) -> count. */
@@ -40,6 +43,8 @@ export class Stats {
   updateChecks = 0;
   updated = 0;
   updateBytes = 0;
+  signedLive = 0;
+  sentPresigned = 0;
   errors = new Map<string, number>();
   closes = new Map<string, number>();
   private hist = new Uint32Array(MAX_MS + 1);
@@ -60,19 +65,19 @@ export class Stats {
     this.hist.forEach((n, i) => {
       if (n) hist[i] = n;
     });
-    const { connected, connects, enrolled, enrollCached, sent, acked, duplicates, retries, rejects, checkNow, updateChecks, updated, updateBytes } = this;
-    return { connected, connects, enrolled, enrollCached, sent, acked, duplicates, retries, rejects, checkNow, updateChecks, updated, updateBytes, errors: Object.fromEntries(this.errors), closes: Object.fromEntries(this.closes), hist };
+    const { connected, connects, enrolled, enrollCached, sent, acked, duplicates, retries, rejects, checkNow, updateChecks, updated, updateBytes, signedLive, sentPresigned } = this;
+    return { connected, connects, enrolled, enrollCached, sent, acked, duplicates, retries, rejects, checkNow, updateChecks, updated, updateBytes, signedLive, sentPresigned, errors: Object.fromEntries(this.errors), closes: Object.fromEntries(this.closes), hist };
   }
 }
 
 /** Sum snapshots from several workers into one. */
 export function mergeSnapshots(list: StatsSnapshot[]): StatsSnapshot {
-  const out: StatsSnapshot = { connected: 0, connects: 0, enrolled: 0, enrollCached: 0, sent: 0, acked: 0, duplicates: 0, retries: 0, rejects: 0, checkNow: 0, updateChecks: 0, updated: 0, updateBytes: 0, errors: {}, closes: {}, hist: {} };
+  const out: StatsSnapshot = { connected: 0, connects: 0, enrolled: 0, enrollCached: 0, sent: 0, acked: 0, duplicates: 0, retries: 0, rejects: 0, checkNow: 0, updateChecks: 0, updated: 0, updateBytes: 0, signedLive: 0, sentPresigned: 0, errors: {}, closes: {}, hist: {} };
   const add = (a: Record<string | number, number>, b: Record<string | number, number>) => {
     for (const [k, v] of Object.entries(b)) a[k] = (a[k] ?? 0) + v;
   };
   for (const s of list) {
-    for (const k of ['connected', 'connects', 'enrolled', 'enrollCached', 'sent', 'acked', 'duplicates', 'retries', 'rejects', 'checkNow', 'updateChecks', 'updated', 'updateBytes'] as const) out[k] += s[k] ?? 0;
+    for (const k of ['connected', 'connects', 'enrolled', 'enrollCached', 'sent', 'acked', 'duplicates', 'retries', 'rejects', 'checkNow', 'updateChecks', 'updated', 'updateBytes', 'signedLive', 'sentPresigned'] as const) out[k] += s[k] ?? 0;
     add(out.errors, s.errors);
     add(out.closes, s.closes);
     add(out.hist, s.hist);

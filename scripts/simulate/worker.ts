@@ -26,6 +26,8 @@ export interface WorkerInit {
   recordAcksFile?: string;
   /** Follow the update rollout, checking every this many ms (simulate/updater.ts). */
   updateCheckMs?: number;
+  /** Pre-sign this many seconds of interval reports per agent before connecting (SimAgent.presign). */
+  presignSec?: number;
 }
 
 /** Run fn over items with at most `limit` promises in flight. */
@@ -80,6 +82,17 @@ async function main(init: WorkerInit): Promise<void> {
   ids.sort((a, b) => a.i - b.i);
   const agents = ids.map((id) => new SimAgent(id, env, init.sourceIps.length ? init.sourceIps[id.i % init.sourceIps.length] : undefined));
   send({ type: 'devices', worker: init.worker, ids: ids.map((x) => x.deviceId) });
+  if (init.presignSec) {
+    // Before the first connect, so the signing CPU is spent before any measurement starts.
+    const t0 = performance.now();
+    const n = Math.ceil((init.presignSec * 1000) / init.intervalMs) + 2;
+    for (const a of agents) a.presign(n);
+    // Connect only when every worker has finished signing (the parent's `go`): a worker that
+    // finished first would otherwise spend its queue while the others are still signing.
+    const go = new Promise<void>((res) => process.on('message', (m: { cmd?: string }) => m.cmd === 'go' && res()));
+    send({ type: 'presigned', worker: init.worker, reports: n * agents.length, ms: Math.round(performance.now() - t0) });
+    await go;
+  }
   await pool(agents, init.connectConcurrency, (a) => a.connect());
   send({ type: 'ramped', worker: init.worker });
 

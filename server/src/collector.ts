@@ -16,7 +16,9 @@ import { DeviceKeyCache } from './gateway/device-keys.js';
 import { Hub } from './gateway/hub.js';
 import { Presence } from './gateway/presence.js';
 import { IngestBatcher } from './ingest/batcher.js';
+import { VerifyPool } from './ingest/verify-pool.js';
 import { Projector } from './projector/projector.js';
+import { ProjectorThread } from './projector/thread.js';
 import { RecentPayloads } from './projector/payload-cache.js';
 import { Metrics } from './metrics/metrics.js';
 import { buildApp } from './app.js';
@@ -80,22 +82,34 @@ export async function startCollector(config: CollectorConfig, opts: { logger?: b
     onProjected: (lags) => metrics.reportsProjected(lags),
     log,
   });
+  // The projector on its own thread and pool (PostgreSQL only; PGlite lives in this thread).
+  const projectorThread =
+    config.projector && config.projectorThread && config.databaseUrl
+      ? new ProjectorThread({ databaseUrl: config.databaseUrl, policy: () => policy.policy, alertOn: () => alertKinds(webhooks), onProjected: (lags) => metrics.reportsProjected(lags), log })
+      : null;
+  if (config.projectorThread && !projectorThread && config.projector) log.warn('POSTURE_PROJECTOR_THREAD needs PostgreSQL (DATABASE_URL); the projector runs in the main thread');
   const batcher = new IngestBatcher(db, {
     onCommitted: (n) => metrics.batchCommitted(n),
     onStored: (stored) => {
       if (!config.projector) return;
+      if (projectorThread) return projectorThread.wake();
       for (const r of stored) payloads.put(r.payload.reportId, r.payload);
       projector.wake();
     },
     log,
   });
-  if (config.projector) projector.start();
+  if (projectorThread) {
+    projectorThread.start();
+    policy.onChange((p) => projectorThread.policyChanged(p));
+  } else if (config.projector) projector.start();
+  const verifyPool = config.verifyWorkers > 0 ? new VerifyPool(config.verifyWorkers, { log }) : null;
   const https = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;
   const ctxBase = { db, config, identity, policy, hub, keys, batcher, metrics, webhooks, version: COLLECTOR_VERSION };
   const { app, refusals } = await buildApp(ctxBase, { logger: opts.logger === false ? false : { level: config.logLevel }, https });
   const ctx: Ctx = { ...ctxBase, log: app.log, refusals };
   const sockets = attachSocketServer(app.server as Server, identity.collectorId, {
     db, keys, hub, batcher, log: app.log, metrics, presence,
+    ...(verifyPool ? { verify: (info, id, jws) => verifyPool.verify(info, id, jws) } : {}),
     // The device's own policy: its groups' overrides (interval, thresholds) included.
     welcome: async (deviceId: string) => ({ type: 'welcome', deviceId, serverTime: new Date().toISOString(), policy: await agentPolicyFor(db, policy, deviceId) }),
   });
@@ -127,7 +141,9 @@ export async function startCollector(config: CollectorConfig, opts: { logger?: b
     (closing ??= (async () => {
       sockets.shutdown(); // refuse new sockets, tell agents when to return (jittered)
       await batcher.drain(); // commit what is in flight; acks go out before sockets close
+      await verifyPool?.close();
       await projector.stop(); // what it has not applied stays in the log for the next start
+      await projectorThread?.stop();
       await stopJobs();
       await app.close();
       await presence.stop(); // after the sockets are gone: this instance's devices go offline now

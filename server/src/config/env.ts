@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { weakAdminToken } from '../bootstrap.js';
+import { verifyPoolSize } from '../ingest/verify-pool.js';
 
 export interface CollectorConfig {
   port: number;
@@ -44,6 +45,10 @@ export interface CollectorConfig {
   enrollRatePerMin: number;
   /** Run the report projector in this process (default on); off for an ingest-only collector. */
   projector: boolean;
+  /** Run the projector on a worker thread with its own pool (POSTURE_PROJECTOR_THREAD, default off; PostgreSQL only). */
+  projectorThread: boolean;
+  /** Worker threads verifying reports off the event loop (POSTURE_VERIFY_WORKERS: 0 = off, the default; `auto` = cores − 1, at least 1). */
+  verifyWorkers: number;
 }
 
 /** An IPv4/IPv6 address or CIDR, as proxy-addr (fastify's trustProxy) accepts them. */
@@ -116,6 +121,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CollectorConfi
     enrollRatePerMin: int('POSTURE_ENROLL_RATE_PER_MIN', env.POSTURE_ENROLL_RATE_PER_MIN, 60, 1, 10_000_000),
     maxPublicRequestsPerSource: int('POSTURE_MAX_PUBLIC_REQUESTS_PER_SOURCE', env.POSTURE_MAX_PUBLIC_REQUESTS_PER_SOURCE, 32, 1, 10_000),
     projector: bool('POSTURE_PROJECTOR', env.POSTURE_PROJECTOR, true),
+    projectorThread: bool('POSTURE_PROJECTOR_THREAD', env.POSTURE_PROJECTOR_THREAD, false),
+    verifyWorkers: env.POSTURE_VERIFY_WORKERS === 'auto' ? verifyPoolSize('auto') : int('POSTURE_VERIFY_WORKERS', env.POSTURE_VERIFY_WORKERS, 0, 0, 64),
   };
 }
 

@@ -10,8 +10,8 @@ import { parseJsonLimited } from '#shared/protocol/json.js';
 import { compile } from '#shared/schema/validate.js';
 import type { Db } from '../db/types.js';
 import type { IngestBatcher, IngestOutcome } from '../ingest/batcher.js';
-import { verifyReport } from '../ingest/verify.js';
-import type { DeviceKeyCache } from './device-keys.js';
+import { verifyReport, type VerifyResult } from '../ingest/verify.js';
+import type { DeviceAuthInfo, DeviceKeyCache } from './device-keys.js';
 import type { AgentConnection, Hub } from './hub.js';
 import { completeKeyRotation } from '../commands/rotate-key.js';
 import { recordUpdateStatus } from '../updates/status.js';
@@ -30,6 +30,11 @@ export interface ConnectionDeps {
   welcome: (deviceId: string) => object | Promise<object>;
   /** Connected/offline state shared across collectors (gateway/presence.ts). */
   presence?: { connected(deviceId: string, since: number): void; disconnected(deviceId: string, since: number): void };
+  /**
+   * Report verification off the event loop (ingest/verify-pool.ts, POSTURE_VERIFY_WORKERS);
+   * verifyReport in this thread when absent.
+   */
+  verify?: (info: DeviceAuthInfo, messageId: string, jws: string) => Promise<VerifyResult>;
   /** Socket authentications in flight before upgrades are refused with 503 (default 64). */
   maxAuthenticating?: number;
 }
@@ -124,10 +129,13 @@ export function attachConnection(ws: WebSocket, deviceId: string, kid: string, d
       drop(CLOSE.revoked, 'device revoked');
       return null;
     }
-    const vr = await verifyReport(info, id, jws);
+    const vr = await (deps.verify ?? verifyReport)(info, id, jws);
     if (!vr.ok) {
-      deps.metrics?.reportRejected();
-      deps.log.warn({ deviceId, reportId: id, code: vr.code }, 'report rejected');
+      // The pool's own outcomes (busy, worker lost) are retries it has logged, not rejections.
+      if (!vr.code.startsWith('verifier_')) {
+        deps.metrics?.reportRejected();
+        deps.log.warn({ deviceId, reportId: id, code: vr.code }, 'report rejected');
+      }
       if (vr.retryAfterMs !== undefined) conn.send({ type: 'retry', id, retryAfterMs: vr.retryAfterMs });
       else conn.send({ type: 'reject', id, code: vr.code, message: vr.message });
       return null;

@@ -9,7 +9,7 @@ import { ReportPayload } from '#shared/protocol/messages.js';
 import { LIMITS } from '#shared/protocol/limits.js';
 import { parseJsonLimited } from '#shared/protocol/json.js';
 import { compile } from '#shared/schema/validate.js';
-import type { DeviceAuthInfo } from '../gateway/device-keys.js';
+import type { DeviceKey } from '../gateway/device-keys.js';
 import type { VerifiedReport } from './apply.js';
 
 const reportValidator = compile(ReportPayload);
@@ -17,9 +17,18 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 
 export type VerifyResult = { ok: true; report: VerifiedReport } | { ok: false; code: string; message: string; retryAfterMs?: number };
 
+/**
+ * What verification needs of a device's keys: the gateway's DeviceAuthInfo is one; the verify
+ * worker (verify-worker.ts) rebuilds one from plain values.
+ */
+export interface VerifyKeyInfo {
+  deviceId: string;
+  keys: ReadonlyMap<string, Pick<DeviceKey, 'keyObject' | 'revokedAt' | 'retiredAt'>>;
+}
+
 const no = (code: string, message: string): VerifyResult => ({ ok: false, code, message });
 
-export async function verifyReport(info: DeviceAuthInfo, messageId: string, jws: string, now = Date.now()): Promise<VerifyResult> {
+export async function verifyReport(info: VerifyKeyInfo, messageId: string, jws: string, now = Date.now()): Promise<VerifyResult> {
   // Only canonical base64url: otherwise one signature has several encodings, and the stored
   // "verbatim" evidence could differ from what the device produced.
   const parts = jws.split('.');
