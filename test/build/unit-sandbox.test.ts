@@ -143,10 +143,20 @@ describe.skipIf(!isRootLinux || !hasUnshare)('the systemd unit’s sandbox does 
   });
 
   it('each check has the same verdict inside the reproduced sandbox as outside', () => {
+    // Outside before and after inside: other test files running at the same time change this
+    // machine (host.test.ts starts a real clamd), so a check whose verdict moved outside during
+    // the comparison says nothing about the sandbox and is left out (at most one may be).
     const outside = checkJson(agent, env);
     const inside = checkJson(sandboxScript(), env);
+    const after = checkJson(agent, env);
     expect(inside.map((c) => c.id)).toEqual(outside.map((c) => c.id));
-    const diff = inside.filter((c, i) => c.status !== outside[i].status).map((c, i) => `${c.id}: outside ${outside[i].status}, inside ${c.status} (${c.summary ?? ''})`);
+    const stable = outside.filter((c, i) => after[i]?.id === c.id && after[i].status === c.status).map((c) => c.id);
+    expect(stable.length).toBeGreaterThanOrEqual(outside.length - 1);
+    expect(stable).toContain('usb_storage');
+    const diff = inside
+      .map((c, i) => ({ c, o: outside[i] }))
+      .filter(({ c, o }) => stable.includes(c.id) && c.status !== o.status)
+      .map(({ c, o }) => `${c.id}: outside ${o.status}, inside ${c.status} (${c.summary ?? ''})`);
     expect(diff).toEqual([]);
     const usbIn = inside.find((c) => c.id === 'usb_storage')!;
     expect((usbIn.evidence as { builtinDriver?: unknown } | undefined)?.builtinDriver).toBe(false);

@@ -83,7 +83,7 @@ describe('signed self-update of the single-file agent', () => {
     // the gzip target is tampered with: its refusal shows the agent downloads that one.
     release({ version: '2.0.0', channel: 'stable', artefactsDir: join(dir, 'v2'), repo: repo(), keysDir: keys() });
     const tdir = join(repo(), 'targets', 'agent', '2.0.0', 'linux-x64');
-    expect(readdirSync(tdir).sort().map((n) => n.replace(/^[0-9a-f]{64}\./, ''))).toEqual(['posture-agent', 'posture-agent.gz']);
+    expect(readdirSync(tdir).map((n) => n.replace(/^[0-9a-f]{64}\./, '')).sort()).toEqual(['posture-agent', 'posture-agent.gz']);
     const f = join(tdir, readdirSync(tdir).find((n) => n.endsWith('.gz'))!);
     const good = readFileSync(f);
     const v2exe = readFileSync(join(dir, 'v2', 'linux-x64', 'posture-agent'));
@@ -162,6 +162,8 @@ describe('signed self-update of the single-file agent', () => {
       return row?.result === 'updated' ? { row, u } : null;
     }, 30_000, 300);
     expect(updated.row).toMatchObject({ currentVersion: '2.0.0', targetVersion: '2.0.0', lastAttempt: { state: 'committed', from: '1.0.0', to: '2.0.0' } });
-    expect(updated.u.failures.map((x: { state: string }) => x.state)).toEqual(['refused', 'refused']);
+    // Two refusals happened, but the failure list names each device once, with its newest
+    // failure (docs/security.md S4-A2: one device must not crowd out the others).
+    expect(updated.u.failures.map((x: { state: string; deviceId: string }) => [x.state, x.deviceId])).toEqual([['refused', deviceId]]);
   }, 400_000);
 });
